@@ -1,0 +1,103 @@
+import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { dirname, join, relative, resolve, sep } from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { FileInfo, Storage } from './storage.ts';
+
+/**
+ * Local filesystem storage. `putIfAbsent` writes a private temp file, fsyncs it and then link(2)s it to
+ * the final name: link fails with EEXIST when the name is taken, so a commit is never overwritten and a
+ * reader never sees a half-written one. We never rename over an existing file.
+ */
+export class LocalStorage implements Storage {
+  readonly root: string;
+
+  constructor(root: string) {
+    this.root = resolve(root);
+  }
+
+  private abs(path: string) {
+    return path === '' ? this.root : join(this.root, path);
+  }
+
+  async read(path: string): Promise<Uint8Array | undefined> {
+    const file = Bun.file(this.abs(path));
+    try {
+      return new Uint8Array(await file.arrayBuffer());
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ENOENT') return undefined;
+      throw err;
+    }
+  }
+
+  async readRange(path: string, start: number, end: number): Promise<Uint8Array> {
+    return new Uint8Array(await Bun.file(this.abs(path)).slice(start, end).arrayBuffer());
+  }
+
+  async list(dir: string, options: { recursive?: boolean } = {}): Promise<FileInfo[]> {
+    const base = this.abs(dir);
+    const out: FileInfo[] = [];
+    const walk = (abs: string) => {
+      let entries;
+      try {
+        entries = readdirSync(abs, { withFileTypes: true });
+      } catch (err) {
+        if ((err as { code?: string }).code === 'ENOENT' || (err as { code?: string }).code === 'ENOTDIR') return;
+        throw err;
+      }
+      for (const e of entries) {
+        const full = join(abs, e.name);
+        if (e.isDirectory()) {
+          if (options.recursive) walk(full);
+        } else if (e.isFile()) {
+          const st = statSync(full);
+          out.push({ path: relative(this.root, full).split(sep).join('/'), size: st.size, modified: st.mtimeMs });
+        }
+      }
+    };
+    walk(base);
+    return out.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  }
+
+  async write(path: string, bytes: Uint8Array | string): Promise<void> {
+    const tmp = this.writeTemp(path, bytes);
+    renameSync(tmp, this.abs(path));
+  }
+
+  async putIfAbsent(path: string, bytes: Uint8Array | string): Promise<boolean> {
+    const tmp = this.writeTemp(path, bytes);
+    try {
+      linkSync(tmp, this.abs(path));
+      return true;
+    } catch (err) {
+      if ((err as { code?: string }).code === 'EEXIST') return false;
+      throw err;
+    } finally {
+      unlinkSync(tmp);
+    }
+  }
+
+  async delete(path: string): Promise<void> {
+    rmSync(this.abs(path), { force: true });
+  }
+
+  at(dir: string): Storage {
+    return new LocalStorage(this.abs(dir));
+  }
+
+  /** Temp files live beside the target (same filesystem for link/rename) under a dot-name readers skip. */
+  private writeTemp(path: string, bytes: Uint8Array | string): string {
+    const target = this.abs(path);
+    mkdirSync(dirname(target), { recursive: true });
+    const tmp = join(dirname(target), `.${randomUUID()}.tmp`);
+    const fd = openSync(tmp, 'wx');
+    try {
+      const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
+      let off = 0;
+      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
+      fsyncSync(fd);
+    } finally {
+      closeSync(fd);
+    }
+    return tmp;
+  }
+}
