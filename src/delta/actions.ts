@@ -2,6 +2,8 @@
  * Delta log actions, spelled as the protocol spells them (PROTOCOL.md, "Actions"). A commit file is one
  * JSON object per line, each holding exactly one of these keys.
  */
+import { corruptTable } from '../core/errors.ts';
+
 export interface Protocol {
   minReaderVersion: number;
   minWriterVersion: number;
@@ -116,4 +118,20 @@ export type Action =
 /** Serialises actions as a commit file: newline-delimited JSON, one action per line. */
 export function encodeCommit(actions: readonly Action[]): string {
   return actions.map((a) => JSON.stringify(a)).join('\n') + '\n';
+}
+
+/** Parses a commit file (or a JSON v2 checkpoint): newline-delimited JSON actions, blank lines skipped. */
+export function parseActions(text: string, where: string): Action[] {
+  const actions: Action[] = [];
+  let lineNo = 0;
+  for (const line of text.split('\n')) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    try {
+      actions.push(JSON.parse(line) as Action);
+    } catch {
+      throw corruptTable(`${where} line ${lineNo} is not valid JSON`);
+    }
+  }
+  return actions;
 }

@@ -1,0 +1,7 @@
+/** The Delta protocol, usable on its own: actions, schema, log replay, scans, change data feed. */
+export * from './actions.ts';
+export * from './schema.ts';
+export * from './features.ts';
+export * from './log-segment.ts';
+export * from './snapshot.ts';
+export * from './deletion-vector.ts';
