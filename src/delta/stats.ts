@@ -179,8 +179,8 @@ class Int64Accumulator implements Accumulator {
   nulls = 0;
   private min: bigint | undefined;
   private max: bigint | undefined;
-  private type: DataType | undefined;
-  constructor(private readonly format: (v: bigint, type: DataType) => StatValue) {}
+  private type: ArrowType | undefined;
+  constructor(private readonly format: (v: bigint, type: ArrowType) => StatValue) {}
   add(d: Data, parentValid: Uint8Array | undefined) {
     this.type = d.type;
     const big = d.values as BigInt64Array;
@@ -222,7 +222,7 @@ class Int64Accumulator implements Accumulator {
 }
 
 /** Timestamps of other units (Spark's INT96 files read as nanoseconds) scaled to microseconds. */
-function toMicros(v: bigint, type: DataType): bigint {
+function toMicros(v: bigint, type: ArrowType): bigint {
   const unit = (type as Timestamp).unit;
   if (unit === TimeUnit.NANOSECOND) return v >= 0n ? v / 1000n : -((-v + 999n) / 1000n);
   if (unit === TimeUnit.MILLISECOND) return v * 1000n;
