@@ -24,19 +24,11 @@ import * as arrow from 'apache-arrow';
 import { invalidInput } from '../core/errors.ts';
 import { isArray, isMap, isStruct, parseDecimal, type DataType, type StructField, type StructType } from './schema.ts';
 import { toBytes, toEpochDays, toEpochMicros, toUnscaledDecimal } from './input-values.ts';
-
-export type ColumnMappingMode = 'none' | 'name' | 'id';
+import { physicalName, type ColumnMappingMode } from './column-mapping.ts';
 
 export interface ArrowSchemaOptions {
   /** Name Arrow fields by `delta.columnMapping.physicalName` and tag them with their field ids. */
   columnMapping?: ColumnMappingMode;
-}
-
-/** The name a field has in data files under a column mapping mode. */
-export function physicalName(f: StructField, mode: ColumnMappingMode = 'none'): string {
-  if (mode === 'none') return f.name;
-  const name = f.metadata['delta.columnMapping.physicalName'];
-  return typeof name === 'string' ? name : f.name;
 }
 
 export function toArrowSchema(schema: StructType, options: ArrowSchemaOptions = {}): arrow.Schema {

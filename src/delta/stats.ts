@@ -15,7 +15,8 @@
  */
 import { TimeUnit, type Data, type DataType as ArrowType, type Table, type Timestamp } from 'apache-arrow';
 import { isArray, isMap, isStruct, parseDecimal, type DataType, type StructType } from './schema.ts';
-import { physicalName, type ColumnMappingMode } from './arrow-schema.ts';
+import { physicalName, type ColumnMappingMode } from './column-mapping.ts';
+import { formatDate } from './values.ts';
 
 export const STRING_PREFIX_LENGTH = 32;
 export const DEFAULT_NUM_INDEXED_COLS = 32;
@@ -329,23 +330,6 @@ export function truncateMax(s: string, len: number): string | undefined {
 }
 
 const pad = (n: number, width: number) => String(n).padStart(width, '0');
-
-function civilFromDays(days: number): [number, number, number] {
-  const z = days + 719468;
-  const era = Math.floor(z / 146097);
-  const doe = z - era * 146097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36524) - Math.floor(doe / 146096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return [yoe + era * 400 + (month <= 2 ? 1 : 0), month, day];
-}
-
-export function formatDate(days: number): string {
-  const [y, m, d] = civilFromDays(days);
-  return `${pad(y, 4)}-${pad(m, 2)}-${pad(d, 2)}`;
-}
 
 /** Microseconds -> 'YYYY-MM-DDTHH:MM:SS.mmm' (+ 'Z' when UTC), truncated to milliseconds as Spark does. */
 export function formatTimestampMillis(micros: bigint, utc: boolean): string {
