@@ -5,3 +5,8 @@ export * from './features.ts';
 export * from './log-segment.ts';
 export * from './snapshot.ts';
 export * from './deletion-vector.ts';
+export * from './column-mapping.ts';
+export * from './values.ts';
+export * from './scan.ts';
+export * from './cdf.ts';
+export * from './history.ts';
