@@ -1,0 +1,111 @@
+/**
+ * Reads a Kafka Connect JsonConverter document, `{"schema":...,"payload":...}` or a bare payload, and
+ * hands back the payload with the schema compiled once.
+ *
+ * The schema repeats, byte for byte, in every record of a table, and it is most of the record. So per
+ * topic we remember the exact text up to `"payload":`; a record that starts with that prefix skips the
+ * schema entirely and only its payload is parsed. A record that does not (first record, new schema
+ * version, other formatting) takes the slow path: find the end of the schema by scanning, look the
+ * schema text up among compiled schemas, compile it if new.
+ */
+import type { ConnectSchema } from './connect-schema.ts';
+
+export interface ConnectDocument<T> {
+  payload: unknown;
+  /** The compiled schema, or null when the document carries none. */
+  compiled: T | null;
+}
+
+const SCHEMA_OPEN = '{"schema":';
+const PAYLOAD_KEY = ',"payload":';
+const CLOSE_BRACE = 125;
+
+export class ConnectJsonReader<T> {
+  private readonly prefixByTopic = new Map<string, { prefix: string; compiled: T }>();
+  private readonly compiledBySchemaText = new Map<string, T>();
+
+  constructor(
+    private readonly compile: (schema: ConnectSchema) => T,
+    private readonly maxSchemas = 1024,
+  ) {}
+
+  /** Throws SyntaxError when the text is not JSON, and whatever `compile` throws for a bad schema. */
+  read(text: string, topic: string): ConnectDocument<T> {
+    const known = this.prefixByTopic.get(topic);
+    if (known && text.charCodeAt(text.length - 1) === CLOSE_BRACE && text.startsWith(known.prefix)) {
+      const payload = tryParse(text.slice(known.prefix.length, text.length - 1));
+      if (payload !== undefined) return { payload, compiled: known.compiled };
+    }
+    if (text.startsWith(SCHEMA_OPEN)) {
+      const end = jsonValueEnd(text, SCHEMA_OPEN.length);
+      if (end > 0 && text.startsWith(PAYLOAD_KEY, end) && text.charCodeAt(text.length - 1) === CLOSE_BRACE) {
+        const payload = tryParse(text.slice(end + PAYLOAD_KEY.length, text.length - 1));
+        const schemaText = text.slice(SCHEMA_OPEN.length, end);
+        if (payload !== undefined && schemaText !== 'null') {
+          const compiled = this.compiledFor(schemaText, () => JSON.parse(schemaText) as ConnectSchema);
+          this.prefixByTopic.set(topic, { prefix: text.slice(0, end + PAYLOAD_KEY.length), compiled });
+          return { payload, compiled };
+        }
+      }
+    }
+    const doc: unknown = JSON.parse(text);
+    if (isConnectEnvelope(doc)) {
+      if (doc.schema === null) return { payload: doc.payload, compiled: null };
+      const schema = doc.schema as ConnectSchema;
+      return { payload: doc.payload, compiled: this.compiledFor(JSON.stringify(schema), () => schema) };
+    }
+    return { payload: doc, compiled: null };
+  }
+
+  private compiledFor(schemaText: string, schema: () => ConnectSchema): T {
+    let compiled = this.compiledBySchemaText.get(schemaText);
+    if (compiled === undefined) {
+      compiled = this.compile(schema());
+      if (this.compiledBySchemaText.size >= this.maxSchemas) this.compiledBySchemaText.clear();
+      this.compiledBySchemaText.set(schemaText, compiled);
+    }
+    return compiled;
+  }
+}
+
+function isConnectEnvelope(doc: unknown): doc is { schema: unknown; payload: unknown } {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
+  const keys = Object.keys(doc);
+  return keys.length === 2 && 'schema' in doc && 'payload' in doc;
+}
+
+function tryParse(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Index just past the JSON object or array that starts at `start`, or -1. Only brackets and strings
+ * matter for finding the end; the content is validated later by JSON.parse.
+ */
+export function jsonValueEnd(text: string, start: number): number {
+  let depth = 0;
+  for (let i = start; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34 /* " */) {
+      for (i++; i < text.length; i++) {
+        const s = text.charCodeAt(i);
+        if (s === 92 /* \ */) i++;
+        else if (s === 34) break;
+      }
+    } else if (c === 123 /* { */ || c === 91 /* [ */) depth++;
+    else if (c === 125 /* } */ || c === 93 /* ] */) {
+      depth--;
+      if (depth === 0) return i + 1;
+      if (depth < 0) return -1;
+    } else if (depth === 0) {
+      // A scalar schema value (e.g. null) ends at the next comma.
+      const comma = text.indexOf(',', i);
+      return comma < 0 ? -1 : comma;
+    }
+  }
+  return -1;
+}

@@ -1,0 +1,265 @@
+/**
+ * Decodes Debezium records (JsonConverter, with or without schemas, full envelopes or flattened by
+ * ExtractNewRecordState) into change events. Pure: no I/O; state is only the schema caches.
+ *
+ * Flattened records: every field whose name starts with `__` is metadata added by the SMT
+ * (`__op`, `__deleted`, `__table`, `__lsn`, `__source_ts_ms`, ...) and is not a row column. Without
+ * `__op` an upsert counts as 'u'. `__deleted: "true"` (delete.handling.mode=rewrite) is a delete whose
+ * row is the before image. With delete.handling.mode=drop, deletes arrive only as tombstones, so a
+ * consumer of flattened topics must treat a tombstone as a delete of its key.
+ */
+import { compileRow, convertRow, type ColumnSpec, type CompiledRow, type ConnectSchema } from './connect-schema.ts';
+import { ConnectJsonReader } from './connect-json.ts';
+import type { ChangeEvent, ChangeOp, DecodedKind, DecodedRecord, SourceIdentity } from './event.ts';
+import { inferRow } from './infer.ts';
+import { positionOf, type PositionFields } from './position.ts';
+import { recordRef, type KafkaRecord } from './record.ts';
+import { InvalidValue, type Row } from './values.ts';
+
+export const DEFAULT_UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
+
+export interface DecoderOptions {
+  /** Debezium's unavailable.value.placeholder. */
+  unavailablePlaceholder?: string;
+  /** Key columns per source table, for records that arrive without a Kafka key. */
+  keyColumns?: Readonly<Record<string, readonly string[]>>;
+}
+
+interface CompiledValueSchema {
+  shape: 'envelope' | 'flat' | 'other';
+  row: CompiledRow | null;
+}
+
+type Obj = Record<string, unknown>;
+
+const NO_COLUMNS: readonly ColumnSpec[] = Object.freeze([]);
+const NONE_UNAVAILABLE: ReadonlySet<string> = new Set<string>();
+const ROW_OPS = new Set(['c', 'u', 'd', 'r']);
+
+class Invalid extends Error {}
+function fail(reason: string): never {
+  throw new Invalid(reason);
+}
+
+const isObject = (v: unknown): v is Obj => v !== null && typeof v === 'object' && !Array.isArray(v);
+const str = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+const num = (v: unknown): number | undefined => (typeof v === 'number' && Number.isFinite(v) ? v : undefined);
+
+/** The table part of a Debezium topic name `<prefix>.<schema>.<table>` or `<prefix>.<db>.<table>`. */
+export const tableFromTopic = (topic: string): string => topic.slice(topic.lastIndexOf('.') + 1);
+
+export class ChangeDecoder {
+  /** How many records decoded to each kind. */
+  readonly stats: Record<DecodedKind, number> = {
+    change: 0, tombstone: 0, message: 0, heartbeat: 0, 'schema-change': 0, transaction: 0, invalid: 0,
+  };
+  private readonly placeholder: string;
+  private readonly keyColumns: Readonly<Record<string, readonly string[]>>;
+  private readonly valueReader: ConnectJsonReader<CompiledValueSchema>;
+  private readonly keyReader: ConnectJsonReader<CompiledRow>;
+  private readonly learnedKeyColumns = new Map<string, readonly string[]>();
+
+  constructor(options: DecoderOptions = {}) {
+    this.placeholder = options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER;
+    this.keyColumns = options.keyColumns ?? {};
+    this.valueReader = new ConnectJsonReader((schema) => compileValueSchema(schema, this.placeholder));
+    this.keyReader = new ConnectJsonReader((schema) => compileRow(schema, this.placeholder));
+  }
+
+  decode(record: KafkaRecord): DecodedRecord {
+    let decoded: DecodedRecord;
+    try {
+      decoded = this.decodeOrFail(record);
+    } catch (err) {
+      const reason =
+        err instanceof Invalid || err instanceof InvalidValue
+          ? err.message
+          : err instanceof SyntaxError
+            ? `not valid JSON (${err.message})`
+            : `unexpected record shape (${err instanceof Error ? err.message : String(err)})`;
+      decoded = { kind: 'invalid', reason, record: recordRef(record) };
+    }
+    this.stats[decoded.kind]++;
+    return decoded;
+  }
+
+  private decodeOrFail(record: KafkaRecord): DecodedRecord {
+    if (record.value === null) {
+      if (record.key === null) fail('tombstone without a key');
+      const key = this.decodeKey(record);
+      return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, record: recordRef(record) };
+    }
+    const { payload, compiled } = this.valueReader.read(record.value, record.topic);
+    if (!isObject(payload)) fail(payload === null || payload === undefined ? 'no payload' : 'payload is not a JSON object');
+    const p = payload as Obj;
+    if (record.topic.startsWith('__debezium-heartbeat')) {
+      return { kind: 'heartbeat', tsMs: num(p.ts_ms) ?? recordTimestamp(record), record: recordRef(record) };
+    }
+    const shape = compiled?.shape ?? inferShape(p);
+    if (shape === 'envelope') return this.decodeEnvelope(record, p, compiled?.row ?? null);
+    if ((p.status === 'BEGIN' || p.status === 'END') && typeof p.id === 'string') {
+      return { kind: 'transaction', status: p.status, id: p.id, eventCount: num(p.event_count) ?? null, record: recordRef(record) };
+    }
+    if ('tableChanges' in p || 'ddl' in p) return { kind: 'schema-change', ddl: str(p.ddl) ?? null, record: recordRef(record) };
+    return this.decodeFlattened(record, p, compiled?.row ?? null);
+  }
+
+  private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
+    const op = p.op;
+    if (typeof op !== 'string') fail('envelope without an op');
+    const source = p.source;
+    if (!isObject(source)) fail('envelope without a source block');
+    const src = source as Obj;
+    const identity: SourceIdentity = {
+      connector: str(src.connector) ?? 'unknown',
+      name: str(src.name) ?? record.topic.slice(0, record.topic.indexOf('.')),
+      db: str(src.db) ?? '',
+      table: str(src.table) || tableFromTopic(record.topic),
+    };
+    if (typeof src.schema === 'string') identity.schema = src.schema;
+    const tsMs = num(src.ts_ms) ?? num(p.ts_ms) ?? recordTimestamp(record);
+    const position = positionOf(src as PositionFields, record.partition, BigInt(record.offset), tsMs);
+    if (op === 'm') {
+      const message = isObject(p.message) ? p.message : {};
+      return {
+        kind: 'message', prefix: str(message.prefix) ?? null, content: str(message.content) ?? null,
+        source: identity, position, tsMs, record: recordRef(record),
+      };
+    }
+    const snapshot = src.snapshot === true || (typeof src.snapshot === 'string' && src.snapshot !== 'false');
+    if (op === 't') {
+      return {
+        kind: 'change', op, table: identity.table, source: identity, key: {}, keyColumns: [], before: null, after: null,
+        position, tsMs, columns: rowSchema?.columns ?? NO_COLUMNS, unavailable: NONE_UNAVAILABLE, snapshot, record: recordRef(record),
+      };
+    }
+    if (!ROW_OPS.has(op)) fail(`unknown op '${op.slice(0, 20)}'`);
+    const before = optionalRow(p.before, 'before');
+    const after = optionalRow(p.after, 'after');
+    if (op === 'd' ? after !== null : after === null) fail(op === 'd' ? "delete with an 'after' row" : `op '${op}' without an 'after' row`);
+    return this.changeEvent(record, op as ChangeOp, identity, before, after, rowSchema, position, tsMs, snapshot);
+  }
+
+  private decodeFlattened(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
+    const row: Obj = {};
+    const meta: Obj = {};
+    for (const name in p) {
+      if (name.startsWith('__')) meta[name.slice(2)] = p[name];
+      else row[name] = p[name];
+    }
+    const deleted = meta.deleted === 'true' || meta.deleted === true;
+    const declaredOp = str(meta.op);
+    if (declaredOp !== undefined && !ROW_OPS.has(declaredOp)) fail(`unknown op '${declaredOp.slice(0, 20)}'`);
+    const op = (deleted ? 'd' : declaredOp ?? 'u') as ChangeOp;
+    const fields: PositionFields = {
+      connector: meta.source_connector,
+      lsn: meta.lsn ?? meta.source_lsn,
+      sequence: meta.source_sequence ?? meta.sequence,
+      file: meta.source_file ?? meta.file,
+      pos: meta.source_pos ?? meta.pos,
+      row: meta.source_row,
+      ts_ms: meta.source_ts_ms ?? meta.ts_ms,
+    };
+    const connector = str(fields.connector) ?? (fields.lsn != null ? 'postgresql' : typeof fields.file === 'string' ? 'mysql' : 'unknown');
+    const identity: SourceIdentity = {
+      connector,
+      name: str(meta.source_name) ?? record.topic.slice(0, Math.max(0, record.topic.indexOf('.'))),
+      db: str(meta.source_db) ?? str(meta.db) ?? '',
+      table: str(meta.table) || str(meta.source_table) || tableFromTopic(record.topic),
+    };
+    const schema = str(meta.source_schema) ?? str(meta.schema);
+    if (schema !== undefined) identity.schema = schema;
+    const tsMs = num(fields.ts_ms) ?? recordTimestamp(record);
+    const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
+    const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
+    return op === 'd'
+      ? this.changeEvent(record, op, identity, row, null, rowSchema, position, tsMs, snapshot)
+      : this.changeEvent(record, op, identity, null, row, rowSchema, position, tsMs, snapshot);
+  }
+
+  private changeEvent(
+    record: KafkaRecord, op: ChangeOp, source: SourceIdentity, before: Obj | null, after: Obj | null,
+    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean,
+  ): ChangeEvent {
+    let unavailable: Set<string> | null = null;
+    let columns: readonly ColumnSpec[];
+    if (rowSchema) {
+      if (before) unavailable = convertRow(rowSchema, before, unavailable);
+      if (after) unavailable = convertRow(rowSchema, after, unavailable);
+      columns = rowSchema.columns;
+    } else {
+      // Infer from the fullest image; the other one is converted the same way.
+      const main = after ?? before!;
+      const inferred = inferRow(main, this.placeholder, null);
+      columns = inferred.columns;
+      unavailable = inferred.unavailable;
+      if (after && before) unavailable = inferRow(before, this.placeholder, unavailable).unavailable;
+    }
+    const key = this.keyOf(record, source.table, before, after);
+    return {
+      kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
+      before: before as Row | null, after: after as Row | null, position, tsMs, columns,
+      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, record: recordRef(record),
+    };
+  }
+
+  private keyOf(record: KafkaRecord, table: string, before: Obj | null, after: Obj | null): { row: Row; columns: readonly string[] } {
+    if (record.key !== null) return this.decodeKey(record);
+    const columns = this.keyColumns[table] ?? this.learnedKeyColumns.get(record.topic);
+    if (!columns) fail(`record has no key and the key columns of table '${table}' are unknown; configure them for keyless tables`);
+    const image = after ?? before!;
+    const row: Row = {};
+    for (const name of columns!) {
+      const v = image[name];
+      if (v === undefined || v === null) fail(`record has no key and its row lacks key column '${name}'`);
+      row[name] = v as Row[string];
+    }
+    return { row, columns: columns! };
+  }
+
+  private decodeKey(record: KafkaRecord): { row: Row; columns: readonly string[] } {
+    const { payload, compiled } = this.keyReader.read(record.key!, record.topic);
+    if (!isObject(payload)) fail('key is not a JSON object');
+    const row = payload as Obj;
+    let columns: readonly string[];
+    if (compiled) {
+      if (convertRow(compiled, row, null)) fail('key holds the unavailable-value placeholder');
+      columns = compiled.names;
+    } else {
+      if (inferRow(row, this.placeholder, null).unavailable) fail('key holds the unavailable-value placeholder');
+      columns = this.learnedKeyColumns.get(record.topic) ?? Object.keys(row);
+      if (columns.length !== Object.keys(row).length || columns.some((c) => !(c in row))) columns = Object.keys(row);
+    }
+    if (this.learnedKeyColumns.get(record.topic) !== columns) this.learnedKeyColumns.set(record.topic, columns);
+    return { row: row as Row, columns };
+  }
+}
+
+function compileValueSchema(schema: ConnectSchema, placeholder: string): CompiledValueSchema {
+  if (schema.type !== 'struct' || !Array.isArray(schema.fields)) return { shape: 'other', row: null };
+  const byName = new Map(schema.fields.map((f) => [f.field, f]));
+  if (byName.get('op')?.type === 'string' && byName.get('source')?.type === 'struct') {
+    const image = byName.get('after') ?? byName.get('before');
+    return { shape: 'envelope', row: image?.type === 'struct' ? compileRow(image, placeholder) : null };
+  }
+  if (byName.has('status') && byName.has('id') && !byName.has('op')) return { shape: 'other', row: null };
+  const rowFields = schema.fields.filter((f) => !(f.field ?? '').startsWith('__'));
+  return { shape: 'flat', row: compileRow({ ...schema, fields: rowFields }, placeholder) };
+}
+
+function inferShape(p: Obj): CompiledValueSchema['shape'] {
+  return typeof p.op === 'string' && isObject(p.source) && ('after' in p || 'before' in p || p.op === 't' || p.op === 'm')
+    ? 'envelope'
+    : 'flat';
+}
+
+function optionalRow(v: unknown, which: string): Obj | null {
+  if (v === null || v === undefined) return null;
+  if (!isObject(v)) fail(`'${which}' is not a row object`);
+  return v as Obj;
+}
+
+function recordTimestamp(record: KafkaRecord): number {
+  const t = typeof record.timestamp === 'number' ? record.timestamp : Number(record.timestamp);
+  return Number.isFinite(t) ? t : 0;
+}

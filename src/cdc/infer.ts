@@ -1,0 +1,65 @@
+/**
+ * Rows without a schema (JsonConverter with schemas.enable=false): column types inferred from the JSON
+ * values of each record, and widened across records by the consumer with widenColumns:
+ *   integer -> long (canonical text), fractional -> double, boolean, string, object/array -> string (JSON),
+ *   null -> string marked typeUnknown.
+ * Widening: equal types stay; long + double -> double; a typeUnknown column takes the other type;
+ * any other mix -> string.
+ */
+import type { DataType } from '../delta/schema.ts';
+import type { ColumnSpec } from './connect-schema.ts';
+
+/** Infers the columns of a parsed row and converts it in place; placeholder strings become null and are reported. */
+export function inferRow(
+  row: Record<string, unknown>,
+  unavailablePlaceholder: string,
+  unavailable: Set<string> | null,
+): { columns: ColumnSpec[]; unavailable: Set<string> | null } {
+  const columns: ColumnSpec[] = [];
+  for (const name in row) {
+    const v = row[name];
+    if (v === null || v === undefined) {
+      columns.push({ name, type: 'string', nullable: true, connectType: 'null', typeUnknown: true });
+    } else if (typeof v === 'number') {
+      const integral = Number.isInteger(v);
+      columns.push({ name, type: integral ? 'long' : 'double', nullable: true, connectType: 'number' });
+      if (integral) row[name] = String(v);
+    } else if (typeof v === 'boolean') {
+      columns.push({ name, type: 'boolean', nullable: true, connectType: 'boolean' });
+    } else if (typeof v === 'string') {
+      columns.push({ name, type: 'string', nullable: true, connectType: 'string' });
+      if (v === unavailablePlaceholder) {
+        row[name] = null;
+        (unavailable ??= new Set()).add(name);
+      }
+    } else {
+      columns.push({ name, type: 'string', nullable: true, connectType: Array.isArray(v) ? 'array' : 'object' });
+      row[name] = JSON.stringify(v);
+    }
+  }
+  return { columns, unavailable };
+}
+
+const numeric = new Set<DataType>(['byte', 'short', 'integer', 'long', 'float', 'double']);
+
+export function widenType(a: DataType, b: DataType): DataType {
+  if (a === b) return a;
+  if (typeof a === 'string' && typeof b === 'string' && numeric.has(a) && numeric.has(b)) {
+    if (a === 'double' || b === 'double' || a === 'float' || b === 'float') return 'double';
+    return 'long';
+  }
+  return 'string';
+}
+
+/** Merges two column lists by name (first list's order, new columns appended), widening types. */
+export function widenColumns(previous: readonly ColumnSpec[], next: readonly ColumnSpec[]): ColumnSpec[] {
+  const merged = new Map<string, ColumnSpec>(previous.map((c) => [c.name, c]));
+  for (const c of next) {
+    const old = merged.get(c.name);
+    if (!old || old.typeUnknown) merged.set(c.name, old ? { ...c, nullable: true } : c);
+    else if (!c.typeUnknown && old.type !== c.type) {
+      merged.set(c.name, { ...old, type: widenType(old.type, c.type), nullable: old.nullable || c.nullable });
+    }
+  }
+  return [...merged.values()];
+}

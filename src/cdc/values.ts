@@ -1,0 +1,98 @@
+/**
+ * Canonical values: the one form every decoded row value takes, whatever the converter sent.
+ *   long, decimal      -> decimal string ("42", "-1.50")
+ *   binary             -> lowercase hex
+ *   date               -> 'YYYY-MM-DD'
+ *   timestamp(_ntz)    -> 'YYYY-MM-DDTHH:MM:SS.ffffff' (UTC for timestamp)
+ *   time of day        -> 'HH:MM:SS.ffffff'
+ *   everything else    -> the JSON value (number, boolean, string, array)
+ * Each converter throws InvalidValue on a value of the wrong JSON type; the decoder turns that into an
+ * `invalid` result.
+ */
+export type CanonicalValue = string | number | boolean | null | CanonicalValue[];
+export type Row = Record<string, CanonicalValue>;
+
+export class InvalidValue extends Error {}
+
+const MS_PER_DAY = 86_400_000;
+
+export function base64ToHex(b64: string): string {
+  return Buffer.from(b64, 'base64').toString('hex');
+}
+
+/** Big-endian two's complement bytes (base64) -> unscaled bigint. */
+export function unscaledFromBase64(b64: string): bigint {
+  const bytes = Buffer.from(b64, 'base64');
+  if (bytes.length === 0) return 0n;
+  let n = BigInt('0x' + bytes.toString('hex'));
+  if (bytes[0]! & 0x80) n -= 1n << BigInt(bytes.length * 8);
+  return n;
+}
+
+/** Unscaled bigint and scale -> plain decimal text ("-0.050" for -50 at scale 3). */
+export function decimalText(unscaled: bigint, scale: number): string {
+  if (scale <= 0) return (scale === 0 ? unscaled : unscaled * 10n ** BigInt(-scale)).toString();
+  const negative = unscaled < 0n;
+  const digits = (negative ? -unscaled : unscaled).toString().padStart(scale + 1, '0');
+  const text = digits.slice(0, digits.length - scale) + '.' + digits.slice(digits.length - scale);
+  return negative ? '-' + text : text;
+}
+
+export function daysToDate(days: number): string {
+  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+}
+
+/** Epoch microseconds -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
+export function microsToTimestamp(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  return new Date(ms).toISOString().slice(0, 23) + String(micros - ms * 1000).padStart(3, '0');
+}
+
+/** Microseconds since midnight -> 'HH:MM:SS.ffffff'. */
+export function microsToTimeOfDay(micros: number): string {
+  const s = Math.floor(micros / 1_000_000);
+  const frac = micros - s * 1_000_000;
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(frac).padStart(6, '0')}`;
+}
+
+const zoned = /^(\d{4,})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d(?::?\d\d)?)$/;
+
+/** An ISO-8601 timestamp with zone (Debezium ZonedTimestamp) -> UTC 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
+export function zonedToUtcTimestamp(text: string): string {
+  const m = zoned.exec(text);
+  if (!m) throw new InvalidValue(`not an ISO timestamp with zone: ${text.slice(0, 40)}`);
+  const frac = (m[7] ?? '').padEnd(6, '0').slice(0, 6);
+  const zone = m[8]!;
+  if (zone === 'Z' || /^[+-]00(:?00)?$/.test(zone)) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${frac}`;
+  const digits = zone.replace(':', '');
+  const offsetMin = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0));
+  const localMs = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
+  return new Date(localMs - offsetMin * 60_000).toISOString().slice(0, 19) + '.' + frac;
+}
+
+export function expectNumber(v: unknown): number {
+  if (typeof v === 'number') return v;
+  // JsonConverter writes non-finite floats as strings.
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  throw new InvalidValue(`expected a number, got ${typeof v}`);
+}
+
+export function expectInteger(v: unknown): number {
+  if (typeof v === 'number' && Number.isInteger(v)) return v;
+  throw new InvalidValue(`expected an integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+}
+
+export function expectString(v: unknown): string {
+  if (typeof v === 'string') return v;
+  throw new InvalidValue(`expected a string, got ${typeof v}`);
+}
+
+/** int64 from JSON: a number (exact up to 2^53) or a decimal string. */
+export function longText(v: unknown): string {
+  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
+  throw new InvalidValue(`expected an int64, got ${JSON.stringify(v)?.slice(0, 40)}`);
+}
