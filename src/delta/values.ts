@@ -68,8 +68,9 @@ export function toHex(bytes: Uint8Array): string {
 const utf8 = new TextEncoder();
 
 /**
- * A partition value from add.partitionValues, decoded by its Delta type. null (and the empty string,
- * which Spark writes for null in some versions) is null.
+ * A partition value from add.partitionValues, decoded by its Delta type. null and the empty string are
+ * null for every type, as Spark reads them (Spark cannot even write an empty string partition: it
+ * stores it as null), so writers must not rely on "" surviving as a partition value.
  *
  * Timestamps: the protocol spells them `YYYY-MM-DD HH:MM:SS[.ffffff]`, optionally with a zone. One
  * without a zone is read as UTC (as delta-kernel-rs does); Spark instead applies its session time zone,
@@ -77,8 +78,7 @@ const utf8 = new TextEncoder();
  * writer's zone, and UTC is what a reader without a session zone can defend.
  */
 export function parsePartitionValue(raw: string | null | undefined, type: DataType, column: string): Value {
-  if (raw === null || raw === undefined) return null;
-  if (raw === '' && type !== 'string') return null;
+  if (raw === null || raw === undefined || raw === '') return null;
   const bad = () => corruptTable(`partition value '${raw}' of column ${column} is not a valid ${typeof type === 'string' ? type : type.type}`);
   switch (type) {
     case 'string':
