@@ -4,6 +4,7 @@
  * inline in the log (z85) or in a `.bin` file next to the data (with a size prefix and a CRC-32).
  */
 import type { DeletionVectorDescriptor } from './actions.ts';
+import { tablePath } from './table-path.ts';
 import type { Storage } from '../storage/storage.ts';
 import { corruptTable, unsupportedFeature } from '../core/errors.ts';
 
@@ -86,7 +87,7 @@ async function readDeletionVectorBytes(storage: Storage, dv: DeletionVectorDescr
   if (dv.storageType === 'i') return z85Decode(dv.pathOrInlineDv).subarray(0, dv.sizeInBytes);
   let path: string;
   if (dv.storageType === 'u') path = relativeDeletionVectorPath(dv.pathOrInlineDv);
-  else if (dv.storageType === 'p') path = absoluteToTablePath(storage, dv.pathOrInlineDv);
+  else if (dv.storageType === 'p') path = tablePath(storage, dv.pathOrInlineDv);
   else throw unsupportedFeature(`deletion vector storage type '${dv.storageType as string}'`, ['u', 'i', 'p']);
   // File layout: 1 version byte, then at `offset`: u32 BE size, the bitmap, u32 BE CRC-32 of the bitmap.
   const offset = dv.offset ?? 1;
@@ -99,14 +100,6 @@ async function readDeletionVectorBytes(storage: Storage, dv: DeletionVectorDescr
   const crc = view.getUint32(4 + size);
   if (crc !== Bun.hash.crc32(bitmap) >>> 0) throw corruptTable(`deletion vector ${storage.root}/${path} fails its CRC check`);
   return bitmap;
-}
-
-/** 'p' DVs hold an absolute URI; we can only follow it when it points inside this table's storage. */
-function absoluteToTablePath(storage: Storage, uri: string): string {
-  const path = uri.startsWith('file:') ? decodeURIComponent(new URL(uri).pathname) : uri;
-  const root = storage.root.endsWith('/') ? storage.root : `${storage.root}/`;
-  if (!path.startsWith(root)) throw unsupportedFeature(`deletion vector outside the table (${uri})`);
-  return path.slice(root.length);
 }
 
 // ---- RoaringTreemap portable format ----

@@ -13,9 +13,12 @@ import type { Snapshot } from './snapshot.ts';
 import { columnMappingMode, findArrowField, physicalName, type ColumnMappingMode } from './column-mapping.ts';
 import { compileDecoder, parsePartitionValue, type Decoder, type Value } from './values.ts';
 import { readDeletionVector } from './deletion-vector.ts';
+import { tablePath } from './table-path.ts';
 import { readParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { corruptTable, invalidInput } from '../core/errors.ts';
+
+export { dataFilePath } from './table-path.ts';
 
 export type Row = { [column: string]: Value };
 
@@ -89,18 +92,8 @@ export async function* scanFiles(snapshot: Snapshot, storage: Storage): AsyncGen
   }
 }
 
-/** add.path is a URI reference relative to the table root: percent-decoded to find the file. */
-export function dataFilePath(path: string): string {
-  if (/^[a-z][a-z0-9+.-]*:/i.test(path)) throw corruptTable(`absolute data file paths are not supported: ${path}`);
-  try {
-    return decodeURIComponent(path);
-  } catch {
-    return path; // not percent-encoded (some writers leave '%' raw)
-  }
-}
-
 export async function readFileTable(storage: Storage, file: DataFile): Promise<Table> {
-  const path = dataFilePath(file.path);
+  const path = tablePath(storage, file.path);
   const bytes = await storage.read(path);
   if (!bytes) throw corruptTable(`data file ${storage.root}/${path} is missing`, 'the table references a file that was deleted (VACUUM with a short retention?)');
   try {
