@@ -10,3 +10,7 @@ export * from './values.ts';
 export * from './scan.ts';
 export * from './cdf.ts';
 export * from './history.ts';
+export * from './commit.ts';
+export * from './writer.ts';
+export * from './arrow-schema.ts';
+export * from './stats.ts';

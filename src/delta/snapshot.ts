@@ -122,6 +122,11 @@ export class Snapshot {
     return this.txns.get(appId);
   }
 
+  /** Every application id's latest txn version. */
+  txnVersions(): ReadonlyMap<string, number> {
+    return this.txns;
+  }
+
   /** Live domain metadata by domain name. */
   domainMetadata(domain: string): DomainMetadata | undefined {
     return this.domains.get(domain);

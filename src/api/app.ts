@@ -1,0 +1,118 @@
+/**
+ * The HTTP API: a hono app over a LakehouseView. Routes are small; errors are mapped in one place.
+ */
+import { Hono } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import { invalidInput, LakehouseError, ErrorCode, notFound } from '../core/errors.ts';
+import type { LakehouseView, ChangeRecord } from '../pipeline/view.ts';
+import { errorResponse } from './errors.ts';
+import { encodeRows, negotiateFormat } from './formats.ts';
+
+export interface ApiOptions {
+  /** When set, every /api and /metrics request needs `Authorization: Bearer <token>`. */
+  token?: string;
+  /** How often an idle change stream sends a keep-alive comment. */
+  heartbeatMs?: number;
+}
+
+const intParam = (value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 0) throw invalidInput(`query parameter ${name} must be a whole number >= 0, got '${value}'`);
+  if (n > max) throw new LakehouseError(ErrorCode.limit, `query parameter ${name} is at most ${max}, got ${n}`);
+  return n;
+};
+
+const timestampParam = (value: string | undefined) => {
+  if (value === undefined || value === '') return undefined;
+  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (Number.isNaN(ms)) throw invalidInput(`query parameter timestamp must be ISO-8601 or epoch milliseconds, got '${value}'`);
+  return ms;
+};
+
+export function createApp(view: LakehouseView, options: ApiOptions = {}) {
+  const app = new Hono();
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+
+  app.onError((err, c) => errorResponse(c, err));
+  app.notFound((c) => errorResponse(c, notFound(`no route ${c.req.method} ${c.req.path}`, 'see GET /api/openapi.json')));
+
+  if (options.token) {
+    const expected = `Bearer ${options.token}`;
+    app.use('*', async function bearerAuth(c, next) {
+      if (c.req.path === '/health') return next();
+      if (c.req.header('authorization') !== expected) {
+        return c.json({ error: { code: 'unauthorized', message: 'missing or wrong bearer token' } }, 401);
+      }
+      return next();
+    });
+  }
+
+  app.get('/health', (c) => {
+    const h = view.health();
+    return c.json(h, h.status === 'starting' ? 503 : 200);
+  });
+
+  app.get('/metrics', (c) => c.text(view.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+
+  app.get('/api/tables', async (c) => c.json({ tables: await view.tables() }));
+  app.get('/api/tables/:name{.+?}/history', async (c) => c.json({ history: await view.history(c.req.param('name')) }));
+  app.get('/api/tables/:name{.+?}/rows', async (c) => {
+    const q = c.req.query();
+    const limit = intParam(q.limit, 'limit', 100, 100_000)!;
+    const offset = intParam(q.offset, 'offset', 0)!;
+    const version = intParam(q.version, 'version', undefined);
+    const timestamp = timestampParam(q.timestamp);
+    const format = negotiateFormat(q.format, c.req.header('accept'));
+    const result = await view.rows(c.req.param('name'), { limit, offset, version, timestamp });
+    if (format === 'json') return c.json({ version: result.version, rows: result.rows });
+    return encodeRows(c, format, result.rows);
+  });
+  app.get('/api/tables/:name{.+?}', async (c) => c.json(await view.table(c.req.param('name'))));
+
+  app.get('/api/changes', (c) => {
+    const table = c.req.query('table') || undefined;
+    const resumeFrom = intParam(c.req.header('last-event-id') ?? c.req.query('since'), 'Last-Event-ID', undefined);
+    return streamSSE(c, async (stream) => {
+      const queue: ChangeRecord[] = [];
+      let wake: (() => void) | undefined;
+      const unsubscribe = view.onChange((change) => {
+        if (table && change.table !== table) return;
+        queue.push(change);
+        wake?.();
+      });
+      stream.onAbort(() => {
+        unsubscribe();
+        wake?.();
+      });
+      let lastId = resumeFrom ?? Number.MAX_SAFE_INTEGER;
+      if (resumeFrom !== undefined) {
+        // Replay what the client missed, then drop queued live changes it has now seen.
+        for (let batch = view.changesSince(lastId, 1000, table); batch.length > 0; batch = view.changesSince(lastId, 1000, table)) {
+          for (const ch of batch) {
+            await stream.writeSSE({ id: String(ch.id), event: 'change', data: JSON.stringify(ch) });
+            lastId = ch.id;
+          }
+        }
+      }
+      while (!stream.aborted) {
+        while (queue.length > 0) {
+          const ch = queue.shift()!;
+          if (resumeFrom !== undefined && ch.id <= lastId) continue;
+          await stream.writeSSE({ id: String(ch.id), event: 'change', data: JSON.stringify(ch) });
+        }
+        const timedOut = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => resolve(true), heartbeatMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(false);
+          };
+        });
+        wake = undefined;
+        if (timedOut && !stream.aborted) await stream.write(': ping\n\n');
+      }
+    });
+  });
+
+  return app;
+}

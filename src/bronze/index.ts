@@ -1,0 +1,1 @@
+export { Bronze, bronzeSchema, partitionKey, type BronzeAppend } from './bronze.ts';

@@ -1,0 +1,30 @@
+/** `lakehouse cat`: a Delta table's rows as a table, CSV or lossless NDJSON. */
+import { invalidInput } from '../../core/errors.ts';
+import { LocalStorage } from '../../storage/index.ts';
+import { Snapshot, scan } from '../../delta/index.ts';
+import { toCsv } from '../../api/formats.ts';
+import { resolveTablePath } from '../table-ref.ts';
+import { renderTable } from '../render-table.ts';
+import type { CommandContext } from './index.ts';
+
+export async function run({ args }: CommandContext): Promise<number> {
+  const path = resolveTablePath(args.positionals[0]!, args.flags.data as string);
+  const storage = new LocalStorage(path);
+  const at = args.flags.timestamp as string | undefined;
+  const timestamp = at === undefined ? undefined : Date.parse(at);
+  if (timestamp !== undefined && Number.isNaN(timestamp)) throw invalidInput(`--timestamp '${at}' is not an ISO-8601 time`, 'for example 2026-11-25T10:00:00Z');
+  const snapshot = await Snapshot.open(storage, { version: args.flags.version as number | undefined, timestamp });
+  const limit = args.flags.limit as number | undefined;
+  const format = args.flags.format as 'ndjson' | 'csv' | 'table';
+  const out = Bun.stdout.writer();
+  if (format === 'ndjson') {
+    for await (const row of scan(snapshot, storage, { limit })) out.write(JSON.stringify(row) + '\n');
+  } else {
+    const rows = [];
+    for await (const row of scan(snapshot, storage, { limit })) rows.push(row);
+    const columns = snapshot.schema.fields.map((f) => f.name);
+    out.write(format === 'csv' ? toCsv(rows, columns) : renderTable(columns, rows) + `(${rows.length} rows, version ${snapshot.version})\n`);
+  }
+  await out.flush();
+  return 0;
+}

@@ -1,0 +1,161 @@
+/**
+ * LakehouseView over a running Pipeline: current rows come from the SQLite serving copies, older
+ * versions and metadata from the Delta tables themselves.
+ */
+import { notFound } from '../core/errors.ts';
+import type { Storage } from '../storage/storage.ts';
+import { Snapshot, history, scan } from '../delta/index.ts';
+import type { Pipeline } from './pipeline.ts';
+import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './view.ts';
+
+interface TableRef {
+  name: string;
+  layer: Layer;
+  storage: Storage;
+  /** Current rows without touching Delta, when a serving copy exists. */
+  serving?: { rows(limit: number, offset: number): Row[]; count(): number };
+}
+
+export interface RunStatus {
+  status: HealthStatus['status'];
+  source: SourceInfo;
+  startedAt: number;
+  lag(): number;
+  message?: string;
+}
+
+export class PipelineView implements LakehouseView {
+  private readonly rates: { at: number; count: number }[] = [];
+
+  constructor(
+    private readonly pipeline: Pipeline,
+    private readonly run: RunStatus,
+  ) {}
+
+  private refs(): TableRef[] {
+    const p = this.pipeline;
+    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: p.storage.at('bronze') }];
+    for (const t of p.silver.list()) {
+      refs.push({ name: t.name, layer: 'silver', storage: p.storage.at(`silver/${t.name}`), serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount } });
+    }
+    for (const g of p.gold) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), serving: g });
+    refs.push({ name: 'dead_letters', layer: 'bronze', storage: p.storage.at('dead_letters') });
+    return refs;
+  }
+
+  private ref(name: string): TableRef {
+    const plain = name.replace(/^(bronze|silver|gold)\//, '');
+    const found = this.refs().find((r) => r.name === plain);
+    if (!found) throw notFound(`no table named '${name}'`, 'GET /api/tables lists the tables');
+    return found;
+  }
+
+  /** Events per second over the last 10 s, from the applied-changes counter. */
+  private eventsPerSecond(): number {
+    const now = Date.now();
+    const count = this.pipeline.metrics.total('lakehouse_records_in_total');
+    this.rates.push({ at: now, count });
+    while (this.rates.length > 1 && now - this.rates[0]!.at > 10_000) this.rates.shift();
+    const first = this.rates[0]!;
+    const seconds = (now - first.at) / 1000;
+    return seconds > 0 ? Math.round(((count - first.count) / seconds) * 10) / 10 : 0;
+  }
+
+  health(): HealthStatus {
+    const p = this.pipeline;
+    const silver: Record<string, number> = {};
+    for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
+    const gold: Record<string, number> = {};
+    for (const g of p.gold) gold[g.name] = g.table.snapshot().version;
+    return {
+      status: this.run.status,
+      source: this.run.source,
+      uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
+      eventsPerSecond: this.eventsPerSecond(),
+      lag: this.run.lag(),
+      lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
+      deadLetters: p.deadLetters.count,
+      versions: { bronze: p.bronze.version, silver, gold },
+      ...(this.run.message ? { message: this.run.message } : {}),
+    };
+  }
+
+  async tables(): Promise<TableSummary[]> {
+    return Promise.all(this.refs().map((r) => this.summary(r)));
+  }
+
+  private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
+    snap ??= await Snapshot.open(r.storage);
+    const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + recordsOf(a.stats) - (a.deletionVector?.cardinality ?? 0), 0);
+    return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
+  }
+
+  async table(name: string): Promise<TableDetail> {
+    const r = this.ref(name);
+    const snap = await Snapshot.open(r.storage);
+    const files = snap.files();
+    return {
+      ...(await this.summary(r, snap)),
+      schema: { fields: snap.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })) },
+      protocol: snap.protocol,
+      partitionColumns: snap.partitionColumns,
+      configuration: snap.tableProperties,
+      files: files.length,
+      sizeBytes: files.reduce((n, a) => n + a.size, 0),
+    };
+  }
+
+  async history(name: string): Promise<HistoryEntry[]> {
+    const entries = await history(this.ref(name).storage);
+    return entries.map((e) => ({
+      version: e.version,
+      timestamp: new Date(e.timestamp).toISOString(),
+      operation: e.operation ?? null,
+      operationParameters: e.operationParameters ?? {},
+    }));
+  }
+
+  async rows(name: string, q: RowsQuery): Promise<{ version: number; rows: Row[] }> {
+    const r = this.ref(name);
+    const snap = await Snapshot.open(r.storage, { version: q.version, timestamp: q.timestamp });
+    const latest = q.version === undefined && q.timestamp === undefined;
+    if (latest && r.serving) return { version: snap.version, rows: r.serving.rows(q.limit, q.offset) };
+    const rows: Row[] = [];
+    let skip = q.offset;
+    for await (const row of scan(snap, r.storage, { limit: q.offset + q.limit })) {
+      if (skip > 0) {
+        skip--;
+        continue;
+      }
+      rows.push(row);
+    }
+    return { version: snap.version, rows };
+  }
+
+  changesSince(afterId: number, limit: number, table?: string): ChangeRecord[] {
+    return this.pipeline.changes.since(afterId, limit, table);
+  }
+
+  onChange(listener: (change: ChangeRecord) => void): () => void {
+    return this.pipeline.changes.subscribe(listener);
+  }
+
+  metrics(): string {
+    const p = this.pipeline;
+    const m = p.metrics;
+    m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'bronze', table: 'bronze' }, p.bronze.version);
+    for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
+    for (const g of p.gold) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
+    m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
+    return m.render();
+  }
+}
+
+function recordsOf(stats: string | null | undefined): number {
+  if (!stats) return 0;
+  try {
+    return Number((JSON.parse(stats) as { numRecords?: number }).numRecords ?? 0);
+  } catch {
+    return 0;
+  }
+}

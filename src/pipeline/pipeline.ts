@@ -1,0 +1,212 @@
+/**
+ * The run loop's core: records in, bronze -> silver -> gold -> change feed, exactly once.
+ *
+ *   1. bronze.append: the raw records become durable in one Delta commit whose txns are the source
+ *      positions (a redelivered record is skipped there);
+ *   2. the bronze version's records are decoded; undecodable ones become dead letters;
+ *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
+ *   4. gold recomputes the groups the silver changes touched and publishes;
+ *   5. the changes go to the change feed.
+ * A crash anywhere leaves bronze ahead of silver: `open` replays the bronze versions after the last
+ * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
+ * positions, never from their own bookkeeping.
+ */
+import { Database } from 'bun:sqlite';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Logger } from '../core/log.ts';
+import { Metrics } from '../core/metrics.ts';
+import { LocalStorage, type Storage } from '../storage/index.ts';
+import { Bronze } from '../bronze/index.ts';
+import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
+import { Silver, type AppliedChange, type RoutingRule } from '../silver/index.ts';
+import { GoldTable, goldDefinitions } from '../gold/index.ts';
+import { ChangeFeed } from './change-feed.ts';
+import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
+
+export interface PipelineOptions {
+  dataDir: string;
+  log: Logger;
+  metrics?: Metrics;
+  routing?: readonly RoutingRule[];
+}
+
+export interface BatchSummary {
+  records: number;
+  /** Records already in bronze (redeliveries of the same Kafka offsets). */
+  redelivered: number;
+  applied: number;
+  /** Events whose source position was not newer than the key's: duplicates and late redeliveries. */
+  duplicates: number;
+  quarantined: number;
+  tombstones: number;
+  messages: number;
+  bronzeVersion: number | undefined;
+}
+
+export const emptySummary = (): BatchSummary => ({
+  records: 0,
+  redelivered: 0,
+  applied: 0,
+  duplicates: 0,
+  quarantined: 0,
+  tombstones: 0,
+  messages: 0,
+  bronzeVersion: undefined,
+});
+
+export function addSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
+  return {
+    records: a.records + b.records,
+    redelivered: a.redelivered + b.redelivered,
+    applied: a.applied + b.applied,
+    duplicates: a.duplicates + b.duplicates,
+    quarantined: a.quarantined + b.quarantined,
+    tombstones: a.tombstones + b.tombstones,
+    messages: a.messages + b.messages,
+    bronzeVersion: b.bronzeVersion ?? a.bronzeVersion,
+  };
+}
+
+export class Pipeline {
+  readonly metrics: Metrics;
+  lastCommitMs: number | null = null;
+  private readonly decoder = new ChangeDecoder();
+
+  private constructor(
+    readonly dataDir: string,
+    readonly storage: Storage,
+    readonly db: Database,
+    readonly bronze: Bronze,
+    readonly silver: Silver,
+    readonly gold: GoldTable[],
+    readonly deadLetters: DeadLetters,
+    readonly changes: ChangeFeed,
+    private readonly log: Logger,
+    metrics: Metrics,
+  ) {
+    this.metrics = metrics;
+  }
+
+  static async open(options: PipelineOptions): Promise<Pipeline> {
+    mkdirSync(options.dataDir, { recursive: true });
+    const storage = new LocalStorage(options.dataDir);
+    const db = new Database(join(options.dataDir, 'lakehouse.db'), { create: true });
+    db.run('PRAGMA journal_mode = WAL');
+    db.run('PRAGMA synchronous = NORMAL');
+    db.run('CREATE TABLE IF NOT EXISTS pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    const bronze = await Bronze.open(storage.at('bronze'));
+    const silver = await Silver.open(storage.at('silver'), db, options.routing);
+    const gold: GoldTable[] = [];
+    for (const def of goldDefinitions) gold.push(await GoldTable.open(storage.at(`gold/${def.name}`), db, def));
+    const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
+    const p = new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics());
+    await p.catchUp();
+    return p;
+  }
+
+  /** The bronze version through which every later stage is done. */
+  private get processedVersion(): number {
+    const row = this.db.query(`SELECT value FROM pipeline_state WHERE name = 'bronze_processed'`).get() as { value: number } | null;
+    return row?.value ?? -1;
+  }
+
+  private set processedVersion(v: number) {
+    this.db.query(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ('bronze_processed', ?)`).run(v);
+  }
+
+  /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */
+  async catchUp(): Promise<BatchSummary> {
+    let total = emptySummary();
+    const last = this.bronze.version;
+    // Version 0 creates the bronze table and holds no records.
+    const from = Math.max(this.processedVersion + 1, 1);
+    if (from > last) return total;
+    this.log.info('catching up silver from bronze', { from, to: last });
+    for (let v = from; v <= last; v++) {
+      const records = await this.bronze.recordsAt(v);
+      total = addSummaries(total, await this.processBronzeVersion(v, records));
+    }
+    this.processedVersion = last;
+    return total;
+  }
+
+  /** Positions the source should resume after: topic:partition -> last offset stored in bronze. */
+  resumePositions(): Map<string, bigint> {
+    return this.bronze.positions();
+  }
+
+  async process(records: readonly KafkaRecord[]): Promise<BatchSummary> {
+    const started = performance.now();
+    const stored = await this.bronze.append(records);
+    this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, records.length);
+    if (stored.version === undefined) return { ...emptySummary(), records: records.length, redelivered: stored.duplicates };
+    const summary = await this.processBronzeVersion(stored.version, stored.records);
+    this.processedVersion = stored.version;
+    this.lastCommitMs = performance.now() - started;
+    this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
+    return { ...summary, records: records.length, redelivered: stored.duplicates };
+  }
+
+  private async processBronzeVersion(version: number, records: readonly KafkaRecord[]): Promise<BatchSummary> {
+    const summary = { ...emptySummary(), bronzeVersion: version };
+    const events: ChangeEvent[] = [];
+    const letters: DeadLetter[] = [];
+    for (const record of records) {
+      const decoded = this.decoder.decode(record);
+      switch (decoded.kind) {
+        case 'change':
+          events.push(decoded);
+          break;
+        case 'invalid':
+          letters.push({ record: decoded.record, reason: decoded.reason });
+          break;
+        case 'tombstone':
+          summary.tombstones++;
+          break;
+        case 'message':
+          summary.messages++;
+          break;
+        default:
+          break; // heartbeats, schema changes and transaction markers carry no rows
+      }
+    }
+    const result = await this.silver.apply(events, version);
+    for (const q of result.quarantined) letters.push({ record: q.event.record, reason: q.reason });
+    if (letters.length > 0) {
+      const raw = new Map(records.map((r) => [refKey(r), r]));
+      await this.deadLetters.write(letters, raw, version);
+      for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
+    }
+    for (const g of this.gold) if (g.refresh(result.applied)) await g.publish();
+    this.publish(result.applied, result.versions);
+
+    summary.applied = result.applied.length;
+    summary.duplicates = result.duplicates;
+    summary.quarantined = letters.length;
+    this.metrics.inc('lakehouse_events_out_total', 'changes applied to silver', { stage: 'silver' }, result.applied.length);
+    this.metrics.inc('lakehouse_duplicates_total', 'events skipped as not newer than the applied state', {}, result.duplicates);
+    this.metrics.inc('lakehouse_dead_letters_total', 'records quarantined to the dead-letter table', {}, letters.length);
+    return summary;
+  }
+
+  private publish(applied: readonly AppliedChange[], versions: ReadonlyMap<string, number>) {
+    const ts = new Date().toISOString();
+    this.changes.append(
+      applied.map((c) => ({
+        table: c.table,
+        op: c.op,
+        key: c.key,
+        before: c.before,
+        after: c.after,
+        version: versions.get(c.table) ?? -1,
+        position: c.position,
+        ts,
+      })),
+    );
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}

@@ -1,0 +1,321 @@
+/**
+ * One silver table: the latest state of every key from every source database that routes to it.
+ *
+ * A micro-batch costs what it changes, not the table's size:
+ *   1. each event is checked against its key's last applied position (the serving store); an event that
+ *      is not newer is a duplicate or a late redelivery and does nothing;
+ *   2. the surviving final state per key is written as ONE new data file;
+ *   3. the rows those keys occupied before are deleted with deletion vectors on their old files
+ *      (merge-on-read), never by rewriting them;
+ *   4. the commit carries `txn(appId = silver, version = bronze version)`, so data and consumed position
+ *      move together, atomically; replaying a bronze version already committed is skipped whole.
+ * The SQLite serving store is updated after the Delta commit; if the process dies in between, the store
+ * is behind the table, which `open` detects (it records the table version it reflects) and repairs.
+ */
+import type { Database } from 'bun:sqlite';
+import type { Storage } from '../storage/storage.ts';
+import { DeltaTable, Snapshot, scanFiles, readDataFile, readSchemaOf, field, struct, type StructField, type StructType } from '../delta/index.ts';
+import type { ChangeEvent } from '../cdc/index.ts';
+import { encodePosition, type SourcePosition } from '../cdc/index.ts';
+import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
+import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
+
+export const SILVER_APP_ID = 'lakehouse-silver';
+/** Table property naming the key columns (comma-separated), so the key index can be rebuilt. */
+export const KEY_PROPERTY = 'lakehouse.primaryKey';
+
+/** Metadata columns every silver row carries; all start with `__`. */
+export const metadataFields: StructField[] = [
+  field('__source_connector', 'string'),
+  field('__source_name', 'string'),
+  field('__source_db', 'string'),
+  field('__source_schema', 'string'),
+  field('__source_table', 'string'),
+  field('__op', 'string'),
+  field('__source_ts_ms', 'long'),
+  field('__source_position', 'string'),
+];
+
+export interface AppliedChange {
+  table: string;
+  op: 'c' | 'u' | 'd' | 'r' | 't';
+  key: Row;
+  before: Row | null;
+  after: Row | null;
+  position: string;
+}
+
+export interface Quarantined {
+  event: ChangeEvent;
+  reason: string;
+}
+
+export interface ApplyResult {
+  version: number | undefined;
+  applied: AppliedChange[];
+  duplicates: number;
+  quarantined: Quarantined[];
+}
+
+interface Pending {
+  entry: KeyEntry;
+  /** Where the row lived before this batch; it must be deleted from there. */
+  original: KeyEntry | undefined;
+}
+
+export class SilverTable {
+  private constructor(
+    readonly name: string,
+    private readonly table: DeltaTable,
+    private readonly store: ServingStore,
+    private readonly db: Database,
+  ) {}
+
+  static async open(storage: Storage, db: Database, name: string, initialFields: StructField[]): Promise<SilverTable> {
+    const table = await DeltaTable.openOrCreate(storage, {
+      name,
+      schema: struct([...initialFields, ...metadataFields]),
+      configuration: { 'delta.enableDeletionVectors': 'true', 'delta.checkpointInterval': '10' },
+    });
+    db.run('CREATE TABLE IF NOT EXISTS silver_state (name TEXT PRIMARY KEY, delta_version INTEGER NOT NULL)');
+    const silver = new SilverTable(name, table, new ServingStore(db, name, table.snapshot().schema), db);
+    await silver.repairStore();
+    return silver;
+  }
+
+  /** The primary-key columns, recorded in the table's configuration when the first event arrives. */
+  private get keyColumns(): string[] {
+    const text = this.table.snapshot().tableProperties[KEY_PROPERTY];
+    return text ? text.split(',') : [];
+  }
+
+  get snapshot(): Snapshot {
+    return this.table.snapshot();
+  }
+
+  /** The bronze version this table has consumed up to, from its own log. */
+  get bronzeVersion(): number | undefined {
+    return this.table.snapshot().txnVersion(SILVER_APP_ID);
+  }
+
+  get rowCount(): number {
+    return this.store.count();
+  }
+
+  rows(limit: number, offset: number): Row[] {
+    return this.store.rows(limit, offset);
+  }
+
+  /** Applies one bronze version's events for this table; a version at or below the watermark is a no-op. */
+  async apply(events: readonly ChangeEvent[], bronzeVersion: number): Promise<ApplyResult> {
+    const watermark = this.bronzeVersion;
+    if (watermark !== undefined && bronzeVersion <= watermark) return { version: undefined, applied: [], duplicates: events.length, quarantined: [] };
+
+    const pending = new Map<string, Pending>();
+    const lookup = (key: string): KeyEntry | undefined => pending.get(key)?.entry ?? this.store.get(key);
+    const stage = (entry: KeyEntry) => {
+      const prior = pending.get(entry.key);
+      pending.set(entry.key, { entry, original: prior ? prior.original : this.store.get(entry.key) });
+    };
+    const applied: AppliedChange[] = [];
+    const quarantined: Quarantined[] = [];
+    let duplicates = 0;
+    let schema = this.table.snapshot().schema;
+    let keyColumns = this.keyColumns;
+    let newKeyColumns: string[] | undefined;
+    if (keyColumns.length === 0) {
+      const first = events.find((e) => e.op !== 't');
+      if (first) keyColumns = newKeyColumns = [...first.keyColumns];
+    }
+
+    for (const ev of events) {
+      const position = silverPosition(ev.position);
+      if (ev.op === 't') {
+        const prefix = sourcePrefix(ev);
+        for (const live of this.liveKeys(prefix, pending)) {
+          if (live.position >= position) continue;
+          const prev = lookup(live.key)!;
+          stage({ key: live.key, file: null, row: null, position, deleted: true, image: null });
+          applied.push({ table: this.name, op: 'd', key: keyOf(prev.image, ev), before: prev.image, after: null, position });
+        }
+        continue;
+      }
+      const key = keyString(ev, keyColumns);
+      const prev = lookup(key);
+      if (prev && prev.position >= position) {
+        duplicates++;
+        continue;
+      }
+      if (ev.op === 'd') {
+        stage({ key, file: null, row: null, position, deleted: true, image: null });
+        if (prev && !prev.deleted) applied.push({ table: this.name, op: 'd', key: ev.key, before: prev.image, after: null, position });
+        continue;
+      }
+      try {
+        schema = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+      } catch (err) {
+        quarantined.push({ event: ev, reason: (err as Error).message });
+        continue;
+      }
+      const image: Row = { ...ev.after };
+      // An unchanged TOASTed column arrives as a placeholder: keep what we had.
+      for (const col of ev.unavailable ?? []) image[col] = prev?.image?.[col] ?? null;
+      Object.assign(image, metadataOf(ev, position));
+      stage({ key, file: null, row: null, position, deleted: false, image });
+      applied.push({ table: this.name, op: ev.op, key: ev.key, before: prev?.deleted ? null : (prev?.image ?? null), after: image, position });
+    }
+
+    if (pending.size === 0) {
+      // Nothing changed, but the watermark still moves so this bronze version is never read again.
+      const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { bronzeVersion } });
+      txn.setTxn(SILVER_APP_ID, bronzeVersion);
+      const version = await txn.commit();
+      this.recordStoreVersion(version);
+      return { version, applied, duplicates, quarantined };
+    }
+    const version = await this.commit(pending, schema, newKeyColumns, bronzeVersion);
+    return { version, applied, duplicates, quarantined };
+  }
+
+  private async commit(
+    pending: Map<string, Pending>,
+    schema: StructType,
+    newKeyColumns: string[] | undefined,
+    bronzeVersion: number,
+  ): Promise<number> {
+    const txn = this.table.transaction({ operation: 'MERGE', operationParameters: { bronzeVersion, keys: pending.size } });
+    if (schema !== this.table.snapshot().schema || newKeyColumns) {
+      const configuration = { ...this.table.snapshot().tableProperties };
+      if (newKeyColumns) configuration[KEY_PROPERTY] = newKeyColumns.join(',');
+      txn.updateMetadata({ schema, configuration });
+      this.store.setSchema(schema);
+    }
+    const live = [...pending.values()].filter((p) => !p.entry.deleted);
+    if (live.length > 0) {
+      const [add] = await txn.writeRows(live.map((p) => p.entry.image!));
+      live.forEach((p, i) => {
+        p.entry.file = add!.path;
+        p.entry.row = i;
+      });
+    }
+    const dropped = new Map<string, number[]>();
+    for (const p of pending.values()) {
+      const o = p.original;
+      if (!o || o.deleted || o.file === null || o.row === null) continue;
+      let rows = dropped.get(o.file);
+      if (!rows) dropped.set(o.file, (rows = []));
+      rows.push(o.row);
+    }
+    if (dropped.size > 0) {
+      const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
+      for (const [path, rows] of dropped) await txn.deleteRows(byPath.get(path)!, rows);
+    }
+    txn.setTxn(SILVER_APP_ID, bronzeVersion);
+    const version = await txn.commit();
+    this.db.transaction(() => {
+      for (const p of pending.values()) this.store.put(p.entry);
+      this.recordStoreVersion(version);
+    })();
+    return version;
+  }
+
+  private liveKeys(prefix: string, pending: Map<string, Pending>): { key: string; position: string }[] {
+    const out = new Map(this.store.liveKeysWithPrefix(prefix).map((k) => [k.key, k]));
+    for (const [key, p] of pending) {
+      if (!key.startsWith(prefix)) continue;
+      if (p.entry.deleted) out.delete(key);
+      else out.set(key, { key, position: p.entry.position });
+    }
+    return [...out.values()];
+  }
+
+  private recordStoreVersion(version: number) {
+    this.db.query('INSERT OR REPLACE INTO silver_state (name, delta_version) VALUES (?, ?)').run(this.name, version);
+  }
+
+  /**
+   * The store is derived data. When it is missing or behind the Delta table (a crash between the Delta
+   * commit and the SQLite update, or a deleted lakehouse.db), rebuild it from the table's live rows.
+   * Delete tombstones are not in the table; positions of live rows are, which is what ordering needs
+   * for rows that exist.
+   */
+  private async repairStore(): Promise<void> {
+    const snap = this.table.snapshot();
+    const row = this.db.query('SELECT delta_version FROM silver_state WHERE name = ?').get(this.name) as { delta_version: number } | null;
+    if (row && row.delta_version === snap.version) return;
+    const keyColumns = this.keyColumns;
+    const entries: KeyEntry[] = [];
+    const schema = readSchemaOf(snap);
+    for await (const file of scanFiles(snap, this.table.storage)) {
+      const deleted = new Set(file.deletedRows);
+      let rowIndex = 0;
+      for (const image of readDataFile(file.add, schema, undefined, file.table)) {
+        const index = rowIndex++;
+        if (deleted.has(index)) continue;
+        const key = sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
+        entries.push({ key, file: file.add.path, row: index, position: image.__source_position as string, deleted: false, image });
+      }
+    }
+    this.db.transaction(() => {
+      this.store.clear();
+      for (const e of entries) this.store.put(e);
+      this.recordStoreVersion(snap.version);
+    })();
+  }
+}
+
+/** Keys are scoped by source identity so many source databases can feed one silver table. */
+function sourcePrefix(ev: { source: ChangeEvent['source'] }): string {
+  const s = ev.source;
+  return JSON.stringify([s.connector ?? '', s.name ?? '', s.db ?? '', s.schema ?? '', s.table ?? '']).slice(0, -1) + ',';
+}
+
+function keyString(ev: ChangeEvent, keyColumns: readonly string[]): string {
+  return sourcePrefix(ev) + JSON.stringify(pick(ev.key, keyColumns));
+}
+
+function keyOf(image: Row | null, ev: ChangeEvent): Row {
+  return image ? Object.fromEntries(Object.keys(ev.key ?? {}).map((k) => [k, image[k]])) : {};
+}
+
+function sourceOfImage(image: Row): { source: ChangeEvent['source'] } {
+  const text = (k: string) => (image[k] ?? undefined) as string | undefined;
+  return {
+    source: {
+      connector: text('__source_connector'),
+      name: text('__source_name'),
+      db: text('__source_db'),
+      schema: text('__source_schema'),
+      table: text('__source_table'),
+    } as ChangeEvent['source'],
+  };
+}
+
+const pick = (row: Row | null | undefined, columns: readonly string[]): Row => {
+  const out: Row = {};
+  for (const c of columns) out[c] = row?.[c] ?? null;
+  return out;
+};
+
+/**
+ * The order silver applies by. A redelivered event carries the same source position at a later Kafka
+ * offset; for log-based connectors (PostgreSQL LSN, MySQL binlog) the source part alone decides, so a
+ * redelivery is a no-op. Connectors ordered only by ts_ms keep the Kafka coordinates as tie-breakers.
+ */
+export function silverPosition(p: SourcePosition): string {
+  return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
+}
+
+function metadataOf(ev: ChangeEvent, position: string): Row {
+  return {
+    __source_connector: ev.source.connector ?? null,
+    __source_name: ev.source.name ?? null,
+    __source_db: ev.source.db ?? null,
+    __source_schema: ev.source.schema ?? null,
+    __source_table: ev.source.table ?? null,
+    __op: ev.op,
+    __source_ts_ms: ev.tsMs,
+    __source_position: position,
+  };
+}
+

@@ -1,0 +1,173 @@
+import { afterEach, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pipeline } from '../../../src/pipeline/index.ts';
+import { silentLogger } from '../../../src/core/log.ts';
+import { LocalStorage } from '../../../src/storage/index.ts';
+import { Snapshot, scan } from '../../../src/delta/index.ts';
+import { VoterStream, voter } from '../../support/voters-records.ts';
+import type { KafkaRecord } from '../../../src/cdc/index.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function open(dir?: string) {
+  const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'lh-silver-'));
+  if (!dir) dirs.push(dataDir);
+  return Pipeline.open({ dataDir, log: silentLogger });
+}
+
+/** Silver voters as the Delta table says (not the serving copy), data columns only, by id. */
+async function deltaVoters(p: Pipeline): Promise<Record<string, unknown>[]> {
+  const storage = new LocalStorage(join(p.dataDir, 'silver', 'voters'));
+  const rows = [];
+  for await (const r of scan(await Snapshot.open(storage), storage)) rows.push(r);
+  return rows.sort((a, b) => Number(a.id) - Number(b.id) || String(a.__source_name).localeCompare(String(b.__source_name)));
+}
+
+const cities = (rows: Record<string, unknown>[]) => rows.map((r) => `${r.id}:${r.city}`);
+
+describe('silver applies change events exactly once, in source order', () => {
+  test('insert, update and delete land in the Delta table and the serving copy alike', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    const summary = await p.process([
+      s.change('c', 10, null, voter(1, 'Avalon')),
+      s.change('c', 11, null, voter(2, 'Brightwater')),
+      s.change('u', 12, voter(1, 'Avalon'), voter(1, 'Cedar Falls')),
+      s.change('d', 13, voter(2, 'Brightwater'), null),
+      s.tombstone(voter(2, 'Brightwater')),
+    ]);
+    expect(summary).toMatchObject({ records: 5, applied: 4, duplicates: 0, quarantined: 0, tombstones: 1 });
+    expect(cities(await deltaVoters(p))).toEqual(['1:Cedar Falls']);
+    expect(cities(p.silver.get('voters')!.rows(10, 0))).toEqual(['1:Cedar Falls']);
+    p.close();
+  });
+
+  test('an older event in a later batch does not overwrite newer state', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    await p.process([s.change('u', 20, null, voter(1, 'Newer'))]);
+    const late = await p.process([s.change('c', 5, null, voter(1, 'Older'))]);
+    expect(late.duplicates).toBe(1);
+    expect(cities(await deltaVoters(p))).toEqual(['1:Newer']);
+    p.close();
+  });
+
+  test('a late event after a delete does not bring the row back', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    await p.process([s.change('c', 10, null, voter(1, 'Avalon')), s.change('d', 30, voter(1, 'Avalon'), null)]);
+    const late = await p.process([s.change('u', 20, voter(1, 'Avalon'), voter(1, 'Zombie'))]);
+    expect(late.applied).toBe(0);
+    expect(late.duplicates).toBe(1);
+    expect(await deltaVoters(p)).toEqual([]);
+    p.close();
+  });
+
+  test('a redelivery at a new Kafka offset with the same LSN is a no-op', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    const first = s.change('c', 10, null, voter(1, 'Avalon'));
+    await p.process([first]);
+    const again = await p.process([s.change('c', 10, null, voter(1, 'Avalon'))]);
+    expect(again).toMatchObject({ applied: 0, duplicates: 1 });
+    // The same Kafka offset again is caught earlier, by bronze.
+    const same = await p.process([first]);
+    expect(same).toMatchObject({ redelivered: 1, applied: 0 });
+    p.close();
+  });
+
+  test('rows from two source databases with the same key stay apart', async () => {
+    const east = new VoterStream('east', 'book');
+    const west = new VoterStream('west', 'book');
+    const p = await open();
+    await p.process([east.change('c', 10, null, voter(1, 'Avalon')), west.change('c', 3, null, voter(1, 'Westport'))]);
+    await p.process([west.change('d', 4, voter(1, 'Westport'), null)]);
+    const rows = await deltaVoters(p);
+    expect(rows.map((r) => `${r.__source_name}:${r.id}:${r.city}`)).toEqual(['east:1:Avalon']);
+    p.close();
+  });
+
+  test('an unchanged TOASTed column keeps its previous value', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    await p.process([s.change('c', 10, null, voter(1, 'Avalon', { email: 'ada@example.test' }))]);
+    await p.process([s.change('u', 11, null, voter(1, 'Brightwater', { email: '__debezium_unavailable_value' }))]);
+    const [row] = await deltaVoters(p);
+    expect(row).toMatchObject({ city: 'Brightwater', email: 'ada@example.test' });
+    p.close();
+  });
+
+  test('a truncate removes that source rows older than it, and later inserts stay', async () => {
+    const s = new VoterStream();
+    const other = new VoterStream('other', 'book');
+    const p = await open();
+    await p.process([s.change('c', 10, null, voter(1, 'A')), s.change('c', 11, null, voter(2, 'B')), other.change('c', 5, null, voter(9, 'O'))]);
+    const truncate = s.change('d', 20, voter(1, 'A'), null);
+    const value = JSON.parse(truncate.value!);
+    Object.assign(value.payload, { op: 't', before: null, after: null });
+    await p.process([{ ...truncate, key: null, value: JSON.stringify(value) }, s.change('c', 21, null, voter(3, 'C'))]);
+    const rows = await deltaVoters(p);
+    expect(rows.map((r) => `${r.__source_name}:${r.id}`)).toEqual(['votersbook:3', 'other:9']);
+    p.close();
+  });
+
+  test('undecodable records are quarantined with their reason and processing goes on', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    const summary = await p.process([s.raw('not json at all'), s.raw('{"payload":{"op":"x"}}'), s.change('c', 10, null, voter(1, 'Avalon'))]);
+    expect(summary).toMatchObject({ quarantined: 2, applied: 1 });
+    const storage = new LocalStorage(join(p.dataDir, 'dead_letters'));
+    const letters = [];
+    for await (const r of scan(await Snapshot.open(storage), storage)) letters.push(r);
+    expect(letters.map((l) => l.offset)).toEqual(['0', '1']);
+    expect(letters[0]!.value).toBe('not json at all');
+    expect(String(letters[0]!.reason)).toContain('JSON');
+    p.close();
+  });
+
+  test('a restart after losing lakehouse.db rebuilds the index from Delta and stays exactly-once', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    const records: KafkaRecord[] = [];
+    for (let i = 1; i <= 20; i++) records.push(s.change('c', i, null, voter(i, `City${i % 3}`)));
+    for (let i = 1; i <= 20; i += 2) records.push(s.change('u', 100 + i, null, voter(i, 'Moved')));
+    await p.process(records.slice(0, 15));
+    await p.process(records.slice(15));
+    const before = await deltaVoters(p);
+    p.close();
+    rmSync(join(p.dataDir, 'lakehouse.db'));
+    const again = await open(p.dataDir);
+    expect(cities(again.silver.get('voters')!.rows(100, 0)).sort()).toEqual(cities(before).sort());
+    const replay = await again.process(records);
+    expect(replay).toMatchObject({ applied: 0 });
+    await again.process([s.change('u', 500, null, voter(2, 'Final'))]);
+    const after = await deltaVoters(again);
+    expect(after.find((r) => r.id === 2)!.city).toBe('Final');
+    expect(after.length).toBe(20);
+    again.close();
+  });
+
+  test('gold poll results follow silver, group by group', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    await p.process([s.change('c', 1, null, voter(1, 'Avalon')), s.change('c', 2, null, voter(2, 'Avalon')), s.change('c', 3, null, voter(3, 'Brightwater'))]);
+    const perCity = p.gold.find((g) => g.name === 'voters_per_city')!;
+    expect(perCity.rows()).toEqual([
+      { city: 'Avalon', voters: '2' },
+      { city: 'Brightwater', voters: '1' },
+    ]);
+    await p.process([s.change('u', 4, voter(2, 'Avalon'), voter(2, 'Brightwater')), s.change('d', 5, voter(1, 'Avalon'), null)]);
+    expect(perCity.rows()).toEqual([{ city: 'Brightwater', voters: '2' }]);
+    expect(perCity.rows()).toEqual(perCity.recompute().map((r) => ({ ...r, voters: String(r.voters) })));
+    const storage = new LocalStorage(join(p.dataDir, 'gold', 'voters_per_city'));
+    const delta = [];
+    for await (const r of scan(await Snapshot.open(storage), storage)) delta.push(r);
+    expect(delta).toEqual([{ city: 'Brightwater', voters: '2' }]);
+    p.close();
+  });
+});
