@@ -49,7 +49,9 @@ export class LocalStorage implements Storage {
         if (e.isDirectory()) {
           if (options.recursive) walk(full);
         } else if (e.isFile()) {
-          const st = statSync(full);
+          // A concurrent writer's temp file can vanish between readdir and stat (it was linked and unlinked).
+          const st = statSync(full, { throwIfNoEntry: false });
+          if (!st) continue;
           out.push({ path: relative(this.root, full).split(sep).join('/'), size: st.size, modified: st.mtimeMs });
         }
       }
