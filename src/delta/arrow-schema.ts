@@ -16,7 +16,7 @@
  *   or number/bigint microseconds since the epoch
  * - decimal(p,s): text ('123.45'), number, or bigint (an integral value); extra non-zero scale digits
  *   and precision overflow are rejected, never rounded
- * - struct: object; array: JS array; map: Map or plain object
+ * - struct: object; array: JS array; map: Map, plain object, or array of [key, value] pairs (canonical)
  * Rows are keyed by logical column names; with column mapping the Arrow fields carry the physical names
  * (and Parquet field ids), so the Parquet file is what Spark writes for such a table.
  */
@@ -410,9 +410,12 @@ class MapBuilder implements ColumnBuilder {
       this.offsets[i + 1] = this.count;
       return this.validity.push(false);
     }
-    if (typeof v !== 'object' || Array.isArray(v)) throw badValue(this.column, 'map', v);
-    const entries = v instanceof Map ? v.entries() : Object.entries(v);
-    for (const [k, val] of entries) {
+    if (typeof v !== 'object') throw badValue(this.column, 'map', v);
+    // The canonical encoding is an array of [key, value] pairs.
+    const entries: Iterable<unknown> = v instanceof Map ? v.entries() : Array.isArray(v) ? v : Object.entries(v);
+    for (const entry of entries) {
+      if (!Array.isArray(entry) || entry.length !== 2) throw badValue(this.column, 'map', v);
+      const [k, val] = entry;
       this.keys.append(k);
       this.values.append(val);
       this.count++;

@@ -1,0 +1,382 @@
+/**
+ * Writing to a Delta table: `DeltaTable` creates or opens one, `Transaction` stages actions and commits
+ * them as the next `_delta_log/NNN.json`.
+ *
+ * Commits are put-if-absent, so two writers never overwrite each other. A writer that loses the race
+ * reads the winning commits and, per the protocol's optimistic concurrency rules, either retries at
+ * the next version (the winner's changes do not touch what this transaction read or removed: blind
+ * appends always retry) or fails with a `conflict` error (the winner removed a file this transaction
+ * removes or rewrites, changed metadata or protocol, or recorded the same txn appId).
+ *
+ * After a commit, every `delta.checkpointInterval` versions (default 10) a checkpoint is written and
+ * expired log files are cleaned up; their failure never fails the commit that already happened.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Action, Add, CommitInfo, Metadata, Protocol, Remove, Txn } from './actions.ts';
+import { encodeCommit } from './actions.ts';
+import { isArray, isMap, isStruct, type DataType, type StructField, type StructType } from './schema.ts';
+import { Snapshot, readCommit } from './snapshot.ts';
+import { commitPath } from './log-segment.ts';
+import { columnMappingMode } from './column-mapping.ts';
+import { protocolHasFeature } from './features.ts';
+import { statsOptionsFromConfiguration } from './stats.ts';
+import { writeDataFiles } from './writer.ts';
+import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
+import { writeCheckpoint } from './checkpoint-write.ts';
+import { cleanupExpiredLogs } from './maintenance.ts';
+import type { Storage } from '../storage/storage.ts';
+import { ErrorCode, LakehouseError, invalidInput, unsupportedFeature } from '../core/errors.ts';
+import { createLogger, type Logger } from '../core/log.ts';
+import { ENGINE_INFO } from './engine-info.ts';
+
+export const DEFAULT_CHECKPOINT_INTERVAL = 10;
+/** Lost commit races before giving up; each loss means another writer made progress. */
+const MAX_COMMIT_ATTEMPTS = 1000;
+
+export interface CreateTableOptions {
+  schema: StructType;
+  partitionColumns?: string[];
+  configuration?: Record<string, string>;
+  name?: string;
+  description?: string;
+  /** Overrides the protocol derived from the schema and configuration. */
+  protocol?: Protocol;
+}
+
+export interface TableOptions {
+  /** Where checkpoint and log cleanup failures are reported (they never fail a commit). */
+  logger?: Logger;
+}
+
+export class DeltaTable {
+  private current: Snapshot;
+
+  private constructor(readonly storage: Storage, snapshot: Snapshot, readonly logger: Logger) {
+    this.current = snapshot;
+  }
+
+  /** Opens an existing table; `not_found` when there is none. */
+  static async open(storage: Storage, options: TableOptions = {}): Promise<DeltaTable> {
+    return new DeltaTable(storage, await Snapshot.open(storage), options.logger ?? defaultLogger());
+  }
+
+  /** Creates a table at version 0; `conflict` when one exists already. */
+  static async create(storage: Storage, opts: CreateTableOptions & TableOptions): Promise<DeltaTable> {
+    const partitionColumns = opts.partitionColumns ?? [];
+    const configuration = { ...(opts.configuration ?? {}) };
+    let schema = opts.schema;
+    for (const p of partitionColumns) {
+      if (!schema.fields.some((f) => f.name === p)) throw invalidInput(`partition column ${p} is not in the schema of ${storage.root}`);
+    }
+    const mode = configuration['delta.columnMapping.mode'] ?? 'none';
+    if (mode === 'name' || mode === 'id') {
+      const assigned = assignColumnMapping(schema, 0);
+      schema = assigned.schema;
+      configuration['delta.columnMapping.maxColumnId'] = String(assigned.maxId);
+    } else if (mode !== 'none') {
+      throw unsupportedFeature(`column mapping mode '${mode}'`, ['none', 'name', 'id']);
+    }
+    const metadata: Metadata = {
+      id: randomUUID(),
+      name: opts.name ?? null,
+      description: opts.description ?? null,
+      format: { provider: 'parquet', options: {} },
+      schemaString: JSON.stringify(schema),
+      partitionColumns,
+      configuration,
+      createdTime: Date.now(),
+    };
+    const protocol = opts.protocol ?? requiredProtocol(schema, configuration);
+    const commitInfo = newCommitInfo('CREATE TABLE', { partitionBy: partitionColumns, properties: configuration }, true);
+    const actions: Action[] = [{ commitInfo }, { protocol }, { metaData: metadata }];
+    if (!(await storage.putIfAbsent(commitPath(0), encodeCommit(actions)))) {
+      throw new LakehouseError(ErrorCode.conflict, `a Delta table already exists at ${storage.root}`, { hint: 'open it instead of creating it' });
+    }
+    return DeltaTable.open(storage, opts);
+  }
+
+  static async openOrCreate(storage: Storage, opts: CreateTableOptions & TableOptions): Promise<DeltaTable> {
+    if ((await Snapshot.latestVersion(storage)) !== undefined) return DeltaTable.open(storage, opts);
+    try {
+      return await DeltaTable.create(storage, opts);
+    } catch (err) {
+      // Another process created it between our check and our commit.
+      if (err instanceof LakehouseError && err.code === ErrorCode.conflict) return DeltaTable.open(storage, opts);
+      throw err;
+    }
+  }
+
+  /** The latest snapshot this handle knows (after its own commits and refreshes). */
+  snapshot(): Snapshot {
+    return this.current;
+  }
+
+  async refresh(): Promise<Snapshot> {
+    const latest = await Snapshot.latestVersion(this.storage);
+    if (latest !== this.current.version) this.current = await Snapshot.open(this.storage);
+    return this.current;
+  }
+
+  transaction(opts: { operation: string; operationParameters?: Record<string, unknown> }): Transaction {
+    return new Transaction(this, opts.operation, opts.operationParameters ?? {});
+  }
+
+  /** @internal Called by Transaction after a successful commit. */
+  async committed(version: number): Promise<Snapshot> {
+    this.current = await Snapshot.open(this.storage, { version });
+    const interval = Number(this.current.tableProperties['delta.checkpointInterval'] ?? DEFAULT_CHECKPOINT_INTERVAL);
+    if (interval > 0 && version > 0 && version % interval === 0) {
+      try {
+        await writeCheckpoint(this.storage, this.current);
+        await cleanupExpiredLogs(this.storage, this.current);
+      } catch (err) {
+        this.logger.warn('checkpoint after commit failed; the commit itself succeeded', { table: this.storage.root, version, error: (err as Error).message });
+      }
+    }
+    return this.current;
+  }
+}
+
+export class Transaction {
+  private readonly readSnapshot: Snapshot;
+  private readonly adds: Add[] = [];
+  private readonly removes: Remove[] = [];
+  private readonly txns: Txn[] = [];
+  private metadata: Metadata | undefined;
+  private protocol: Protocol | undefined;
+  /** Paths of files this transaction removes or rewrites: a concurrent remove of one is a conflict. */
+  private readonly touchedPaths = new Set<string>();
+  private done = false;
+
+  constructor(private readonly table: DeltaTable, private readonly operation: string, private readonly operationParameters: Record<string, unknown>) {
+    this.readSnapshot = table.snapshot();
+  }
+
+  get readVersion(): number {
+    return this.readSnapshot.version;
+  }
+
+  private get effectiveMetadata(): Metadata {
+    return this.metadata ?? this.readSnapshot.metadata;
+  }
+
+  private get effectiveProtocol(): Protocol {
+    return this.protocol ?? this.readSnapshot.protocol;
+  }
+
+  /** Writes the rows as Parquet data files (one per partition) and stages their adds. */
+  async writeRows(rows: readonly Record<string, unknown>[], opts: { dataChange?: boolean; maxRowsPerFile?: number } = {}): Promise<Add[]> {
+    const metadata = this.effectiveMetadata;
+    const stats = statsOptionsFromConfiguration(metadata.configuration);
+    if (protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) stats.tightBounds = true;
+    const adds = await writeDataFiles(this.table.storage, rows, {
+      schema: JSON.parse(metadata.schemaString) as StructType,
+      partitionColumns: metadata.partitionColumns,
+      columnMapping: columnMappingMode(metadata),
+      stats,
+      dataChange: opts.dataChange ?? true,
+      maxRowsPerFile: opts.maxRowsPerFile,
+      createdBy: ENGINE_INFO,
+    });
+    this.adds.push(...adds);
+    return adds;
+  }
+
+  add(add: Add): void {
+    this.adds.push(add);
+  }
+
+  remove(add: Add, opts: { dataChange?: boolean } = {}): void {
+    this.touchedPaths.add(add.path);
+    this.removes.push({
+      path: add.path,
+      deletionTimestamp: Date.now(),
+      dataChange: opts.dataChange ?? true,
+      extendedFileMetadata: true,
+      partitionValues: add.partitionValues,
+      size: add.size,
+      stats: add.stats ?? null,
+      tags: add.tags ?? null,
+      deletionVector: add.deletionVector ?? null,
+    });
+  }
+
+  setTxn(appId: string, version: number): void {
+    const existing = this.txns.findIndex((t) => t.appId === appId);
+    const txn = { appId, version, lastUpdated: Date.now() };
+    if (existing >= 0) this.txns[existing] = txn;
+    else this.txns.push(txn);
+  }
+
+  /**
+   * Changes table metadata (schema evolution, properties). Given fields replace the current ones;
+   * partition columns cannot change. The protocol is upgraded when the new metadata needs features.
+   */
+  updateMetadata(m: Partial<Metadata> & { schema?: StructType }): void {
+    const { schema, ...rest } = m;
+    const current = this.effectiveMetadata;
+    const next: Metadata = { ...current, ...rest, configuration: rest.configuration ?? current.configuration };
+    if (schema) next.schemaString = JSON.stringify(schema);
+    const nextSchema = JSON.parse(next.schemaString) as StructType;
+    if (JSON.stringify(next.partitionColumns) !== JSON.stringify(current.partitionColumns)) {
+      throw invalidInput(`cannot change the partition columns of ${this.table.storage.root}`, 'write a new table instead');
+    }
+    for (const p of next.partitionColumns) {
+      if (!nextSchema.fields.some((f) => f.name === p)) throw invalidInput(`partition column ${p} is missing from the new schema of ${this.table.storage.root}`);
+    }
+    this.metadata = next;
+    const needed = requiredProtocol(nextSchema, next.configuration);
+    const upgraded = mergeProtocols(this.effectiveProtocol, needed);
+    if (JSON.stringify(upgraded) !== JSON.stringify(this.effectiveProtocol)) this.protocol = upgraded;
+  }
+
+  /**
+   * Marks rows of a data file deleted with a deletion vector (the table must have the deletionVectors
+   * feature): writes `deletion_vector_<uuid>.bin`, removes the add and re-adds its path with the DV.
+   * Row indexes are positions in the file; earlier deletions of the file are kept.
+   */
+  async deleteRows(add: Add, rowIndexes: readonly number[]): Promise<void> {
+    if (!protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) {
+      throw invalidInput(`table ${this.table.storage.root} does not have deletion vectors enabled`, "create it with configuration 'delta.enableDeletionVectors': 'true'");
+    }
+    const storage = this.table.storage;
+    const deleted = new Set<number>(rowIndexes);
+    if (add.deletionVector) for (const row of await readDeletionVector(storage, add.deletionVector)) deleted.add(row);
+    const numRecords = add.stats ? (JSON.parse(add.stats).numRecords as number | undefined) : undefined;
+    for (const row of deleted) {
+      if (!Number.isInteger(row) || row < 0 || (numRecords !== undefined && row >= numRecords)) {
+        throw invalidInput(`row index ${row} is not in data file ${add.path} (${numRecords ?? '?'} rows)`);
+      }
+    }
+    this.remove(add);
+    if (numRecords !== undefined && deleted.size >= numRecords) return; // every row is gone: just remove the file
+    const uuid = randomUUID();
+    const dv = deletionVectorFile(encodeDeletionVector(deleted));
+    await storage.write(`deletion_vector_${uuid}.bin`, dv.bytes);
+    const stats = add.stats ? JSON.stringify({ ...JSON.parse(add.stats), tightBounds: false }) : add.stats;
+    this.adds.push({
+      ...add,
+      modificationTime: Date.now(),
+      dataChange: true,
+      stats,
+      deletionVector: {
+        storageType: 'u',
+        pathOrInlineDv: z85Encode(Buffer.from(uuid.replace(/-/g, ''), 'hex')),
+        offset: dv.offset,
+        sizeInBytes: dv.sizeInBytes,
+        cardinality: deleted.size,
+      },
+    });
+  }
+
+  /** Commits the staged actions; returns the new version. Retries past compatible concurrent commits. */
+  async commit(): Promise<number> {
+    if (this.done) throw invalidInput('this transaction was already committed', 'start a new transaction');
+    this.done = true;
+    const storage = this.table.storage;
+    const isBlindAppend = this.removes.length === 0 && this.touchedPaths.size === 0 && !this.metadata && !this.protocol;
+    const commitInfo = newCommitInfo(this.operation, this.operationParameters, isBlindAppend);
+    commitInfo.readVersion = this.readSnapshot.version;
+    let version = this.readSnapshot.version + 1;
+    for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
+      const actions: Action[] = [{ commitInfo }];
+      if (this.protocol) actions.push({ protocol: this.protocol });
+      if (this.metadata) actions.push({ metaData: this.metadata });
+      for (const txn of this.txns) actions.push({ txn });
+      for (const remove of this.removes) actions.push({ remove });
+      for (const add of this.adds) actions.push({ add });
+      commitInfo.timestamp = Date.now();
+      if (await storage.putIfAbsent(commitPath(version), encodeCommit(actions))) {
+        await this.table.committed(version);
+        return version;
+      }
+      await this.checkConflicts(version);
+      version++;
+    }
+    throw new LakehouseError(ErrorCode.conflict, `gave up committing to ${storage.root} after ${MAX_COMMIT_ATTEMPTS} lost races`, { retryable: true });
+  }
+
+  /** Throws `conflict` when the commit that won `version` is incompatible with this transaction. */
+  private async checkConflicts(version: number): Promise<void> {
+    const storage = this.table.storage;
+    const path = commitPath(version);
+    const winner = await readCommit(storage, { path, size: 0, modified: 0 });
+    const fail = (what: string) => {
+      throw new LakehouseError(ErrorCode.conflict, `concurrent commit ${version} to ${storage.root} ${what}`, {
+        hint: 'refresh the table and retry the operation',
+        retryable: true,
+      });
+    };
+    for (const action of winner) {
+      if ('metaData' in action) fail('changed the table metadata');
+      if ('protocol' in action) fail('changed the table protocol');
+      if ('txn' in action && this.txns.some((t) => t.appId === action.txn.appId)) fail(`recorded a transaction for app id ${action.txn.appId}`);
+      if ('remove' in action && this.touchedPaths.has(action.remove.path)) fail(`removed the file ${action.remove.path} this transaction also removes or rewrites`);
+    }
+  }
+}
+
+function defaultLogger(): Logger {
+  return createLogger({ level: 'warn' }, { component: 'delta' });
+}
+
+/** Spark writes operationParameters as strings (JSON for non-strings); its history reader expects that. */
+function newCommitInfo(operation: string, parameters: Record<string, unknown>, isBlindAppend: boolean): CommitInfo {
+  const operationParameters = Object.fromEntries(Object.entries(parameters).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
+  return { timestamp: Date.now(), operation, operationParameters, isolationLevel: 'Serializable', isBlindAppend, engineInfo: ENGINE_INFO, txnId: randomUUID() };
+}
+
+/** The lowest protocol that supports the schema and configuration: (1,2) unless features are needed. */
+export function requiredProtocol(schema: StructType, configuration: Record<string, string>): Protocol {
+  const features: string[] = [];
+  if (configuration['delta.enableDeletionVectors'] === 'true') features.push('deletionVectors');
+  if (usesType(schema, 'timestamp_ntz')) features.push('timestampNtz');
+  const mode = configuration['delta.columnMapping.mode'];
+  if (mode === 'name' || mode === 'id') features.push('columnMapping');
+  if (features.length === 0) return { minReaderVersion: 1, minWriterVersion: 2 };
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures: [...features] };
+}
+
+/** A protocol that has everything both have (legacy versions are turned into feature lists as needed). */
+function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
+  if (needed.minReaderVersion < 3 && needed.minWriterVersion < 7) return current;
+  if (current.minReaderVersion >= 3 && current.minWriterVersion >= 7) {
+    const readerFeatures = [...new Set([...(current.readerFeatures ?? []), ...(needed.readerFeatures ?? [])])];
+    const writerFeatures = [...new Set([...(current.writerFeatures ?? []), ...(needed.writerFeatures ?? [])])];
+    return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures, writerFeatures };
+  }
+  // Upgrading a legacy (1,2) table: its implied writer features become explicit.
+  const legacyWriter = current.minWriterVersion >= 2 ? ['appendOnly', 'invariants'] : [];
+  return {
+    minReaderVersion: 3,
+    minWriterVersion: 7,
+    readerFeatures: needed.readerFeatures ?? [],
+    writerFeatures: [...new Set([...legacyWriter, ...(needed.writerFeatures ?? [])])],
+  };
+}
+
+function usesType(t: DataType | StructType, name: string): boolean {
+  if (typeof t === 'string') return t === name;
+  if (isStruct(t)) return t.fields.some((f) => usesType(f.type, name));
+  if (isArray(t)) return usesType(t.elementType, name);
+  if (isMap(t)) return usesType(t.keyType, name) || usesType(t.valueType, name);
+  return false;
+}
+
+/** Gives every field a column mapping id and a physical name `col-<uuid>`, numbering after `maxId`. */
+function assignColumnMapping(schema: StructType, maxId: number): { schema: StructType; maxId: number } {
+  let next = maxId;
+  const assignType = (t: DataType): DataType => {
+    if (isStruct(t)) return { ...t, fields: t.fields.map(assignField) };
+    if (isArray(t)) return { ...t, elementType: assignType(t.elementType) };
+    if (isMap(t)) return { ...t, keyType: assignType(t.keyType), valueType: assignType(t.valueType) };
+    return t;
+  };
+  const assignField = (f: StructField): StructField => {
+    const metadata = { ...f.metadata };
+    if (metadata['delta.columnMapping.id'] === undefined) metadata['delta.columnMapping.id'] = ++next;
+    if (metadata['delta.columnMapping.physicalName'] === undefined) metadata['delta.columnMapping.physicalName'] = `col-${randomUUID()}`;
+    return { ...f, type: assignType(f.type), metadata };
+  };
+  return { schema: { type: 'struct', fields: schema.fields.map(assignField) }, maxId: next };
+}
