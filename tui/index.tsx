@@ -1,0 +1,38 @@
+import { render } from "ink";
+import { App } from "./app.tsx";
+import { resolveMonochrome } from "./theme.ts";
+
+export type TuiOptions = {
+  /** Base URL of a running lakehouse server, e.g. http://localhost:8080. */
+  url: string;
+  /** Force monochrome output; by default colour is off when NO_COLOR is set. */
+  noColor?: boolean;
+  stdout?: NodeJS.WriteStream;
+  stdin?: NodeJS.ReadStream;
+};
+
+// Alternate screen buffer: the TUI gets a clean full screen and the shell's scrollback is restored on exit.
+const ENTER_ALTERNATE_SCREEN = "\x1b[?1049h\x1b[H";
+const LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l";
+
+/** Runs the terminal UI against the server at `url`; resolves when the user quits (q or Ctrl-C). */
+export async function runTui(options: TuiOptions): Promise<void> {
+  const stdout = options.stdout ?? process.stdout;
+  const stdin = options.stdin ?? process.stdin;
+  const fullScreen = stdout.isTTY === true;
+  if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
+  const instance = render(<App url={options.url} monochrome={resolveMonochrome(options.noColor, process.env)} />, {
+    stdout,
+    stdin,
+    // Ctrl-C is handled by the app so that quitting always takes the same path and restores the terminal.
+    exitOnCtrlC: false,
+    patchConsole: true,
+    incrementalRendering: true,
+  });
+  try {
+    await instance.waitUntilExit();
+  } finally {
+    instance.cleanup();
+    if (fullScreen) stdout.write(LEAVE_ALTERNATE_SCREEN);
+  }
+}
