@@ -70,8 +70,7 @@ export class ConnectJsonReader<T> {
 
 function isConnectEnvelope(doc: unknown): doc is { schema: unknown; payload: unknown } {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
-  const keys = Object.keys(doc);
-  return keys.length === 2 && 'schema' in doc && 'payload' in doc;
+  return 'schema' in doc && 'payload' in doc;
 }
 
 function tryParse(text: string): unknown {

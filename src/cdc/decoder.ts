@@ -248,9 +248,7 @@ function compileValueSchema(schema: ConnectSchema, placeholder: string): Compile
 }
 
 function inferShape(p: Obj): CompiledValueSchema['shape'] {
-  return typeof p.op === 'string' && isObject(p.source) && ('after' in p || 'before' in p || p.op === 't' || p.op === 'm')
-    ? 'envelope'
-    : 'flat';
+  return typeof p.op === 'string' && ('after' in p || 'before' in p || isObject(p.source)) ? 'envelope' : 'flat';
 }
 
 function optionalRow(v: unknown, which: string): Obj | null {
