@@ -1,0 +1,32 @@
+/**
+ * Compiles ./lakehouse: one executable holding every stage, the Parquet wasm and the TUI, that runs
+ * with no node_modules. Run by `npm run build`; not part of the binary itself.
+ *
+ * Ink imports the optional `react-devtools-core` (only when DEV=true); it is not installed, so the
+ * bundle resolves it to a stub that explains itself instead of failing at start-up.
+ */
+import { resolve } from 'node:path';
+
+const root = resolve(import.meta.dir, '../..');
+const devtoolsStub = resolve(import.meta.dir, 'react-devtools-stub.ts');
+
+const result = await Bun.build({
+  entrypoints: [resolve(root, 'src/cli/main.ts')],
+  compile: { outfile: resolve(root, 'lakehouse') },
+  minify: true,
+  bytecode: true,
+  format: 'esm',
+  plugins: [
+    {
+      name: 'react-devtools-stub',
+      setup(build) {
+        build.onResolve({ filter: /^react-devtools-core$/ }, () => ({ path: devtoolsStub }));
+      },
+    },
+  ],
+});
+if (!result.success) {
+  for (const log of result.logs) console.error(log);
+  process.exit(1);
+}
+console.log(`built ${resolve(root, 'lakehouse')}`);
