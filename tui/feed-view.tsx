@@ -16,6 +16,8 @@ import { usePoll, type PollTiming } from "./use-poll.ts";
 /** Below this width the gold panel cannot sit beside the feed; it takes the feed's place instead. */
 const SIDE_BY_SIDE_MIN_WIDTH = 110;
 const GOLD_PANEL_WIDTH = 44;
+/** The separator column and a space after it. */
+const SEPARATOR_WIDTH = 2;
 const GOLD_ROWS_LIMIT = 500;
 
 export type FeedViewProps = {
@@ -61,7 +63,7 @@ export function FeedView(props: FeedViewProps) {
 
   const newSincePause = pausedAt === null ? 0 : countAfter(changes, pausedAt);
   const goldWidth = sideBySide ? GOLD_PANEL_WIDTH : width;
-  const feedWidth = goldShown && sideBySide ? width - GOLD_PANEL_WIDTH - 1 : width;
+  const feedWidth = goldShown && sideBySide ? width - GOLD_PANEL_WIDTH - SEPARATOR_WIDTH : width;
   return (
     <Box flexDirection="column" width={width} height={height}>
       <Box flexDirection="row" height={bodyHeight}>
@@ -105,7 +107,7 @@ function useGoldRows(client: ApiClient, timing: PollTiming, enabled: boolean): {
 
 function Separator({ height }: { height: number }) {
   return (
-    <Box width={1} height={height}>
+    <Box width={SEPARATOR_WIDTH} height={height}>
       <Text dimColor>{"│\n".repeat(height).slice(0, -1)}</Text>
     </Box>
   );

@@ -4,6 +4,9 @@ import { fit, formatThousands, formatValue } from "./format.ts";
 import type { Segment } from "./segments.ts";
 import { GOLD_COLUMNS } from "./tables.ts";
 
+// Longer bars add no information and push the numbers far from their labels on wide terminals.
+const MAX_BAR_WIDTH = 40;
+
 export type BarItem = { label: string; value: number };
 
 /** int64 values arrive as strings in canonical JSON; anything unparsable counts as 0. */
@@ -49,7 +52,7 @@ export function barLines(items: readonly BarItem[], width: number): Segment[][] 
     total += item.value;
   }
   const countWidth = Math.max(1, ...items.map((item) => formatThousands(item.value).length));
-  const barWidth = Math.max(1, width - labelWidth - countWidth - 8);
+  const barWidth = Math.max(1, Math.min(MAX_BAR_WIDTH, width - labelWidth - countWidth - 8));
   return items.map((item) => {
     const share = total > 0 ? Math.round((item.value / total) * 100) : 0;
     return [

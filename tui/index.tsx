@@ -27,7 +27,8 @@ export async function runTui(options: TuiOptions): Promise<void> {
     // Ctrl-C is handled by the app so that quitting always takes the same path and restores the terminal.
     exitOnCtrlC: false,
     patchConsole: true,
-    incrementalRendering: true,
+    // Not Ink's incremental mode: in ink 6.8 it draws a full-height frame one line too low after the first
+    // render. The standard mode rewrites the frame in one write, inside a synchronized update where supported.
   });
   try {
     await instance.waitUntilExit();

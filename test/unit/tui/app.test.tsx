@@ -152,6 +152,15 @@ describe("App when the server is down", () => {
     expect(frame).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
   });
 
+  test("says so when the server goes away while running, keeping what it showed", async () => {
+    const { server: running, screen } = start(100);
+    await waitForFrame(screen.lastFrame, (f) => f.includes("Bergen"));
+    await running.stop();
+    server = undefined;
+    const frame = await waitForFrame(screen.lastFrame, (f) => f.includes(`cannot reach ${running.url} — retrying in 0.1s`));
+    expect(frame).toContain("city: Oslo → Bergen");
+  });
+
   test("recovers on its own when the server comes back", async () => {
     const probe = startContractServer(contractData());
     const port = probe.port;
