@@ -4,6 +4,7 @@ export * from './schema.ts';
 export * from './features.ts';
 export * from './log-segment.ts';
 export * from './snapshot.ts';
+export * from './log-index.ts';
 export * from './deletion-vector.ts';
 export * from './column-mapping.ts';
 export * from './values.ts';

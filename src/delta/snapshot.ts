@@ -21,10 +21,54 @@ export interface SnapshotOptions {
   version?: number;
   /** Read the latest version committed at or before this time (ms since epoch). */
   timestamp?: number;
+  /**
+   * A derived cache of the log (log-index.ts) that opens the latest version without replaying it. Older
+   * versions (time travel) are replayed from the log as usual.
+   */
+  index?: SnapshotIndex;
+}
+
+/** Something that can produce the latest snapshot of a table faster than log replay. */
+export interface SnapshotIndex {
+  snapshot(storage: Storage): Promise<Snapshot>;
 }
 
 export const fileKey = (add: { path: string; deletionVector?: Add['deletionVector'] }) =>
   add.deletionVector ? `${add.path}\u0000${deletionVectorId(add.deletionVector)}` : add.path;
+
+/**
+ * The table state that log replay accumulates, action by action: the Snapshot is built from one, and the
+ * log index keeps one up to date across openings.
+ */
+export class ReplayState {
+  protocol: Protocol | undefined;
+  metadata: Metadata | undefined;
+  /** Live adds by fileKey. */
+  readonly files = new Map<string, Add>();
+  readonly txns = new Map<string, number>();
+  readonly domains = new Map<string, DomainMetadata>();
+
+  apply(action: Action, fromCheckpoint: boolean): void {
+    if ('add' in action) this.files.set(fileKey(action.add), action.add);
+    // Checkpoint removes are tombstones for VACUUM; the checkpoint's adds are already reconciled.
+    else if ('remove' in action) { if (!fromCheckpoint) this.files.delete(fileKey(action.remove)); }
+    else if ('protocol' in action) this.protocol = action.protocol;
+    else if ('metaData' in action) this.metadata = action.metaData;
+    else if ('txn' in action) this.txns.set(action.txn.appId, action.txn.version);
+    else if ('domainMetadata' in action) {
+      if (action.domainMetadata.removed) this.domains.delete(action.domainMetadata.domain);
+      else this.domains.set(action.domainMetadata.domain, action.domainMetadata);
+    }
+  }
+}
+
+/** The result of replaying a log segment: the state and the commit time of its version. */
+export interface Replayed {
+  state: ReplayState;
+  timestamp: number;
+  /** The segment's commits with their actions, in order (the log index records their versions). */
+  commits: { file: FileInfo; actions: Action[] }[];
+}
 
 export class Snapshot {
   readonly version: number;
@@ -40,32 +84,29 @@ export class Snapshot {
   private readonly txns: Map<string, number>;
   private readonly domains: Map<string, DomainMetadata>;
 
-  private constructor(init: {
-    segment: LogSegment;
-    protocol: Protocol;
-    metadata: Metadata;
-    timestamp: number;
-    files: Map<string, Add>;
-    txns: Map<string, number>;
-    domains: Map<string, DomainMetadata>;
-  }) {
-    this.logSegment = init.segment;
-    this.version = init.segment.version;
-    this.protocol = init.protocol;
-    this.metadata = init.metadata;
-    this.schema = parseSchema(init.metadata.schemaString);
-    this.partitionColumns = init.metadata.partitionColumns ?? [];
-    this.tableProperties = init.metadata.configuration ?? {};
-    this.timestamp = init.timestamp;
-    this.liveFiles = init.files;
-    this.txns = init.txns;
-    this.domains = init.domains;
+  private constructor(segment: LogSegment, protocol: Protocol, metadata: Metadata, state: ReplayState, timestamp: number) {
+    this.logSegment = segment;
+    this.version = segment.version;
+    this.protocol = protocol;
+    this.metadata = metadata;
+    this.schema = parseSchema(metadata.schemaString);
+    this.partitionColumns = metadata.partitionColumns ?? [];
+    this.tableProperties = metadata.configuration ?? {};
+    this.timestamp = timestamp;
+    this.liveFiles = state.files;
+    this.txns = state.txns;
+    this.domains = state.domains;
   }
 
   static async open(storage: Storage, options: SnapshotOptions = {}): Promise<Snapshot> {
+    if (options.index && options.timestamp === undefined) {
+      const latest = await options.index.snapshot(storage);
+      if (options.version === undefined || options.version === latest.version) return latest;
+    }
     const version = options.timestamp !== undefined ? await versionAtTimestamp(storage, options.timestamp) : options.version;
     const segment = await LogSegment.build(storage, version);
-    return Snapshot.replay(storage, segment);
+    const { state, timestamp } = await Snapshot.replay(storage, segment);
+    return Snapshot.fromState(storage, segment, state, timestamp);
   }
 
   /** The newest version in the log, without replaying it; undefined when the table does not exist. */
@@ -78,38 +119,31 @@ export class Snapshot {
     }
   }
 
-  private static async replay(storage: Storage, segment: LogSegment): Promise<Snapshot> {
-    let protocol: Protocol | undefined;
-    let metadata: Metadata | undefined;
-    const files = new Map<string, Add>();
-    const txns = new Map<string, number>();
-    const domains = new Map<string, DomainMetadata>();
-    const apply = (action: Action, fromCheckpoint: boolean) => {
-      if ('add' in action) files.set(fileKey(action.add), action.add);
-      // Checkpoint removes are tombstones for VACUUM; the checkpoint's adds are already reconciled.
-      else if ('remove' in action) { if (!fromCheckpoint) files.delete(fileKey(action.remove)); }
-      else if ('protocol' in action) protocol = action.protocol;
-      else if ('metaData' in action) metadata = action.metaData;
-      else if ('txn' in action) txns.set(action.txn.appId, action.txn.version);
-      else if ('domainMetadata' in action) {
-        if (action.domainMetadata.removed) domains.delete(action.domainMetadata.domain);
-        else domains.set(action.domainMetadata.domain, action.domainMetadata);
-      }
-    };
-    if (segment.checkpoint) for (const a of await readCheckpointActions(storage, segment.checkpoint)) apply(a, true);
-    let lastCommit: { actions: Action[]; file: FileInfo } | undefined;
+  /** Replays a segment: its checkpoint's actions, then each commit in order. */
+  static async replay(storage: Storage, segment: LogSegment): Promise<Replayed> {
+    const state = new ReplayState();
+    if (segment.checkpoint) for (const a of await readCheckpointActions(storage, segment.checkpoint)) state.apply(a, true);
+    const commits: Replayed['commits'] = [];
     for (const file of segment.commits) {
       const actions = await readCommit(storage, file);
-      for (const a of actions) apply(a, false);
-      lastCommit = { actions, file };
+      for (const a of actions) state.apply(a, false);
+      commits.push({ file, actions });
     }
+    const last = commits[commits.length - 1];
+    const timestamp = last ? commitTimestamp(last.actions, last.file) : await checkpointVersionTimestamp(storage, segment);
+    return { state, timestamp, commits };
+  }
+
+  /**
+   * A snapshot of the segment's version from its replayed state (which it takes over). Checks that the
+   * state has a protocol and metadata and that this reader supports the protocol.
+   */
+  static fromState(storage: Storage, segment: LogSegment, state: ReplayState, timestamp: number): Snapshot {
+    const { protocol, metadata } = state;
     if (!protocol) throw corruptTable(`Delta log of ${storage.root} has no protocol action at version ${segment.version}`, 'the table is damaged or was not written by a Delta writer');
     if (!metadata) throw corruptTable(`Delta log of ${storage.root} has no metaData action at version ${segment.version}`, 'the table is damaged or was not written by a Delta writer');
     checkReadSupported(protocol);
-    const timestamp = lastCommit
-      ? commitTimestamp(lastCommit.actions, lastCommit.file)
-      : await checkpointVersionTimestamp(storage, segment);
-    return new Snapshot({ segment, protocol, metadata, timestamp, files, txns, domains });
+    return new Snapshot(segment, protocol, metadata, state, timestamp);
   }
 
   /** Live add actions after log replay. */

@@ -1,0 +1,345 @@
+/**
+ * The Delta log indexed in SQLite: a derived cache that opens the latest snapshot of a long-lived table
+ * without replaying its checkpoint and commits.
+ *
+ * What it holds, per table (keyed by `storage.root`), in tables prefixed `delta_log_` so it can share a
+ * database file with other state:
+ * - `delta_log_tables`: the indexed version, a hash of that version's commit file, its commit time, and
+ *   the protocol and metaData in force;
+ * - `delta_log_versions`: every commit file seen (version, size, mtime), with commit time and operation
+ *   for the commits that were replayed (NULL for commits only seen in a listing);
+ * - `delta_log_checkpoints`: checkpoints seen in listings, with their part files;
+ * - `delta_log_files`: the live add actions at the indexed version (the reconciled set, stats and
+ *   deletion vectors included), in replay order;
+ * - `delta_log_txns` and `delta_log_domains`: the latest txn version per appId, live domain metadata.
+ *
+ * Invariants:
+ * - The index is derived data: deleting the file, or any table's rows, loses nothing; the next open
+ *   rebuilds it from the log. Every write is one SQLite transaction, so it is never half-updated.
+ * - The state rows always describe exactly the indexed version.
+ * - Trust is re-established on every open, cheaply: the commit file of the indexed version must still
+ *   hold the same bytes (same hash). A table that was deleted and recreated, whose log was rewritten,
+ *   or that is now behind the index, fails that check and is rebuilt from a listing. A version that
+ *   exists only as a checkpoint (its commit was cleaned up) cannot be checked, so it is rebuilt too.
+ * - A log ahead of the index (commit V+1 exists) is caught up: the log is listed, only the new commits
+ *   are replayed onto the indexed state, and the result is persisted. If any of them was cleaned up
+ *   already, the index is rebuilt from the listing's checkpoint instead.
+ */
+import { Database } from 'bun:sqlite';
+import type { Action, Add, DomainMetadata, Metadata, Protocol } from './actions.ts';
+import { parseActions } from './actions.ts';
+import { LogSegment, commitPath, versionOf, type CheckpointFiles } from './log-segment.ts';
+import { ReplayState, Snapshot, commitTimestamp, fileKey, type Replayed, type SnapshotIndex } from './snapshot.ts';
+import type { FileInfo, Storage } from '../storage/storage.ts';
+import { corruptTable } from '../core/errors.ts';
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS delta_log_tables (
+  table_key TEXT PRIMARY KEY,
+  version INTEGER NOT NULL,
+  commit_hash TEXT,
+  timestamp INTEGER NOT NULL,
+  protocol TEXT NOT NULL,
+  metadata TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS delta_log_versions (
+  table_key TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  size INTEGER NOT NULL,
+  modified REAL NOT NULL,
+  timestamp INTEGER,
+  operation TEXT,
+  PRIMARY KEY (table_key, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS delta_log_checkpoints (
+  table_key TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  kind TEXT NOT NULL,
+  parts TEXT NOT NULL,
+  PRIMARY KEY (table_key, version)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS delta_log_files (
+  table_key TEXT NOT NULL,
+  file_key TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  num_records INTEGER,
+  deleted_records INTEGER NOT NULL,
+  add_action TEXT NOT NULL,
+  UNIQUE (table_key, file_key)
+);
+CREATE TABLE IF NOT EXISTS delta_log_txns (
+  table_key TEXT NOT NULL,
+  app_id TEXT NOT NULL,
+  version INTEGER NOT NULL,
+  PRIMARY KEY (table_key, app_id)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS delta_log_domains (
+  table_key TEXT NOT NULL,
+  domain TEXT NOT NULL,
+  configuration TEXT NOT NULL,
+  PRIMARY KEY (table_key, domain)
+) WITHOUT ROWID;
+`;
+
+const STATE_TABLES = ['delta_log_tables', 'delta_log_versions', 'delta_log_checkpoints', 'delta_log_files', 'delta_log_txns', 'delta_log_domains'];
+
+interface TableRow {
+  version: number;
+  commit_hash: string | null;
+  timestamp: number;
+  protocol: string;
+  metadata: string;
+}
+
+/** What the index says about a table, without opening a snapshot. */
+export interface IndexedTable {
+  version: number;
+  timestamp: number;
+  files: number;
+  sizeInBytes: number;
+  /** Live rows: numRecords minus deletion-vector cardinalities (files without stats count 0). */
+  records: number;
+}
+
+const hashOf = (bytes: Uint8Array) => Bun.hash(bytes).toString(16);
+
+export class LogIndex implements SnapshotIndex {
+  private constructor(private readonly db: Database, private readonly ownsDb: boolean) {
+    db.run(SCHEMA);
+  }
+
+  /** Opens (creating) an index in its own SQLite file. */
+  static open(path: string): LogIndex {
+    const db = new Database(path, { create: true });
+    db.run('PRAGMA journal_mode = WAL');
+    db.run('PRAGMA busy_timeout = 5000');
+    return new LogIndex(db, true);
+  }
+
+  /** An index inside a database the caller owns (and closes), such as the pipeline's lakehouse.db. */
+  static in(db: Database): LogIndex {
+    return new LogIndex(db, false);
+  }
+
+  close(): void {
+    if (this.ownsDb) this.db.close();
+  }
+
+  /** The latest snapshot of the table at `storage`, from the index, caught up or rebuilt as needed. */
+  async snapshot(storage: Storage): Promise<Snapshot> {
+    const key = storage.root;
+    const row = this.db.query('SELECT version, commit_hash, timestamp, protocol, metadata FROM delta_log_tables WHERE table_key = ?').get(key) as TableRow | null;
+    if (row?.commit_hash) {
+      const indexedCommit = await storage.read(commitPath(row.version));
+      if (indexedCommit && hashOf(indexedCommit) === row.commit_hash) {
+        const next = await storage.read(commitPath(row.version + 1));
+        return next ? this.catchUp(storage, row) : this.load(storage, row);
+      }
+    }
+    return this.rebuild(storage);
+  }
+
+  /** File count, size and live rows at the indexed version, by SQL; undefined when not indexed. */
+  describe(storage: Storage): IndexedTable | undefined {
+    const row = this.db
+      .query(
+        `SELECT t.version, t.timestamp, COUNT(f.file_key) AS files, COALESCE(SUM(f.size), 0) AS size,
+                COALESCE(SUM(f.num_records - f.deleted_records), 0) AS records
+         FROM delta_log_tables t LEFT JOIN delta_log_files f ON f.table_key = t.table_key
+         WHERE t.table_key = ? GROUP BY t.table_key`,
+      )
+      .get(storage.root) as { version: number; timestamp: number; files: number; size: number; records: number } | null;
+    return row ? { version: row.version, timestamp: row.timestamp, files: row.files, sizeInBytes: row.size, records: row.records } : undefined;
+  }
+
+  /** Drops a table's rows (the next open rebuilds them). */
+  forget(storage: Storage): void {
+    this.db.transaction(() => {
+      for (const t of STATE_TABLES) this.db.query(`DELETE FROM ${t} WHERE table_key = ?`).run(storage.root);
+    })();
+  }
+
+  /** The indexed state as a snapshot; its log segment comes from the indexed commits and checkpoints. */
+  private load(storage: Storage, row: TableRow): Snapshot {
+    const key = storage.root;
+    const state = this.loadState(key, row);
+    const checkpointRow = this.db
+      .query('SELECT version, kind, parts FROM delta_log_checkpoints WHERE table_key = ? AND version <= ? ORDER BY version DESC LIMIT 1')
+      .get(key, row.version) as { version: number; kind: CheckpointFiles['kind']; parts: string } | null;
+    const checkpoint = checkpointRow ? { version: checkpointRow.version, kind: checkpointRow.kind, parts: JSON.parse(checkpointRow.parts) as FileInfo[] } : undefined;
+    const allCommits = (this.db.query('SELECT version, size, modified FROM delta_log_versions WHERE table_key = ? AND version <= ? ORDER BY version').values(key, row.version) as [number, number, number][]).map(
+      ([version, size, modified]) => ({ path: commitPath(version), size, modified }),
+    );
+    const after = checkpoint ? allCommits.filter((c) => versionOf(c) > checkpoint.version) : allCommits;
+    const segment = new LogSegment(row.version, checkpoint, after, allCommits, storage.root);
+    return Snapshot.fromState(storage, segment, state, row.timestamp);
+  }
+
+  private loadState(key: string, row: TableRow): ReplayState {
+    const state = new ReplayState();
+    state.protocol = JSON.parse(row.protocol) as Protocol;
+    state.metadata = JSON.parse(row.metadata) as Metadata;
+    for (const [fileKey, add] of this.db.query('SELECT file_key, add_action FROM delta_log_files WHERE table_key = ? ORDER BY rowid').values(key) as [string, string][]) {
+      state.files.set(fileKey, JSON.parse(add) as Add);
+    }
+    for (const [appId, version] of this.db.query('SELECT app_id, version FROM delta_log_txns WHERE table_key = ?').values(key) as [string, number][]) {
+      state.txns.set(appId, version);
+    }
+    for (const [domain, configuration] of this.db.query('SELECT domain, configuration FROM delta_log_domains WHERE table_key = ?').values(key) as [string, string][]) {
+      state.domains.set(domain, { domain, configuration, removed: false });
+    }
+    return state;
+  }
+
+  /** Replays the commits after the indexed version onto the indexed state and persists the result. */
+  private async catchUp(storage: Storage, row: TableRow): Promise<Snapshot> {
+    const segment = await LogSegment.build(storage);
+    const commitFiles = new Map(segment.allCommits.map((f) => [versionOf(f), f]));
+    const newFiles: FileInfo[] = [];
+    for (let v = row.version + 1; v <= segment.version; v++) {
+      const file = commitFiles.get(v);
+      if (!file) return this.rebuild(storage, segment); // cleaned up already: start from the checkpoint
+      newFiles.push(file);
+    }
+    if (newFiles.length === 0) return this.rebuild(storage, segment);
+    const state = this.loadState(storage.root, row);
+    const touchedFiles = new Set<string>();
+    const touchedDomains = new Set<string>();
+    const commits: Replayed['commits'] = [];
+    let lastBytes: Uint8Array = new Uint8Array(0);
+    for (const file of newFiles) {
+      const bytes = await storage.read(file.path);
+      if (!bytes) throw corruptTable(`commit ${versionOf(file)} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
+      const actions = parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`);
+      for (const a of actions) {
+        if ('add' in a) touchedFiles.add(fileKey(a.add));
+        else if ('remove' in a) touchedFiles.add(fileKey(a.remove));
+        else if ('domainMetadata' in a) touchedDomains.add(a.domainMetadata.domain);
+        state.apply(a, false);
+      }
+      commits.push({ file, actions });
+      lastBytes = bytes;
+    }
+    const last = commits[commits.length - 1];
+    const snapshot = Snapshot.fromState(storage, segment, state, commitTimestamp(last.actions, last.file));
+    this.persistCatchUp(storage.root, row.version, snapshot, state, commits, hashOf(lastBytes), touchedFiles, touchedDomains, segment.checkpoint);
+    return snapshot;
+  }
+
+  /** Replays the log from its newest checkpoint and replaces the table's rows with the result. */
+  private async rebuild(storage: Storage, listed?: LogSegment): Promise<Snapshot> {
+    const segment = listed ?? (await LogSegment.build(storage));
+    const replayed = await Snapshot.replay(storage, segment);
+    const snapshot = Snapshot.fromState(storage, segment, replayed.state, replayed.timestamp);
+    const commit = await storage.read(commitPath(segment.version));
+    const key = storage.root;
+    this.db.transaction(() => {
+      for (const t of STATE_TABLES) this.db.query(`DELETE FROM ${t} WHERE table_key = ?`).run(key);
+      this.writeTableRow(key, snapshot, commit ? hashOf(commit) : null);
+      const insertVersion = this.db.query('INSERT INTO delta_log_versions (table_key, version, size, modified) VALUES (?, ?, ?, ?)');
+      for (const f of segment.allCommits) insertVersion.run(key, versionOf(f), f.size, f.modified);
+      this.writeCommits(key, replayed.commits);
+      if (segment.checkpoint) this.writeCheckpoint(key, segment.checkpoint);
+      const insertFile = this.fileUpsert();
+      for (const [k, add] of replayed.state.files) insertFile.run(...fileRow(key, k, add));
+      const insertTxn = this.txnUpsert();
+      for (const [appId, version] of replayed.state.txns) insertTxn.run(key, appId, version);
+      const insertDomain = this.domainUpsert();
+      for (const d of replayed.state.domains.values()) insertDomain.run(key, d.domain, d.configuration);
+    })();
+    return snapshot;
+  }
+
+  private persistCatchUp(
+    key: string,
+    baseVersion: number,
+    snapshot: Snapshot,
+    state: ReplayState,
+    commits: Replayed['commits'],
+    commitHash: string,
+    touchedFiles: Set<string>,
+    touchedDomains: Set<string>,
+    checkpoint: CheckpointFiles | undefined,
+  ): void {
+    this.db.transaction(() => {
+      // Another connection may have caught up (or rebuilt) meanwhile; its rows are at least as good.
+      const current = this.db.query('SELECT version FROM delta_log_tables WHERE table_key = ?').get(key) as { version: number } | null;
+      if (current?.version !== baseVersion) return;
+      this.writeTableRow(key, snapshot, commitHash);
+      const insertVersion = this.db.query('INSERT OR REPLACE INTO delta_log_versions (table_key, version, size, modified) VALUES (?, ?, ?, ?)');
+      for (const { file } of commits) insertVersion.run(key, versionOf(file), file.size, file.modified);
+      this.writeCommits(key, commits);
+      if (checkpoint) this.writeCheckpoint(key, checkpoint);
+      const upsertFile = this.fileUpsert();
+      const deleteFile = this.db.query('DELETE FROM delta_log_files WHERE table_key = ? AND file_key = ?');
+      for (const k of touchedFiles) {
+        const add = state.files.get(k);
+        if (add) upsertFile.run(...fileRow(key, k, add));
+        else deleteFile.run(key, k);
+      }
+      const upsertTxn = this.txnUpsert();
+      for (const [appId, version] of state.txns) upsertTxn.run(key, appId, version);
+      const upsertDomain = this.domainUpsert();
+      const deleteDomain = this.db.query('DELETE FROM delta_log_domains WHERE table_key = ? AND domain = ?');
+      for (const name of touchedDomains) {
+        const d: DomainMetadata | undefined = state.domains.get(name);
+        if (d) upsertDomain.run(key, name, d.configuration);
+        else deleteDomain.run(key, name);
+      }
+    })();
+  }
+
+  private writeTableRow(key: string, snapshot: Snapshot, commitHash: string | null): void {
+    this.db
+      .query('INSERT OR REPLACE INTO delta_log_tables (table_key, version, commit_hash, timestamp, protocol, metadata) VALUES (?, ?, ?, ?, ?, ?)')
+      .run(key, snapshot.version, commitHash, snapshot.timestamp, JSON.stringify(snapshot.protocol), JSON.stringify(snapshot.metadata));
+  }
+
+  /** Commit time and operation of replayed commits. */
+  private writeCommits(key: string, commits: Replayed['commits']): void {
+    const update = this.db.query('UPDATE delta_log_versions SET timestamp = ?, operation = ? WHERE table_key = ? AND version = ?');
+    for (const { file, actions } of commits) update.run(commitTimestamp(actions, file), operationOf(actions), key, versionOf(file));
+  }
+
+  private writeCheckpoint(key: string, checkpoint: CheckpointFiles): void {
+    this.db
+      .query('INSERT OR REPLACE INTO delta_log_checkpoints (table_key, version, kind, parts) VALUES (?, ?, ?, ?)')
+      .run(key, checkpoint.version, checkpoint.kind, JSON.stringify(checkpoint.parts));
+  }
+
+  private fileUpsert() {
+    // An upsert keeps the row (and its place in replay order), as re-setting a Map key does.
+    return this.db.query(
+      `INSERT INTO delta_log_files (table_key, file_key, size, num_records, deleted_records, add_action) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT (table_key, file_key) DO UPDATE SET size = excluded.size, num_records = excluded.num_records,
+         deleted_records = excluded.deleted_records, add_action = excluded.add_action`,
+    );
+  }
+
+  private txnUpsert() {
+    return this.db.query('INSERT OR REPLACE INTO delta_log_txns (table_key, app_id, version) VALUES (?, ?, ?)');
+  }
+
+  private domainUpsert() {
+    return this.db.query('INSERT OR REPLACE INTO delta_log_domains (table_key, domain, configuration) VALUES (?, ?, ?)');
+  }
+}
+
+function fileRow(key: string, fileKey: string, add: Add): [string, string, number, number | null, number, string] {
+  return [key, fileKey, add.size, numRecordsOf(add.stats), add.deletionVector?.cardinality ?? 0, JSON.stringify(add)];
+}
+
+function numRecordsOf(stats: string | null | undefined): number | null {
+  if (!stats) return null;
+  try {
+    const n = (JSON.parse(stats) as { numRecords?: unknown }).numRecords;
+    return typeof n === 'number' ? n : null;
+  } catch {
+    return null; // stats are advisory; a malformed string only costs the count
+  }
+}
+
+function operationOf(actions: readonly Action[]): string | null {
+  for (const a of actions) if ('commitInfo' in a) return a.commitInfo.operation ?? null;
+  return null;
+}
