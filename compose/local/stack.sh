@@ -1,0 +1,85 @@
+# Shared settings and helpers of compose/local/up and compose/local/down (sourced, not run).
+#
+# Everything is overridable from the environment:
+#   LAKEHOUSE_CACHE        jar cache, reused by later runs           (default ~/.cache/lakehouse)
+#   LAKEHOUSE_STACK_DIR    state: data, logs, pid files, configs      (default $TMPDIR/lakehouse-stack-$UID)
+#   PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT CONNECT_PORT            (defaults 55432 59092 59093 58083,
+#                          the same host ports docker-compose.yaml publishes)
+# Everything listens on 127.0.0.1 only.
+
+LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+COMPOSE_DIR="$(dirname "$LOCAL_DIR")"
+# The versions live in pom.xml only.
+pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$LOCAL_DIR/pom.xml"; }
+KAFKA_VERSION=$(pom_property kafka.version)
+DEBEZIUM_VERSION=$(pom_property debezium.version)
+
+HOST=127.0.0.1
+PG_PORT=${PG_PORT:-55432}
+KAFKA_PORT=${KAFKA_PORT:-59092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-59093}
+CONNECT_PORT=${CONNECT_PORT:-58083}
+PG_USER=postgres
+PG_PASSWORD=postgres
+PG_DATABASE=votersbook
+
+CACHE_DIR="${LAKEHOUSE_CACHE:-$HOME/.cache/lakehouse}/stack"
+KAFKA_JARS="$CACHE_DIR/kafka-$KAFKA_VERSION"
+DEBEZIUM_PLUGINS="$CACHE_DIR/debezium-$DEBEZIUM_VERSION"
+STATE_DIR="${LAKEHOUSE_STACK_DIR:-${TMPDIR:-/tmp}/lakehouse-stack-$(id -u)}"
+LOG_DIR="$STATE_DIR/logs"
+PID_DIR="$STATE_DIR/pids"
+PG_DATA="$STATE_DIR/postgres"
+
+PG_URL="postgres://$PG_USER:$PG_PASSWORD@$HOST:$PG_PORT/$PG_DATABASE"
+KAFKA_BROKERS="$HOST:$KAFKA_PORT"
+CONNECT_URL="http://$HOST:$CONNECT_PORT"
+
+say() { printf '[stack] %s\n' "$*" >&2; }
+
+# fail MESSAGE [LOG]: one clear line, the tail of the log that explains it, and where the logs are.
+fail() {
+  printf 'error: %s\n' "$1" >&2
+  if [ -n "${2:-}" ] && [ -f "$2" ]; then
+    printf -- '--- last lines of %s ---\n' "$2" >&2
+    tail -n 25 "$2" >&2
+    printf -- '---\n' >&2
+  fi
+  printf 'logs: %s\n' "$LOG_DIR" >&2
+  exit 1
+}
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
+
+# The newest installed PostgreSQL server's bin directory, or nothing.
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+
+# Runs a PostgreSQL server command as the user that owns the cluster (postgres when we are root).
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+
+pid_alive() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
+
+port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# stop_java NAME SECONDS: SIGTERM, wait for a clean shutdown, then SIGKILL.
+stop_java() {
+  local name=$1 wait=$2 pid
+  pid_alive "$name" || { rm -f "$PID_DIR/$name.pid"; return 0; }
+  pid=$(cat "$PID_DIR/$name.pid")
+  say "stopping $name (pid $pid)"
+  kill -TERM "$pid" 2>/dev/null || true
+  for _ in $(seq 1 $((wait * 5))); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
+  if kill -0 "$pid" 2>/dev/null; then
+    say "$name did not stop within ${wait}s; killing it"
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$PID_DIR/$name.pid"
+}
+
+stop_postgres() {
+  local bin
+  bin=$(pg_bindir)
+  [ -n "$bin" ] && [ -f "$PG_DATA/postmaster.pid" ] || return 0
+  say "stopping postgres"
+  as_pg "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true
+}
