@@ -94,16 +94,14 @@ function toBig(v: unknown): bigint | undefined {
 }
 
 /** `source.sequence` is a JSON array text `["lastCommitLsn","currentLsn"]`, either may be null. */
+const sequencePattern = /^\[\s*(?:"(\d+)"|(\d+)|null)\s*,\s*(?:"(\d+)"|(\d+)|null)\s*\]$/;
+
 function parseSequence(v: unknown): [bigint | undefined, bigint | undefined] {
-  if (typeof v !== 'string' || v.length < 2) return [undefined, undefined];
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(v);
-  } catch {
-    return [undefined, undefined];
-  }
-  if (!Array.isArray(parsed)) return [undefined, undefined];
-  return [toBig(parsed[0]), toBig(parsed[1])];
+  const m = typeof v === 'string' ? sequencePattern.exec(v) : null;
+  if (!m) return [undefined, undefined];
+  const last = m[1] ?? m[2];
+  const current = m[3] ?? m[4];
+  return [last === undefined ? undefined : BigInt(last), current === undefined ? undefined : BigInt(current)];
 }
 
 function binlogNumber(file: string): bigint {

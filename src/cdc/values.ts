@@ -38,8 +38,20 @@ export function decimalText(unscaled: bigint, scale: number): string {
   return negative ? '-' + text : text;
 }
 
+/** Days since 1970-01-01 -> 'YYYY-MM-DD' (proleptic Gregorian), by integer arithmetic: no Date per value. */
 export function daysToDate(days: number): string {
-  return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+  // Civil-from-days (H. Hinnant's algorithm), eras of 400 years starting 0000-03-01.
+  const z = days + 719_468;
+  const era = Math.floor(z / 146_097);
+  const doe = z - era * 146_097;
+  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
+  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
+  const mp = Math.floor((5 * doy + 2) / 153);
+  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
+  const month = mp < 10 ? mp + 3 : mp - 9;
+  const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+  if (year < 0 || year > 9999) return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+  return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
 /** Epoch microseconds -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
@@ -60,6 +72,10 @@ const zoned = /^(\d{4,})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z
 
 /** An ISO-8601 timestamp with zone (Debezium ZonedTimestamp) -> UTC 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
 export function zonedToUtcTimestamp(text: string): string {
+  // Fast path: what Debezium sends for timestamptz(6), 'YYYY-MM-DDTHH:MM:SS.ffffffZ'.
+  if (text.length === 27 && text.charCodeAt(26) === 90 /* Z */ && text.charCodeAt(19) === 46 /* . */ && text.charCodeAt(10) === 84 /* T */) {
+    return text.slice(0, 26);
+  }
   const m = zoned.exec(text);
   if (!m) throw new InvalidValue(`not an ISO timestamp with zone: ${text.slice(0, 40)}`);
   const frac = (m[7] ?? '').padEnd(6, '0').slice(0, 6);

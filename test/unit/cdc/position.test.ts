@@ -46,3 +46,11 @@ describe('source positions', () => {
     for (const bad of ['', 'x1', 'p2a', 'p1g', 'pz']) expect(decodePosition(bad)).toBeUndefined();
   });
 });
+
+test('sequence values may be quoted, bare or null', () => {
+  const seq = (s: string) => positionOf({ connector: 'postgresql', lsn: 50, sequence: s }, 0, 0n, 0).parts.slice(1, 3);
+  expect(seq('["10","50"]')).toEqual([10n, 50n]);
+  expect(seq('[10, 50]')).toEqual([10n, 50n]);
+  expect(seq('[null,null]')).toEqual([0n, 50n]);
+  expect(seq('garbage')).toEqual([0n, 50n]);
+});

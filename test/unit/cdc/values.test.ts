@@ -1,0 +1,20 @@
+import { expect, test } from 'bun:test';
+import { daysToDate, decimalText, microsToTimestamp, zonedToUtcTimestamp } from '../../../src/cdc/index.ts';
+
+test('daysToDate agrees with Date across eras, leap days and the epoch', () => {
+  for (let days = -800_000; days <= 2_900_000; days += 997) {
+    expect(daysToDate(days)).toBe(new Date(days * 86_400_000).toISOString().slice(0, 10));
+  }
+  for (const d of [-1, 0, 59, 60, 11_016, 11_017, 2_932_896]) expect(daysToDate(d)).toBe(new Date(d * 86_400_000).toISOString().slice(0, 10));
+});
+
+test('timestamps and decimals', () => {
+  expect(zonedToUtcTimestamp('2026-01-05T08:00:00.000001Z')).toBe('2026-01-05T08:00:00.000001');
+  expect(zonedToUtcTimestamp('2026-01-05T08:00:00Z')).toBe('2026-01-05T08:00:00.000000');
+  expect(zonedToUtcTimestamp('2026-01-05 08:00:00.1234567+00')).toBe('2026-01-05T08:00:00.123456');
+  expect(() => zonedToUtcTimestamp('yesterday')).toThrow(/not an ISO timestamp/);
+  expect(microsToTimestamp(1_000_001)).toBe('1970-01-01T00:00:01.000001');
+  expect(decimalText(5n, 3)).toBe('0.005');
+  expect(decimalText(-123n, 0)).toBe('-123');
+  expect(decimalText(12n, -2)).toBe('1200');
+});
