@@ -62,11 +62,12 @@ export class KafkaTarget implements SourceDatabase {
     for (;;) {
       const entries = book.readOutbox(sent, SEND_BATCH);
       if (entries.length === 0) return;
-      const byTopic = new Map<string, { key: string | null; value: string | null; timestamp: string }[]>();
+      const byTopic = new Map<string, { partition: number; key: string | null; value: string | null; timestamp: string }[]>();
       for (const { record } of entries) {
         let messages = byTopic.get(record.topic);
         if (!messages) byTopic.set(record.topic, (messages = []));
-        messages.push({ key: record.key, value: record.value, timestamp: String(record.timestamp) });
+        // The outbox's partition (0), not a key hash: one total order per topic, as in the outbox.
+        messages.push({ partition: record.partition, key: record.key, value: record.value, timestamp: String(record.timestamp) });
       }
       await this.producer!.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })) });
       sent = entries[entries.length - 1]!.position;
