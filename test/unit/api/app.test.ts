@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp, startServer } from '../../../src/api/index.ts';
+import { silentLogger } from '../../../src/core/log.ts';
+import { Pipeline, PipelineView } from '../../../src/pipeline/index.ts';
+import { VoterStream, voter } from '../../support/voters-records.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lh-api-'));
+let pipeline: Pipeline;
+let view: PipelineView;
+const stream = new VoterStream();
+
+beforeAll(async () => {
+  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
+  await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater'))]);
+  await pipeline.process([stream.change('u', 3, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);
+});
+afterAll(() => {
+  pipeline.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const app = () => createApp(view, { heartbeatMs: 50 });
+const get = (path: string, headers: Record<string, string> = {}) => app().request(path, { headers });
+
+test('health and metrics', async () => {
+  const health = await get('/health');
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: 'ok', versions: { silver: { voters: 2 } } });
+  const metrics = await (await get('/metrics')).text();
+  expect(metrics).toContain('# TYPE lakehouse_records_in_total counter');
+  expect(metrics).toContain('lakehouse_table_version{layer="silver",table="voters"} 2');
+});
+
+test('tables, detail, history and rows at the latest and an older version', async () => {
+  const tables = (await (await get('/api/tables')).json()) as { tables: { name: string; layer: string; rows: number }[] };
+  expect(tables.tables.find((t) => t.name === 'voters')).toMatchObject({ layer: 'silver', rows: 2 });
+  expect(tables.tables.find((t) => t.name === 'voters_per_city')).toMatchObject({ layer: 'gold', rows: 2 });
+  const detail = (await (await get('/api/tables/voters')).json()) as { protocol: { readerFeatures?: string[] }; files: number };
+  expect(detail.protocol.readerFeatures).toContain('deletionVectors');
+  const history = (await (await get('/api/tables/voters/history')).json()) as { history: { version: number; operation: string }[] };
+  expect(history.history.map((h) => h.version)).toEqual([2, 1, 0]);
+  const latest = (await (await get('/api/tables/voters/rows')).json()) as { version: number; rows: { id: number; city: string }[] };
+  expect(latest.rows.map((r) => r.city).sort()).toEqual(['Brightwater', 'Cedar Falls']);
+  const older = (await (await get('/api/tables/voters/rows?version=1')).json()) as { rows: { city: string }[] };
+  expect(older.rows.map((r) => r.city).sort()).toEqual(['Avalon', 'Brightwater']);
+  const csv = await (await get('/api/tables/voters_per_city/rows?format=csv')).text();
+  expect(csv.split('\n')[0]).toBe('city,voters');
+  const ndjson = await get('/api/tables/voters/rows?limit=1', { accept: 'application/x-ndjson' });
+  expect(ndjson.headers.get('content-type')).toContain('ndjson');
+  expect((await ndjson.text()).trim().split('\n').length).toBe(1);
+});
+
+test('errors are JSON with the right status and no stack trace', async () => {
+  const unknown = await get('/api/tables/nope/rows');
+  expect(unknown.status).toBe(404);
+  expect(await unknown.json()).toMatchObject({ error: { code: 'not_found' } });
+  const badLimit = await get('/api/tables/voters/rows?limit=-1');
+  expect(badLimit.status).toBe(400);
+  const tooMany = await get('/api/tables/voters/rows?limit=100000000');
+  expect(tooMany.status).toBe(413);
+  const noVersion = await get('/api/tables/voters/rows?version=99');
+  expect(noVersion.status).toBe(404);
+  const route = await get('/nowhere');
+  expect(route.status).toBe(404);
+  expect(JSON.stringify(await route.json())).not.toContain('    at ');
+});
+
+test('the change stream replays after Last-Event-ID and then goes live', async () => {
+  const res = await get('/api/changes?table=voters', { 'last-event-id': '1' });
+  expect(res.headers.get('content-type')).toContain('text/event-stream');
+  const reader = res.body!.getReader();
+  let text = '';
+  const readUntil = async (needle: RegExp) => {
+    while (!needle.test(text)) text += new TextDecoder().decode((await reader.read()).value);
+  };
+  await readUntil(/id: 3/);
+  expect(text).not.toContain('id: 1\n');
+  expect(text).toContain('"city":"Cedar Falls"');
+  await pipeline.process([stream.change('d', 4, voter(2, 'Brightwater'), null)]);
+  await readUntil(/id: 4/);
+  expect(text).toContain('"op":"d"');
+  await reader.cancel();
+});
+
+test('a token guards the API, and a public address requires one', async () => {
+  const guarded = createApp(view, { token: 's3cret' });
+  expect((await guarded.request('/api/tables')).status).toBe(401);
+  expect((await guarded.request('/api/tables', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
+  expect((await guarded.request('/health')).status).toBe(200);
+  expect(() => startServer(view, { host: '0.0.0.0', port: 0 })).toThrow('without a token');
+});

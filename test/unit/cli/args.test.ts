@@ -1,0 +1,68 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { helpText, parseArgs, type CommandSpec } from '../../../src/cli/args.ts';
+import { LakehouseError } from '../../../src/core/errors.ts';
+
+const spec: CommandSpec = {
+  name: 'demo',
+  summary: 'A demo command.',
+  positionals: [{ name: 'table', help: 'a table', required: true }],
+  flags: [
+    { name: 'port', type: 'int', default: 8080, min: 0, max: 65535, help: 'port' },
+    { name: 'data', type: 'string', default: './lakehouse-data', help: 'data' },
+    { name: 'format', type: 'enum', values: ['ndjson', 'csv'], default: 'csv', help: 'format' },
+    { name: 'tui', type: 'bool', help: 'tui' },
+  ],
+};
+
+const error = (fn: () => unknown) => {
+  try {
+    fn();
+  } catch (e) {
+    return e as LakehouseError;
+  }
+  throw new Error('expected an error');
+};
+
+test('flags win over the environment, which wins over the config file, which wins over defaults', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lh-args-'));
+  const config = join(dir, 'lakehouse.toml');
+  writeFileSync(config, 'port = 7000\ndata = "/from/file"\nformat = "ndjson"\n');
+  const env = { LAKEHOUSE_PORT: '9000', LAKEHOUSE_CONFIG: config };
+  expect(parseArgs(spec, ['t', '--port', '1234'], env).flags).toMatchObject({ port: 1234, data: '/from/file', format: 'ndjson' });
+  expect(parseArgs(spec, ['t'], env).flags.port).toBe(9000);
+  expect(parseArgs(spec, ['t', `--config=${config}`], {}).flags.port).toBe(7000);
+  expect(parseArgs(spec, ['t'], {}).flags).toMatchObject({ port: 8080, data: './lakehouse-data', format: 'csv', 'log-format': 'text' });
+});
+
+test('booleans take --flag, --no-flag and --flag=false', () => {
+  expect(parseArgs(spec, ['t', '--tui'], {}).flags.tui).toBe(true);
+  expect(parseArgs(spec, ['t', '--no-tui'], {}).flags.tui).toBe(false);
+  expect(parseArgs(spec, ['t', '--tui=false'], {}).flags.tui).toBe(false);
+  expect(parseArgs(spec, ['t'], { LAKEHOUSE_TUI: 'yes' }).flags.tui).toBe(true);
+});
+
+test('bad input is a usage or config error that names the flag and where it came from', () => {
+  expect(error(() => parseArgs(spec, ['t', '--prot', '1'], {})).message).toBe("unknown flag '--prot' for 'lakehouse demo'");
+  expect(error(() => parseArgs(spec, ['t', '--port', 'x'], {})).message).toBe("flag: --port expects a whole number, got 'x'");
+  expect(error(() => parseArgs(spec, ['t', '--port', '70000'], {})).message).toBe('flag: --port must be at most 65535, got 70000');
+  expect(error(() => parseArgs(spec, ['t'], { LAKEHOUSE_FORMAT: 'xml' })).message).toBe("environment LAKEHOUSE_FORMAT: --format must be one of ndjson, csv, got 'xml'");
+  expect(error(() => parseArgs(spec, [], {})).code).toBe('usage');
+  expect(error(() => parseArgs(spec, ['a', 'b'], {})).message).toBe("unexpected argument 'b' for 'lakehouse demo'");
+  expect(error(() => parseArgs(spec, ['t', '--port'], {})).message).toBe('flag --port needs a value');
+  const dir = mkdtempSync(join(tmpdir(), 'lh-args-'));
+  writeFileSync(join(dir, 'bad.toml'), 'port = = 1');
+  expect(error(() => parseArgs(spec, ['t', '--config', join(dir, 'bad.toml')], {})).code).toBe('config');
+  expect(error(() => parseArgs(spec, ['t', '--config', join(dir, 'missing.toml')], {})).message).toContain('cannot read config file');
+});
+
+test('help lists every flag with its default and environment variable', () => {
+  const text = helpText(spec);
+  expect(text).toContain('usage: lakehouse demo [flags] TABLE');
+  expect(text).toContain('--port INT');
+  expect(text).toContain('(default 8080)');
+  expect(text).toContain('[LAKEHOUSE_PORT]');
+  expect(text).toContain('--format ndjson|csv');
+});
