@@ -14,16 +14,27 @@ export const OPS: Record<ChangeOp, OpInfo> = {
 
 const TABLE_COLUMN_WIDTH = 12;
 
+/**
+ * Columns the pipeline adds to every row (`__op`, `__source_ts_ms`, `__source_position`, …). They differ on
+ * every event, so listing them would bury what the source actually changed.
+ */
+const METADATA_PREFIX = "__";
+
+function isMetadata(field: string): boolean {
+  return field.startsWith(METADATA_PREFIX);
+}
+
 export type FieldChange = { field: string; before: unknown; after: unknown };
 
-/** Fields whose value differs between the two images, in the order of the after image. */
+/** Data fields whose value differs between the two images, in the order of the after image. */
 export function changedFields(before: Row, after: Row): FieldChange[] {
   const changes: FieldChange[] = [];
   for (const field in after) {
-    if (!sameValue(before[field], after[field])) changes.push({ field, before: before[field], after: after[field] });
+    if (isMetadata(field) || sameValue(before[field], after[field])) continue;
+    changes.push({ field, before: before[field], after: after[field] });
   }
   for (const field in before) {
-    if (!(field in after)) changes.push({ field, before: before[field], after: undefined });
+    if (!(field in after) && !isMetadata(field)) changes.push({ field, before: before[field], after: undefined });
   }
   return changes;
 }
@@ -82,10 +93,10 @@ function appendDetail(segments: Segment[], change: Change): void {
   }
 }
 
-/** Appends "field=value" for every field that is not part of the key (the key is already on the line). */
+/** Appends "field=value" for every data field not in the key (the key is already on the line). */
 function appendFields(segments: Segment[], row: Row, key: Row, style?: Style): void {
   for (const field in row) {
-    if (field in key) continue;
+    if (field in key || isMetadata(field)) continue;
     segments.push({ text: `  ${field}=` }, { text: formatValue(row[field]), style });
   }
 }

@@ -2,7 +2,7 @@ import type { Row } from "./api-types.ts";
 import { bar } from "./bar.ts";
 import { fit, formatThousands, formatValue } from "./format.ts";
 import type { Segment } from "./segments.ts";
-import { GOLD_COLUMNS } from "./tables.ts";
+import { GOLD_COLUMNS, pick } from "./tables.ts";
 
 // Longer bars add no information and push the numbers far from their labels on wide terminals.
 const MAX_BAR_WIDTH = 40;
@@ -20,10 +20,10 @@ export function groupPolls(rows: readonly Row[]): { poll: string; answers: BarIt
   const { poll, answer, votes } = GOLD_COLUMNS.pollResults;
   const byPoll = new Map<string, BarItem[]>();
   for (const row of rows) {
-    const name = formatValue(row[poll], 200);
+    const name = formatValue(pick(row, poll), 200);
     let answers = byPoll.get(name);
     if (!answers) byPoll.set(name, (answers = []));
-    answers.push({ label: formatValue(row[answer], 200), value: toNumber(row[votes]) });
+    answers.push({ label: formatValue(pick(row, answer), 200), value: toNumber(pick(row, votes)) });
   }
   return [...byPoll.keys()].sort().map((name) => ({
     poll: name,
@@ -35,7 +35,7 @@ export function groupPolls(rows: readonly Row[]): { poll: string; answers: BarIt
 export function cityItems(rows: readonly Row[]): BarItem[] {
   const { city, voters } = GOLD_COLUMNS.votersPerCity;
   return rows
-    .map((row) => ({ label: formatValue(row[city], 200), value: toNumber(row[voters]) }))
+    .map((row) => ({ label: formatValue(pick(row, city), 200), value: toNumber(pick(row, voters)) }))
     .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
 }
 

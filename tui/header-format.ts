@@ -1,10 +1,10 @@
 import type { Health } from "./api-types.ts";
 import { formatCount, formatLatency, formatThousands, formatUptime } from "./format.ts";
-import type { Segment, Style } from "./segments.ts";
+import { plainText, type Segment, type Style } from "./segments.ts";
 import { sparkline } from "./sparkline.ts";
 
 const STATUS_STYLE: Record<Health["status"], Style> = { ok: "ok", starting: "warn", degraded: "error" };
-export const SPARKLINE_WIDTH = 20;
+export const SPARKLINE_WIDTH = 12;
 
 /** "lakehouse  http://…  source kafka broker:9092 (topics)  status ok  up 1h 02m" */
 export function titleLine(url: string, health: Health | undefined, reachable: boolean): Segment[] {
@@ -22,24 +22,27 @@ export function titleLine(url: string, health: Health | undefined, reachable: bo
   return line;
 }
 
-/** "events/s ▁▂▅▇ 1.2k   lag 12   last commit 85 ms   dead letters 0" */
+/** "events/s ▁▂▅▇ 1.2k  lag 12  last commit 85 ms  dead letters 0" (fits 80 columns) */
 export function metricsLine(health: Health | undefined, eventsHistory: readonly number[]): Segment[] {
   if (!health) return [{ text: " waiting for /health…", style: "dim" }];
   return [
     { text: " events/s ", style: "dim" },
     { text: sparkline(eventsHistory, SPARKLINE_WIDTH), style: "accent" },
     { text: ` ${formatCount(health.eventsPerSecond)}` },
-    { text: "   lag ", style: "dim" },
-    { text: formatThousands(health.lag), style: health.lag > 0 ? "warn" : undefined },
-    { text: "   last commit ", style: "dim" },
+    { text: "  lag ", style: "dim" },
+    { text: formatCount(health.lag), style: health.lag > 0 ? "warn" : undefined },
+    { text: "  last commit ", style: "dim" },
     { text: formatLatency(health.lastCommitMs) },
-    { text: "   dead letters ", style: "dim" },
+    { text: "  dead letters ", style: "dim" },
     { text: formatThousands(health.deadLetters), style: health.deadLetters > 0 ? "error" : undefined },
   ];
 }
 
-/** "versions  bronze v12 │ silver voters v3 polls v1 │ gold poll_results v5" */
-export function versionsLine(health: Health | undefined): Segment[] {
+/**
+ * "versions  bronze v12 │ silver voters v3 polls v1 │ gold poll_results v5"; the label goes first when the
+ * line would not fit `width`, since the "v" prefixes already say what the numbers are.
+ */
+export function versionsLine(health: Health | undefined, width: number): Segment[] {
   if (!health) return [];
   const { bronze, silver, gold } = health.versions;
   const line: Segment[] = [
@@ -49,6 +52,7 @@ export function versionsLine(health: Health | undefined): Segment[] {
   ];
   appendLayer(line, "silver", silver);
   appendLayer(line, "gold", gold);
+  if (plainText(line).length > width) line[0] = { text: " " };
   return line;
 }
 

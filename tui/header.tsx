@@ -19,7 +19,7 @@ export function Header({ url, health, reachable, eventsHistory, width }: HeaderP
     <Box flexDirection="column" height={HEADER_HEIGHT} width={width}>
       <Line segments={titleLine(url, health, reachable)} />
       <Line segments={metricsLine(health, eventsHistory)} />
-      <Line segments={versionsLine(health)} />
+      <Line segments={versionsLine(health, width)} />
       <Text dimColor>{"─".repeat(width)}</Text>
     </Box>
   );

@@ -14,15 +14,14 @@ function section(title: string, keys: readonly KeyHelp[]) {
   ];
 }
 
-/** The key bindings, in place of the body; exactly `height` lines tall. */
+/** The key bindings, in place of the body; exactly `height` lines tall (fits the body of an 80×24 screen). */
 export function Help({ width, height }: { width: number; height: number }) {
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
+      <Text dimColor>keys (press any key to close)</Text>
       {section("change feed", FEED_KEYS)}
       <Text> </Text>
       {section("table view", TABLE_KEYS)}
-      <Text> </Text>
-      <Text dimColor>press any key to close</Text>
     </Box>
   );
 }

@@ -12,7 +12,7 @@ import { useKeys, useKeyState } from "./use-key-state.ts";
 import { usePoll } from "./use-poll.ts";
 
 const LIST_MAX_WIDTH = 28;
-const TABLES_INTERVAL_MS = 5_000;
+const TABLES_INTERVAL_MS = 2_000;
 const DETAIL_INTERVAL_MS = 2_000;
 
 export type TableViewProps = {

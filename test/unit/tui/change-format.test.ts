@@ -16,6 +16,15 @@ describe("changedFields", () => {
   });
 });
 
+describe("pipeline metadata columns", () => {
+  test("are left out of diffs and field lists", () => {
+    const before = { id: "1", city: "Oslo", __op: "c", __source_ts_ms: "1" };
+    const after = { id: "1", city: "Bergen", __op: "u", __source_ts_ms: "2" };
+    expect(changedFields(before, after).map((change) => change.field)).toEqual(["city"]);
+    expect(plainText(changeSegments({ ...INSERT, after }))).toBe("09:00:01 + voters       id=42  city=Bergen");
+  });
+});
+
 describe("changeSegments", () => {
   test("insert: time, +, table, key, then the new fields except the key", () => {
     expect(plainText(changeSegments(INSERT))).toBe("09:00:01 + voters       id=42  name=Ann  city=Oslo");

@@ -87,6 +87,8 @@ describe("Help and Footer", () => {
     const text = frameOf(<Help width={80} height={22} />).join("\n");
     for (const key of FEED_KEYS) expect(text).toContain(key.action);
     expect(text).toContain("step to an older or newer version (time travel)");
+    // An 80×24 screen leaves the body 19 lines, 18 under the connection banner; the help needs 17.
+    expect(frameOf(<Help width={80} height={17} />).join("\n")).toContain("esc  v");
   });
 
   test("footer shows state, then the key hints", () => {

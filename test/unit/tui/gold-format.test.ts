@@ -21,6 +21,10 @@ describe("gold formatting", () => {
     ]);
   });
 
+  test("reads the poll name from poll_name, the column the server writes", () => {
+    expect(groupPolls([{ poll_name: "Library hours", answer: "no", votes: "1" }])[0].poll).toBe("Library hours");
+  });
+
   test("cities by voters, unparsable counts as zero", () => {
     expect(cityItems([{ city: "Oslo", voters: "x" }, { city: "Bergen", voters: 3 }])).toEqual([
       { label: "Bergen", value: 3 },

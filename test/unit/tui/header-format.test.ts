@@ -24,17 +24,21 @@ describe("header lines", () => {
 
   test("metrics: sparkline, rate, lag, commit latency, dead letters flagged when any", () => {
     const line = metricsLine(HEALTH, [0, 1234]);
-    expect(plainText(line)).toBe(" events/s                   ▁█ 1.2k   lag 0   last commit 85 ms   dead letters 2");
+    expect(plainText(line)).toBe(" events/s           ▁█ 1.2k  lag 0  last commit 85 ms  dead letters 2");
+    expect(plainText(metricsLine({ ...HEALTH, lag: 123456, lastCommitMs: 1500, deadLetters: 12345 }, [1])).length).toBeLessThanOrEqual(80);
     expect(line.at(-1)).toEqual({ text: "2", style: "error" });
     expect(metricsLine({ ...HEALTH, deadLetters: 0 }, []).at(-1)?.style).toBeUndefined();
   });
 
-  test("versions per layer", () => {
-    expect(plainText(versionsLine(HEALTH))).toBe(
+  test("versions per layer, dropping the label when the line is too wide", () => {
+    expect(plainText(versionsLine(HEALTH, 100))).toBe(
       " versions  bronze v12 │ silver voters v3 votes v5 │ gold poll_results v5 voters_per_city v5",
     );
+    expect(plainText(versionsLine(HEALTH, 80))).toBe(
+      " bronze v12 │ silver voters v3 votes v5 │ gold poll_results v5 voters_per_city v5",
+    );
     const empty = { ...HEALTH, versions: { bronze: null, silver: {}, gold: {} } };
-    expect(plainText(versionsLine(empty))).toBe(" versions  bronze – │ silver – │ gold –");
+    expect(plainText(versionsLine(empty, 80))).toBe(" versions  bronze – │ silver – │ gold –");
   });
 });
 
