@@ -205,12 +205,13 @@ export class ChangeDecoder {
 
   private keyOf(record: KafkaRecord, table: string, before: Obj | null, after: Obj | null): { row: Row; columns: readonly string[] } {
     if (record.key !== null) return this.decodeKey(record);
+    const image = after ?? before;
+    if (!image) fail('record has neither a key nor a row image to take the key from');
     const columns = this.keyColumns[table] ?? this.learnedKeyColumns.get(record.topic);
     if (!columns) fail(`record has no key and the key columns of table '${table}' are unknown; configure them for keyless tables`);
-    const image = after ?? before!;
     const row: Row = {};
     for (const name of columns!) {
-      const v = image[name];
+      const v = image![name];
       if (v === undefined || v === null) fail(`record has no key and its row lacks key column '${name}'`);
       row[name] = v as Row[string];
     }

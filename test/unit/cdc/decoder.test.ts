@@ -310,6 +310,7 @@ describe('malformed records are invalid values, never exceptions', () => {
     ['wrong value type', record(customersTopic, customerKey(1), customerValue({ before: null, after: { ...anne, id: 'one' }, source: pgSourceValue(), op: 'c' })), /expected an integer/],
     ['row not an object', record(customersTopic, customerKey(1), customerValue({ before: null, after: 'x', source: pgSourceValue(), op: 'c' })), /'after' is not a row object/],
     ['missing source', record(customersTopic, customerKey(1), JSON.stringify({ before: null, after: anne, op: 'c' })), /unknown op|source/],
+    ['delete without key or before image', record(customersTopic, null, customerValue({ before: null, after: null, source: pgSourceValue(), op: 'd' })), /neither a key nor a row image/],
     ['tombstone without key', record(customersTopic, null, null), /tombstone without a key/],
     ['key not an object', record(customersTopic, '42', customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'c' })), /key is not a JSON object/],
     ['bad offset', record(customersTopic, customerKey(1), customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'c' }), 'abc'), /.+/],
