@@ -15,3 +15,5 @@ export * from './commit.ts';
 export * from './writer.ts';
 export * from './arrow-schema.ts';
 export * from './stats.ts';
+export * from './maintenance.ts';
+export * from './checkpoint-write.ts';

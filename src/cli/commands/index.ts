@@ -93,4 +93,63 @@ export const commands: readonly Command[] = [
     },
     load: () => import('./tui.ts'),
   },
+  {
+    spec: {
+      name: 'history',
+      summary: "Print a Delta table's commits, newest first.",
+      positionals: [{ name: 'table', help: 'a path to a Delta table, or a table name in --data', required: true }],
+      flags: [
+        dataFlag,
+        { name: 'limit', type: 'int', min: 1, placeholder: 'N', help: 'print the newest N commits only' },
+        { name: 'format', type: 'enum', values: ['table', 'ndjson'], default: 'table', help: 'output format' },
+      ],
+      examples: ['lakehouse history voters --limit 10', 'lakehouse history ./some/delta/table --format ndjson'],
+    },
+    load: () => import('./history.ts'),
+  },
+  {
+    spec: {
+      name: 'describe',
+      summary: "Show a Delta table's schema, protocol, features, partitioning, files, checkpoint and properties.",
+      positionals: [{ name: 'table', help: 'a path to a Delta table, or a table name in --data', required: true }],
+      flags: [dataFlag, { name: 'format', type: 'enum', values: ['text', 'json'], default: 'text', help: 'output format' }],
+      examples: ['lakehouse describe voters', 'lakehouse describe ./some/delta/table --format json'],
+    },
+    load: () => import('./describe.ts'),
+  },
+  {
+    spec: {
+      name: 'optimize',
+      summary: 'Compact small files (and files with deletion vectors) of a Delta table.',
+      positionals: [{ name: 'table', help: 'a path to a Delta table, or a table name in --data', required: true }],
+      flags: [dataFlag, { name: 'target-size', type: 'int', min: 1, placeholder: 'BYTES', help: 'size compacted files aim for (default 128 MiB)' }],
+      examples: ['lakehouse optimize voters', 'lakehouse optimize ./some/delta/table --target-size 33554432'],
+    },
+    load: () => import('./optimize.ts'),
+  },
+  {
+    spec: {
+      name: 'vacuum',
+      summary: 'Delete files a Delta table no longer references, older than the retention.',
+      positionals: [{ name: 'table', help: 'a path to a Delta table, or a table name in --data', required: true }],
+      flags: [
+        dataFlag,
+        { name: 'retention-hours', type: 'int', min: 0, placeholder: 'H', help: "keep files younger than this (default: the table's delta.deletedFileRetentionDuration, 7 days)" },
+        { name: 'dry-run', type: 'bool', help: 'list the files that would be deleted, delete nothing' },
+        { name: 'force', type: 'bool', help: "allow a retention shorter than the table's (readers of old versions may break)" },
+      ],
+      examples: ['lakehouse vacuum voters --dry-run', 'lakehouse vacuum ./some/delta/table --retention-hours 0 --force'],
+    },
+    load: () => import('./vacuum.ts'),
+  },
+  {
+    spec: {
+      name: 'checkpoint',
+      summary: "Write a checkpoint of a Delta table's latest version.",
+      positionals: [{ name: 'table', help: 'a path to a Delta table, or a table name in --data', required: true }],
+      flags: [dataFlag],
+      examples: ['lakehouse checkpoint voters'],
+    },
+    load: () => import('./checkpoint.ts'),
+  },
 ];

@@ -1,0 +1,26 @@
+/** `lakehouse history`: a table's commits, newest first, from their commitInfo. */
+import { LocalStorage } from '../../storage/index.ts';
+import { history } from '../../delta/index.ts';
+import { resolveTablePath } from '../table-ref.ts';
+import { renderTable } from '../render-table.ts';
+import type { CommandContext } from './index.ts';
+
+export async function run({ args }: CommandContext): Promise<number> {
+  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const entries = (await history(storage, { limit: args.flags.limit as number | undefined })).map((e) => ({
+    version: e.version,
+    timestamp: new Date(e.timestamp).toISOString(),
+    operation: e.operation ?? null,
+    operationParameters: e.operationParameters ?? {},
+    engineInfo: e.engineInfo ?? null,
+  }));
+  const out = Bun.stdout.writer();
+  if (args.flags.format === 'ndjson') {
+    for (const e of entries) out.write(JSON.stringify(e) + '\n');
+  } else {
+    const rows = entries.map((e) => ({ ...e, parameters: e.operationParameters, engine: e.engineInfo }));
+    out.write(renderTable(['version', 'timestamp', 'operation', 'parameters', 'engine'], rows));
+  }
+  await out.flush();
+  return 0;
+}

@@ -1,0 +1,21 @@
+/** `lakehouse vacuum`: deletes files the table no longer references, older than the retention. */
+import { LocalStorage } from '../../storage/index.ts';
+import { DeltaTable, vacuum } from '../../delta/index.ts';
+import { resolveTablePath } from '../table-ref.ts';
+import type { CommandContext } from './index.ts';
+
+export async function run({ args, log }: CommandContext): Promise<number> {
+  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const table = await DeltaTable.open(storage, { logger: log });
+  const dryRun = args.flags['dry-run'] === true;
+  const result = await vacuum(table, {
+    retentionHours: args.flags['retention-hours'] as number | undefined,
+    dryRun,
+    enforceRetention: args.flags.force !== true,
+  });
+  const out = Bun.stdout.writer();
+  for (const path of result.files) out.write(`${path}\n`);
+  out.write(`${dryRun ? 'would delete' : 'deleted'} ${result.files.length} file${result.files.length === 1 ? '' : 's'} from ${storage.root}\n`);
+  await out.flush();
+  return 0;
+}

@@ -1,0 +1,35 @@
+/**
+ * Opening a table for the CLI's read commands. A table inside the data folder is opened through the
+ * pipeline's log index (`<data>/lakehouse.db`, when it exists): the index is shared, so the CLI both
+ * benefits from it and keeps it current. Any other table is opened by log replay.
+ */
+import { existsSync } from 'node:fs';
+import { join, relative, resolve, isAbsolute } from 'node:path';
+import { LocalStorage } from '../storage/index.ts';
+import { LogIndex, Snapshot } from '../delta/index.ts';
+import { resolveTablePath } from './table-ref.ts';
+
+export const INDEX_FILE = 'lakehouse.db';
+
+export interface OpenedTable {
+  storage: LocalStorage;
+  snapshot: Snapshot;
+  /** Whether the snapshot came through the log index. */
+  indexed: boolean;
+}
+
+/** The latest snapshot of a TABLE argument (see resolveTablePath). */
+export async function openTableSnapshot(table: string, dataDir: string): Promise<OpenedTable> {
+  const storage = new LocalStorage(resolveTablePath(table, dataDir));
+  const indexPath = join(dataDir, INDEX_FILE);
+  const inside = relative(resolve(dataDir), storage.root);
+  if (!existsSync(indexPath) || inside.startsWith('..') || isAbsolute(inside)) {
+    return { storage, snapshot: await Snapshot.open(storage), indexed: false };
+  }
+  const index = LogIndex.open(indexPath);
+  try {
+    return { storage, snapshot: await index.snapshot(storage), indexed: true };
+  } finally {
+    index.close();
+  }
+}
