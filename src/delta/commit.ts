@@ -326,6 +326,8 @@ function newCommitInfo(operation: string, parameters: Record<string, unknown>, i
   return { timestamp: Date.now(), operation, operationParameters, isolationLevel: 'Serializable', isBlindAppend, engineInfo: ENGINE_INFO, txnId: randomUUID() };
 }
 
+const LEGACY_WRITER_FEATURES = ['appendOnly', 'invariants'];
+
 /** The lowest protocol that supports the schema and configuration: (1,2) unless features are needed. */
 export function requiredProtocol(schema: StructType, configuration: Record<string, string>): Protocol {
   const features: string[] = [];
@@ -334,7 +336,9 @@ export function requiredProtocol(schema: StructType, configuration: Record<strin
   const mode = configuration['delta.columnMapping.mode'];
   if (mode === 'name' || mode === 'id') features.push('columnMapping');
   if (features.length === 0) return { minReaderVersion: 1, minWriterVersion: 2 };
-  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures: [...features] };
+  // As Spark does, keep the writer features that (1,2) implies: NOT NULL columns count as invariants,
+  // and Spark refuses a table whose schema needs a feature its protocol does not list.
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures: [...LEGACY_WRITER_FEATURES, ...features] };
 }
 
 /** A protocol that has everything both have (legacy versions are turned into feature lists as needed). */
@@ -346,7 +350,7 @@ function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
     return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures, writerFeatures };
   }
   // Upgrading a legacy (1,2) table: its implied writer features become explicit.
-  const legacyWriter = current.minWriterVersion >= 2 ? ['appendOnly', 'invariants'] : [];
+  const legacyWriter = current.minWriterVersion >= 2 ? LEGACY_WRITER_FEATURES : [];
   return {
     minReaderVersion: 3,
     minWriterVersion: 7,

@@ -10,8 +10,9 @@ export interface MotoServer {
   stop(): Promise<void>;
 }
 
-export function installPythonDeps(): void {
-  const setup = Bun.spawnSync(['bash', join(import.meta.dir, '../setup/python-deps.sh')], { stdout: 'inherit', stderr: 'inherit' });
+/** Runs test/setup/python-deps.sh (pass 'spark' to include pyspark + delta-spark). */
+export function installPythonDeps(...args: string[]): void {
+  const setup = Bun.spawnSync(['bash', join(import.meta.dir, '../setup/python-deps.sh'), ...args], { stdout: 'inherit', stderr: 'inherit' });
   if (setup.exitCode !== 0) throw new Error('test/setup/python-deps.sh failed');
 }
 

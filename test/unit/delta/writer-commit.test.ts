@@ -48,7 +48,7 @@ describe('DeltaTable.create / open', () => {
 
   test('features follow the configuration and the schema', async () => {
     const dv = await DeltaTable.create(tempStorage(), { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
-    expect(dv.snapshot().protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] });
+    expect(dv.snapshot().protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
     const ntz = await DeltaTable.create(tempStorage(), { schema: struct([field('t', 'timestamp_ntz')]) });
     expect(ntz.snapshot().protocol.readerFeatures).toEqual(['timestampNtz']);
   });
