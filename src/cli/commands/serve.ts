@@ -4,7 +4,7 @@
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
 import { resolve } from 'node:path';
-import { LakehouseError, ErrorCode } from '../../core/errors.ts';
+import type { Logger } from '../../core/log.ts';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServer } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
@@ -13,7 +13,7 @@ import type { CommandContext } from './index.ts';
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
   const dataDir = resolve(f.data as string);
-  const source = await createSource(f, dataDir);
+  const source = await createSource(f, dataDir, log);
   const status: RunStatus = { status: 'starting', source: source.info, startedAt: Date.now(), lag: () => source.lag() };
 
   const pipeline = await Pipeline.open({ dataDir, log });
@@ -57,11 +57,10 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   return 0;
 }
 
-async function createSource(f: Record<string, unknown>, dataDir: string): Promise<RecordSource> {
+async function createSource(f: Record<string, unknown>, dataDir: string, log: Logger): Promise<RecordSource> {
   if (f.kafka) {
-    throw new LakehouseError(ErrorCode.unsupported, 'the Kafka source is not built yet (--kafka)', {
-      hint: 'run without --kafka for the embedded simulator, or use lakehouse ingest with an NDJSON export',
-    });
+    const [{ KafkaSource }, { kafkaConnection }] = await Promise.all([import('../../source/kafka.ts'), import('../../source/kafka-config.ts')]);
+    return KafkaSource.open({ ...kafkaConnection(f.kafka as string, f.topics as string, process.env), log });
   }
   const { EmbeddedSource } = await import('../../source/embedded.ts');
   return EmbeddedSource.open({ dbPath: resolve(dataDir, 'embedded', 'voters-book.db'), rate: f.rate as number, seed: f.seed as number });

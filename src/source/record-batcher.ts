@@ -1,0 +1,72 @@
+/**
+ * Turns a stream of fetched records into deliveries by the flush policy: a batch goes out when it holds
+ * `maxRecords`, or `maxLatencyMs` after its first record arrived. One delivery runs at a time, in
+ * order; `add` waits while a full batch is being delivered, so a slow pipeline slows the fetching
+ * (backpressure) and memory stays bounded by about two batches plus one fetch.
+ */
+import type { KafkaRecord } from '../cdc/index.ts';
+import type { FlushPolicy } from './source.ts';
+
+export class RecordBatcher {
+  private pending: KafkaRecord[] = [];
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  private delivering: Promise<void> = Promise.resolve();
+  private failure: { error: unknown } | undefined;
+
+  constructor(
+    private readonly policy: FlushPolicy,
+    /** Delivers one batch; a rejection stops the batcher and is rethrown by every later call. */
+    private readonly deliver: (records: KafkaRecord[]) => Promise<void>,
+  ) {}
+
+  /** Records accepted but not yet handed to `deliver`. */
+  get pendingCount(): number {
+    return this.pending.length;
+  }
+
+  /**
+   * Accepts records. Full batches start delivering at once; the call then waits for the deliveries
+   * queued before it, so fetching runs one batch ahead of the pipeline and no further.
+   */
+  async add(records: readonly KafkaRecord[]): Promise<void> {
+    this.throwIfFailed();
+    for (const r of records) this.pending.push(r);
+    if (this.pending.length >= this.policy.maxRecords) {
+      const earlier = this.delivering;
+      this.queue(false);
+      await earlier.catch(() => {});
+      this.throwIfFailed();
+    }
+    if (this.pending.length > 0 && this.timer === undefined) {
+      this.timer = setTimeout(() => void this.flush().catch(() => {}), this.policy.maxLatencyMs);
+    }
+  }
+
+  /** Delivers everything pending; resolves when all of it has been delivered. */
+  async flush(): Promise<void> {
+    this.queue(true);
+    await this.delivering.catch(() => {});
+    this.throwIfFailed();
+  }
+
+  /** Queues full batches, and with `all` the partial rest too. */
+  private queue(all: boolean): void {
+    const max = this.policy.maxRecords;
+    let start = 0;
+    while (this.pending.length - start >= max || (all && start < this.pending.length)) {
+      const batch = this.pending.slice(start, start + max);
+      start += batch.length;
+      this.delivering = this.delivering.then(() => this.deliver(batch));
+      this.delivering.catch((error) => (this.failure ??= { error }));
+    }
+    this.pending = start === 0 ? this.pending : this.pending.slice(start);
+    if (this.pending.length === 0) {
+      clearTimeout(this.timer);
+      this.timer = undefined;
+    }
+  }
+
+  private throwIfFailed(): void {
+    if (this.failure) throw this.failure.error;
+  }
+}
