@@ -16,14 +16,26 @@ function init() {
   ready = true;
 }
 
-export interface ReadOptions {
-  columns?: string[];
+/** A whole Parquet file as an Arrow table. */
+export function readParquet(bytes: Uint8Array): Table {
+  init();
+  return tableFromIPC(pw.readParquet(bytes).intoIPCStream());
 }
 
-export function readParquet(bytes: Uint8Array, options: ReadOptions = {}): Table {
+/**
+ * Only the named columns of a Parquet file (top-level names, or dotted paths into structs), in file
+ * order; the other column chunks are not decoded. Async because parquet-wasm 0.8 applies a projection
+ * only in its async ParquetFile reader: its synchronous readParquet accepts a `columns` option and
+ * ignores it.
+ */
+export async function readParquetColumns(bytes: Uint8Array, columns: readonly string[]): Promise<Table> {
   init();
-  const wasmTable = pw.readParquet(bytes, options.columns ? { columns: options.columns } : undefined);
-  return tableFromIPC(wasmTable.intoIPCStream());
+  const file = await pw.ParquetFile.fromFile(new Blob([bytes]));
+  try {
+    return tableFromIPC((await file.read({ columns: [...columns] })).intoIPCStream());
+  } finally {
+    file.free();
+  }
 }
 
 export interface WriteOptions {
