@@ -56,6 +56,7 @@ export class ServingStore {
   private fields: StructField[] = [];
   private codecs: Codec[] = [];
   private getStmt!: Statement;
+  private getManyStmt!: Statement;
   private upsertStmt!: Statement;
 
   constructor(
@@ -82,6 +83,10 @@ export class ServingStore {
     const cols = this.fields.map((f) => quote(f.name));
     this.getStmt = this.db.query(`SELECT __key, __file, __row, __position, __deleted, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key = ?`);
     this.getStmt.safeIntegers(true);
+    this.getManyStmt = this.db.query(
+      `SELECT __key, __file, __row, __position, __deleted, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?))`,
+    );
+    this.getManyStmt.safeIntegers(true);
     const all = ['__key', '__file', '__row', '__position', '__deleted', ...cols];
     this.upsertStmt = this.db.query(
       `INSERT OR REPLACE INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`,
@@ -99,6 +104,23 @@ export class ServingStore {
   get(key: string): KeyEntry | undefined {
     const r = this.getStmt.get(key) as Record<string, unknown> | null;
     return r ? this.decode(r) : undefined;
+  }
+
+  /**
+   * The entries of many keys, one query per 1,000 keys, so a batch's lookups are not one round trip
+   * each. Every requested key is in the result; undefined means the key was never seen.
+   */
+  getMany(keys: Iterable<string>): Map<string, KeyEntry | undefined> {
+    const out = new Map<string, KeyEntry | undefined>();
+    for (const k of keys) out.set(k, undefined);
+    const all = [...out.keys()];
+    for (let i = 0; i < all.length; i += 1000) {
+      for (const r of this.getManyStmt.all(JSON.stringify(all.slice(i, i + 1000))) as Record<string, unknown>[]) {
+        const e = this.decode(r);
+        out.set(e.key, e);
+      }
+    }
+    return out;
   }
 
   private decode(r: Record<string, unknown>): KeyEntry {

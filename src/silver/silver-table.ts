@@ -111,12 +111,6 @@ export class SilverTable {
     const watermark = this.bronzeVersion;
     if (watermark !== undefined && bronzeVersion <= watermark) return { version: undefined, applied: [], duplicates: events.length, quarantined: [] };
 
-    const pending = new Map<string, Pending>();
-    const lookup = (key: string): KeyEntry | undefined => pending.get(key)?.entry ?? this.store.get(key);
-    const stage = (entry: KeyEntry) => {
-      const prior = pending.get(entry.key);
-      pending.set(entry.key, { entry, original: prior ? prior.original : this.store.get(entry.key) });
-    };
     const applied: AppliedChange[] = [];
     const quarantined: Quarantined[] = [];
     let duplicates = 0;
@@ -127,6 +121,14 @@ export class SilverTable {
       const first = events.find((e) => e.op !== 't');
       if (first) keyColumns = newKeyColumns = [...first.keyColumns];
     }
+    const stored = this.store.getMany(events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)));
+    const storedEntry = (key: string) => (stored.has(key) ? stored.get(key) : this.store.get(key));
+    const pending = new Map<string, Pending>();
+    const lookup = (key: string): KeyEntry | undefined => pending.get(key)?.entry ?? storedEntry(key);
+    const stage = (entry: KeyEntry) => {
+      const prior = pending.get(entry.key);
+      pending.set(entry.key, { entry, original: prior ? prior.original : storedEntry(entry.key) });
+    };
 
     for (const ev of events) {
       const position = silverPosition(ev.position);
