@@ -71,6 +71,21 @@ export class GoldTable {
     return true;
   }
 
+  /**
+   * Recomputes every group. Used after a crash, when silver may hold commits whose changes gold never
+   * saw (they are no longer known as changes, only as state).
+   */
+  refreshAll(): void {
+    if (!this.ready()) return;
+    const cols = this.definition.columns.map((c) => c.name);
+    const rows = this.db.query(`SELECT * FROM (${this.definition.select})`).all() as Row[];
+    this.db.transaction(() => {
+      this.db.run(`DELETE FROM ${this.sqlName}`);
+      const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      for (const r of rows) insert.run(...(cols.map((c) => r[c] ?? null) as never[]));
+    })();
+  }
+
   /** Everything, recomputed from scratch: what `refresh` must always agree with. */
   recompute(): Row[] {
     return this.db.query(`SELECT * FROM (${this.definition.select}) ORDER BY ${this.definition.key.map(quote).join(', ')}`).all() as Row[];

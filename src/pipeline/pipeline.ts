@@ -127,6 +127,12 @@ export class Pipeline {
       const records = await this.bronze.recordsAt(v);
       total = addSummaries(total, await this.processBronzeVersion(v, records));
     }
+    // Silver commits made before the interruption are skipped above, so their changes never reach
+    // gold as changes: recompute gold whole once.
+    for (const g of this.gold) {
+      g.refreshAll();
+      await g.publish();
+    }
     this.processedVersion = last;
     return total;
   }
