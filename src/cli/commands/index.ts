@@ -44,7 +44,11 @@ export const commands: readonly Command[] = [
       name: 'ingest',
       summary: 'Apply Kafka records from NDJSON through bronze -> silver -> gold, then print a summary.',
       positionals: [{ name: 'file', help: "NDJSON file of Kafka records ({topic,partition,offset,timestamp,key,value}), or '-' for stdin", required: true }],
-      flags: [dataFlag, { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' }],
+      flags: [
+        dataFlag,
+        { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
+        { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
+      ],
       examples: ['lakehouse ingest --data ./lake records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
     },
     load: () => import('./ingest.ts'),

@@ -7,12 +7,11 @@ import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../p
 import { Progress } from '../progress.ts';
 import type { CommandContext } from './index.ts';
 
-const BATCH = 5_000;
-
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const file = args.positionals[0]!;
   const input = file === '-' ? process.stdin : openFile(file);
   const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log });
+  const batchSize = args.flags.batch as number;
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   let batch: KafkaRecord[] = [];
@@ -28,7 +27,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
       line++;
       if (text.trim() === '') continue;
       batch.push(parseRecord(text, file, line));
-      if (batch.length >= BATCH) await flush();
+      if (batch.length >= batchSize) await flush();
       if (stopSignal.aborted) break;
     }
     await flush();
