@@ -7,13 +7,14 @@
 
 const MICROS_PER_DAY = 86_400_000_000;
 
-const digit = (s: string, i: number) => {
-  const d = s.charCodeAt(i) - 48;
-  return d >= 0 && d <= 9 ? d : NaN;
-};
+/** The value of `count` decimal digits at `from`, or NaN if any is not a digit. */
 const digits = (s: string, from: number, count: number) => {
   let n = 0;
-  for (let i = from; i < from + count; i++) n = n * 10 + digit(s, i);
+  for (let i = from; i < from + count; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return NaN;
+    n = n * 10 + d;
+  }
   return n;
 };
 
@@ -83,8 +84,8 @@ function parseTimestampText(s: string): number | undefined {
     i++;
     let scale = 100_000;
     while (i < s.length) {
-      const d = digit(s, i);
-      if (Number.isNaN(d)) break;
+      const d = s.charCodeAt(i) - 48;
+      if (d < 0 || d > 9) break;
       if (scale >= 1) fraction += d * scale;
       scale /= 10;
       i++;
@@ -107,6 +108,44 @@ function parseTimestampText(s: string): number | undefined {
   const seconds = days * 86_400 + h * 3600 + m * 60 + sec - offsetMinutes * 60;
   const micros = seconds * 1_000_000 + fraction;
   return Number.isNaN(micros) ? undefined : micros;
+}
+
+/**
+ * Integer text of at most 15 digits (optionally signed) as a number, else undefined: the common case
+ * of the canonical long and decimal encodings, parsed without a regex or a BigInt.
+ */
+export function parseSmallInteger(s: string, from = 0, to = s.length): number | undefined {
+  let i = from;
+  const negative = s.charCodeAt(i) === 45;
+  if (negative || s.charCodeAt(i) === 43) i++;
+  if (i >= to || to - i > 15) return undefined;
+  let n = 0;
+  for (; i < to; i++) {
+    const d = s.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return undefined;
+    n = n * 10 + d;
+  }
+  return negative ? -n : n;
+}
+
+/**
+ * A decimal of at most 15 digits as its unscaled integer at `scale`, as a number: plain text like
+ * '-123.45' (no exponent). Undefined when the fast path does not apply; use toUnscaledDecimal then.
+ */
+export function smallUnscaledDecimal(v: string, scale: number): number | undefined {
+  const dot = v.indexOf('.');
+  if (dot < 0) {
+    const n = parseSmallInteger(v);
+    return n === undefined || scale > 15 ? undefined : n * 10 ** scale;
+  }
+  const fractionDigits = v.length - dot - 1;
+  if (fractionDigits > scale || dot === 0 || (dot === 1 && (v[0] === '-' || v[0] === '+'))) return undefined;
+  const intPart = parseSmallInteger(v, 0, dot);
+  const fraction = fractionDigits === 0 ? 0 : parseSmallInteger(v, dot + 1, v.length);
+  if (intPart === undefined || fraction === undefined || v.charCodeAt(dot + 1) === 45 || v.charCodeAt(dot + 1) === 43) return undefined;
+  const unscaled = Math.abs(intPart) * 10 ** scale + fraction * 10 ** (scale - fractionDigits);
+  if (!Number.isSafeInteger(unscaled)) return undefined;
+  return v.charCodeAt(0) === 45 ? -unscaled : unscaled;
 }
 
 /**
