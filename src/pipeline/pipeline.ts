@@ -12,14 +12,15 @@
  * positions, never from their own bookkeeping.
  */
 import { Database } from 'bun:sqlite';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
+import { notFound } from '../core/errors.ts';
 import { Metrics } from '../core/metrics.ts';
 import { LocalStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
-import { Silver, type AppliedChange, type RoutingRule } from '../silver/index.ts';
+import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
 import { GoldTable, goldDefinitions } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
@@ -210,6 +211,42 @@ export class Pipeline {
         ts,
       })),
     );
+  }
+
+  /**
+   * Recomputes one silver table from bronze alone. The new table is built beside the old one, with its
+   * own scratch index, and swapped in only when complete, so an interrupted rebuild changes nothing.
+   */
+  async rebuild(name: string): Promise<{ version: number; rows: number }> {
+    if (!this.silver.get(name)) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
+    const scratchName = `.rebuild-${name}`;
+    const scratchDir = join(this.dataDir, 'silver', scratchName);
+    rmSync(scratchDir, { recursive: true, force: true });
+    const scratchDb = new Database(':memory:');
+    const decoder = new ChangeDecoder();
+    let table: SilverTable | undefined;
+    const last = this.bronze.version;
+    try {
+      for (let v = 1; v <= last; v++) {
+        const events: ChangeEvent[] = [];
+        for (const record of await this.bronze.recordsAt(v)) {
+          const d = decoder.decode(record);
+          if (d.kind === 'change' && this.silver.route(d) === name) events.push(d);
+        }
+        if (events.length === 0 && v < last) continue;
+        table ??= await SilverTable.open(this.storage.at(`silver/${scratchName}`), scratchDb, name, events.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? []);
+        await table.apply(events, v);
+      }
+    } finally {
+      scratchDb.close();
+    }
+    await this.silver.replace(name, scratchName);
+    for (const g of this.gold) {
+      g.refreshAll();
+      await g.publish();
+    }
+    const rebuilt = this.silver.get(name)!;
+    return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount };
   }
 
   close(): void {

@@ -4,6 +4,8 @@
  * override that. Tables are created on their first event.
  */
 import type { Database } from 'bun:sqlite';
+import { renameSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
@@ -39,7 +41,7 @@ export class Silver {
     const silver = new Silver(storage, db, rules);
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
-    for (const name of [...names].sort()) silver.tables.set(name, await SilverTable.open(storage.at(name), db, name, []));
+    for (const name of [...names].filter((n) => tableNamePattern.test(n)).sort()) silver.tables.set(name, await SilverTable.open(storage.at(name), db, name, []));
     return silver;
   }
 
@@ -58,6 +60,20 @@ export class Silver {
 
   get(name: string): SilverTable | undefined {
     return this.tables.get(name);
+  }
+
+  /**
+   * Swaps a table built in the sibling folder `scratch` in for `name`: the old folder is moved aside,
+   * then deleted, and the serving copy is rebuilt from the new table.
+   */
+  async replace(name: string, scratch: string): Promise<void> {
+    const dir = (n: string) => join(this.storage.root, n);
+    const aside = `.replaced-${name}-${Date.now()}`;
+    renameSync(dir(name), dir(aside));
+    renameSync(dir(scratch), dir(name));
+    rmSync(dir(aside), { recursive: true, force: true });
+    this.db.run('DELETE FROM silver_state WHERE name = ?', [name]);
+    this.tables.set(name, await SilverTable.open(this.storage.at(name), this.db, name, []));
   }
 
   /** The lowest bronze version every table has consumed (undefined: some table has consumed none). */

@@ -71,6 +71,16 @@ export const commands: readonly Command[] = [
   },
   {
     spec: {
+      name: 'rebuild',
+      summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
+      positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
+      flags: [dataFlag],
+      examples: ['lakehouse rebuild voters --data ./lakehouse-data'],
+    },
+    load: () => import('./rebuild.ts'),
+  },
+  {
+    spec: {
       name: 'fake-it',
       summary: 'Run the voters-book application simulator on its own.',
       flags: [

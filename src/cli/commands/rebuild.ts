@@ -1,0 +1,16 @@
+/** `lakehouse rebuild TABLE`: silver recomputed from bronze alone. */
+import { Pipeline } from '../../pipeline/index.ts';
+import type { CommandContext } from './index.ts';
+
+export async function run({ args, log }: CommandContext): Promise<number> {
+  const name = args.positionals[0]!;
+  const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log });
+  try {
+    const started = performance.now();
+    const result = await pipeline.rebuild(name);
+    console.log(`rebuilt silver ${name} from bronze: ${result.rows} rows, now at version ${result.version} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  } finally {
+    pipeline.close();
+  }
+  return 0;
+}
