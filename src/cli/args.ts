@@ -113,7 +113,8 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], env: Recor
       }
       const value = inline ?? argv[++i];
       if (value === undefined) throw usageError(`flag --${f.name} needs a value`, `for example --${f.name} ${f.placeholder ?? 'VALUE'}`);
-      flags[f.name] = coerce(f, value, 'flag');
+      // A list flag given several times collects every value; elsewhere it is comma-separated.
+      flags[f.name] = f.type === 'list' ? [...((flags[f.name] as string[] | undefined) ?? []), value] : coerce(f, value, 'flag');
       continue;
     }
     positionals.push(arg);

@@ -18,6 +18,12 @@ export interface Command {
 }
 
 const dataFlag = { name: 'data', type: 'string', default: './lakehouse-data', placeholder: 'DIR', help: 'the lakehouse data folder' } as const;
+const routeFlag = {
+  name: 'route',
+  type: 'list',
+  placeholder: 'REGEX=TABLE',
+  help: 'send topics matching REGEX to silver TABLE ($1.. are groups); repeatable; default: the source table name',
+} as const;
 
 export const commands: readonly Command[] = [
   {
@@ -34,6 +40,7 @@ export const commands: readonly Command[] = [
         { name: 'rate', type: 'int', default: 50, min: 0, placeholder: 'OPS', help: 'embedded simulator: changes per second (0 = as fast as possible)' },
         { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
         { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
+        routeFlag,
       ],
       examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
@@ -47,6 +54,7 @@ export const commands: readonly Command[] = [
       flags: [
         dataFlag,
         { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
+        routeFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
       ],
       examples: ['lakehouse ingest --data ./lake records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
@@ -74,7 +82,7 @@ export const commands: readonly Command[] = [
       name: 'rebuild',
       summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
       positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
-      flags: [dataFlag],
+      flags: [dataFlag, routeFlag],
       examples: ['lakehouse rebuild voters --data ./lakehouse-data'],
     },
     load: () => import('./rebuild.ts'),

@@ -5,12 +5,13 @@ import { invalidInput, notFound } from '../../core/errors.ts';
 import type { KafkaRecord } from '../../cdc/index.ts';
 import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../pipeline/index.ts';
 import { Progress } from '../progress.ts';
+import { parseRoutes } from '../routing.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const file = args.positionals[0]!;
   const input = file === '-' ? process.stdin : openFile(file);
-  const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log });
+  const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const batchSize = args.flags.batch as number;
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();

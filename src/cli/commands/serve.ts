@@ -8,6 +8,7 @@ import type { Logger } from '../../core/log.ts';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServer } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
+import { parseRoutes } from '../routing.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
@@ -16,7 +17,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const source = await createSource(f, dataDir, log);
   const status: RunStatus = { status: 'starting', source: source.info, startedAt: Date.now(), lag: () => source.lag() };
 
-  const pipeline = await Pipeline.open({ dataDir, log });
+  const pipeline = await Pipeline.open({ dataDir, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const view = new PipelineView(pipeline, status);
   const server = startServer(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpText, parseArgs, type CommandSpec } from '../../../src/cli/args.ts';
 import { LakehouseError } from '../../../src/core/errors.ts';
+import { parseRoutes } from '../../../src/cli/routing.ts';
 
 const spec: CommandSpec = {
   name: 'demo',
@@ -65,4 +66,12 @@ test('help lists every flag with its default and environment variable', () => {
   expect(text).toContain('(default 8080)');
   expect(text).toContain('[LAKEHOUSE_PORT]');
   expect(text).toContain('--format ndjson|csv');
+});
+
+test('--route collects every occurrence and rejects a bad rule with the fix', () => {
+  const routeSpec: CommandSpec = { name: 'r', summary: '', flags: [{ name: 'route', type: 'list', help: '' }] };
+  expect(parseArgs(routeSpec, ['--route', 'a,b=x', '--route', 'c=y'], {}).flags.route).toEqual(['a,b=x', 'c=y']);
+  expect(parseRoutes(['^s\\.(\\w+)$=t_$1'])[0]!.pattern.test('s.voters')).toBe(true);
+  expect(error(() => parseRoutes(['voters'])).message).toBe("--route 'voters': expected REGEX=TABLE");
+  expect(error(() => parseRoutes(['(=x'])).code).toBe('config');
 });

@@ -191,3 +191,15 @@ test('rebuild recomputes a silver table from bronze alone, and the result is equ
   await expect(p.rebuild('nope')).rejects.toThrow("no silver table named 'nope'");
   p.close();
 });
+
+test('routing rules send topics to the silver table they name', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lh-route-'));
+  dirs.push(dataDir);
+  const p = await Pipeline.open({ dataDir, log: silentLogger, routing: [{ pattern: /^(east|west)\.public\.voters$/, table: 'voters_$1' }] });
+  const east = new VoterStream('east', 'book');
+  const other = new VoterStream('north', 'book');
+  await p.process([east.change('c', 1, null, voter(1, 'Avalon')), other.change('c', 1, null, voter(2, 'Northby'))]);
+  expect(p.silver.list().map((t) => t.name).sort()).toEqual(['voters', 'voters_east']);
+  expect(cities(p.silver.get('voters_east')!.rows(10, 0))).toEqual(['1:Avalon']);
+  p.close();
+});
