@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'bun:test';
 import { rowsToArrow, toArrowSchema } from '../../../src/delta/arrow-schema.ts';
-import { toEpochDays, toEpochMicros, toUnscaledDecimal } from '../../../src/delta/input-values.ts';
+import { parseSmallInteger, smallUnscaledDecimal, toEpochDays, toEpochMicros, toUnscaledDecimal } from '../../../src/delta/input-values.ts';
 import { field, struct } from '../../../src/delta/schema.ts';
 import { readParquet, writeParquet } from '../../../src/parquet/index.ts';
 import { LakehouseError } from '../../../src/core/errors.ts';
@@ -121,5 +121,17 @@ describe('input values', () => {
     expect(toUnscaledDecimal('15e-1', 1)).toBe(15n);
     expect(toUnscaledDecimal(7n, 3)).toBe(7000n);
     expect(toUnscaledDecimal('abc', 1)).toBeUndefined();
+  });
+  test('fast paths agree with the general parsers, and step aside where they cannot be exact', () => {
+    for (const [text, scale] of [['-0.05', 2], ['123.45', 2], ['+1.5', 3], ['7', 4], ['5.', 1], ['999999999999.99', 2]] as const) {
+      expect(smallUnscaledDecimal(text, scale)).toBe(Number(toUnscaledDecimal(text, scale)));
+    }
+    for (const [text, scale] of [['1.234', 2], ['.5', 1], ['1e3', 0], ['-.5', 1], ['1.-5', 2], ['12345678901234567', 0]] as const) {
+      expect(smallUnscaledDecimal(text, scale)).toBeUndefined();
+    }
+    expect(parseSmallInteger('-123456789012345')).toBe(-123456789012345);
+    expect(parseSmallInteger('1234567890123456')).toBeUndefined();
+    expect(parseSmallInteger('12a')).toBeUndefined();
+    expect(parseSmallInteger('-')).toBeUndefined();
   });
 });
