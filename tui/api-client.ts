@@ -1,3 +1,4 @@
+import { isHealth, isHistory, isRowsPage, isTableDetail, isTableList } from "./api-shape.ts";
 import type { Health, HistoryEntry, RowsPage, TableDetail, TableSummary } from "./api-types.ts";
 
 /**
@@ -37,7 +38,7 @@ export function normalizeBaseUrl(url: string): string {
 export function createApiClient(url: string): ApiClient {
   const baseUrl = normalizeBaseUrl(url);
 
-  async function getJson<T>(path: string, signal?: AbortSignal): Promise<T> {
+  async function getJson<T>(path: string, isExpected: (body: unknown) => body is T, signal?: AbortSignal): Promise<T> {
     const timeout = AbortSignal.timeout(REQUEST_TIMEOUT_MS);
     let response: Response;
     try {
@@ -61,25 +62,25 @@ export function createApiClient(url: string): ApiClient {
         error?.code,
       );
     }
-    return body as T;
+    if (!isExpected(body)) throw new ApiError("http", `${path}: the answer is not what this TUI expects`, response.status);
+    return body;
   }
 
   const tablePath = (name: string) => `/api/tables/${encodeURIComponent(name)}`;
 
   return {
     baseUrl,
-    health: (signal) => getJson<Health>("/health", signal),
-    tables: async (signal) => (await getJson<{ tables: TableSummary[] }>("/api/tables", signal)).tables,
-    table: (name, signal) => getJson<TableDetail>(tablePath(name), signal),
-    history: async (name, signal) =>
-      (await getJson<{ history: HistoryEntry[] }>(`${tablePath(name)}/history`, signal)).history,
+    health: (signal) => getJson("/health", isHealth, signal),
+    tables: async (signal) => (await getJson("/api/tables", isTableList, signal)).tables,
+    table: (name, signal) => getJson(tablePath(name), isTableDetail, signal),
+    history: async (name, signal) => (await getJson(`${tablePath(name)}/history`, isHistory, signal)).history,
     rows: (name, query = {}, signal) => {
       const params = new URLSearchParams();
       if (query.limit !== undefined) params.set("limit", String(query.limit));
       if (query.offset !== undefined) params.set("offset", String(query.offset));
       if (query.version !== undefined) params.set("version", String(query.version));
       const search = params.size > 0 ? `?${params}` : "";
-      return getJson<RowsPage>(`${tablePath(name)}/rows${search}`, signal);
+      return getJson(`${tablePath(name)}/rows${search}`, isRowsPage, signal);
     },
   };
 }

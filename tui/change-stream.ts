@@ -1,5 +1,6 @@
 import type { Change } from "./api-types.ts";
 import { normalizeBaseUrl } from "./api-client.ts";
+import { isChange } from "./api-shape.ts";
 import { sleep } from "./sleep.ts";
 import { SseParser } from "./sse-parser.ts";
 
@@ -63,11 +64,9 @@ export function openChangeStream(options: ChangeStreamOptions): { close(): void 
           const changes: Change[] = [];
           for (const event of parser.push(decoder.decode(value, { stream: true }))) {
             if (event.event !== "change") continue;
-            try {
-              changes.push(JSON.parse(event.data) as Change);
-            } catch {
-              // A malformed event is skipped rather than ending the stream; the next one is likely fine.
-            }
+            // A malformed event is skipped rather than ending the stream; the next one is likely fine.
+            const change = parseChange(event.data);
+            if (change) changes.push(change);
           }
           if (changes.length > 0) options.onChanges(changes);
         }
@@ -94,4 +93,13 @@ export function openChangeStream(options: ChangeStreamOptions): { close(): void 
 
   void run();
   return { close: () => closed.abort() };
+}
+
+function parseChange(data: string): Change | undefined {
+  try {
+    const value: unknown = JSON.parse(data);
+    return isChange(value) ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,10 +15,27 @@ export type TuiOptions = {
 const ENTER_ALTERNATE_SCREEN = "\x1b[?1049h\x1b[H";
 const LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l";
 
-/** Runs the terminal UI against the server at `url`; resolves when the user quits (q or Ctrl-C). */
+/** The TUI cannot run here (no interactive terminal); the message says what to do instead. */
+export class TuiUnavailableError extends Error {
+  readonly code = "TUI_UNAVAILABLE";
+  constructor(message: string) {
+    super(message);
+    this.name = "TuiUnavailableError";
+  }
+}
+
+/**
+ * Runs the terminal UI against the server at `url`; resolves when the user quits (q or Ctrl-C). Rejects with
+ * TuiUnavailableError when stdin is not a terminal, since keys could not be read.
+ */
 export async function runTui(options: TuiOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
+  if (!stdin.isTTY) {
+    throw new TuiUnavailableError(
+      "the TUI needs an interactive terminal, but stdin is not one; run it in a terminal (over SSH use ssh -t)",
+    );
+  }
   const fullScreen = stdout.isTTY === true;
   if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);
   const instance = render(<App url={options.url} monochrome={resolveMonochrome(options.noColor, process.env)} />, {

@@ -32,6 +32,16 @@ describe("ApiClient", () => {
     expect((error as ApiError).message).toBe("/api/tables/nope: table nope does not exist");
   });
 
+  test("an answer of the wrong shape is a one-line error, not a crash later", async () => {
+    const other = Bun.serve({ port: 0, fetch: () => Response.json({ hello: "world" }) });
+    try {
+      const error = await createApiClient(`http://127.0.0.1:${other.port}`).health().catch((e: unknown) => e);
+      expect(error).toMatchObject({ kind: "http", message: "/health: the answer is not what this TUI expects" });
+    } finally {
+      await other.stop(true);
+    }
+  });
+
   test("no server is an unreachable ApiError naming the URL", async () => {
     const probe = startContractServer(contractData());
     await probe.stop();

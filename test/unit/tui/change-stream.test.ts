@@ -63,13 +63,17 @@ describe("openChangeStream", () => {
     expect(server.resumedFrom[1]).toBe("3");
   });
 
-  test("skips a malformed event and carries on", async () => {
-    const events = "id: 1\nevent: change\ndata: {not json\n\nid: 2\nevent: change\ndata: " + JSON.stringify({ ...SNAPSHOT, id: 2 }) + "\n\n";
+  test("skips malformed events (bad JSON, wrong shape) and carries on", async () => {
+    const events = [
+      "id: 1\nevent: change\ndata: {not json\n\n",
+      `id: 2\nevent: change\ndata: ${JSON.stringify({ id: 2, table: "voters" })}\n\n`,
+      `id: 3\nevent: change\ndata: ${JSON.stringify({ ...SNAPSHOT, id: 3 })}\n\n`,
+    ].join("");
     const raw = Bun.serve({ port: 0, fetch: () => new Response(events, { headers: { "content-type": "text/event-stream" } }) });
     try {
       const { received } = follow(`http://127.0.0.1:${raw.port}`, { retryMs: 10_000 });
       await until(() => received.length === 1);
-      expect(received[0].id).toBe(2);
+      expect(received[0].id).toBe(3);
     } finally {
       close?.();
       await raw.stop(true);

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { EventEmitter } from "node:events";
-import { runTui } from "../../../tui/index.tsx";
+import { runTui, TuiUnavailableError } from "../../../tui/index.tsx";
 import { startContractServer, type ContractServer } from "./contract-server.ts";
 import { contractData } from "./fixtures.ts";
 
@@ -77,5 +77,18 @@ describe("runTui", () => {
 
   test("Ctrl-C quits too", async () => {
     await runUntilQuit("\x03");
+  });
+
+  test("without a terminal on stdin it refuses with a clear error instead of Ink's", async () => {
+    const terminal = new FakeTerminal();
+    terminal.stdin.isTTY = false;
+    const error = await runTui({
+      url: "http://127.0.0.1:1",
+      stdout: terminal.stdout as unknown as NodeJS.WriteStream,
+      stdin: terminal.stdin as unknown as NodeJS.ReadStream,
+    }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(TuiUnavailableError);
+    expect((error as Error).message).toStartWith("the TUI needs an interactive terminal");
+    expect(terminal.output()).toBe("");
   });
 });
