@@ -1,7 +1,11 @@
 /**
- * How a silver table's schema follows its sources. A new source column becomes a new nullable silver
- * column. A value whose type the existing column can hold exactly (an int into a long) is stored as is.
- * Anything else is an incompatible change: the event is quarantined with the reason, never coerced.
+ * How a silver table's schema follows its sources:
+ *   - a new source column becomes a new nullable silver column;
+ *   - a value the existing column holds exactly (an int into a long) is stored as is;
+ *   - a wider source type widens the column (int -> long, float -> double, more decimal precision,
+ *     the changes Delta type widening allows); the silver table rewrites its rows under the new type
+ *     (silver-table.ts says why);
+ *   - anything else is incompatible: the event is quarantined with the reason, never coerced.
  */
 import { invalidInput } from '../core/errors.ts';
 import { field, parseDecimal, type DataType, type StructField, type StructType } from '../delta/schema.ts';
@@ -10,41 +14,79 @@ import type { ColumnSpec } from '../cdc/index.ts';
 export const silverFieldFor = (c: ColumnSpec): StructField => field(c.name, c.type, true);
 
 const integerRank: Record<string, number> = { byte: 1, short: 2, integer: 3, long: 4 };
+/** Decimal digits an integer type needs, for integer -> decimal widening. */
+const integerDigits: Record<string, number> = { byte: 3, short: 5, integer: 10, long: 20 };
+
+const same = (a: DataType, b: DataType) => JSON.stringify(a) === JSON.stringify(b);
+const decimalOf = (t: DataType) => parseDecimal(t) ?? (typeof t === 'string' && integerDigits[t] ? { precision: integerDigits[t]!, scale: 0 } : undefined);
 
 /** True when every value of `incoming` fits `existing` without loss. */
 export function canHold(existing: DataType, incoming: DataType): boolean {
-  if (JSON.stringify(existing) === JSON.stringify(incoming)) return true;
+  if (same(existing, incoming)) return true;
   if (typeof existing !== 'string' || typeof incoming !== 'string') return false;
   const e = integerRank[existing];
   const i = integerRank[incoming];
   if (e !== undefined && i !== undefined) return i <= e;
   if (existing === 'double' && (incoming === 'float' || incoming === 'integer' || incoming === 'short' || incoming === 'byte')) return true;
   const ed = parseDecimal(existing);
-  const id = parseDecimal(incoming);
+  const id = decimalOf(incoming);
   if (ed && id) return id.scale <= ed.scale && id.precision - id.scale <= ed.precision - ed.scale;
   return false;
 }
 
+/** The narrowest type that holds both, when Delta type widening allows changing `existing` to it. */
+export function widenedType(existing: DataType, incoming: DataType): DataType | undefined {
+  if (typeof existing !== 'string' || typeof incoming !== 'string') return undefined;
+  const e = integerRank[existing];
+  const i = integerRank[incoming];
+  if (e !== undefined && i !== undefined) return i > e ? incoming : undefined;
+  if (existing === 'float' && incoming === 'double') return 'double';
+  if (e !== undefined && e <= 3 && incoming === 'double') return 'double';
+  if (existing === 'date' && incoming === 'timestamp_ntz') return 'timestamp_ntz';
+  const ed = decimalOf(existing);
+  const id = decimalOf(incoming);
+  if (ed && id && (parseDecimal(existing) || parseDecimal(incoming))) {
+    const scale = Math.max(ed.scale, id.scale);
+    const precision = Math.max(ed.precision - ed.scale, id.precision - id.scale) + scale;
+    return precision <= 38 ? (`decimal(${precision},${scale})` as DataType) : undefined;
+  }
+  return undefined;
+}
+
+export interface MergedSchema {
+  schema: StructType;
+  /** True when a column's type was widened (the table must enable type widening). */
+  widened: boolean;
+}
+
 /**
  * The schema after admitting `incoming` columns: the same object when nothing changes (callers compare
- * by identity), a new schema with appended nullable columns otherwise.
+ * by identity), a new schema with appended or widened columns otherwise.
  */
-export function mergeSchemas(current: StructType, incoming: readonly StructField[], table: string): StructType {
-  const byName = new Map(current.fields.map((f) => [f.name, f]));
-  let added: StructField[] | undefined;
+export function mergeSchemas(current: StructType, incoming: readonly StructField[], table: string): MergedSchema {
+  let fields: StructField[] | undefined;
+  let widened = false;
+  const index = new Map(current.fields.map((f, i) => [f.name, i]));
   for (const f of incoming) {
-    const existing = byName.get(f.name);
-    if (!existing) {
-      (added ??= []).push(field(f.name, f.type, true, f.metadata));
-      byName.set(f.name, f);
+    const at = index.get(f.name);
+    if (at === undefined) {
+      fields ??= [...current.fields];
+      index.set(f.name, fields.length);
+      fields.push(field(f.name, f.type, true, f.metadata));
       continue;
     }
-    if (!canHold(existing.type, f.type)) {
+    const existing = (fields ?? current.fields)[at]!;
+    if (canHold(existing.type, f.type)) continue;
+    const wider = widenedType(existing.type, f.type);
+    if (!wider) {
       throw invalidInput(
         `incompatible schema change in silver table ${table}: column ${f.name} is ${JSON.stringify(existing.type)}, the event has ${JSON.stringify(f.type)}`,
-        'the event is quarantined; migrate the silver table (lakehouse rebuild) if the source change is intended',
+        'the event is quarantined; rebuild the silver table (lakehouse rebuild) after migrating it if the change is intended',
       );
     }
+    fields ??= [...current.fields];
+    fields[at] = { ...existing, type: wider };
+    widened = true;
   }
-  return added ? { type: 'struct', fields: [...current.fields, ...added] } : current;
+  return { schema: fields ? { type: 'struct', fields } : current, widened };
 }

@@ -14,7 +14,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, Snapshot, scanFiles, readDataFile, readSchemaOf, field, struct, type StructField, type StructType } from '../delta/index.ts';
+import { DeltaTable, Snapshot, Transaction, scanFiles, readDataFile, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
@@ -115,6 +115,7 @@ export class SilverTable {
     const quarantined: Quarantined[] = [];
     let duplicates = 0;
     let schema = this.table.snapshot().schema;
+    let widened = false;
     let keyColumns = this.keyColumns;
     let newKeyColumns: string[] | undefined;
     if (keyColumns.length === 0) {
@@ -154,7 +155,9 @@ export class SilverTable {
         continue;
       }
       try {
-        schema = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+        const merged = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+        schema = merged.schema;
+        widened ||= merged.widened;
       } catch (err) {
         quarantined.push({ event: ev, reason: (err as Error).message });
         continue;
@@ -175,13 +178,14 @@ export class SilverTable {
       this.recordStoreVersion(version);
       return { version, applied, duplicates, quarantined };
     }
-    const version = await this.commit(pending, schema, newKeyColumns, bronzeVersion);
+    const version = await this.commit(pending, schema, widened, newKeyColumns, bronzeVersion);
     return { version, applied, duplicates, quarantined };
   }
 
   private async commit(
     pending: Map<string, Pending>,
     schema: StructType,
+    widened: boolean,
     newKeyColumns: string[] | undefined,
     bronzeVersion: number,
   ): Promise<number> {
@@ -193,13 +197,21 @@ export class SilverTable {
       this.store.setSchema(schema);
     }
     const live = [...pending.values()].filter((p) => !p.entry.deleted);
-    if (live.length > 0) {
-      const [add] = await txn.writeRows(live.map((p) => p.entry.image!));
-      live.forEach((p, i) => {
-        p.entry.file = add!.path;
-        p.entry.row = i;
-      });
-    }
+    if (live.length > 0) placeRows(live.map((p) => p.entry), await txn.writeRows(live.map((p) => p.entry.image!)));
+    const relocated = widened ? await this.rewriteUnder(txn, pending) : [];
+    if (!widened) await this.deleteOriginals(txn, pending);
+    txn.setTxn(SILVER_APP_ID, bronzeVersion);
+    const version = await txn.commit();
+    this.db.transaction(() => {
+      for (const p of pending.values()) this.store.put(p.entry);
+      for (const e of relocated) this.store.put(e);
+      this.recordStoreVersion(version);
+    })();
+    return version;
+  }
+
+  /** Merge-on-read: the rows this batch replaces are marked deleted in their files' deletion vectors. */
+  private async deleteOriginals(txn: Transaction, pending: Map<string, Pending>): Promise<void> {
     const dropped = new Map<string, number[]>();
     for (const p of pending.values()) {
       const o = p.original;
@@ -208,17 +220,23 @@ export class SilverTable {
       if (!rows) dropped.set(o.file, (rows = []));
       rows.push(o.row);
     }
-    if (dropped.size > 0) {
-      const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
-      for (const [path, rows] of dropped) await txn.deleteRows(byPath.get(path)!, rows);
-    }
-    txn.setTxn(SILVER_APP_ID, bronzeVersion);
-    const version = await txn.commit();
-    this.db.transaction(() => {
-      for (const p of pending.values()) this.store.put(p.entry);
-      this.recordStoreVersion(version);
-    })();
-    return version;
+    if (dropped.size === 0) return;
+    const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
+    for (const [path, rows] of dropped) await txn.deleteRows(byPath.get(path)!, rows);
+  }
+
+  /**
+   * A widened column type is applied by rewriting the table's live rows under the new schema in the
+   * same commit (copy-on-write), rather than by the typeWidening table feature, which delta-rs and
+   * Spark 3 cannot read. Widening is rare; readers everywhere keep working. Returns the new locations.
+   */
+  private async rewriteUnder(txn: Transaction, pending: Map<string, Pending>): Promise<KeyEntry[]> {
+    const kept: KeyEntry[] = [];
+    for await (const e of this.liveEntries()) if (!pending.has(e.key)) kept.push(e);
+    for (const add of this.table.snapshot().files()) txn.remove(add);
+    if (kept.length === 0) return [];
+    placeRows(kept, await txn.writeRows(kept.map((e) => e.image!)));
+    return kept;
   }
 
   private liveKeys(prefix: string, pending: Map<string, Pending>): { key: string; position: string }[] {
@@ -235,6 +253,23 @@ export class SilverTable {
     this.db.query('INSERT OR REPLACE INTO silver_state (name, delta_version) VALUES (?, ?)').run(this.name, version);
   }
 
+  /** Every live row of the table's current snapshot, with its key and location. */
+  private async *liveEntries(): AsyncGenerator<KeyEntry> {
+    const snap = this.table.snapshot();
+    const keyColumns = this.keyColumns;
+    const schema = readSchemaOf(snap);
+    for await (const file of scanFiles(snap, this.table.storage)) {
+      const deleted = new Set(file.deletedRows);
+      let rowIndex = 0;
+      for (const image of readDataFile(file.add, schema, undefined, file.table)) {
+        const index = rowIndex++;
+        if (deleted.has(index)) continue;
+        const key = sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
+        yield { key, file: file.add.path, row: index, position: image.__source_position as string, deleted: false, image };
+      }
+    }
+  }
+
   /**
    * The store is derived data. When it is missing or behind the Delta table (a crash between the Delta
    * commit and the SQLite update, or a deleted lakehouse.db), rebuild it from the table's live rows.
@@ -245,19 +280,8 @@ export class SilverTable {
     const snap = this.table.snapshot();
     const row = this.db.query('SELECT delta_version FROM silver_state WHERE name = ?').get(this.name) as { delta_version: number } | null;
     if (row && row.delta_version === snap.version) return;
-    const keyColumns = this.keyColumns;
     const entries: KeyEntry[] = [];
-    const schema = readSchemaOf(snap);
-    for await (const file of scanFiles(snap, this.table.storage)) {
-      const deleted = new Set(file.deletedRows);
-      let rowIndex = 0;
-      for (const image of readDataFile(file.add, schema, undefined, file.table)) {
-        const index = rowIndex++;
-        if (deleted.has(index)) continue;
-        const key = sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
-        entries.push({ key, file: file.add.path, row: index, position: image.__source_position as string, deleted: false, image });
-      }
-    }
+    for await (const e of this.liveEntries()) entries.push(e);
     this.db.transaction(() => {
       this.store.clear();
       for (const e of entries) this.store.put(e);
@@ -306,6 +330,16 @@ const pick = (row: Row | null | undefined, columns: readonly string[]): Row => {
  */
 export function silverPosition(p: SourcePosition): string {
   return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
+}
+
+/** Records where each entry's row landed: the writer keeps row order across the files it writes. */
+function placeRows(entries: KeyEntry[], adds: readonly Add[]): void {
+  let i = 0;
+  for (const add of adds) {
+    const records = (JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0;
+    for (let row = 0; row < records; row++, i++) Object.assign(entries[i]!, { file: add.path, row });
+  }
+  if (i !== entries.length) throw new Error(`internal: wrote ${entries.length} rows but the files' stats count ${i}`);
 }
 
 function metadataOf(ev: ChangeEvent, position: string): Row {

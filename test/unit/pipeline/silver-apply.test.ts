@@ -203,3 +203,43 @@ test('routing rules send topics to the silver table they name', async () => {
   expect(cities(p.silver.get('voters_east')!.rows(10, 0))).toEqual(['1:Avalon']);
   p.close();
 });
+
+test('a wider source type widens the silver column by rewriting it; an incompatible one is quarantined', async () => {
+  const p = await open();
+  const schema = (idType: string, cityType: string) => ({
+    type: 'struct', optional: false, name: 'w.Envelope',
+    fields: [
+      { type: 'struct', optional: true, field: 'before', fields: [{ type: idType, optional: false, field: 'id' }, { type: cityType, optional: true, field: 'score' }] },
+      { type: 'struct', optional: true, field: 'after', fields: [{ type: idType, optional: false, field: 'id' }, { type: cityType, optional: true, field: 'score' }] },
+      { type: 'struct', optional: false, field: 'source', fields: [{ type: 'string', optional: false, field: 'connector' }, { type: 'string', optional: false, field: 'name' }, { type: 'string', optional: false, field: 'db' }, { type: 'string', optional: true, field: 'table' }, { type: 'int64', optional: true, field: 'lsn' }] },
+      { type: 'string', optional: false, field: 'op' },
+    ],
+  });
+  let offset = 0;
+  const record = (idType: string, scoreType: string, id: number, score: unknown, lsn: number) => ({
+    topic: 'w.public.scores', partition: 0, offset: String(offset++), timestamp: 0,
+    key: JSON.stringify({ schema: { type: 'struct', optional: false, fields: [{ type: idType, optional: false, field: 'id' }] }, payload: { id } }),
+    value: JSON.stringify({ schema: schema(idType, scoreType), payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' } }),
+  });
+  await p.process([record('int32', 'float32', 1, 1.5, 1)]);
+  const widened = await p.process([record('int64', 'float64', 5_000_000_000, 2.25, 2)]);
+  expect(widened).toMatchObject({ applied: 1, quarantined: 0 });
+  const storage = new LocalStorage(join(p.dataDir, 'silver', 'scores'));
+  const snap = await Snapshot.open(storage);
+  expect(snap.schema.fields.slice(0, 2).map((f) => [f.name, f.type])).toEqual([
+    ['id', 'long'],
+    ['score', 'double'],
+  ]);
+  // Every live file was rewritten under the new schema, so no reader needs the typeWidening feature.
+  expect(snap.protocol.readerFeatures ?? []).not.toContain('typeWidening');
+  expect(snap.files().every((a) => a.deletionVector == null)).toBe(true);
+  const rows = [];
+  for await (const r of scan(snap, storage, { columns: ['id', 'score'] })) rows.push(r);
+  expect(rows.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
+    { id: '1', score: 1.5 },
+    { id: '5000000000', score: 2.25 },
+  ]);
+  const incompatible = await p.process([record('int64', 'string', 7, 'high', 3)]);
+  expect(incompatible).toMatchObject({ applied: 0, quarantined: 1 });
+  p.close();
+});
