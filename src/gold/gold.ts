@@ -1,32 +1,47 @@
 /**
- * Gold: aggregates over silver, kept live. Each aggregate is a GoldDefinition (definitions.ts): a
- * SELECT over silver's serving views plus the source column that decides which groups a change can
- * affect. A silver batch recomputes only the affected groups, with that SELECT restricted to them
- * (indexed SQL over the serving copy), and stores the group rows in SQLite; the Delta table is then
- * replaced with the current rows. Gold tables are small (one row per group), so the write is cheap, and
- * every version of the Delta table is a complete, consistent aggregate.
+ * Gold: aggregates over silver, kept live. Each aggregate is a GoldDefinition (definitions.ts). A batch
+ * recomputes only the result rows its changes can affect (see definition.ts), stores them in SQLite
+ * (`gold__<name>`, with a view `<name>` that SQL users and later definitions read), and republishes the
+ * Delta table with the current rows. Published gold tables are small (one row per group), so the
+ * rewrite is cheap and every version of the Delta table is a complete, consistent aggregate.
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, struct, type StructField } from '../delta/index.ts';
 import type { AppliedChange } from '../silver/index.ts';
+import type { ChangeEvent } from '../cdc/index.ts';
 import type { GoldDefinition } from './definition.ts';
+import { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
 
 type Row = Record<string, unknown>;
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
+/** Before and after images of the rows a batch changed, per relation name (silver or gold). */
+type ChangedImages = Map<string, Row[]>;
+
 export class GoldTable {
+  private wasReady = false;
+  private readonly keyFilter: string;
+
   private constructor(
     readonly definition: GoldDefinition,
-    readonly table: DeltaTable,
+    /** The Delta table; undefined for an intermediate step (`publish: false`). */
+    readonly table: DeltaTable | undefined,
     private readonly db: Database,
-  ) {}
+  ) {
+    this.keyFilter = definition.key.map((k) => `${quote(k)} IS ?`).join(' AND ');
+  }
 
   static async open(storage: Storage, db: Database, definition: GoldDefinition): Promise<GoldTable> {
-    const table = await DeltaTable.openOrCreate(storage, { name: definition.name, schema: struct(definition.columns as StructField[]) });
+    const table =
+      definition.publish === false
+        ? undefined
+        : await DeltaTable.openOrCreate(storage, { name: definition.name, schema: struct(definition.columns as StructField[]) });
     const g = new GoldTable(definition, table, db);
     const cols = definition.columns.map((c) => quote(c.name));
     db.run(`CREATE TABLE IF NOT EXISTS ${g.sqlName} (${cols.join(', ')}, PRIMARY KEY (${definition.key.map(quote).join(', ')}))`);
+    db.run(`DROP VIEW IF EXISTS ${quote(definition.name)}`);
+    db.run(`CREATE VIEW ${quote(definition.name)} AS SELECT ${cols.join(', ')} FROM ${g.sqlName}`);
     return g;
   }
 
@@ -34,61 +49,120 @@ export class GoldTable {
     return this.definition.name;
   }
 
+  get published(): boolean {
+    return this.table !== undefined;
+  }
+
   private get sqlName() {
     return quote(`gold__${this.definition.name}`);
   }
 
-  /** The silver tables whose views exist, so the SELECT can run. */
-  private ready(): boolean {
-    return this.definition.sources.every(
-      (s) => this.db.query(`SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?`).get(s) !== null,
-    );
+  private exists(name: string): boolean {
+    return this.db.query(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== null;
   }
 
-  /** Recomputes the groups a batch of silver changes can affect; returns true when any group changed. */
-  refresh(changes: readonly AppliedChange[]): boolean {
-    if (!this.ready()) return false;
-    const def = this.definition;
-    const groups = new Set<string>();
-    for (const ch of changes) {
-      if (!def.sources.includes(ch.table)) continue;
-      for (const image of [ch.before, ch.after]) if (image) groups.add(JSON.stringify(image[def.groupColumn] ?? null));
-    }
-    if (groups.size === 0) return false;
-    const values = [...groups].map((g) => JSON.parse(g) as unknown);
-    const fresh = this.db
-      .query(`SELECT * FROM (${def.select}) WHERE ${quote(def.groupColumn)} IN (SELECT value FROM json_each(?))`)
-      .all(JSON.stringify(values)) as Row[];
-    const nullGroup = values.includes(null);
-    const nulls = nullGroup ? (this.db.query(`SELECT * FROM (${def.select}) WHERE ${quote(def.groupColumn)} IS NULL`).all() as Row[]) : [];
-    const cols = def.columns.map((c) => c.name);
-    this.db.transaction(() => {
-      this.db.query(`DELETE FROM ${this.sqlName} WHERE ${quote(def.groupColumn)} IN (SELECT value FROM json_each(?))`).run(JSON.stringify(values));
-      if (nullGroup) this.db.run(`DELETE FROM ${this.sqlName} WHERE ${quote(def.groupColumn)} IS NULL`);
-      const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
-      for (const r of [...fresh, ...nulls]) insert.run(...(cols.map((c) => r[c] ?? null) as never[]));
-    })();
+  /** Every source relation exists (silver creates its tables on their first event). */
+  private ready(): boolean {
+    if (this.wasReady) return true;
+    if (!Object.keys(this.definition.sources).every((s) => this.exists(s))) return false;
+    this.createIndexes();
+    this.wasReady = true;
     return true;
   }
 
+  private createIndexes(): void {
+    for (const [source, lists] of Object.entries(this.definition.indexes ?? {})) {
+      // Index the table behind the view: silver's serving table (live rows only) or a gold table.
+      const silver = this.exists(`silver__${source}`);
+      const target = silver ? `silver__${source}` : this.exists(`gold__${source}`) ? `gold__${source}` : source;
+      for (const columns of lists) {
+        const indexed = silver ? [...columns, '__deleted'] : [...columns];
+        this.db.run(`CREATE INDEX IF NOT EXISTS ${quote(`gold_idx__${target}__${columns.join('__')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);
+      }
+    }
+  }
+
+  /** The result keys a batch's changed rows can affect, deduplicated. */
+  private affectedKeys(changed: ChangedImages): unknown[][] {
+    const keys = new Map<string, unknown[]>();
+    for (const [source, affects] of Object.entries(this.definition.sources)) {
+      const images = changed.get(source);
+      if (!images || images.length === 0) continue;
+      const columns = (this.db.query(`SELECT name FROM pragma_table_info(?)`).all(source) as { name: string }[]).map((c) => c.name);
+      const cte = `WITH changed AS (SELECT ${columns.map((c) => `json_extract(value, '$.${JSON.stringify(c).replace(/'/g, "''")}') AS ${quote(c)}`).join(', ')} FROM json_each(?))`;
+      const select = affects ?? `SELECT DISTINCT ${this.definition.key.map(quote).join(', ')} FROM changed`;
+      const rows = this.db.query(`${cte} ${select}`).values(JSON.stringify(images)) as unknown[][];
+      for (const r of rows) keys.set(JSON.stringify(r), r);
+    }
+    return [...keys.values()];
+  }
+
   /**
-   * Recomputes every group. Used after a crash, when silver may hold commits whose changes gold never
-   * saw (they are no longer known as changes, only as state).
+   * Recomputes the rows the batch can affect. Returns the before and after images of the rows that
+   * changed (what later definitions reading this one see as `changed`).
+   */
+  refresh(changed: ChangedImages): Row[] {
+    if (!this.ready()) return [];
+    if (!this.wasRefreshedWhole) {
+      this.refreshAll();
+      return this.rowsRaw();
+    }
+    const keys = this.affectedKeys(changed);
+    if (keys.length === 0) return [];
+    const cols = this.definition.columns.map((c) => c.name);
+    const current = this.db.query(`SELECT * FROM ${this.sqlName} WHERE ${this.keyFilter}`);
+    const fresh = this.db.query(`SELECT * FROM (${this.definition.select}) WHERE ${this.keyFilter}`);
+    const remove = this.db.query(`DELETE FROM ${this.sqlName} WHERE ${this.keyFilter}`);
+    const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const images: Row[] = [];
+    this.db.transaction(() => {
+      for (const key of keys) {
+        const before = current.get(...(key as never[])) as Row | null;
+        const after = fresh.get(...(key as never[])) as Row | null;
+        if (sameRow(before, after, cols)) continue;
+        if (before) {
+          remove.run(...(key as never[]));
+          images.push(before);
+        }
+        if (after) {
+          insert.run(...(cols.map((c) => after[c] ?? null) as never[]));
+          images.push(after);
+        }
+      }
+    })();
+    return images;
+  }
+
+  /** A table that has never been computed whole (new, or its sources just appeared) starts from scratch. */
+  private get wasRefreshedWhole(): boolean {
+    const row = this.db.query(`SELECT 1 FROM gold_state WHERE name = ?`).get(this.name);
+    return row !== null;
+  }
+
+  /**
+   * Recomputes every group. Used the first time the sources exist and after a crash, when silver may
+   * hold commits whose changes gold never saw (they are no longer known as changes, only as state).
    */
   refreshAll(): void {
     if (!this.ready()) return;
+    this.createIndexes(); // silver may have rebuilt a serving table since
     const cols = this.definition.columns.map((c) => c.name);
     const rows = this.db.query(`SELECT * FROM (${this.definition.select})`).all() as Row[];
     this.db.transaction(() => {
       this.db.run(`DELETE FROM ${this.sqlName}`);
       const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
       for (const r of rows) insert.run(...(cols.map((c) => r[c] ?? null) as never[]));
+      this.db.query(`INSERT OR IGNORE INTO gold_state (name) VALUES (?)`).run(this.name);
     })();
   }
 
   /** Everything, recomputed from scratch: what `refresh` must always agree with. */
   recompute(): Row[] {
     return this.db.query(`SELECT * FROM (${this.definition.select}) ORDER BY ${this.definition.key.map(quote).join(', ')}`).all() as Row[];
+  }
+
+  private rowsRaw(): Row[] {
+    return this.db.query(`SELECT * FROM ${this.sqlName}`).all() as Row[];
   }
 
   rows(limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] {
@@ -100,8 +174,9 @@ export class GoldTable {
     return (this.db.query(`SELECT count(*) AS n FROM ${this.sqlName}`).get() as { n: number }).n;
   }
 
-  /** Replaces the Delta table's content with the current groups, in one commit. */
-  async publish(): Promise<number> {
+  /** Replaces the Delta table's content with the current rows, in one commit (nothing for a step). */
+  async publish(): Promise<number | undefined> {
+    if (!this.table) return undefined;
     const txn = this.table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Overwrite' } });
     for (const add of this.table.snapshot().files()) txn.remove(add);
     const rows = this.rows();
@@ -113,5 +188,49 @@ export class GoldTable {
   private canonical(r: Row): Row {
     for (const c of this.definition.columns) if (c.type === 'long' && r[c.name] != null) r[c.name] = String(r[c.name]);
     return r;
+  }
+}
+
+function sameRow(a: Row | null, b: Row | null, cols: readonly string[]): boolean {
+  if (a === null || b === null) return a === b;
+  return cols.every((c) => a[c] === b[c]);
+}
+
+/** One bronze version's outcome, as gold consumes it. */
+export interface GoldBatch {
+  changes: readonly AppliedChange[];
+  /** The decoded events the changes came from (for source commit times). */
+  events: readonly ChangeEvent[];
+  bronzeVersion: number;
+}
+
+/** Opens the gold tables in definition order, plus the change ledger they may read. */
+export async function openGold(storage: Storage, db: Database, definitions: readonly GoldDefinition[]): Promise<GoldTable[]> {
+  db.run('CREATE TABLE IF NOT EXISTS gold_state (name TEXT PRIMARY KEY)');
+  new ChangeLedger(db);
+  const tables: GoldTable[] = [];
+  for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def));
+  return tables;
+}
+
+/**
+ * Applies a batch to every gold table in definition order: silver's changes and the change ledger's new
+ * rows first, then each table's own changed rows for the definitions that read it. Publishes the
+ * tables whose rows changed.
+ */
+export async function refreshGold(tables: readonly GoldTable[], db: Database, batch: GoldBatch): Promise<void> {
+  const changed: ChangedImages = new Map();
+  for (const ch of batch.changes) {
+    let images = changed.get(ch.table);
+    if (!images) changed.set(ch.table, (images = []));
+    if (ch.before) images.push(ch.before);
+    if (ch.after) images.push(ch.after);
+  }
+  changed.set(CHANGE_LEDGER, new ChangeLedger(db).record(batch.changes, batch.events, batch.bronzeVersion));
+  for (const g of tables) {
+    const images = g.refresh(changed);
+    if (images.length === 0) continue;
+    changed.set(g.name, images);
+    await g.publish();
   }
 }

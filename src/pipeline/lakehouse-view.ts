@@ -38,7 +38,7 @@ export class PipelineView implements LakehouseView {
     for (const t of p.silver.list()) {
       refs.push({ name: t.name, layer: 'silver', storage: p.storage.at(`silver/${t.name}`), serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount } });
     }
-    for (const g of p.gold) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), serving: g });
+    for (const g of p.gold) if (g.published) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), serving: g });
     refs.push({ name: 'dead_letters', layer: 'bronze', storage: p.storage.at('dead_letters') });
     return refs;
   }
@@ -66,7 +66,7 @@ export class PipelineView implements LakehouseView {
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
-    for (const g of p.gold) gold[g.name] = g.table.snapshot().version;
+    for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
     return {
       status: this.run.status,
       source: this.run.source,
@@ -145,7 +145,7 @@ export class PipelineView implements LakehouseView {
     const m = p.metrics;
     m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'bronze', table: 'bronze' }, p.bronze.version);
     for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
-    for (const g of p.gold) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
+    for (const g of p.gold) if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
     m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
     return m.render();
   }

@@ -21,7 +21,7 @@ import { LocalStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
 import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
-import { GoldTable, goldDefinitions } from '../gold/index.ts';
+import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
 
@@ -98,8 +98,7 @@ export class Pipeline {
     db.run('CREATE TABLE IF NOT EXISTS pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
     const bronze = await Bronze.open(storage.at('bronze'));
     const silver = await Silver.open(storage.at('silver'), db, options.routing);
-    const gold: GoldTable[] = [];
-    for (const def of goldDefinitions) gold.push(await GoldTable.open(storage.at(`gold/${def.name}`), db, def));
+    const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
     const p = new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics());
     await p.catchUp();
@@ -185,7 +184,7 @@ export class Pipeline {
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
-    for (const g of this.gold) if (g.refresh(result.applied)) await g.publish();
+    await refreshGold(this.gold, this.db, { changes: result.applied, events, bronzeVersion: version });
     this.publish(result.applied, result.versions);
 
     summary.applied = result.applied.length;

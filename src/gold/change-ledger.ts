@@ -1,0 +1,57 @@
+/**
+ * The change ledger: how many inserts, updates and deletes silver applied, per bronze version, silver
+ * table and minute of the source commit. It is what `change_activity` aggregates.
+ *
+ * Exactly-once: a bronze version is applied by silver once, and its ledger rows are keyed by the bronze
+ * version, so replaying a version (after a restart) inserts nothing twice. Activity is a history, not a
+ * function of silver's current state (silver keeps only the latest image per key), so the ledger is
+ * its source of truth; replaying bronze into a fresh data folder rebuilds the same ledger.
+ */
+import type { Database } from 'bun:sqlite';
+import type { ChangeEvent } from '../cdc/index.ts';
+import { silverPosition, type AppliedChange } from '../silver/index.ts';
+import { formatTimestamp } from '../delta/values.ts';
+
+export const CHANGE_LEDGER = 'change_ledger';
+
+type Row = Record<string, unknown>;
+
+export class ChangeLedger {
+  constructor(private readonly db: Database) {
+    db.run(`CREATE TABLE IF NOT EXISTS ${CHANGE_LEDGER} (
+      bronze_version INTEGER NOT NULL, table_name TEXT NOT NULL, minute TEXT,
+      inserts INTEGER NOT NULL, updates INTEGER NOT NULL, deletes INTEGER NOT NULL,
+      PRIMARY KEY (bronze_version, table_name, minute))`);
+  }
+
+  /**
+   * Counts one bronze version's applied changes. A change's time is its source commit time (ts_ms),
+   * taken from the decoded event it came from; deletes carry no row image with a time, so the event is
+   * the only place it is known. Returns the ledger rows written (none when the version was recorded).
+   */
+  record(changes: readonly AppliedChange[], events: readonly ChangeEvent[], bronzeVersion: number): Row[] {
+    if (changes.length === 0) return [];
+    const tsOf = new Map<string, number>();
+    for (const ev of events) tsOf.set(silverPosition(ev.position), ev.tsMs);
+    const counts = new Map<string, Row>();
+    for (const ch of changes) {
+      const ts = tsOf.get(ch.position) ?? (ch.after?.__source_ts_ms == null ? undefined : Number(ch.after.__source_ts_ms));
+      const minute = ts === undefined ? null : formatTimestamp(BigInt(Math.floor(ts / 60_000) * 60_000) * 1000n);
+      const id = `${ch.table}\u0000${minute}`;
+      let row = counts.get(id);
+      if (!row) counts.set(id, (row = { bronze_version: bronzeVersion, table_name: ch.table, minute, inserts: 0, updates: 0, deletes: 0 }));
+      const column = ch.op === 'u' ? 'updates' : ch.op === 'd' ? 'deletes' : 'inserts';
+      row[column] = (row[column] as number) + 1;
+    }
+    const insert = this.db.query(
+      `INSERT OR IGNORE INTO ${CHANGE_LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    const written: Row[] = [];
+    this.db.transaction(() => {
+      for (const r of counts.values()) {
+        if (insert.run(r.bronze_version as number, r.table_name as string, r.minute as string | null, r.inserts as number, r.updates as number, r.deletes as number).changes > 0) written.push(r);
+      }
+    })();
+    return written;
+  }
+}
