@@ -13,7 +13,9 @@ export type PollTiming = { intervalMs: number; retryMs: number };
 
 /**
  * Calls `load` now and then again `intervalMs` after each success or `retryMs` after each failure (calls never
- * overlap), while `enabled`, until unmount or until `key` changes, which restarts it. Errors become state, never exceptions.
+ * overlap), while `enabled` and until unmount. `key` names what `load` loads: a new key restarts polling and
+ * drops the old result; disabling keeps it, so a panel shown again starts with what it showed before.
+ * Errors become state, never exceptions.
  */
 export function usePoll<T>(
   load: (signal: AbortSignal) => Promise<T>,
@@ -22,22 +24,21 @@ export function usePoll<T>(
   enabled = true,
 ): PollState<T> {
   const { intervalMs, retryMs } = timing;
-  const [state, setState] = useState<PollState<T>>({});
+  const [state, setState] = useState<PollState<T> & { key: string }>({ key });
   useEffect(() => {
-    const stop = new AbortController();
-    setState({});
     if (!enabled) return;
+    const stop = new AbortController();
     void (async () => {
       while (!stop.signal.aborted) {
         try {
           const data = await load(stop.signal);
           if (stop.signal.aborted) return;
-          setState({ data });
+          setState({ key, data });
           await sleep(intervalMs, stop.signal);
         } catch (cause) {
           if (stop.signal.aborted) return;
           const error = cause instanceof ApiError ? cause : new ApiError("http", String(cause));
-          setState((previous) => ({ data: previous.data, error }));
+          setState((previous) => ({ key, data: previous.key === key ? previous.data : undefined, error }));
           await sleep(retryMs, stop.signal);
         }
       }
@@ -45,5 +46,5 @@ export function usePoll<T>(
     return () => stop.abort();
     // `load` is recreated on every render; `key` names what it loads, so it alone decides when to restart.
   }, [key, intervalMs, retryMs, enabled]);
-  return state;
+  return state.key === key ? state : {};
 }
