@@ -1,5 +1,5 @@
 import { Box, useApp, useInput } from "ink";
-import { useEffect, useMemo, useState } from "react";
+import { useEffect, useMemo, useRef, useState } from "react";
 import { createApiClient } from "./api-client.ts";
 import { DEFAULT_RETRY_MS } from "./change-stream.ts";
 import { connectionProblem } from "./connection.ts";
@@ -35,6 +35,9 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
   const eventsHistory = useHistory(health.data?.eventsPerSecond, health.data);
   const feed = useChangeFeed(client.baseUrl, FEED_CAPACITY, retryMs);
   const [view, setView] = useState<"feed" | "tables">("feed");
+  // The table view is mounted when first opened, then kept (hidden) like the feed view.
+  const tablesOpened = useRef(false);
+  if (view === "tables") tablesOpened.current = true;
   const [help, setHelp] = useState(false);
 
   const helpShown = useLatest(help);
@@ -60,7 +63,7 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
         />
         {problem && <Line segments={[{ text: ` ${problem} `, style: "error" }]} />}
         {help && <Help width={columns} height={bodyHeight} />}
-        {/* Both views stay mounted (hidden, not removed) so pause, filters and the chosen table survive. */}
+        {/* Views stay mounted (hidden, not removed) so pause, filters and the chosen table and version survive. */}
         <Box display={!help && view === "feed" ? "flex" : "none"}>
           <FeedView
             client={client}
@@ -74,14 +77,14 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
             onOpenTables={() => setView("tables")}
           />
         </Box>
-        {view === "tables" && (
-          <Box display={help ? "none" : "flex"}>
+        {tablesOpened.current && (
+          <Box display={!help && view === "tables" ? "flex" : "none"}>
             <TableView
               client={client}
               retryMs={retryMs}
               width={columns}
               height={bodyHeight}
-              active={!help}
+              active={!help && view === "tables"}
               onQuit={exit}
               onHelp={() => setHelp(true)}
               onBack={() => setView("feed")}

@@ -20,6 +20,7 @@ export type TableViewProps = {
   retryMs: number;
   width: number;
   height: number;
+  /** True while on screen and owning the keyboard; the endpoints are only polled then. */
   active: boolean;
   onQuit: () => void;
   onHelp: () => void;
@@ -39,19 +40,21 @@ export function TableView({ client, retryMs, width, height, active, onQuit, onHe
   const detailWidth = width - listWidth - 1;
   const pageSize = Math.max(1, bodyHeight - TABLE_DETAILS_HEIGHT - ROWS_SECTION_CHROME);
 
-  const tables = usePoll((signal) => client.tables(signal), { intervalMs: TABLES_INTERVAL_MS, retryMs }, client.baseUrl);
+  const tablesTiming = { intervalMs: TABLES_INTERVAL_MS, retryMs };
+  const tables = usePoll((signal) => client.tables(signal), tablesTiming, client.baseUrl, active);
   const tableList = tables.data ?? [];
   const current = tableList[Math.min(selected, tableList.length - 1)]?.name;
   const timing = { intervalMs: DETAIL_INTERVAL_MS, retryMs };
-  const detail = usePoll((signal) => client.table(current!, signal), timing, `detail ${current}`, current !== undefined);
-  const history = usePoll((signal) => client.history(current!, signal), timing, `history ${current}`, current !== undefined);
+  const loadable = active && current !== undefined;
+  const detail = usePoll((signal) => client.table(current!, signal), timing, `detail ${current}`, loadable);
+  const history = usePoll((signal) => client.history(current!, signal), timing, `history ${current}`, loadable);
   const latest = detail.data?.version;
   const viewedVersion = versionChoice ?? latest;
   const rows = usePoll(
     (signal) => client.rows(current!, { limit: pageSize, offset, version: versionChoice ?? undefined }, signal),
     timing,
     `rows ${current} ${versionChoice} ${offset} ${pageSize}`,
-    current !== undefined,
+    loadable,
   );
 
   useKeys(

@@ -139,6 +139,23 @@ describe("App against a server speaking the API contract", () => {
     screen.stdin.write("\x1b");
     await waitForFrame(screen.lastFrame, (f) => f.includes("city: Oslo → Bergen"));
   });
+
+  test("the table view keeps the chosen version across the feed and the help", async () => {
+    const { screen } = start();
+    await waitForFrame(screen.lastFrame, (f) => f.includes("Bergen"));
+    screen.stdin.write("v");
+    await waitForFrame(screen.lastFrame, (f) => f.includes("rows 1–2 at v3"));
+    screen.stdin.write(ARROW_LEFT);
+    await waitForFrame(screen.lastFrame, (f) => f.includes("rows 1–1 at v2"));
+    screen.stdin.write("\x1b");
+    await waitForFrame(screen.lastFrame, (f) => f.includes("city: Oslo → Bergen"));
+    screen.stdin.write("v");
+    await waitForFrame(screen.lastFrame, (f) => f.includes("rows 1–1 at v2"));
+    screen.stdin.write("?");
+    await waitForFrame(screen.lastFrame, (f) => f.includes("press any key to close"));
+    screen.stdin.write(" ");
+    await waitForFrame(screen.lastFrame, (f) => f.includes("rows 1–1 at v2") && !f.includes("press any key"));
+  });
 });
 
 describe("App when the server is down", () => {
