@@ -14,7 +14,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, Snapshot, Transaction, scanFiles, readDataFile, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
+import { DeltaTable, Snapshot, Transaction, readDataFile, readDeletionVector, readFileTable, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
@@ -253,21 +253,46 @@ export class SilverTable {
     this.db.query('INSERT OR REPLACE INTO silver_state (name, delta_version) VALUES (?, ?)').run(this.name, version);
   }
 
-  /** Every live row of the table's current snapshot, with its key and location. */
-  private async *liveEntries(): AsyncGenerator<KeyEntry> {
+  /** Every live row of the given files (default: the whole current snapshot), with its key and location. */
+  private async *liveEntries(files: readonly Add[] = this.table.snapshot().files()): AsyncGenerator<KeyEntry> {
     const snap = this.table.snapshot();
     const keyColumns = this.keyColumns;
     const schema = readSchemaOf(snap);
-    for await (const file of scanFiles(snap, this.table.storage)) {
-      const deleted = new Set(file.deletedRows);
+    for (const add of files) {
+      const deleted = new Set(add.deletionVector ? await readDeletionVector(this.table.storage, add.deletionVector) : []);
       let rowIndex = 0;
-      for (const image of readDataFile(file.add, schema, undefined, file.table)) {
+      for (const image of readDataFile(add, schema, undefined, await readFileTable(this.table.storage, add))) {
         const index = rowIndex++;
         if (deleted.has(index)) continue;
         const key = sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
-        yield { key, file: file.add.path, row: index, position: image.__source_position as string, deleted: false, image };
+        yield { key, file: add.path, row: index, position: image.__source_position as string, deleted: false, image };
       }
     }
+  }
+
+  /**
+   * Background compaction: once the table has more than `maxFiles` data files, the small ones and
+   * those carrying deletion vectors are rewritten into one file (dataChange=false, so streaming readers
+   * see no new data), and the index learns the rows' new places. Called between batches.
+   */
+  async compact(options: { maxFiles?: number; smallFileBytes?: number } = {}): Promise<number | undefined> {
+    const maxFiles = options.maxFiles ?? 32;
+    const small = options.smallFileBytes ?? 32 * 1024 * 1024;
+    const files = this.table.snapshot().files();
+    if (files.length <= maxFiles) return undefined;
+    const chosen = files.filter((a) => a.size < small || a.deletionVector);
+    if (chosen.length < 2) return undefined;
+    const kept: KeyEntry[] = [];
+    for await (const e of this.liveEntries(chosen)) kept.push(e);
+    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
+    for (const add of chosen) txn.remove(add, { dataChange: false });
+    if (kept.length > 0) placeRows(kept, await txn.writeRows(kept.map((e) => e.image!), { dataChange: false }));
+    const version = await txn.commit();
+    this.db.transaction(() => {
+      for (const e of kept) this.store.put(e);
+      this.recordStoreVersion(version);
+    })();
+    return version;
   }
 
   /**

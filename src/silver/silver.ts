@@ -110,6 +110,7 @@ export class Silver {
         this.tables.set(name, table);
       }
       const r = await table.apply(list, bronzeVersion);
+      await table.compact();
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);

@@ -243,3 +243,25 @@ test('a wider source type widens the silver column by rewriting it; an incompati
   expect(incompatible).toMatchObject({ applied: 0, quarantined: 1 });
   p.close();
 });
+
+test('background compaction folds small files and deletion vectors away, and the index follows', async () => {
+  const s = new VoterStream();
+  const p = await open();
+  for (let i = 1; i <= 40; i++) {
+    const created = [0, 1, 2].map((k) => s.change('c', i * 10 + k, null, voter(i * 3 + k, 'Avalon')));
+    await p.process([...created, s.change('u', 1000 + i, null, voter(i * 3 - 1, `Moved${i}`))]);
+  }
+  const storage = new LocalStorage(join(p.dataDir, 'silver', 'voters'));
+  const snap = await Snapshot.open(storage);
+  expect(snap.files().length).toBeLessThanOrEqual(33);
+  expect(p.silver.get('voters')!.snapshot.version).toBeGreaterThan(40); // compaction commits
+  const rows = await deltaVoters(p);
+  expect(rows.length).toBe(121); // ids 3..122, plus id 2 from an update with no earlier insert
+  // Updates after compaction still find the rows' new places: no duplicates, no stale rows.
+  await p.process([s.change('u', 5000, null, voter(3, 'Final'))]);
+  const after = await deltaVoters(p);
+  expect(after.length).toBe(121);
+  expect(after.find((r) => r.id === 3)!.city).toBe('Final');
+  expect(cities(p.silver.get('voters')!.rows(1000, 0)).sort()).toEqual(cities(after).sort());
+  p.close();
+});
