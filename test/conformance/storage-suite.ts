@@ -42,7 +42,7 @@ export function storageSuite(name: string, fresh: () => Promise<Storage>) {
       const names = Array.from({ length: 1050 }, (_, i) => `many/${String(i).padStart(5, '0')}.json`);
       for (let i = 0; i < names.length; i += 50) await Promise.all(names.slice(i, i + 50).map((n) => s.write(n, 'x')));
       expect((await s.list('many')).map((f) => f.path)).toEqual(names);
-    });
+    }, 60_000);
 
     test('putIfAbsent creates once; the loser sees false and the content stays', async () => {
       const s = await fresh();

@@ -183,7 +183,7 @@ async function expectSameRows(engine: 'deltalake' | 'spark') {
 describe('other engines read our tables', () => {
   test('delta-rs (python deltalake): every table, latest and older version, the same rows as our scan', async () => {
     await expectSameRows('deltalake');
-  });
+  }, 120_000);
 
   test('Spark 4.2 + Delta 4.4: every table, latest and older version, the same rows as our scan', async () => {
     await expectSameRows('spark');

@@ -75,5 +75,5 @@ describe('S3Storage', () => {
     const rows = [];
     for await (const row of scan(snap, storage)) rows.push(`${row.who}${row.id}`);
     expect(rows.sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5']);
-  });
+  }, 60_000);
 });

@@ -203,7 +203,7 @@ describe('optimistic concurrency', () => {
     const ids = (await rowsOf(table)).map((r) => r.id);
     const expected = ['p1', 'p2'].flatMap((tag, t) => Array.from({ length: perProcess }, (_, i) => String(t * 1000 + i)));
     expect(ids).toEqual(expected.sort((a, b) => Number(a) - Number(b)));
-  });
+  }, 60_000);
 });
 
 describe('checkpoints', () => {
