@@ -14,7 +14,7 @@
 import { randomUUID } from 'node:crypto';
 import type { Action, Add, CommitInfo, Metadata, Protocol, Remove, Txn } from './actions.ts';
 import { encodeCommit } from './actions.ts';
-import { isArray, isMap, isStruct, type DataType, type StructField, type StructType } from './schema.ts';
+import { isArray, isMap, isStruct, parseSchema, type DataType, type StructField, type StructType } from './schema.ts';
 import { Snapshot, readCommit } from './snapshot.ts';
 import { commitPath } from './log-segment.ts';
 import { columnMappingMode } from './column-mapping.ts';
@@ -170,7 +170,7 @@ export class Transaction {
     const stats = statsOptionsFromConfiguration(metadata.configuration);
     if (protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) stats.tightBounds = true;
     const adds = await writeDataFiles(this.table.storage, rows, {
-      schema: JSON.parse(metadata.schemaString) as StructType,
+      schema: parseSchema(metadata.schemaString),
       partitionColumns: metadata.partitionColumns,
       columnMapping: columnMappingMode(metadata),
       stats,
@@ -217,7 +217,14 @@ export class Transaction {
     const current = this.effectiveMetadata;
     const next: Metadata = { ...current, ...rest, configuration: rest.configuration ?? current.configuration };
     if (schema) next.schemaString = JSON.stringify(schema);
-    const nextSchema = JSON.parse(next.schemaString) as StructType;
+    const mode = next.configuration['delta.columnMapping.mode'];
+    if (schema && (mode === 'name' || mode === 'id')) {
+      // New columns of a column-mapped table get ids and physical names after the highest one so far.
+      const assigned = assignColumnMapping(schema, Number(next.configuration['delta.columnMapping.maxColumnId'] ?? 0));
+      next.schemaString = JSON.stringify(assigned.schema);
+      next.configuration = { ...next.configuration, 'delta.columnMapping.maxColumnId': String(assigned.maxId) };
+    }
+    const nextSchema = parseSchema(next.schemaString);
     if (JSON.stringify(next.partitionColumns) !== JSON.stringify(current.partitionColumns)) {
       throw invalidInput(`cannot change the partition columns of ${this.table.storage.root}`, 'write a new table instead');
     }

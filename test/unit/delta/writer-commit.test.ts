@@ -63,6 +63,15 @@ describe('DeltaTable.create / open', () => {
     const add = table.snapshot().files()[0];
     expect(Object.keys(JSON.parse(add.stats!).minValues)).toEqual(table.snapshot().schema.fields.map((x) => String(x.metadata['delta.columnMapping.physicalName'])));
     expect(await rowsOf(table)).toEqual([{ id: '1', name: 'a', city: 'x' }]);
+
+    const evolve = table.transaction({ operation: 'ADD COLUMNS' });
+    evolve.updateMetadata({ schema: struct([...table.snapshot().schema.fields, field('age', 'integer')]) });
+    await evolve.writeRows([{ id: 2, age: 5 }]);
+    await evolve.commit();
+    const age = table.snapshot().schema.fields[3];
+    expect(age.metadata).toMatchObject({ 'delta.columnMapping.id': 4 });
+    expect(table.snapshot().tableProperties['delta.columnMapping.maxColumnId']).toBe('4');
+    expect((await rowsOf(table)).map((r) => r.age)).toEqual([null, 5]);
   });
 });
 
