@@ -26,6 +26,8 @@ function start(retryMs = 2_000) {
 }
 
 const ARROW_LEFT = "\x1b[D";
+// Each test waits for several screens in turn; on a loaded machine that takes longer than bun's default 5 s.
+const SCREEN_TEST_TIMEOUT_MS = 20_000;
 
 describe("App against a server speaking the API contract", () => {
   test("shows the header and the changes, newest first", async () => {
@@ -43,7 +45,7 @@ describe("App against a server speaking the API contract", () => {
     expect(deleteLine).toBeGreaterThan(0);
     expect(updateLine).toBe(deleteLine + 1);
     expect(insertLine).toBe(updateLine + 1);
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("the frame fits 80×24 exactly: no line wider, one row spare", async () => {
     const { screen } = start();
@@ -52,14 +54,14 @@ describe("App against a server speaking the API contract", () => {
     const lines = frame.split("\n");
     expect(lines.length).toBe(23);
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(100);
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("new changes appear live", async () => {
     const { server, screen } = start();
     await waitForFrame(screen.lastFrame, (f) => f.includes("Bergen"));
     server.emit(SNAPSHOT);
     await waitForFrame(screen.lastFrame, (f) => f.includes("• voters       id=43  name=Bo"));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("after the stream drops it reconnects with Last-Event-ID and misses nothing", async () => {
     const { server, screen } = start(100);
@@ -69,7 +71,7 @@ describe("App against a server speaking the API contract", () => {
     const frame = await waitForFrame(screen.lastFrame, (f) => f.includes("id=43"));
     expect(server.resumedFrom).toEqual([null, "3"]);
     expect(frame.match(/id=42  city: Oslo → Bergen/g)?.length).toBe(1);
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("space pauses the feed and counts what arrives meanwhile", async () => {
     const { server, screen } = start();
@@ -81,7 +83,7 @@ describe("App against a server speaking the API contract", () => {
     expect(paused).not.toContain("id=43");
     screen.stdin.write(" ");
     await waitForFrame(screen.lastFrame, (f) => f.includes("id=43") && !f.includes("PAUSED"));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("t cycles the table filter and / searches keys", async () => {
     const { screen } = start();
@@ -102,7 +104,7 @@ describe("App against a server speaking the API contract", () => {
     await waitForFrame(screen.lastFrame, (f) => f.includes('search "id=7"'));
     screen.stdin.write("\x1b");
     await waitForFrame(screen.lastFrame, (f) => f.includes("id=42") && !f.includes('search "'));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("? shows the help and any key closes it", async () => {
     const { screen } = start();
@@ -111,7 +113,7 @@ describe("App against a server speaking the API contract", () => {
     await waitForFrame(screen.lastFrame, (f) => f.includes("press any key to close") && !f.includes("Bergen"));
     screen.stdin.write("x");
     await waitForFrame(screen.lastFrame, (f) => f.includes("Bergen"));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("g shows the gold panel with poll results and voters per city", async () => {
     const { screen } = start();
@@ -120,7 +122,7 @@ describe("App against a server speaking the API contract", () => {
     const frame = await waitForFrame(screen.lastFrame, (f) => f.includes("pizza") && f.includes("voters per city"));
     expect(frame).toMatch(/pizza\s+█+\s+30\s+75%/);
     expect(frame).toMatch(/Bergen\s+█+\s+3\s+75%/);
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("the table view shows schema and history, and ← travels to an older version", async () => {
     const { screen } = start();
@@ -138,7 +140,7 @@ describe("App against a server speaking the API contract", () => {
     expect(frame).not.toContain("Bo");
     screen.stdin.write("\x1b");
     await waitForFrame(screen.lastFrame, (f) => f.includes("city: Oslo → Bergen"));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("the table view keeps the chosen version across the feed and the help", async () => {
     const { screen } = start();
@@ -155,7 +157,7 @@ describe("App against a server speaking the API contract", () => {
     await waitForFrame(screen.lastFrame, (f) => f.includes("press any key to close"));
     screen.stdin.write(" ");
     await waitForFrame(screen.lastFrame, (f) => f.includes("rows 1–1 at v2") && !f.includes("press any key"));
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 });
 
 describe("App when the server is down", () => {
@@ -167,7 +169,7 @@ describe("App when the server is down", () => {
     const frame = await waitForFrame(screen.lastFrame, (f) => f.includes(`cannot reach ${url} — retrying in 2s`));
     expect(frame).toContain("status unreachable");
     expect(frame).not.toMatch(/\bat .*\(.*:\d+:\d+\)/);
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("says so when the server goes away while running, keeping what it showed", async () => {
     const { server: running, screen } = start(100);
@@ -176,7 +178,7 @@ describe("App when the server is down", () => {
     server = undefined;
     const frame = await waitForFrame(screen.lastFrame, (f) => f.includes(`cannot reach ${running.url} — retrying in 0.1s`));
     expect(frame).toContain("city: Oslo → Bergen");
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 
   test("recovers on its own when the server comes back", async () => {
     const probe = startContractServer(contractData());
@@ -187,5 +189,5 @@ describe("App when the server is down", () => {
     server = startContractServer(contractData(), port);
     const frame = await waitForFrame(screen.lastFrame, (f) => f.includes("Bergen") && f.includes("status ok"));
     expect(frame).not.toContain("cannot reach");
-  });
+  }, SCREEN_TEST_TIMEOUT_MS);
 });
