@@ -7,13 +7,21 @@ import { invalidInput, LakehouseError, ErrorCode, notFound } from '../core/error
 import type { LakehouseView, ChangeRecord } from '../pipeline/view.ts';
 import { errorResponse } from './errors.ts';
 import { encodeRows, negotiateFormat } from './formats.ts';
+import { QueryEngine } from './sql-engine.ts';
+import { openApiDocument } from './openapi.ts';
+import pkg from '../../package.json' with { type: 'json' };
 
 export interface ApiOptions {
   /** When set, every /api and /metrics request needs `Authorization: Bearer <token>`. */
   token?: string;
   /** How often an idle change stream sends a keep-alive comment. */
   heartbeatMs?: number;
+  /** Runs POST /api/query; by default one is started on first use over the view's data folder. */
+  queryEngine?: QueryEngine;
 }
+
+const MAX_SQL_BYTES = 1_000_000;
+const contentTypes = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' } as const;
 
 const intParam = (value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) => {
   if (value === undefined || value === '') return fallback;
@@ -47,6 +55,31 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
       return next();
     });
   }
+
+  app.use('/api/*', async function refuseWhileStarting(c, next) {
+    if (view.status() === 'starting' && c.req.path !== '/api/openapi.json') {
+      throw new LakehouseError(ErrorCode.unavailable, 'the server is starting: the pipeline is catching up', { hint: 'retry in a few seconds; GET /health says when it is ready', retryable: true });
+    }
+    return next();
+  });
+
+  app.get('/api/openapi.json', (c) => c.json(openApiDocument(pkg.version)));
+
+  let engine = options.queryEngine;
+  app.post('/api/query', async (c) => {
+    const q = c.req.query();
+    const format = negotiateFormat(q.format, c.req.header('accept'));
+    const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
+    const timeoutMs = intParam(q.timeout_ms, 'timeout_ms', 10_000, 120_000)!;
+    if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES) throw new LakehouseError(ErrorCode.limit, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
+    const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
+    engine ??= new QueryEngine(view.dataDir);
+    const result = await engine.run(sql, { format, limit, timeoutMs });
+    const headers: Record<string, string> = { 'content-type': contentTypes[format], 'x-row-limit': String(limit) };
+    if (result.rowCount !== undefined) headers['x-row-count'] = String(result.rowCount);
+    if (result.truncated !== undefined) headers['x-truncated'] = String(result.truncated);
+    return c.body(result.body, 200, headers);
+  });
 
   app.get('/health', (c) => {
     const h = view.health();
@@ -115,4 +148,18 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   });
 
   return app;
+}
+
+/** The body is the SQL text; a JSON body `{"sql": "..."}` is accepted too. */
+function sqlOf(body: string, contentType: string | undefined): string {
+  if (!contentType?.includes('application/json')) return body;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    throw invalidInput('the JSON body is not valid JSON', 'send the SQL as text/plain, or {"sql": "..."}');
+  }
+  const sql = (parsed as { sql?: unknown })?.sql;
+  if (typeof sql !== 'string') throw invalidInput('the JSON body needs a "sql" string member', 'send the SQL as text/plain, or {"sql": "..."}');
+  return sql;
 }

@@ -15,7 +15,7 @@ export function negotiateFormat(query: string | undefined, accept: string | unde
   return 'json';
 }
 
-const csvCell = (v: unknown): string => {
+export const csvCell = (v: unknown): string => {
   if (v === null || v === undefined) return '';
   const s = typeof v === 'object' ? JSON.stringify(v) : String(v);
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;

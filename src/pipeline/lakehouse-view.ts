@@ -61,6 +61,14 @@ export class PipelineView implements LakehouseView {
     return seconds > 0 ? Math.round(((count - first.count) / seconds) * 10) / 10 : 0;
   }
 
+  get dataDir(): string {
+    return this.pipeline.dataDir;
+  }
+
+  status(): HealthStatus['status'] {
+    return this.run.status;
+  }
+
   health(): HealthStatus {
     const p = this.pipeline;
     const silver: Record<string, number> = {};

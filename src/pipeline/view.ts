@@ -68,6 +68,10 @@ export interface ChangeRecord {
 }
 
 export interface LakehouseView {
+  /** The data folder; SQL queries read its SQLite serving copy (lakehouse.db) read-only. */
+  readonly dataDir: string;
+  /** The run status alone (cheap, checked on every request). */
+  status(): HealthStatus['status'];
   health(): HealthStatus;
   tables(): Promise<TableSummary[]>;
   table(name: string): Promise<TableDetail>;

@@ -1,0 +1,111 @@
+/** The OpenAPI 3.1 document served at GET /api/openapi.json: every endpoint, its parameters and errors. */
+const error = { $ref: '#/components/responses/Error' };
+const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), error]));
+const table = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'table name: a silver table (voters), a gold table (poll_results), bronze or dead_letters' };
+const format = {
+  name: 'format',
+  in: 'query',
+  schema: { type: 'string', enum: ['json', 'ndjson', 'csv'] },
+  description: 'result encoding; otherwise chosen by Accept (application/x-ndjson, text/csv), JSON by default',
+};
+const rowsContent = (json: object) => ({
+  'application/json': { schema: json },
+  'application/x-ndjson': { schema: { type: 'string' } },
+  'text/csv': { schema: { type: 'string' } },
+});
+
+export function openApiDocument(version: string) {
+  return {
+    openapi: '3.1.0',
+    info: {
+      title: 'lakehouse',
+      version,
+      description:
+        'Debezium change streams into a Delta Lake: bronze, silver (one table per source table), gold (aggregates). Errors are always {"error":{"code","message"}}; every /api route answers 503 while the server is starting.',
+    },
+    servers: [{ url: 'http://127.0.0.1:8080' }],
+    security: [{}, { bearer: [] }],
+    paths: {
+      '/health': { get: { summary: 'Pipeline status, versions, lag', responses: { '200': { description: 'running', content: { 'application/json': {} } }, '503': { description: 'starting' } } } },
+      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
+      '/api/tables': { get: { summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit', responses: { '200': { description: 'tables', content: { 'application/json': {} } }, ...errors(503) } } },
+      '/api/tables/{name}': {
+        get: { summary: 'Schema, protocol, partitioning, files and size of a table', parameters: [table], responses: { '200': { description: 'detail', content: { 'application/json': {} } }, ...errors(404, 503) } },
+      },
+      '/api/tables/{name}/history': {
+        get: { summary: "A table's commits, newest first", parameters: [table], responses: { '200': { description: 'history', content: { 'application/json': {} } }, ...errors(404, 503) } },
+      },
+      '/api/tables/{name}/rows': {
+        get: {
+          summary: "A table's rows, at the latest or an older version",
+          parameters: [
+            table,
+            { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 100000 } },
+            { name: 'offset', in: 'query', schema: { type: 'integer', default: 0 } },
+            { name: 'version', in: 'query', schema: { type: 'integer' }, description: 'Delta version to read' },
+            { name: 'timestamp', in: 'query', schema: { type: 'string' }, description: 'ISO-8601 or epoch ms: the latest version committed at or before it' },
+            format,
+          ],
+          responses: { '200': { description: 'rows', content: rowsContent({ type: 'object', properties: { version: { type: 'integer' }, rows: { type: 'array' } } }) }, ...errors(400, 404, 413, 503) },
+        },
+      },
+      '/api/query': {
+        post: {
+          summary: 'Run one read-only SQL query (SQLite dialect) over every table by name',
+          description: [
+            'The body is the SQL text (or JSON {"sql": "..."}). Tables: silver tables by name (live rows, with __ metadata columns), gold tables by name',
+            '(poll_results, poll_results_by_city, voters_per_city, ballots_per_precinct, change_activity, poll_latest_answers), change_ledger, changes (the live change feed).',
+            'Time travel: name@vN reads a table as of Delta version N (also bronze@vN, dead_letters@vN); an older version is loaded from its Delta snapshot on first use.',
+            'Read-only: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/ATTACH/DETACH/PRAGMA/VACUUM/transactions, load_extension and more than one statement are rejected with 400.',
+            'Results stream. More rows than limit: the first limit rows are returned; JSON says "truncated": true. A query past its timeout is stopped:',
+            '413 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
+          ].join(' '),
+          parameters: [
+            { name: 'limit', in: 'query', schema: { type: 'integer', default: 10000, maximum: 1000000 } },
+            { name: 'timeout_ms', in: 'query', schema: { type: 'integer', default: 10000, maximum: 120000 } },
+            format,
+          ],
+          requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'SELECT city, count(*) AS n FROM voters GROUP BY city' } }, 'application/json': { schema: { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'] } } } },
+          responses: {
+            '200': {
+              description: 'the result',
+              content: rowsContent({
+                type: 'object',
+                properties: { columns: { type: 'array', items: { type: 'string' } }, rows: { type: 'array' }, rowCount: { type: 'integer' }, truncated: { type: 'boolean' }, error: { type: 'object' } },
+              }),
+            },
+            ...errors(400, 404, 413, 503),
+          },
+        },
+      },
+      '/api/changes': {
+        get: {
+          summary: 'Server-Sent Events of live silver changes (event "change"; id resumes with Last-Event-ID)',
+          parameters: [
+            { name: 'table', in: 'query', schema: { type: 'string' }, description: 'only this silver table' },
+            { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'replay changes after this id (like Last-Event-ID)' },
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
+          ],
+          responses: { '200': { description: 'text/event-stream of {id, table, op, key, before, after, version, position, ts}', content: { 'text/event-stream': {} } }, ...errors(400, 503) },
+        },
+      },
+      '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+    },
+    components: {
+      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'required when the server was started with --token' } },
+      responses: {
+        Error: {
+          description: 'an error',
+          content: {
+            'application/json': {
+              schema: {
+                type: 'object',
+                properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } }, required: ['code', 'message'] } },
+              },
+            },
+          },
+        },
+      },
+    },
+  };
+}

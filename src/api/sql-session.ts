@@ -1,0 +1,174 @@
+/**
+ * One read-only SQL connection to the serving database (lakehouse.db): what a query worker runs. The
+ * connection is opened read-only, so nothing can write the pipeline's tables; time-travel references
+ * (`voters@v12`) are materialised into TEMP tables from the Delta snapshot on first use and kept, since
+ * a Delta version never changes (up to a row budget, oldest dropped first).
+ */
+import { Database, type Statement } from 'bun:sqlite';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ErrorCode, LakehouseError, invalidInput, notFound } from '../core/errors.ts';
+import { LocalStorage } from '../storage/index.ts';
+import { Snapshot, scan, type DataType } from '../delta/index.ts';
+import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
+import { csvCell } from './formats.ts';
+
+export type QueryFormat = 'json' | 'ndjson' | 'csv';
+
+const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+/** Where a table name may live under the data folder, in lookup order. */
+const LAYERS = ['silver', 'gold', ''];
+/** Rows kept in materialised old versions, over all of them. */
+const MATERIALISED_ROW_BUDGET = 2_000_000;
+
+const affinity = (t: DataType) =>
+  t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
+
+export function missingServingCopy(dataDir: string): LakehouseError {
+  return notFound(`no SQLite serving copy (lakehouse.db) in ${dataDir}`, `run 'lakehouse serve --data ${dataDir}' or 'lakehouse ingest --data ${dataDir} FILE' once to build it`);
+}
+
+export class SqlSession {
+  private readonly materialised = new Map<string, number>();
+  private materialisedRows = 0;
+
+  private constructor(
+    private readonly db: Database,
+    private readonly dataDir: string,
+  ) {}
+
+  static open(dataDir: string): SqlSession {
+    const path = join(dataDir, 'lakehouse.db');
+    if (!existsSync(path)) throw missingServingCopy(dataDir);
+    const db = new Database(path, { readonly: true });
+    db.run('PRAGMA busy_timeout = 2000');
+    return new SqlSession(db, dataDir);
+  }
+
+  /** Checks and prepares one query; errors carry the position in the text the user sent. */
+  async prepare(text: string): Promise<Statement> {
+    const checked = checkReadOnlySql(text);
+    for (const ref of checked.versions) await this.materialise(ref);
+    try {
+      // prepare, not query: the statement is finalised after its run, so it must not be the cached one.
+      const stmt = this.db.prepare(checked.sql);
+      stmt.safeIntegers(true);
+      return stmt;
+    } catch (err) {
+      throw sqlError(err, checked.originalOffset);
+    }
+  }
+
+  private async materialise({ table, version }: TableVersionRef): Promise<void> {
+    const name = `${table}@v${version}`;
+    if (this.materialised.has(name)) return;
+    const dir = LAYERS.map((l) => join(this.dataDir, l, table)).find((d) => existsSync(join(d, '_delta_log')));
+    if (!dir) throw notFound(`no table named '${table}' for ${name}`, 'GET /api/tables lists the tables');
+    const storage = new LocalStorage(dir);
+    const snap = await Snapshot.open(storage, { version });
+    const fields = snap.schema.fields;
+    let rows = 0;
+    this.db.run(`CREATE TEMP TABLE ${quote(name)} (${fields.map((f) => `${quote(f.name)} ${affinity(f.type)}`).join(', ')})`);
+    const insert = this.db.query(`INSERT INTO temp.${quote(name)} VALUES (${fields.map(() => '?').join(', ')})`);
+    this.db.run('BEGIN');
+    try {
+      for await (const row of scan(snap, storage)) {
+        insert.run(...(fields.map((f) => sqlValue(row[f.name])) as never[]));
+        rows++;
+      }
+      this.db.run('COMMIT');
+    } catch (err) {
+      this.db.run('ROLLBACK');
+      this.db.run(`DROP TABLE temp.${quote(name)}`);
+      throw err;
+    }
+    this.materialised.set(name, rows);
+    this.materialisedRows += rows;
+    for (const [old, count] of this.materialised) {
+      if (this.materialisedRows <= MATERIALISED_ROW_BUDGET || old === name) break;
+      this.db.run(`DROP TABLE temp.${quote(old)}`);
+      this.materialised.delete(old);
+      this.materialisedRows -= count;
+    }
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
+
+function sqlValue(v: unknown): unknown {
+  if (v === undefined) return null;
+  if (typeof v === 'boolean') return v ? 1 : 0;
+  if (v !== null && typeof v === 'object') return JSON.stringify(v);
+  return v;
+}
+
+/** A SQLite error as a 400 that says where, when SQLite tells. */
+function sqlError(err: unknown, originalOffset: (offset: number) => number): LakehouseError {
+  if (err instanceof LakehouseError) return err;
+  const e = err as { message?: string; byteOffset?: number; code?: string };
+  if (!e || typeof e.message !== 'string' || !String(e.code ?? '').startsWith('SQLITE')) return invalidInput(String(err));
+  const at = typeof e.byteOffset === 'number' && e.byteOffset >= 0 ? ` at position ${originalOffset(e.byteOffset) + 1}` : '';
+  if (/readonly|not authorized/.test(e.message)) return invalidInput(`only read-only queries are allowed: ${e.message}`);
+  return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, { hint: 'tables: GET /api/tables; time travel: name@vN' });
+}
+
+/**
+ * Encodes result rows in chunks: JSON (one object with columns, rows, rowCount and truncated), NDJSON
+ * (one object per line) or CSV (a header line, then rows). int64 values beyond 2^53 become strings,
+ * blobs lowercase hex.
+ */
+export class RowEncoder {
+  private rows = 0;
+  private started = false;
+
+  constructor(
+    private readonly format: QueryFormat,
+    private readonly columns: readonly string[],
+  ) {}
+
+  get rowCount(): number {
+    return this.rows;
+  }
+
+  begin(): string {
+    this.started = true;
+    if (this.format === 'json') return `{"columns":${JSON.stringify(this.columns)},"rows":[`;
+    if (this.format === 'csv') return this.columns.map(csvCell).join(',') + '\n';
+    return '';
+  }
+
+  row(r: Record<string, unknown>): string {
+    const first = this.rows++ === 0;
+    if (this.format === 'csv') return this.columns.map((c) => csvCell(plain(r[c]))).join(',') + '\n';
+    const o: Record<string, unknown> = {};
+    for (const c of this.columns) o[c] = plain(r[c]);
+    const json = JSON.stringify(o);
+    return this.format === 'json' ? (first ? '\n' : ',\n') + json : json + '\n';
+  }
+
+  end(truncated: boolean): string {
+    if (!this.started) return this.begin() + this.end(truncated);
+    return this.format === 'json' ? `${this.rows ? '\n' : ''}],"rowCount":${this.rows},"truncated":${truncated}}\n` : '';
+  }
+
+  fail(error: { code: string; message: string }): string {
+    return failureTail(this.format, error);
+  }
+}
+
+/**
+ * What ends a body that fails mid-stream, so the client sees why: JSON closes the rows array and adds
+ * `error`, NDJSON adds an `{"error":…}` line; CSV has no place for it (the connection is cut instead).
+ */
+export function failureTail(format: QueryFormat, error: { code: string; message: string }): string {
+  if (format === 'json') return `],"error":${JSON.stringify(error)}}\n`;
+  return format === 'ndjson' ? JSON.stringify({ error }) + '\n' : '';
+}
+
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v);
+  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
+  return v;
+}

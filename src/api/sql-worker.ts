@@ -1,0 +1,76 @@
+/**
+ * A query worker: runs one query at a time on its own read-only SqlSession and hands the result over in
+ * chunks, one per `next`, so a slow client holds back the query instead of filling memory. Running in a
+ * Worker is what makes the timeout enforceable: bun:sqlite cannot interrupt a statement, but the engine
+ * can terminate the worker.
+ */
+import type { Statement } from 'bun:sqlite';
+import { asLakehouseError } from '../core/errors.ts';
+import { RowEncoder, SqlSession } from './sql-session.ts';
+import type { FromWorker, ToWorker } from './sql-protocol.ts';
+
+declare const self: Worker;
+
+interface Running {
+  id: number;
+  rows: IterableIterator<Record<string, unknown>>;
+  stmt: Statement;
+  encoder: RowEncoder;
+  limit: number;
+  chunkRows: number;
+}
+
+let session: SqlSession | undefined;
+let sessionDir: string | undefined;
+let running: Running | undefined;
+
+function finish() {
+  running?.stmt.finalize();
+  running = undefined;
+}
+
+/** Encodes up to chunkRows rows; the chunk is the last one when the rows or the row limit run out. */
+function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk' }> {
+  let text = prefix;
+  for (let count = 0; count < r.chunkRows; count++) {
+    const step = r.rows.next();
+    const truncated = !step.done && r.encoder.rowCount === r.limit;
+    if (step.done || truncated) {
+      text += r.encoder.end(truncated);
+      finish();
+      return { type: 'chunk', id: r.id, text, done: true, rowCount: r.encoder.rowCount, truncated };
+    }
+    text += r.encoder.row(step.value);
+  }
+  return { type: 'chunk', id: r.id, text, done: false, rowCount: r.encoder.rowCount, truncated: false };
+}
+
+async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker> {
+  if (!session || sessionDir !== m.dataDir) {
+    session?.close();
+    session = SqlSession.open(m.dataDir);
+    sessionDir = m.dataDir;
+  }
+  const stmt = await session.prepare(m.sql);
+  const columns = stmt.columnNames;
+  const encoder = new RowEncoder(m.format, columns);
+  running = { id: m.id, rows: stmt.iterate() as IterableIterator<Record<string, unknown>>, stmt, encoder, limit: m.limit, chunkRows: m.chunkRows };
+  // The first chunk is computed before the engine answers, so errors up to here get a proper status.
+  return { ...nextChunk(running, encoder.begin()), columns };
+}
+
+self.onmessage = async (event: MessageEvent<ToWorker>) => {
+  const m = event.data;
+  try {
+    if (m.type === 'open') self.postMessage(await open(m));
+    else if (m.type === 'next' && running?.id === m.id) self.postMessage(nextChunk(running));
+    else if (m.type === 'close' && running?.id === m.id) finish();
+  } catch (err) {
+    const e = asLakehouseError(err);
+    const mine = running?.id === m.id;
+    const text = mine ? running!.encoder.fail({ code: e.code, message: e.message }) : undefined;
+    if (mine) finish();
+    const reply: FromWorker = { type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text };
+    self.postMessage(reply);
+  }
+};

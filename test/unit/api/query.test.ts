@@ -1,0 +1,144 @@
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createApp } from '../../../src/api/index.ts';
+import { QueryEngine } from '../../../src/api/sql-engine.ts';
+import { silentLogger } from '../../../src/core/log.ts';
+import { Pipeline, PipelineView, type RunStatus } from '../../../src/pipeline/index.ts';
+import { VoterStream, voter } from '../../support/voters-records.ts';
+
+const dataDir = mkdtempSync(join(tmpdir(), 'lh-query-'));
+let pipeline: Pipeline;
+let engine: QueryEngine;
+const status: RunStatus = { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 };
+const stream = new VoterStream();
+
+beforeAll(async () => {
+  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater')), stream.change('c', 3, null, voter(3, 'Avalon'))]);
+  await pipeline.process([stream.change('u', 4, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);
+  engine = new QueryEngine(dataDir, 2);
+});
+afterAll(() => {
+  engine.close();
+  pipeline.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+const app = () => createApp(new PipelineView(pipeline, status), { queryEngine: engine });
+const query = (sql: string, params = '', headers: Record<string, string> = {}) =>
+  app().request(`/api/query${params}`, { method: 'POST', body: sql, headers: { 'content-type': 'text/plain', ...headers } });
+const json = async (res: Response) => (await res.json()) as { columns: string[]; rows: Record<string, unknown>[]; rowCount: number; truncated: boolean; error?: { code: string; message: string } };
+
+test('GROUP BY, joins and window functions over silver and gold tables', async () => {
+  const grouped = await query('SELECT city, count(*) AS n FROM voters GROUP BY city ORDER BY city');
+  expect(grouped.status).toBe(200);
+  expect(await json(grouped)).toEqual({
+    columns: ['city', 'n'],
+    rows: [
+      { city: 'Avalon', n: 1 },
+      { city: 'Brightwater', n: 1 },
+      { city: 'Cedar Falls', n: 1 },
+    ],
+    rowCount: 3,
+    truncated: false,
+  });
+  const joined = await json(await query('SELECT v.id, g.voters FROM voters v JOIN voters_per_city g ON g.city = v.city ORDER BY v.id'));
+  expect(joined.rows).toEqual([
+    { id: 1, voters: 1 },
+    { id: 2, voters: 1 },
+    { id: 3, voters: 1 },
+  ]);
+  const ranked = await json(await query('SELECT id, row_number() OVER (ORDER BY id DESC) AS r FROM voters ORDER BY id'));
+  expect(ranked.rows.map((r) => r.r)).toEqual([3, 2, 1]);
+});
+
+test('NDJSON and CSV by ?format= or Accept', async () => {
+  const nd = await query('SELECT id, city FROM voters ORDER BY id', '', { accept: 'application/x-ndjson' });
+  expect(nd.headers.get('content-type')).toBe('application/x-ndjson');
+  expect((await nd.text()).trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+    { id: 1, city: 'Cedar Falls' },
+    { id: 2, city: 'Brightwater' },
+    { id: 3, city: 'Avalon' },
+  ]);
+  const csv = await query(`SELECT id, 'a,"b"' AS odd FROM voters WHERE id = 1`, '?format=csv');
+  expect(await csv.text()).toBe('id,odd\n1,"a,""b"""\n');
+});
+
+test('time travel: name@vN reads the Delta version, materialised on demand', async () => {
+  const then = await json(await query('SELECT id, city FROM voters@v1 ORDER BY id'));
+  expect(then.rows.map((r) => r.city)).toEqual(['Avalon', 'Brightwater', 'Avalon']);
+  const diff = await json(await query(`SELECT n.id, o.city AS was, n.city AS now FROM voters n JOIN "voters"@v1 o ON o.id = n.id WHERE o.city <> n.city`));
+  expect(diff.rows).toEqual([{ id: 1, was: 'Avalon', now: 'Cedar Falls' }]);
+  const missing = await query('SELECT * FROM voters@v99');
+  expect(missing.status).toBe(404);
+  expect((await json(missing)).error!.code).toBe('not_found');
+  expect((await query('SELECT * FROM nope@v1')).status).toBe(404);
+});
+
+test('anything that writes, attaches, loads or changes settings is a 400', async () => {
+  for (const sql of [
+    'DELETE FROM voters',
+    'WITH x AS (SELECT 1) DELETE FROM voters',
+    'SELECT 1; DROP TABLE silver__voters',
+    "ATTACH DATABASE '/tmp/x.db' AS x",
+    'PRAGMA journal_mode = DELETE',
+    "SELECT load_extension('x')",
+    'CREATE TEMP TABLE t (a)',
+    'BEGIN',
+  ]) {
+    const res = await query(sql);
+    expect({ sql, status: res.status }).toEqual({ sql, status: 400 });
+    expect((await json(res)).error!.code).toBe('invalid_input');
+  }
+  // Words inside strings and names are data, not statements.
+  const ok = await json(await query(`SELECT 'DROP TABLE voters; DELETE' AS s, replace('ab', 'a', 'c') AS r, CASE WHEN 1 THEN 2 END AS c`));
+  expect(ok.rows).toEqual([{ s: 'DROP TABLE voters; DELETE', r: 'cb', c: 2 }]);
+  expect((await query('SELECT * FROM voters')).status).toBe(200);
+});
+
+test('bad SQL is a 400 that gives the position', async () => {
+  const res = await query('SELECT id FROM voters WHERE');
+  expect(res.status).toBe(400);
+  expect((await json(res)).error!.message).toContain('bad SQL');
+  const unknownColumn = await json(await query('SELECT nope FROM voters'));
+  expect(unknownColumn.error!.message).toContain('no such column: nope');
+  const positioned = await json(await query('SELECT id FROM voters@v1 WHERE id = = 1'));
+  expect(positioned.error!.message).toMatch(/at position 37:/) // the second "=";
+});
+
+test('a result over the row limit is cut and flagged', async () => {
+  const cut = await query('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i FROM n', '?limit=1200');
+  expect(cut.headers.get('x-row-limit')).toBe('1200');
+  const body = await json(cut);
+  expect(body.rowCount).toBe(1200);
+  expect(body.rows.length).toBe(1200);
+  expect(body.truncated).toBe(true);
+  const exact = await json(await query('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 1200) SELECT i FROM n', '?limit=1200'));
+  expect(exact.truncated).toBe(false);
+});
+
+test('a query past its timeout is stopped with 413, and the next query runs', async () => {
+  const started = performance.now();
+  const slow = await query('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n', '?timeout_ms=200');
+  expect(slow.status).toBe(413);
+  expect((await json(slow)).error!.code).toBe('limit');
+  expect(performance.now() - started).toBeLessThan(2000);
+  expect((await json(await query('SELECT count(*) AS n FROM voters'))).rows).toEqual([{ n: 3 }]);
+});
+
+test('503 while starting, and the OpenAPI document names every endpoint', async () => {
+  status.status = 'starting';
+  try {
+    const res = await query('SELECT 1');
+    expect(res.status).toBe(503);
+    expect((await json(res)).error!.code).toBe('unavailable');
+  } finally {
+    status.status = 'ok';
+  }
+  const doc = (await (await app().request('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
+  expect(Object.keys(doc.paths).sort()).toEqual(
+    ['/health', '/metrics', '/api/tables', '/api/tables/{name}', '/api/tables/{name}/history', '/api/tables/{name}/rows', '/api/query', '/api/changes', '/api/openapi.json'].sort(),
+  );
+});
