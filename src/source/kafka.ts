@@ -169,8 +169,10 @@ export class KafkaSource implements RecordSource {
   private async consumeUntilChanged(admin: Admin, topics: TopicSet, batcher: RecordBatcher, stop: AbortSignal, backoff: Backoff): Promise<void> {
     const consumer = this.kafka.consumer({
       groupId: this.options.groupId ?? 'lakehouse',
-      sessionTimeout: 45_000,
-      heartbeatInterval: 3_000,
+      // A member killed without leaving holds its partitions until its session times out: keep it short.
+      // Heartbeats continue while a delivery blocks (see accept), so a slow commit does not expire it.
+      sessionTimeout: 10_000,
+      heartbeatInterval: 1_000,
       maxWaitTimeInMs: 200,
       maxBytesPerPartition: 8 << 20,
       maxBytes: 32 << 20,
@@ -237,13 +239,15 @@ export class KafkaSource implements RecordSource {
     const records = new Array<KafkaRecord>(messages.length - first);
     for (let i = first; i < messages.length; i++) records[i - first] = toRecord(batch.topic, batch.partition, messages[i]!);
     this.accepted.set(tp, BigInt(records[records.length - 1]!.offset));
+    const keepAlive = setInterval(() => void heartbeat().catch(() => {}), 1_000);
     try {
       await batcher.add(records);
     } catch (err) {
       wake.abort();
       throw err;
+    } finally {
+      clearInterval(keepAlive);
     }
-    await heartbeat();
   }
 
   private async deliverAndCommit(deliver: (records: KafkaRecord[]) => Promise<void>, records: KafkaRecord[]): Promise<void> {

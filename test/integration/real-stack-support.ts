@@ -1,0 +1,191 @@
+/**
+ * Helpers for the real-stack tests: the launcher (compose/local/up and down), the lakehouse binary as
+ * a child process that can be killed and restarted, and the comparison of silver with PostgreSQL in
+ * the canonical encoding (int64 and decimals as strings, timestamps 'YYYY-MM-DDTHH:MM:SS.ffffff' UTC,
+ * dates 'YYYY-MM-DD'), metadata columns (`__*`) left out.
+ */
+import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { SQL } from 'bun';
+
+export const repoRoot = resolve(import.meta.dir, '../..');
+
+export interface Stack {
+  PG_URL: string;
+  KAFKA_BROKERS: string;
+  CONNECT_URL: string;
+  STACK_DIR: string;
+  LOG_DIR: string;
+}
+
+/** Runs compose/local/up; on failure throws with the launcher's own message. */
+export async function stackUp(env: Record<string, string>): Promise<Stack> {
+  const proc = Bun.spawn([join(repoRoot, 'compose/local/up')], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`compose/local/up failed (exit ${code}):\n${err.split('\n').slice(-40).join('\n')}`);
+  const vars = Object.fromEntries(out.split('\n').flatMap((l) => (/^[A-Z_]+=/.test(l) ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]] : [])));
+  for (const k of ['PG_URL', 'KAFKA_BROKERS', 'CONNECT_URL', 'STACK_DIR', 'LOG_DIR']) {
+    if (!vars[k]) throw new Error(`compose/local/up printed no ${k}=...; its output:\n${out}`);
+  }
+  return vars as unknown as Stack;
+}
+
+export async function stackDown(env: Record<string, string>, ...args: string[]): Promise<void> {
+  const proc = Bun.spawn([join(repoRoot, 'compose/local/down'), ...args], { env: { ...process.env, ...env }, stdout: 'inherit', stderr: 'pipe' });
+  const [err, code] = await Promise.all([new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`compose/local/down failed (exit ${code}): ${err}`);
+}
+
+/** The compiled ./lakehouse when it exists (test/run.sh builds it), else the sources under Bun. */
+export const lakehouseCommand = (): string[] =>
+  existsSync(join(repoRoot, 'lakehouse')) ? [join(repoRoot, 'lakehouse')] : [process.execPath, join(repoRoot, 'src/cli/main.ts')];
+
+/** Runs a lakehouse command to completion; throws with its stderr when it fails. */
+export async function lakehouse(args: string[], env: Record<string, string> = {}): Promise<string> {
+  const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
+  const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (code !== 0) throw new Error(`lakehouse ${args.join(' ')} failed (exit ${code}):\n${err}`);
+  return out;
+}
+
+/** `lakehouse serve --kafka` as a child process, its output appended to `logPath`. */
+export class LakehouseServer {
+  private proc: ReturnType<typeof Bun.spawn> | undefined;
+  /** Exits the test did not cause: each is a crash. */
+  readonly unexpectedExits: number[] = [];
+  private expectingExit = false;
+
+  constructor(
+    readonly dataDir: string,
+    readonly port: number,
+    private readonly brokers: string,
+    readonly logPath: string,
+  ) {}
+
+  get url(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  async start(): Promise<void> {
+    const fd = openSync(this.logPath, 'a');
+    const args = ['serve', '--kafka', this.brokers, '--topics', 'votersbook\\..*', '--data', this.dataDir, '--port', String(this.port)];
+    const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: fd, stderr: fd, stdin: 'ignore' });
+    closeSync(fd);
+    this.proc = proc;
+    this.expectingExit = false;
+    proc.exited.then((code) => {
+      if (!this.expectingExit) this.unexpectedExits.push(code);
+    });
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (proc.exitCode !== null) throw new Error(`lakehouse serve exited with ${proc.exitCode}:\n${this.logTail()}`);
+      const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      if (ok) return;
+      await Bun.sleep(200);
+    }
+    throw new Error(`lakehouse serve did not answer /health within 60 s:\n${this.logTail()}`);
+  }
+
+  /** kill -9: no chance to finish the batch in flight. */
+  async kill9(): Promise<void> {
+    this.expectingExit = true;
+    this.proc?.kill(9);
+    await this.proc?.exited;
+  }
+
+  /** SIGTERM: a clean stop. */
+  async stop(): Promise<void> {
+    if (!this.proc || this.proc.exitCode !== null) return;
+    this.expectingExit = true;
+    this.proc.kill('SIGTERM');
+    const exited = await Promise.race([this.proc.exited.then(() => true), Bun.sleep(30_000).then(() => false)]);
+    if (!exited) {
+      this.proc.kill(9);
+      await this.proc.exited;
+      throw new Error(`lakehouse serve did not stop within 30 s of SIGTERM:\n${this.logTail()}`);
+    }
+  }
+
+  get running(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null;
+  }
+
+  logTail(lines = 40): string {
+    return existsSync(this.logPath) ? readFileSync(this.logPath, 'utf8').split('\n').slice(-lines).join('\n') : '(no log)';
+  }
+}
+
+/** A free TCP port on loopback. */
+export function freePort(): number {
+  const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
+  const port = server.port;
+  server.stop(true);
+  return port;
+}
+
+type Row = Record<string, unknown>;
+
+/** How each PostgreSQL type reads in the canonical encoding (what silver holds). */
+function canonicalExpr(column: string, type: string): string {
+  const c = `"${column}"`;
+  switch (type) {
+    case 'smallint':
+    case 'integer':
+    case 'boolean':
+    case 'text':
+    case 'character varying':
+    case 'real':
+    case 'double precision':
+      return c;
+    case 'timestamp with time zone':
+      return `to_char(${c} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+    case 'timestamp without time zone':
+      return `to_char(${c}, 'YYYY-MM-DD"T"HH24:MI:SS.US')`;
+    case 'date':
+      return `to_char(${c}, 'YYYY-MM-DD')`;
+    default: // bigint, numeric (at its scale), uuid, ...
+      return `${c}::text`;
+  }
+}
+
+/** SELECT * FROM table, canonically encoded, with the primary-key columns. */
+export async function postgresTable(sql: SQL, table: string): Promise<{ key: string[]; rows: Row[] }> {
+  const columns = (await sql`SELECT column_name, data_type FROM information_schema.columns
+    WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`) as { column_name: string; data_type: string }[];
+  const key = ((await sql`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+    WHERE i.indrelid = ${'public.' + table}::regclass AND i.indisprimary ORDER BY a.attnum`) as { attname: string }[]).map((r) => r.attname);
+  const select = columns.map((c) => `${canonicalExpr(c.column_name, c.data_type)} AS "${c.column_name}"`).join(', ');
+  const rows = (await sql.unsafe(`SELECT row_to_json(t)::text AS j FROM (SELECT ${select} FROM public."${table}") t`)) as { j: string }[];
+  return { key, rows: rows.map((r) => JSON.parse(r.j) as Row) };
+}
+
+/** A silver table through `lakehouse cat --format ndjson`, without `__*` columns. */
+export async function silverTable(dataDir: string, table: string): Promise<Row[]> {
+  const out = await lakehouse(['cat', table, '--data', dataDir, '--format', 'ndjson']);
+  return out
+    .split('\n')
+    .filter((l) => l !== '')
+    .map((l) => Object.fromEntries(Object.entries(JSON.parse(l) as Row).filter(([k]) => !k.startsWith('__'))));
+}
+
+const sortedJson = (row: Row) => JSON.stringify(Object.fromEntries(Object.entries(row).sort(([a], [b]) => (a < b ? -1 : 1))));
+
+/** The differences between source and silver rows, by primary key; empty when the tables are equal. */
+export function tableDiff(key: readonly string[], source: readonly Row[], silver: readonly Row[], show = 5): string[] {
+  const keyOf = (r: Row) => JSON.stringify(key.map((k) => String(r[k])));
+  const bySource = new Map(source.map((r) => [keyOf(r), r]));
+  const bySilver = new Map<string, Row>();
+  const problems: string[] = [];
+  for (const r of silver) {
+    const k = keyOf(r);
+    if (bySilver.has(k)) problems.push(`key ${k} appears more than once in silver`);
+    bySilver.set(k, r);
+  }
+  for (const [k, r] of bySource) {
+    const s = bySilver.get(k);
+    if (!s) problems.push(`key ${k} is missing from silver; source: ${sortedJson(r)}`);
+    else if (sortedJson(s) !== sortedJson(r)) problems.push(`key ${k} differs:\n    source: ${sortedJson(r)}\n    silver: ${sortedJson(s)}`);
+  }
+  for (const [k, s] of bySilver) if (!bySource.has(k)) problems.push(`key ${k} is in silver but not in the source: ${sortedJson(s)}`);
+  return problems.length > show ? [...problems.slice(0, show), `... and ${problems.length - show} more`] : problems;
+}

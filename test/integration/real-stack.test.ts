@@ -1,0 +1,271 @@
+/**
+ * The real stack end to end: fake-it writes SQL to PostgreSQL, the Debezium PostgreSQL connector on
+ * Kafka Connect captures it into a KRaft Kafka broker, and `lakehouse serve --kafka` turns it into
+ * silver. The tests start the stack themselves with compose/local/up (on their own ports and state
+ * directory, so a stack you run by hand is left alone) and stop it with compose/local/down.
+ *
+ * If the stack cannot start, the suite fails with the launcher's message: nothing is skipped.
+ */
+import { afterAll, beforeAll, expect, test } from 'bun:test';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { SQL } from 'bun';
+import { Kafka, logLevel } from 'kafkajs';
+import {
+  LakehouseServer,
+  freePort,
+  lakehouseCommand,
+  postgresTable,
+  repoRoot,
+  silverTable,
+  stackDown,
+  stackUp,
+  tableDiff,
+  type Stack,
+} from './real-stack-support.ts';
+
+const stackEnv = {
+  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-real-stack-test'),
+  PG_PORT: '55442',
+  KAFKA_PORT: '59102',
+  KAFKA_CONTROLLER_PORT: '59103',
+  CONNECT_PORT: '58093',
+};
+const appTables = ['voters', 'polls', 'ballots'];
+const dataDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
+
+let stack: Stack;
+let sql: SQL;
+let server: LakehouseServer;
+let failures = 0;
+
+/** Wraps a test body so afterAll knows whether to keep the logs. */
+const tracked = (body: () => Promise<void>) => async () => {
+  try {
+    await body();
+  } catch (err) {
+    failures++;
+    throw err;
+  }
+};
+
+beforeAll(async () => {
+  await stackDown(stackEnv, '--purge'); // no tables, topics or slot left from an earlier run
+  const started = performance.now();
+  stack = await stackUp(stackEnv);
+  console.log(`[real-stack] compose/local/up took ${((performance.now() - started) / 1000).toFixed(1)} s`);
+  sql = new SQL(stack.PG_URL);
+  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(dataDir, 'serve.log'));
+  await server.start();
+}, 20 * 60_000);
+
+afterAll(async () => {
+  await server?.stop().catch(() => {});
+  await sql?.close();
+  if (failures > 0) {
+    await stackDown(stackEnv);
+    console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${dataDir}`);
+  } else {
+    await stackDown(stackEnv, '--purge');
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}, 180_000);
+
+function fakeIt(ops: number, seed: number, rate: number) {
+  const args = ['fake-it', '--postgres', stack.PG_URL, '--ops', String(ops), '--seed', String(seed), '--rate', String(rate)];
+  const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: 'ignore', stderr: 'pipe' });
+  const stderr = new Response(proc.stderr).text();
+  return {
+    done: async () => {
+      const code = await proc.exited;
+      if (code !== 0) throw new Error(`lakehouse ${args.join(' ')} failed (exit ${code}):\n${await stderr}`);
+    },
+  };
+}
+
+/** Polls until every silver table equals its source table, then checks lakehouse has consumed every record. */
+async function expectSilverEqualsSource(tables = appTables, timeoutMs = 240_000): Promise<number> {
+  const started = performance.now();
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const problems = await differences(tables);
+    if (problems.length === 0) break;
+    if (Date.now() > deadline) {
+      throw new Error(`silver did not reach the PostgreSQL state within ${timeoutMs / 1000} s:\n${problems.join('\n')}\n--- lakehouse log:\n${server.logTail()}`);
+    }
+    await Bun.sleep(1_000);
+  }
+  const caughtUp = performance.now() - started;
+  await expectAllConsumed();
+  expect(await differences(tables)).toEqual([]); // and nothing changed it afterwards
+  return caughtUp;
+}
+
+async function differences(tables: readonly string[]): Promise<string[]> {
+  const problems: string[] = [];
+  for (const table of tables) {
+    const source = await postgresTable(sql, table);
+    const silver = await silverTable(dataDir, table).catch((err: Error) => err);
+    if (silver instanceof Error) problems.push(`${table}: ${silver.message.split('\n').slice(0, 3).join(' ')}`);
+    else problems.push(...tableDiff(source.key, source.rows, silver).map((p) => `${table}: ${p}`));
+  }
+  return problems;
+}
+
+/** The group's committed offsets (written after each pipeline commit) reach every partition's end. */
+async function expectAllConsumed(timeoutMs = 60_000): Promise<void> {
+  const admin = new Kafka({ brokers: [stack.KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let behind: string[] = [];
+    while (Date.now() < deadline) {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith('votersbook.'));
+      behind = [];
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId: 'lakehouse', topics: [topic] });
+        for (const end of ends) {
+          const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          if (end.high !== '0' && c !== end.high) behind.push(`${topic}:${end.partition} committed ${c} of ${end.high}`);
+        }
+      }
+      if (behind.length === 0) return;
+      await Bun.sleep(500);
+    }
+    throw new Error(`lakehouse has not consumed everything:\n${behind.join('\n')}`);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+test(
+  '(a) 20,000 operations written to PostgreSQL reach silver through Debezium and Kafka, row for row',
+  tracked(async () => {
+    const started = performance.now();
+    await fakeIt(20_000, 7, 0).done();
+    const written = performance.now();
+    const caughtUp = await expectSilverEqualsSource();
+    console.log(
+      `[real-stack] (a) fake-it wrote 20,000 ops in ${((written - started) / 1000).toFixed(1)} s; silver equal ${(caughtUp / 1000).toFixed(1)} s after the last write`,
+    );
+  }),
+  10 * 60_000,
+);
+
+test(
+  '(b) the same while lakehouse is killed with -9 and restarted three times and the broker restarts once',
+  tracked(async () => {
+    const writer = fakeIt(12_000, 8, 300); // about 40 s of changes
+    await Bun.sleep(5_000);
+    await server.kill9();
+    await server.start();
+    await Bun.sleep(6_000);
+    await server.kill9();
+    await server.start();
+
+    await Bun.sleep(4_000);
+    const kafkaPid = Number(readFileSync(join(stack.STACK_DIR, 'pids', 'kafka.pid'), 'utf8'));
+    process.kill(kafkaPid, 'SIGTERM');
+    while (isAlive(kafkaPid)) await Bun.sleep(200);
+    await Bun.sleep(3_000); // lakehouse and Connect see the outage
+    const health = (await (await fetch(`${server.url}/health`)).json()) as { status: string };
+    console.log(`[real-stack] (b) /health during the broker outage: ${JSON.stringify(health)}`);
+    await stackUp(stackEnv); // restarts the broker only: up is idempotent
+
+    await Bun.sleep(4_000);
+    await server.kill9();
+    await server.start();
+    await writer.done();
+    const caughtUp = await expectSilverEqualsSource();
+    expect(server.unexpectedExits).toEqual([]);
+    console.log(`[real-stack] (b) silver equal ${(caughtUp / 1000).toFixed(1)} s after the last write`);
+  }),
+  10 * 60_000,
+);
+
+test(
+  '(c) ALTER TABLE ... ADD COLUMN mid-stream',
+  tracked(async () => {
+    const writer = fakeIt(4_000, 9, 400);
+    await Bun.sleep(3_000);
+    await sql`ALTER TABLE voters ADD COLUMN nickname text`;
+    await sql`UPDATE voters SET nickname = 'nick-' || id WHERE id % 5 = 0`;
+    await writer.done();
+    await sql`UPDATE voters SET nickname = 'late-' || id WHERE id % 11 = 0`;
+    await expectSilverEqualsSource();
+  }),
+  10 * 60_000,
+);
+
+test(
+  '(d) freshness benchmark: source COMMIT to visible through the HTTP API (figures, not asserted)',
+  tracked(async () => {
+    await sql`CREATE TABLE freshness_probe (id bigint PRIMARY KEY, note text NOT NULL)`;
+    const seen = new Map<string, number>();
+    const feed = new AbortController();
+    const response = await fetch(`${server.url}/api/changes?table=freshness_probe`, { signal: feed.signal });
+    const reading = readChanges(response, (id) => seen.set(id, performance.now()));
+
+    // Warm-up: the new topic is discovered and the table created before measuring.
+    await sql`INSERT INTO freshness_probe VALUES (0, 'warm-up')`;
+    await waitFor(() => seen.has('0'), 60_000, 'the warm-up row never appeared in /api/changes');
+
+    const commits = 1_000;
+    const ratePerSecond = 50;
+    const committed = new Map<string, number>();
+    const start = performance.now();
+    for (let i = 1; i <= commits; i++) {
+      await sql`INSERT INTO freshness_probe VALUES (${i}, ${'probe ' + i})`;
+      committed.set(String(i), performance.now());
+      const due = start + (i * 1000) / ratePerSecond;
+      if (due > performance.now()) await Bun.sleep(due - performance.now());
+    }
+    await waitFor(() => [...committed.keys()].every((id) => seen.has(id)), 60_000, 'not every probe row appeared in /api/changes');
+    feed.abort();
+    await reading.catch(() => {});
+
+    const latencies = [...committed].map(([id, t]) => seen.get(id)! - t).sort((a, b) => a - b);
+    const pct = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))]!.toFixed(0);
+    console.log(`[real-stack] (d) freshness over ${commits} commits at ${ratePerSecond}/s: p50 ${pct(50)} ms, p99 ${pct(99)} ms, max ${pct(100)} ms`);
+    expect(latencies.length).toBe(commits);
+  }),
+  5 * 60_000,
+);
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function waitFor(done: () => boolean, timeoutMs: number, message: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!done()) {
+    if (Date.now() > deadline) throw new Error(`${message} (after ${timeoutMs / 1000} s)\n--- lakehouse log:\n${server.logTail()}`);
+    await Bun.sleep(20);
+  }
+}
+
+/** Reads the SSE change feed and reports the key id of each change. */
+async function readChanges(response: Response, onChange: (id: string) => void): Promise<void> {
+  const decoder = new TextDecoder();
+  let buffer = '';
+  for await (const chunk of response.body!) {
+    buffer += decoder.decode(chunk, { stream: true });
+    let end: number;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const event = buffer.slice(0, end);
+      buffer = buffer.slice(end + 2);
+      for (const line of event.split('\n')) {
+        if (!line.startsWith('data:')) continue;
+        const change = JSON.parse(line.slice(5)) as { key: { id: unknown } };
+        onChange(String(change.key.id));
+      }
+    }
+  }
+}
