@@ -174,4 +174,25 @@ export const commands: readonly Command[] = [
     },
     load: () => import('./checkpoint.ts'),
   },
+  {
+    spec: {
+      name: 'query',
+      summary: 'Run read-only SQL over the tables of a data folder or a running server.',
+      positionals: [{ name: 'sql', help: 'one SELECT; tables by name (voters, poll_results, ...), name@vN for Delta version N', required: true }],
+      flags: [
+        { name: 'data', type: 'string', placeholder: 'DIR', help: 'query this data folder (default ./lakehouse-data)' },
+        { name: 'url', type: 'string', placeholder: 'URL', help: 'query a running server instead, e.g. http://127.0.0.1:8080' },
+        { name: 'token', type: 'string', placeholder: 'SECRET', help: "the server's bearer token (with --url)" },
+        { name: 'format', type: 'enum', values: ['table', 'ndjson', 'csv'], default: 'table', help: 'output format' },
+        { name: 'limit', type: 'int', default: 10000, min: 1, max: 1000000, placeholder: 'N', help: 'print at most N rows' },
+        { name: 'timeout-ms', type: 'int', default: 10000, min: 1, max: 120000, placeholder: 'MS', help: 'stop the query after this long' },
+      ],
+      examples: [
+        `lakehouse query "SELECT city, count(*) AS n FROM voters GROUP BY city ORDER BY n DESC"`,
+        `lakehouse query --url http://127.0.0.1:8080 "SELECT * FROM poll_results" --format csv`,
+        `lakehouse query --data ./lake "SELECT v.id, v.city, o.city AS was FROM voters v JOIN voters@v3 o USING (id) WHERE o.city <> v.city"`,
+      ],
+    },
+    load: () => import('./query.ts'),
+  },
 ];
