@@ -15,8 +15,8 @@ import { randomUUID } from 'node:crypto';
 import type { Action, Add, CommitInfo, Metadata, Protocol, Remove, Txn } from './actions.ts';
 import { encodeCommit } from './actions.ts';
 import { isArray, isMap, isStruct, parseSchema, type DataType, type StructField, type StructType } from './schema.ts';
-import { Snapshot, readCommit } from './snapshot.ts';
-import { commitPath } from './log-segment.ts';
+import { ReplayState, Snapshot, commitTimestamp, readCommit } from './snapshot.ts';
+import { LogSegment, commitPath } from './log-segment.ts';
 import { columnMappingMode } from './column-mapping.ts';
 import { protocolHasFeature } from './features.ts';
 import { statsOptionsFromConfiguration } from './stats.ts';
@@ -24,7 +24,7 @@ import { writeDataFiles } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
 import { cleanupExpiredLogs } from './maintenance.ts';
-import type { Storage } from '../storage/storage.ts';
+import type { FileInfo, Storage } from '../storage/storage.ts';
 import { ErrorCode, LakehouseError, invalidInput, unsupportedFeature } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { ENGINE_INFO } from './engine-info.ts';
@@ -49,15 +49,25 @@ export interface TableOptions {
 }
 
 export class DeltaTable {
-  private current: Snapshot;
+  private current!: Snapshot;
+  /** The replay state the current snapshot was built from; never mutated, cloned to apply a commit. */
+  private state!: ReplayState;
 
-  private constructor(readonly storage: Storage, snapshot: Snapshot, readonly logger: Logger) {
-    this.current = snapshot;
-  }
+  private constructor(readonly storage: Storage, readonly logger: Logger) {}
 
   /** Opens an existing table; `not_found` when there is none. */
   static async open(storage: Storage, options: TableOptions = {}): Promise<DeltaTable> {
-    return new DeltaTable(storage, await Snapshot.open(storage), options.logger ?? defaultLogger());
+    const table = new DeltaTable(storage, options.logger ?? defaultLogger());
+    await table.load();
+    return table;
+  }
+
+  private async load(version?: number): Promise<Snapshot> {
+    const segment = await LogSegment.build(this.storage, version);
+    const { state, timestamp } = await Snapshot.replay(this.storage, segment);
+    this.current = Snapshot.fromState(this.storage, segment, state, timestamp);
+    this.state = state;
+    return this.current;
   }
 
   /** Creates a table at version 0; `conflict` when one exists already. */
@@ -113,22 +123,35 @@ export class DeltaTable {
 
   async refresh(): Promise<Snapshot> {
     const latest = await Snapshot.latestVersion(this.storage);
-    if (latest !== this.current.version) this.current = await Snapshot.open(this.storage);
-    return this.current;
+    return latest === this.current.version ? this.current : this.load();
   }
 
   transaction(opts: { operation: string; operationParameters?: Record<string, unknown> }): Transaction {
     return new Transaction(this, opts.operation, opts.operationParameters ?? {});
   }
 
-  /** @internal Called by Transaction after a successful commit. */
-  async committed(version: number): Promise<Snapshot> {
-    this.current = await Snapshot.open(this.storage, { version });
+  /**
+   * @internal Called by Transaction after a successful commit. When the commit directly follows the
+   * current snapshot, the next snapshot is that state plus the committed actions (no log read); after a
+   * lost race, or at a checkpoint, the log is read.
+   */
+  async committed(version: number, actions: readonly Action[], file: FileInfo): Promise<Snapshot> {
+    if (version === this.current.version + 1) {
+      const state = cloneState(this.state);
+      for (const a of actions) state.apply(a, false);
+      const segment = this.current.logSegment;
+      const next = new LogSegment(version, segment.checkpoint, [...segment.commits, file], [...segment.allCommits, file], this.storage.root);
+      this.current = Snapshot.fromState(this.storage, next, state, commitTimestamp(actions, file));
+      this.state = state;
+    } else {
+      await this.load(version);
+    }
     const interval = Number(this.current.tableProperties['delta.checkpointInterval'] ?? DEFAULT_CHECKPOINT_INTERVAL);
     if (interval > 0 && version > 0 && version % interval === 0) {
       try {
         await writeCheckpoint(this.storage, this.current);
         await cleanupExpiredLogs(this.storage, this.current);
+        await this.load(version); // start the segment at the new checkpoint
       } catch (err) {
         this.logger.warn('checkpoint after commit failed; the commit itself succeeded', { table: this.storage.root, version, error: (err as Error).message });
       }
@@ -293,8 +316,10 @@ export class Transaction {
       for (const remove of this.removes) actions.push({ remove });
       for (const add of this.adds) actions.push({ add });
       commitInfo.timestamp = Date.now();
-      if (await storage.putIfAbsent(commitPath(version), encodeCommit(actions))) {
-        await this.table.committed(version);
+      const text = encodeCommit(actions);
+      if (await storage.putIfAbsent(commitPath(version), text)) {
+        const file = { path: commitPath(version), size: Buffer.byteLength(text), modified: Date.now() };
+        await this.table.committed(version, actions, file);
         return version;
       }
       await this.checkConflicts(version);
@@ -321,6 +346,16 @@ export class Transaction {
       if ('remove' in action && this.touchedPaths.has(action.remove.path)) fail(`removed the file ${action.remove.path} this transaction also removes or rewrites`);
     }
   }
+}
+
+function cloneState(state: ReplayState): ReplayState {
+  const copy = new ReplayState();
+  copy.protocol = state.protocol;
+  copy.metadata = state.metadata;
+  for (const [k, v] of state.files) copy.files.set(k, v);
+  for (const [k, v] of state.txns) copy.txns.set(k, v);
+  for (const [k, v] of state.domains) copy.domains.set(k, v);
+  return copy;
 }
 
 function defaultLogger(): Logger {

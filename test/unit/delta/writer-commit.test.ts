@@ -225,6 +225,11 @@ describe('checkpoints', () => {
       if (i === 4) tx.remove(table.snapshot().files()[0]);
       tx.setTxn('app', i);
       await tx.commit();
+      // The handle's snapshot (built from its own commit, not the log) equals a fresh replay.
+      const fresh = await Snapshot.open(storage);
+      expect(table.snapshot().version).toBe(fresh.version);
+      expect(table.snapshot().files()).toEqual(fresh.files());
+      expect(table.snapshot().txnVersion('app')).toBe(fresh.txnVersion('app'));
     }
     const log = readdirSync(join(storage.root, '_delta_log')).sort();
     expect(log.filter((f) => f.includes('checkpoint'))).toEqual(['00000000000000000003.checkpoint.parquet', '00000000000000000006.checkpoint.parquet', '_last_checkpoint']);
