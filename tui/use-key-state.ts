@@ -26,7 +26,10 @@ export function useKeyState<S>(initial: S): KeyState<S> {
 /**
  * Feeds each key through the pure `reduce`, applied to the state the previous key left, even when several
  * keys arrive before React renders again; `context` is what the latest render showed. `onCommand` runs the
- * reducer's requests for the rest of the app.
+ * reducer's requests for the rest of the app. Keys are ignored unless `isActive`.
+ *
+ * The listener stays subscribed and reads `isActive` from the latest render: Ink subscribes listeners in a
+ * passive effect, so toggling its own isActive option would drop a key pressed right after a view appears.
  */
 export function useKeys<S, C, K extends string>(
   keyState: KeyState<S>,
@@ -35,17 +38,15 @@ export function useKeys<S, C, K extends string>(
   onCommand: (command: K) => void,
   isActive: boolean,
 ): void {
-  const latest = useLatest({ context, onCommand });
-  useInput(
-    (input, key) => {
-      const { current, setState } = keyState;
-      const { state, command } = reduce(current.current, input, key, latest.current.context);
-      if (state !== current.current) {
-        current.current = state;
-        setState(state);
-      }
-      if (command !== undefined) latest.current.onCommand(command);
-    },
-    { isActive },
-  );
+  const latest = useLatest({ context, onCommand, isActive });
+  useInput((input, key) => {
+    if (!latest.current.isActive) return;
+    const { current, setState } = keyState;
+    const { state, command } = reduce(current.current, input, key, latest.current.context);
+    if (state !== current.current) {
+      current.current = state;
+      setState(state);
+    }
+    if (command !== undefined) latest.current.onCommand(command);
+  });
 }
