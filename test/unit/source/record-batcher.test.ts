@@ -1,0 +1,61 @@
+import { describe, expect, test } from 'bun:test';
+import type { KafkaRecord } from '../../../src/cdc/index.ts';
+import { RecordBatcher } from '../../../src/source/record-batcher.ts';
+
+const records = (from: number, n: number): KafkaRecord[] =>
+  Array.from({ length: n }, (_, i) => ({ topic: 't', partition: 0, offset: String(from + i), timestamp: 0, key: null, value: 'v' }));
+const offsets = (batches: KafkaRecord[][]) => batches.map((b) => b.map((r) => Number(r.offset)));
+
+describe('RecordBatcher', () => {
+  test('a full batch goes out at once, split at maxRecords, in order', async () => {
+    const delivered: KafkaRecord[][] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 60_000, maxRecords: 3 }, async (b) => void delivered.push(b));
+    await batcher.add(records(0, 7));
+    expect(batcher.pendingCount).toBe(1); // the two full batches are on their way
+    await batcher.flush();
+    expect(offsets(delivered)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
+  });
+
+  test('a partial batch goes out maxLatencyMs after its first record', async () => {
+    const delivered: { at: number; batch: KafkaRecord[] }[] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 50, maxRecords: 100 }, async (batch) => void delivered.push({ at: performance.now(), batch }));
+    const start = performance.now();
+    await batcher.add(records(0, 2));
+    await Bun.sleep(20);
+    await batcher.add(records(2, 1));
+    expect(delivered).toEqual([]);
+    await Bun.sleep(80);
+    expect(offsets(delivered.map((d) => d.batch))).toEqual([[0, 1, 2]]);
+    expect(delivered[0]!.at - start).toBeGreaterThanOrEqual(45);
+    expect(delivered[0]!.at - start).toBeLessThan(1_000);
+  });
+
+  test('add waits while the earlier full batch is still being delivered (backpressure)', async () => {
+    const releases: (() => void)[] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 60_000, maxRecords: 2 }, () => new Promise<void>((resolve) => releases.push(resolve)));
+    await batcher.add(records(0, 2)); // first batch starts; nothing earlier to wait for
+    let secondAccepted = false;
+    const second = batcher.add(records(2, 2)).then(() => (secondAccepted = true));
+    await Bun.sleep(10);
+    expect(releases.length).toBe(1); // one delivery at a time
+    expect(secondAccepted).toBe(false);
+    releases[0]!();
+    await second;
+    expect(releases.length).toBe(2);
+    releases[1]!();
+    await batcher.flush();
+  });
+
+  test('a failed delivery stops the batcher and every later call rethrows it', async () => {
+    const failure = new Error('disk full');
+    let calls = 0;
+    const batcher = new RecordBatcher({ maxLatencyMs: 60_000, maxRecords: 2 }, async () => {
+      calls++;
+      throw failure;
+    });
+    await batcher.add(records(0, 2));
+    await expect(batcher.flush()).rejects.toBe(failure);
+    await expect(batcher.add(records(2, 2))).rejects.toBe(failure);
+    expect(calls).toBe(1);
+  });
+});
