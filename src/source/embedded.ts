@@ -15,6 +15,7 @@ import type { Logger } from '../core/log.ts';
 import { VotersBook, runFakeIt, EmbeddedTarget, type FakeItSummary } from '../../fake-it/index.ts';
 import type { SourceInfo } from '../pipeline/view.ts';
 import { defaultFlushPolicy, type FlushPolicy, type RecordSource } from './source.ts';
+import { sleep } from './backoff.ts';
 
 export interface EmbeddedSourceOptions {
   dbPath: string;
@@ -106,17 +107,4 @@ export class EmbeddedSource implements RecordSource {
     }
     return lo;
   }
-}
-
-function sleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const timer = setTimeout(done, ms);
-    function done() {
-      clearTimeout(timer);
-      signal.removeEventListener('abort', done);
-      resolve();
-    }
-    signal.addEventListener('abort', done);
-  });
 }
