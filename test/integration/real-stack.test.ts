@@ -12,6 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
+import type { KafkaRecord } from '../../src/cdc/index.ts';
+import { KafkaSource } from '../../src/source/kafka.ts';
 import {
   LakehouseServer,
   freePort,
@@ -232,6 +234,52 @@ test(
     expect(latencies.length).toBe(commits);
   }),
   5 * 60_000,
+);
+
+test(
+  'KafkaSource resumes after the stored positions, bounds its batches, and picks up topics created later',
+  tracked(async () => {
+    const kafka = new Kafka({ brokers: [stack.KAFKA_BROKERS], logLevel: logLevel.NOTHING });
+    const admin = kafka.admin();
+    const producer = kafka.producer();
+    await Promise.all([admin.connect(), producer.connect()]);
+    const prefix = `lhtest.${Date.now()}`;
+    try {
+      await admin.createTopics({ topics: [{ topic: `${prefix}.early`, numPartitions: 1 }], waitForLeaders: true });
+      await producer.send({ topic: `${prefix}.early`, messages: Array.from({ length: 30 }, (_, i) => ({ key: `k${i}`, value: `v${i}` })) });
+
+      const source = KafkaSource.open({
+        brokers: [stack.KAFKA_BROKERS],
+        topics: new RegExp(`${prefix.replace('.', '\\.')}\\..*`),
+        groupId: `${prefix}.group`,
+        flush: { maxLatencyMs: 100, maxRecords: 7 },
+        metadataRefreshMs: 300,
+      });
+      const batches: KafkaRecord[][] = [];
+      const stop = new AbortController();
+      const running = source.run(async (records) => void batches.push(records), new Map([[`${prefix}.early:0`, 9n]]), stop.signal);
+      const delivered = () => batches.flat();
+      await waitFor(() => delivered().length >= 20, 30_000, 'the early topic was not consumed');
+      expect(delivered().map((r) => r.offset)).toEqual(Array.from({ length: 20 }, (_, i) => String(10 + i)));
+      expect(delivered()[0]).toMatchObject({ topic: `${prefix}.early`, partition: 0, key: 'k10', value: 'v10' });
+      expect(Math.max(...batches.map((b) => b.length))).toBeLessThanOrEqual(7);
+      await waitFor(() => source.lag() === 0, 10_000, `lag stayed at ${source.lag()}`);
+
+      await admin.createTopics({ topics: [{ topic: `${prefix}.late`, numPartitions: 2 }], waitForLeaders: true });
+      await producer.send({ topic: `${prefix}.late`, messages: [{ key: 'a', value: 'late-1' }, { key: 'b', value: 'late-2' }] });
+      await waitFor(() => delivered().length === 22, 30_000, 'the topic created later was not consumed');
+      expect(delivered().slice(20).map((r) => r.value).sort()).toEqual(['late-1', 'late-2']);
+      expect(source.status()).toMatchObject({ state: 'consuming', topics: [`${prefix}.early`, `${prefix}.late`] });
+      stop.abort();
+      await running;
+      expect(source.status().state).toBe('stopped');
+    } finally {
+      await producer.disconnect();
+      await admin.deleteTopics({ topics: [`${prefix}.early`, `${prefix}.late`] }).catch(() => {});
+      await admin.disconnect();
+    }
+  }),
+  120_000,
 );
 
 function isAlive(pid: number): boolean {
