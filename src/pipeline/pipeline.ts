@@ -24,6 +24,7 @@ import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRu
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
+import { lockDataDir } from './data-lock.ts';
 
 export interface PipelineOptions {
   dataDir: string;
@@ -72,6 +73,7 @@ export function addSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
 export class Pipeline {
   readonly metrics: Metrics;
   lastCommitMs: number | null = null;
+  private unlock: () => void = () => {};
   private readonly decoder = new ChangeDecoder();
 
   private constructor(
@@ -91,6 +93,19 @@ export class Pipeline {
 
   static async open(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.dataDir, { recursive: true });
+    const unlock = lockDataDir(options.dataDir);
+    try {
+      const p = await Pipeline.openLocked(options);
+      p.unlock = unlock;
+      await p.catchUp();
+      return p;
+    } catch (err) {
+      unlock();
+      throw err;
+    }
+  }
+
+  private static async openLocked(options: PipelineOptions): Promise<Pipeline> {
     const storage = new LocalStorage(options.dataDir);
     const db = new Database(join(options.dataDir, 'lakehouse.db'), { create: true });
     db.run('PRAGMA journal_mode = WAL');
@@ -100,9 +115,7 @@ export class Pipeline {
     const silver = await Silver.open(storage.at('silver'), db, options.routing);
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
-    const p = new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics());
-    await p.catchUp();
-    return p;
+    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics());
   }
 
   /** The bronze version through which every later stage is done. */
@@ -250,5 +263,6 @@ export class Pipeline {
 
   close(): void {
     this.db.close();
+    this.unlock();
   }
 }

@@ -3,17 +3,25 @@
  * opens the pipeline, starts the API, and runs until Ctrl-C, then stops cleanly: the batch in flight
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
-import { resolve } from 'node:path';
-import type { Logger } from '../../core/log.ts';
+import { join, resolve } from 'node:path';
+import { createLogger, type LogFormat, type LogLevel, type Logger } from '../../core/log.ts';
+import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServer } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
 import { parseRoutes } from '../routing.ts';
+import { startTui } from '../start-tui.ts';
 import type { CommandContext } from './index.ts';
 
-export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
+export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
   const dataDir = resolve(f.data as string);
+  // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
+  const logFile = join(dataDir, 'lakehouse.log');
+  const log = f.tui
+    ? createLogger({ format: f['log-format'] as LogFormat, level: f['log-level'] as LogLevel, write: (line) => appendFileSync(logFile, line + '\n') })
+    : terminalLog;
+  if (f.tui) mkdirSync(dataDir, { recursive: true });
   const source = await createSource(f, dataDir, log);
   const status: RunStatus = { status: 'starting', source: source.info, startedAt: Date.now(), lag: () => source.lag() };
 
@@ -22,7 +30,8 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const server = startServer(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
-  printWelcome(url, dataDir, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
+  if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
+  else printWelcome(url, dataDir, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
 
   let batches = 0;
   const running = source.run(
@@ -36,11 +45,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
     stopSignal,
   );
 
-  let tui: Promise<void> | undefined;
-  if (f.tui) {
-    const { runTui } = await import('../../../tui/index.tsx');
-    tui = runTui({ url, noColor: 'NO_COLOR' in process.env });
-  }
+  const tui = f.tui ? startTui(url) : undefined;
 
   try {
     await Promise.race([running, tui ?? new Promise(() => {})]);

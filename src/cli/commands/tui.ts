@@ -1,8 +1,8 @@
 /** `lakehouse tui`: the terminal UI against a running server. */
+import { startTui } from '../start-tui.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args }: CommandContext): Promise<number> {
-  const { runTui } = await import('../../../tui/index.tsx');
-  await runTui({ url: args.flags.url as string, noColor: 'NO_COLOR' in process.env });
+  await startTui(args.flags.url as string);
   return 0;
 }

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from '../../../src/pipeline/index.ts';
@@ -264,4 +264,13 @@ test('background compaction folds small files and deletion vectors away, and the
   expect(after.find((r) => r.id === 3)!.city).toBe('Final');
   expect(cities(p.silver.get('voters')!.rows(1000, 0)).sort()).toEqual(cities(after).sort());
   p.close();
+});
+
+test('a second writer on the same data folder is refused with the holder pid; a stale lock is taken over', async () => {
+  const p = await open();
+  await expect(Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).rejects.toThrow(`in use by another lakehouse process (pid ${process.pid})`);
+  p.close();
+  writeFileSync(join(p.dataDir, '.lakehouse.lock'), '999999999');
+  const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
+  again.close();
 });
