@@ -51,8 +51,8 @@ fail() {
 
 as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo -n "$@"; fi; }
 
-# The newest installed PostgreSQL server's bin directory, or nothing.
-pg_bindir() { ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1; }
+# The newest installed PostgreSQL server's bin directory (one with initdb, not just the client), or nothing.
+pg_bindir() { ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tail -n 1 | xargs -r dirname; }
 
 # Runs a PostgreSQL server command as the user that owns the cluster (postgres when we are root).
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
