@@ -1,3 +1,4 @@
 export * from './errors.ts';
 export * from './log.ts';
 export * from './metrics.ts';
+export * from './rate-meter.ts';

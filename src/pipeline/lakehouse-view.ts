@@ -25,8 +25,6 @@ export interface RunStatus {
 }
 
 export class PipelineView implements LakehouseView {
-  private readonly rates: { at: number; count: number }[] = [];
-
   constructor(
     private readonly pipeline: Pipeline,
     private readonly run: RunStatus,
@@ -50,17 +48,6 @@ export class PipelineView implements LakehouseView {
     return found;
   }
 
-  /** Events per second over the last 10 s, from the applied-changes counter. */
-  private eventsPerSecond(): number {
-    const now = Date.now();
-    const count = this.pipeline.metrics.total('lakehouse_records_in_total');
-    this.rates.push({ at: now, count });
-    while (this.rates.length > 1 && now - this.rates[0]!.at > 10_000) this.rates.shift();
-    const first = this.rates[0]!;
-    const seconds = (now - first.at) / 1000;
-    return seconds > 0 ? Math.round(((count - first.count) / seconds) * 10) / 10 : 0;
-  }
-
   get dataDir(): string {
     return this.pipeline.dataDir;
   }
@@ -79,7 +66,7 @@ export class PipelineView implements LakehouseView {
       status: this.run.status,
       source: this.run.source,
       uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
-      eventsPerSecond: this.eventsPerSecond(),
+      eventsPerSecond: p.throughput.perSecond(),
       lag: this.run.lag(),
       lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
       deadLetters: p.deadLetters.count,

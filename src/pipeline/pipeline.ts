@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { notFound } from '../core/errors.ts';
 import { Metrics } from '../core/metrics.ts';
+import { RateMeter } from '../core/rate-meter.ts';
 import { LocalStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
@@ -73,6 +74,8 @@ export function addSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
 export class Pipeline {
   readonly metrics: Metrics;
   lastCommitMs: number | null = null;
+  /** Records received per second, over the last 10 s. */
+  readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
   private readonly decoder = new ChangeDecoder();
 
@@ -159,6 +162,7 @@ export class Pipeline {
     const started = performance.now();
     const stored = await this.bronze.append(records);
     this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, records.length);
+    this.throughput.add(records.length);
     if (stored.version === undefined) return { ...emptySummary(), records: records.length, redelivered: stored.duplicates };
     const summary = await this.processBronzeVersion(stored.version, stored.records);
     this.processedVersion = stored.version;
