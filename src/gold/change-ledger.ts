@@ -13,6 +13,12 @@ import { silverPosition, type AppliedChange } from '../silver/index.ts';
 import { formatTimestamp } from '../delta/values.ts';
 
 export const CHANGE_LEDGER = 'change_ledger';
+/**
+ * Versions further back than this are folded into one row per table and minute (bronze_version 0):
+ * replays start after the last fully processed version, never this far back, so idempotency holds and
+ * the ledger grows with minutes of activity, not with batches.
+ */
+const KEEP_VERSIONS = 1000;
 
 type Row = Record<string, unknown>;
 
@@ -51,7 +57,22 @@ export class ChangeLedger {
       for (const r of counts.values()) {
         if (insert.run(r.bronze_version as number, r.table_name as string, r.minute as string | null, r.inserts as number, r.updates as number, r.deletes as number).changes > 0) written.push(r);
       }
+      if (bronzeVersion % KEEP_VERSIONS === 0) this.fold(bronzeVersion - KEEP_VERSIONS);
     })();
     return written;
+  }
+
+  /** Folds the rows of versions 1..before into version 0, summing per table and minute. */
+  private fold(before: number): void {
+    if (before < 1) return;
+    this.db.run(
+      `INSERT INTO ${CHANGE_LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes)
+       SELECT 0, table_name, minute, sum(inserts), sum(updates), sum(deletes) FROM ${CHANGE_LEDGER}
+       WHERE bronze_version BETWEEN 1 AND ?1 GROUP BY table_name, minute
+       ON CONFLICT (bronze_version, table_name, minute) DO UPDATE SET
+         inserts = inserts + excluded.inserts, updates = updates + excluded.updates, deletes = deletes + excluded.deletes`,
+      [before],
+    );
+    this.db.run(`DELETE FROM ${CHANGE_LEDGER} WHERE bronze_version BETWEEN 1 AND ?`, [before]);
   }
 }

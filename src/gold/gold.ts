@@ -38,6 +38,7 @@ export class GoldTable {
         ? undefined
         : await DeltaTable.openOrCreate(storage, { name: definition.name, schema: struct(definition.columns as StructField[]) });
     const g = new GoldTable(definition, table, db);
+    db.run('CREATE TABLE IF NOT EXISTS gold_state (name TEXT PRIMARY KEY)');
     const cols = definition.columns.map((c) => quote(c.name));
     db.run(`CREATE TABLE IF NOT EXISTS ${g.sqlName} (${cols.join(', ')}, PRIMARY KEY (${definition.key.map(quote).join(', ')}))`);
     db.run(`DROP VIEW IF EXISTS ${quote(definition.name)}`);
@@ -206,7 +207,6 @@ export interface GoldBatch {
 
 /** Opens the gold tables in definition order, plus the change ledger they may read. */
 export async function openGold(storage: Storage, db: Database, definitions: readonly GoldDefinition[]): Promise<GoldTable[]> {
-  db.run('CREATE TABLE IF NOT EXISTS gold_state (name TEXT PRIMARY KEY)');
   new ChangeLedger(db);
   const tables: GoldTable[] = [];
   for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def));

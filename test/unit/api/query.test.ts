@@ -105,7 +105,7 @@ test('bad SQL is a 400 that gives the position', async () => {
   const unknownColumn = await json(await query('SELECT nope FROM voters'));
   expect(unknownColumn.error!.message).toContain('no such column: nope');
   const positioned = await json(await query('SELECT id FROM voters@v1 WHERE id = = 1'));
-  expect(positioned.error!.message).toMatch(/at position 37:/) // the second "=";
+  expect(positioned.error!.message).toMatch(/at position 37:/); // the second "="
 });
 
 test('a result over the row limit is cut and flagged', async () => {
@@ -141,4 +141,30 @@ test('503 while starting, and the OpenAPI document names every endpoint', async 
   expect(Object.keys(doc.paths).sort()).toEqual(
     ['/health', '/metrics', '/api/tables', '/api/tables/{name}', '/api/tables/{name}/history', '/api/tables/{name}/rows', '/api/query', '/api/changes', '/api/openapi.json'].sort(),
   );
+});
+
+test('a large result streams in chunks as the client reads, and a client that goes away frees its worker', async () => {
+  const big = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i, printf(\'row %d\', i) AS label FROM n';
+  const res = await query(big, '?format=ndjson&limit=1000000');
+  expect(res.headers.get('x-row-count')).toBeNull(); // not known up front: it did not fit in one chunk
+  const reader = res.body!.getReader();
+  let chunks = 0;
+  let lines = 0;
+  for (let r = await reader.read(); !r.done; r = await reader.read()) {
+    chunks++;
+    for (const byte of r.value) if (byte === 10) lines++;
+  }
+  expect(lines).toBe(300000);
+  expect(chunks).toBeGreaterThan(100);
+
+  for (let i = 0; i < 3; i++) {
+    const abandoned = await query(big, '?format=ndjson&limit=1000000');
+    const r = abandoned.body!.getReader();
+    await r.read();
+    await r.cancel();
+  }
+  // The engine has two workers; both are free again.
+  const [a, b] = await Promise.all([query('SELECT 1 AS one'), query('SELECT 2 AS two')]);
+  expect((await json(a)).rows).toEqual([{ one: 1 }]);
+  expect((await json(b)).rows).toEqual([{ two: 2 }]);
 });
