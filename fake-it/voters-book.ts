@@ -202,6 +202,17 @@ export class VotersBook {
     }));
   }
 
+  /**
+   * Forgets outbox entries up to `position` once a consumer has stored them durably, as a replication
+   * slot releases WAL: the book then stays small however long it runs. Each topic's newest entry stays,
+   * since it carries the topic's next offset.
+   */
+  pruneOutbox(position: number): number {
+    return this.db
+      .query('DELETE FROM _outbox WHERE position <= ? AND position NOT IN (SELECT MAX(position) FROM _outbox GROUP BY topic)')
+      .run(position).changes;
+  }
+
   /** The position of the newest outbox entry (0 when empty). */
   lastPosition(): number {
     return (this.db.query('SELECT COALESCE(MAX(position), 0) AS p FROM _outbox').get() as { p: number }).p;

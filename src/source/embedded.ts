@@ -82,6 +82,7 @@ export class EmbeddedSource implements RecordSource {
         }
         await deliver(entries.map((e) => e.record));
         this.delivered = entries[entries.length - 1]!.position;
+        this.book.pruneOutbox(this.delivered); // bronze holds them now
         if (entries.length < flush.maxRecords) await sleep(flush.maxLatencyMs, signal);
       }
     } finally {

@@ -217,3 +217,19 @@ describe('fake-it voters book', () => {
     expect(fakeItOptionsFromFlags({}).target).toEqual({ kind: 'embedded', path: './voters-book.db' });
   });
 });
+
+test('pruning the outbox keeps positions, offsets and resume intact', () => {
+  const book = VotersBook.open(':memory:', { seed: 5 });
+  const workload = new Workload(book.resumeState());
+  for (let i = 0; i < 200; i++) book.apply(workload.next());
+  const last = book.lastPosition();
+  const lastOffsets = new Map<string, number>();
+  for (const e of book.readOutbox(0, 10_000)) lastOffsets.set(e.record.topic, Number(e.record.offset));
+  expect(book.pruneOutbox(last)).toBeGreaterThan(0);
+  expect(book.readOutbox(0, 10_000).map((e) => e.record.topic).sort()).toEqual([...lastOffsets.keys()].sort());
+  book.apply(workload.next());
+  const [next] = book.readOutbox(last, 1);
+  expect(next!.position).toBe(last + 1);
+  expect(Number(next!.record.offset)).toBe(lastOffsets.get(next!.record.topic)! + 1);
+  book.close();
+});
