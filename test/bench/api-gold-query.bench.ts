@@ -1,7 +1,8 @@
 /**
  * Gold query latency while ingest runs. Figures only, never asserted.
- *   bun test/bench/api-gold-query.bench.ts [seconds=20] [events_per_second=10000] [requests_per_second=500]
- * This process runs `serve`'s stack (pipeline + API on Bun.serve, loopback, ephemeral port) and feeds
+ *   bun test/bench/api-gold-query.bench.ts [seconds=20] [events_per_second=10000] [requests_per_second=500] [thread|main]
+ * This process runs `serve`'s stack (pipeline + API on Bun.serve, loopback, ephemeral port; the API in
+ * its own thread with `thread`, the default, or on the pipeline's thread with `main`) and feeds
  * it the voters book's Debezium records (20,000 up front, then the given rate in batches every 100 ms;
  * rate 0: no ingest during the measurement). A separate process
  * (this file with --load) sends an open-loop schedule of requests (one every 1/rate s, never waiting
@@ -14,7 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/log.ts';
 import { Pipeline, PipelineView } from '../../src/pipeline/index.ts';
-import { startServer } from '../../src/api/index.ts';
+import { startServer, startServerThread } from '../../src/api/index.ts';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
 import { votersNdjson } from './voters-ndjson.ts';
 import { BENCH_CACHE } from './bench-tables.ts';
@@ -59,14 +60,16 @@ async function load(base: string, seconds: number, rps: number) {
 }
 
 async function main() {
-  const [seconds = 20, eventsPerSecond = 10_000, rps = 500] = process.argv.slice(2).map(Number);
+  const [seconds = 20, eventsPerSecond = 10_000, rps = 500] = process.argv.slice(2, 5).map(Number);
+  const onMainThread = process.argv[5] === 'main';
   const ndjson = await votersNdjson(200_000, 3, join(BENCH_CACHE, 'voters-200000-3.ndjson'));
   const records: KafkaRecord[] = (await Bun.file(ndjson).text()).trimEnd().split('\n').map((l) => JSON.parse(l));
   const dataDir = mkdtempSync(join(tmpdir(), 'lh-bench-gold-'));
   const pipeline = await Pipeline.open({ dataDir, log: silentLogger });
   const view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
-  const server = startServer(view, { host: '127.0.0.1', port: 0 });
+  const server = onMainThread ? startServer(view, { host: '127.0.0.1', port: 0 }) : await startServerThread(view, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
+  console.log(`API ${onMainThread ? 'on the pipeline thread' : 'in its own thread'}; ingest target ${eventsPerSecond}/s; ${rps} req/s for ${seconds} s per endpoint`);
 
   // A head start so gold has rows, then a batch every 100 ms at the target rate for the whole run.
   let fed = 0;
@@ -91,7 +94,7 @@ async function main() {
   const elapsed = (performance.now() - ingestStarted) / 1000;
   fed -= PRELOAD;
   console.log(`ingest: ${fed} records in ${elapsed.toFixed(1)} s = ${(fed / elapsed).toFixed(0)} records/s (target ${eventsPerSecond})`);
-  server.stop(true);
+  await server.stop(true);
   pipeline.close();
   rmSync(dataDir, { recursive: true, force: true });
 }

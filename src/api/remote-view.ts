@@ -1,0 +1,100 @@
+/**
+ * The LakehouseView the API server thread serves from. What must be fast and must not wait for ingest
+ * is answered in this thread: SQL (the query engine reads lakehouse.db itself), the change feed
+ * (`changes` in lakehouse.db, read-only, plus live changes the main thread forwards), health and
+ * metrics (the latest state the main thread pushed, a few times a second). Table metadata and rows ask
+ * the main thread, which answers between batches.
+ */
+import { Database } from 'bun:sqlite';
+import { join } from 'node:path';
+import { LakehouseError, type ErrorCode } from '../core/errors.ts';
+import { ChangeFeed } from '../pipeline/change-feed.ts';
+import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Row, RowsQuery, TableDetail, TableSummary } from '../pipeline/view.ts';
+import type { RemoteMethod, WireError } from './server-thread-protocol.ts';
+
+export class RemoteView implements LakehouseView {
+  private latest: { health: HealthStatus; metrics: string };
+  private readonly listeners = new Set<(c: ChangeRecord) => void>();
+  private readonly pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: unknown) => void }>();
+  private nextId = 1;
+  private readonly db: Database;
+  private readonly feed: ChangeFeed;
+
+  constructor(
+    readonly dataDir: string,
+    private readonly call: (id: number, method: RemoteMethod, args: unknown[]) => void,
+    initial: { health: HealthStatus; metrics: string },
+  ) {
+    this.latest = initial;
+    this.db = new Database(join(dataDir, 'lakehouse.db'), { readonly: true });
+    this.db.run('PRAGMA busy_timeout = 2000');
+    this.feed = new ChangeFeed(this.db);
+  }
+
+  /** The main thread's newest health and metrics. */
+  update(state: { health: HealthStatus; metrics: string }): void {
+    this.latest = state;
+  }
+
+  /** Live changes forwarded by the main thread. */
+  deliver(changes: readonly ChangeRecord[]): void {
+    for (const c of changes) for (const l of this.listeners) l(c);
+  }
+
+  settle(id: number, value: unknown, error: WireError | undefined): void {
+    const p = this.pending.get(id);
+    this.pending.delete(id);
+    if (!p) return;
+    if (error) p.reject(new LakehouseError(error.code as ErrorCode, error.message, { hint: error.hint }));
+    else p.resolve(value);
+  }
+
+  private ask<T>(method: RemoteMethod, ...args: unknown[]): Promise<T> {
+    const id = this.nextId++;
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.call(id, method, args);
+    });
+  }
+
+  status(): HealthStatus['status'] {
+    return this.latest.health.status;
+  }
+
+  health(): HealthStatus {
+    return this.latest.health;
+  }
+
+  metrics(): string {
+    return this.latest.metrics;
+  }
+
+  tables(): Promise<TableSummary[]> {
+    return this.ask('tables');
+  }
+
+  table(name: string): Promise<TableDetail> {
+    return this.ask('table', name);
+  }
+
+  history(name: string): Promise<HistoryEntry[]> {
+    return this.ask('history', name);
+  }
+
+  rows(name: string, query: RowsQuery): Promise<{ version: number; rows: Row[] }> {
+    return this.ask('rows', name, query);
+  }
+
+  changesSince(afterId: number, limit: number, table?: string): ChangeRecord[] {
+    return this.feed.since(afterId, limit, table);
+  }
+
+  onChange(listener: (change: ChangeRecord) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+}
