@@ -13,6 +13,7 @@
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync, rmSync } from 'node:fs';
+import { vacuum } from '../delta/index.ts';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { notFound } from '../core/errors.ts';
@@ -263,6 +264,16 @@ export class Pipeline {
     }
     const rebuilt = this.silver.get(name)!;
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount };
+  }
+
+  /** Deletes data files that no version within its table's retention references. */
+  async vacuum(now = Date.now()): Promise<number> {
+    let deleted = 0;
+    for (const table of [...this.silver.list().map((t) => t.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))]) {
+      deleted += (await vacuum(table, { now })).files.length;
+    }
+    if (deleted > 0) this.log.info('vacuumed unreferenced data files', { files: deleted });
+    return deleted;
   }
 
   close(): void {

@@ -75,7 +75,13 @@ export class SilverTable {
     const table = await DeltaTable.openOrCreate(storage, {
       name,
       schema: struct([...initialFields, ...metadataFields]),
-      configuration: { 'delta.enableDeletionVectors': 'true', 'delta.checkpointInterval': '10' },
+      configuration: {
+        'delta.enableDeletionVectors': 'true',
+        'delta.checkpointInterval': '10',
+        // Every batch and compaction replaces files; a short retention keeps the folder from filling up
+        // with them (serve vacuums periodically). Time travel to versions older than this may then fail.
+        'delta.deletedFileRetentionDuration': 'interval 1 hours',
+      },
     });
     db.run('CREATE TABLE IF NOT EXISTS silver_state (name TEXT PRIMARY KEY, delta_version INTEGER NOT NULL)');
     const silver = new SilverTable(name, table, new ServingStore(db, name, table.snapshot().schema), db);
@@ -87,6 +93,11 @@ export class SilverTable {
   private get keyColumns(): string[] {
     const text = this.table.snapshot().tableProperties[KEY_PROPERTY];
     return text ? text.split(',') : [];
+  }
+
+  /** The Delta table, for maintenance (vacuum). */
+  get delta(): DeltaTable {
+    return this.table;
   }
 
   get snapshot(): Snapshot {

@@ -13,6 +13,8 @@ import { parseRoutes } from '../routing.ts';
 import { startTui } from '../start-tui.ts';
 import type { CommandContext } from './index.ts';
 
+const VACUUM_EVERY_MS = 10 * 60_000;
+
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
   const dataDir = resolve(f.data as string);
@@ -34,9 +36,15 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   else printWelcome(url, dataDir, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
 
   let batches = 0;
+  let lastVacuum = Date.now();
   const running = source.run(
     async (records) => {
       const s = await pipeline.process(records);
+      // Maintenance runs between batches, never beside one.
+      if (Date.now() - lastVacuum > VACUUM_EVERY_MS) {
+        lastVacuum = Date.now();
+        await pipeline.vacuum();
+      }
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });
       }

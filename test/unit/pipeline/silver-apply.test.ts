@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from '../../../src/pipeline/index.ts';
@@ -273,4 +273,18 @@ test('a second writer on the same data folder is refused with the holder pid; a 
   writeFileSync(join(p.dataDir, '.lakehouse.lock'), '999999999');
   const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
   again.close();
+});
+
+test('vacuum deletes replaced files past the retention and keeps every live one', async () => {
+  const s = new VoterStream();
+  const p = await open();
+  for (let i = 1; i <= 40; i++) await p.process([s.change('c', i * 2, null, voter(i, 'A')), s.change('u', i * 2 + 1, null, voter(i, 'B'))]);
+  const before = await deltaVoters(p);
+  expect(await p.vacuum()).toBe(0); // nothing is older than the retention yet
+  const dir = join(p.dataDir, 'silver', 'voters');
+  const filesBefore = readdirSync(dir).length;
+  expect(await p.vacuum(Date.now() + 2 * 3600_000)).toBeGreaterThan(0); // two hours later
+  expect(readdirSync(dir).length).toBeLessThan(filesBefore);
+  expect(await deltaVoters(p)).toEqual(before);
+  p.close();
 });
