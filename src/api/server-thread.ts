@@ -9,9 +9,10 @@ import { ErrorCode, LakehouseError, asLakehouseError } from '../core/errors.ts';
 import type { ChangeRecord, LakehouseView } from '../pipeline/view.ts';
 import type { ServerOptions } from './server.ts';
 import type { FromServerThread, RemoteMethod, ToServerThread } from './server-thread-protocol.ts';
+import { workerUrl } from './worker-url.ts';
 
 const STATE_EVERY_MS = 250;
-const workerUrl = new URL('./server-worker.ts', import.meta.url).href;
+const serverWorker = workerUrl('api/server-worker.ts', new URL('./server-worker.ts', import.meta.url));
 
 export interface ServerThread {
   hostname: string;
@@ -20,7 +21,7 @@ export interface ServerThread {
 }
 
 export async function startServerThread(view: LakehouseView, options: ServerOptions): Promise<ServerThread> {
-  const worker = new Worker(workerUrl);
+  const worker = new Worker(serverWorker);
   const send = (m: ToServerThread) => worker.postMessage(m);
   const pushState = () => send({ type: 'state', health: view.health(), metrics: view.metrics() });
 

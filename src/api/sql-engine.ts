@@ -9,6 +9,7 @@
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
 import { failureTail, type QueryFormat } from './sql-session.ts';
+import { workerUrl } from './worker-url.ts';
 
 export interface QueryOptions {
   format: QueryFormat;
@@ -35,7 +36,7 @@ interface Slot {
 }
 
 const CHUNK_ROWS = 500;
-const workerUrl = new URL('./sql-worker.ts', import.meta.url).href;
+const sqlWorker = workerUrl('api/sql-worker.ts', new URL('./sql-worker.ts', import.meta.url));
 const encoder = new TextEncoder();
 
 const timeoutError = (ms: number) =>
@@ -145,7 +146,7 @@ export class QueryEngine {
   }
 
   private attachWorker(slot: Slot): void {
-    const worker = new Worker(workerUrl);
+    const worker = new Worker(sqlWorker);
     worker.unref();
     const settle = (outcome: (p: NonNullable<Slot['pending']>) => void) => {
       const p = slot.pending;
