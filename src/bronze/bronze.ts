@@ -8,7 +8,7 @@
  */
 import { readParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, readCommit, commitPath, field, struct, type Add, type StructType } from '../delta/index.ts';
+import { DeltaTable, readCommit, commitPath, field, struct, type Add, type Snapshot, type StructType } from '../delta/index.ts';
 import type { KafkaRecord } from '../cdc/index.ts';
 
 export const bronzeSchema: StructType = struct([
@@ -49,6 +49,10 @@ export class Bronze {
 
   get version(): number {
     return this.table.snapshot().version;
+  }
+
+  get snapshot(): Snapshot {
+    return this.table.snapshot();
   }
 
   /** The last stored offset of a topic-partition, from the table's txn actions. */

@@ -4,7 +4,7 @@
  * covers (txn), so replaying bronze never writes a dead letter twice.
  */
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, field, struct } from '../delta/index.ts';
+import { DeltaTable, field, struct, type Snapshot } from '../delta/index.ts';
 import type { KafkaRecord, RecordRef } from '../cdc/index.ts';
 
 export const deadLetterSchema = struct([
@@ -34,6 +34,10 @@ export class DeadLetters {
 
   get version(): number {
     return this.table.snapshot().version;
+  }
+
+  get snapshot(): Snapshot {
+    return this.table.snapshot();
   }
 
   get count(): number {

@@ -12,6 +12,8 @@ interface TableRef {
   name: string;
   layer: Layer;
   storage: Storage;
+  /** The pipeline's own handle knows the latest version: no log read for current metadata. */
+  current(): Snapshot;
   /** Current rows without touching Delta, when a serving copy exists. */
   serving?: { rows(limit: number, offset: number): Row[]; count(): number };
 }
@@ -32,12 +34,21 @@ export class PipelineView implements LakehouseView {
 
   private refs(): TableRef[] {
     const p = this.pipeline;
-    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: p.storage.at('bronze') }];
+    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: p.storage.at('bronze'), current: () => p.bronze.snapshot }];
     for (const t of p.silver.list()) {
-      refs.push({ name: t.name, layer: 'silver', storage: p.storage.at(`silver/${t.name}`), serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount } });
+      refs.push({
+        name: t.name,
+        layer: 'silver',
+        storage: p.storage.at(`silver/${t.name}`),
+        current: () => t.snapshot,
+        serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount },
+      });
     }
-    for (const g of p.gold) if (g.published) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), serving: g });
-    refs.push({ name: 'dead_letters', layer: 'bronze', storage: p.storage.at('dead_letters') });
+    for (const g of p.gold) {
+      const table = g.table;
+      if (g.published && table) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), current: () => table.snapshot(), serving: g });
+    }
+    refs.push({ name: 'dead_letters', layer: 'bronze', storage: p.storage.at('dead_letters'), current: () => p.deadLetters.snapshot });
     return refs;
   }
 
@@ -80,14 +91,14 @@ export class PipelineView implements LakehouseView {
   }
 
   private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
-    snap ??= await Snapshot.open(r.storage);
+    snap ??= r.current();
     const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + recordsOf(a.stats) - (a.deletionVector?.cardinality ?? 0), 0);
     return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
   }
 
   async table(name: string): Promise<TableDetail> {
     const r = this.ref(name);
-    const snap = await Snapshot.open(r.storage);
+    const snap = r.current();
     const files = snap.files();
     return {
       ...(await this.summary(r, snap)),
@@ -112,8 +123,8 @@ export class PipelineView implements LakehouseView {
 
   async rows(name: string, q: RowsQuery): Promise<{ version: number; rows: Row[] }> {
     const r = this.ref(name);
-    const snap = await Snapshot.open(r.storage, { version: q.version, timestamp: q.timestamp });
     const latest = q.version === undefined && q.timestamp === undefined;
+    const snap = latest ? r.current() : await Snapshot.open(r.storage, { version: q.version, timestamp: q.timestamp });
     if (latest && r.serving) return { version: snap.version, rows: r.serving.rows(q.limit, q.offset) };
     const rows: Row[] = [];
     let skip = q.offset;
