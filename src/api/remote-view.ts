@@ -1,7 +1,8 @@
 /**
  * The LakehouseView the API server thread serves from. What must be fast and must not wait for ingest
  * is answered in this thread: SQL (the query engine reads lakehouse.db itself), the change feed
- * (`changes` in lakehouse.db, read-only, plus live changes the main thread forwards), health and
+ * (`changes` in lakehouse.db, read-only, plus live changes the main thread forwards), gold tables'
+ * latest rows (lakehouse.db, with the version the main thread last reported), health and
  * metrics (the latest state the main thread pushed, a few times a second). Table metadata and rows ask
  * the main thread, which answers between batches.
  */
@@ -9,6 +10,7 @@ import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { LakehouseError, type ErrorCode } from '../core/errors.ts';
 import { ChangeFeed } from '../pipeline/change-feed.ts';
+import { goldDefinitions, readGoldRows } from '../gold/index.ts';
 import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Row, RowsQuery, TableDetail, TableSummary } from '../pipeline/view.ts';
 import type { RemoteMethod, WireError } from './server-thread-protocol.ts';
 
@@ -81,7 +83,14 @@ export class RemoteView implements LakehouseView {
     return this.ask('history', name);
   }
 
+  /** A gold table's latest rows are read here (they are small and asked for often); the rest asks. */
   rows(name: string, query: RowsQuery): Promise<{ version: number; rows: Row[] }> {
+    const plain = name.replace(/^gold\//, '');
+    const gold = goldDefinitions.find((d) => d.name === plain && d.publish !== false);
+    const version = gold && this.latest.health.versions.gold[gold.name];
+    if (gold && version !== undefined && query.version === undefined && query.timestamp === undefined) {
+      return Promise.resolve({ version, rows: readGoldRows(this.db, gold, query.limit, query.offset) });
+    }
     return this.ask('rows', name, query);
   }
 

@@ -167,8 +167,7 @@ export class GoldTable {
   }
 
   rows(limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] {
-    const stmt = this.db.query(`SELECT * FROM ${this.sqlName} ORDER BY ${this.definition.key.map(quote).join(', ')} LIMIT ? OFFSET ?`);
-    return (stmt.all(limit, offset) as Row[]).map((r) => this.canonical(r));
+    return readGoldRows(this.db, this.definition, limit, offset);
   }
 
   count(): number {
@@ -184,12 +183,18 @@ export class GoldTable {
     if (rows.length > 0) await txn.writeRows(rows);
     return txn.commit();
   }
+}
 
-  /** long columns come back from SQLite as numbers; the canonical encoding spells them as strings. */
-  private canonical(r: Row): Row {
-    for (const c of this.definition.columns) if (c.type === 'long' && r[c.name] != null) r[c.name] = String(r[c.name]);
-    return r;
-  }
+/**
+ * A gold table's current rows in key order, in the canonical encoding (long columns come back from
+ * SQLite as numbers and are spelled as strings). Works on any connection, read-only ones included.
+ */
+export function readGoldRows(db: Database, definition: GoldDefinition, limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] {
+  const stmt = db.query(`SELECT * FROM ${quote(`gold__${definition.name}`)} ORDER BY ${definition.key.map(quote).join(', ')} LIMIT ? OFFSET ?`);
+  const longs = definition.columns.filter((c) => c.type === 'long').map((c) => c.name);
+  const rows = stmt.all(limit, offset) as Row[];
+  for (const r of rows) for (const c of longs) if (r[c] != null) r[c] = String(r[c]);
+  return rows;
 }
 
 function sameRow(a: Row | null, b: Row | null, cols: readonly string[]): boolean {

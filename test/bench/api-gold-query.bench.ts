@@ -6,7 +6,9 @@
  * it the voters book's Debezium records (20,000 up front, then the given rate in batches every 100 ms;
  * rate 0: no ingest during the measurement). A separate process
  * (this file with --load) sends an open-loop schedule of requests (one every 1/rate s, never waiting
- * for answers) for a bounded time, and reports latency percentiles per endpoint:
+ * for answers) for a bounded time, and reports latency percentiles per endpoint (from each request's
+ * scheduled time, so a stall counts against every request it delays):
+ *   GET  /health                         (control: what the machine and loopback cost by themselves)
  *   GET  /api/tables/poll_results/rows   (the gold table's serving copy)
  *   POST /api/query  SELECT * FROM poll_results WHERE poll_name = ...   (SQL through the query workers)
  */
@@ -25,6 +27,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 
 async function load(base: string, seconds: number, rps: number) {
   const targets: [string, () => Promise<Response>][] = [
+    ['GET /health (control: a constant answer)', () => fetch(`${base}/health`)],
     ['GET /api/tables/poll_results/rows', () => fetch(`${base}/api/tables/poll_results/rows`)],
     ['POST /api/query (gold SELECT)', () => fetch(`${base}/api/query`, { method: 'POST', body: `SELECT answer, votes FROM poll_results WHERE poll_name = 'School calendar' ORDER BY votes DESC` })],
   ];
@@ -39,11 +42,13 @@ async function load(base: string, seconds: number, rps: number) {
       const due = started + (i * 1000) / rps;
       const wait = due - performance.now();
       if (wait > 0) await Bun.sleep(wait);
+      // From the scheduled time, or from the send when a timer fired early.
+      const from = Math.min(due, performance.now());
       inflight.push(
         request().then(
           async (res) => {
             await res.arrayBuffer();
-            if (res.ok) latencies.push(performance.now() - due);
+            if (res.ok) latencies.push(performance.now() - from);
             else failed++;
           },
           () => void failed++,
