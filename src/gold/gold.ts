@@ -220,7 +220,7 @@ export async function openGold(storage: Storage, db: Database, definitions: read
 
 /**
  * Applies a batch to every gold table in definition order: silver's changes and the change ledger's new
- * rows first, then each table's own changed rows for the definitions that read it. Publishes the
+ * rows first, then each table's own changed rows for the definitions that read it. Then publishes the
  * tables whose rows changed.
  */
 export async function refreshGold(tables: readonly GoldTable[], db: Database, batch: GoldBatch): Promise<void> {
@@ -232,10 +232,13 @@ export async function refreshGold(tables: readonly GoldTable[], db: Database, ba
     if (ch.after) images.push(ch.after);
   }
   changed.set(CHANGE_LEDGER, new ChangeLedger(db).record(batch.changes, batch.events, batch.bronzeVersion));
+  const toPublish: GoldTable[] = [];
   for (const g of tables) {
     const images = g.refresh(changed);
     if (images.length === 0) continue;
     changed.set(g.name, images);
-    await g.publish();
+    toPublish.push(g);
   }
+  // Independent Delta tables: their commits (mostly waiting for the disk) overlap.
+  await Promise.all(toPublish.map((g) => g.publish()));
 }
