@@ -55,7 +55,7 @@ export class SqlSession {
       stmt.safeIntegers(true);
       return stmt;
     } catch (err) {
-      throw sqlError(err, checked.originalOffset);
+      throw sqlError(err, checked.originalOffset, text.trimEnd().length);
     }
   }
 
@@ -105,11 +105,13 @@ function sqlValue(v: unknown): unknown {
 }
 
 /** A SQLite error as a 400 that says where, when SQLite tells. */
-function sqlError(err: unknown, originalOffset: (offset: number) => number): LakehouseError {
+function sqlError(err: unknown, originalOffset: (offset: number) => number, end: number): LakehouseError {
   if (err instanceof LakehouseError) return err;
   const e = err as { message?: string; byteOffset?: number; code?: string };
   if (!e || typeof e.message !== 'string' || !String(e.code ?? '').startsWith('SQLITE')) return invalidInput(String(err));
-  const at = typeof e.byteOffset === 'number' && e.byteOffset >= 0 ? ` at position ${originalOffset(e.byteOffset) + 1}` : '';
+  // SQLite gives no offset for a statement that stops early; that error is at the end.
+  const offset = typeof e.byteOffset === 'number' && e.byteOffset >= 0 ? originalOffset(e.byteOffset) : e.message === 'incomplete input' ? end : undefined;
+  const at = offset === undefined ? '' : ` at position ${offset + 1}`;
   if (/readonly|not authorized/.test(e.message)) return invalidInput(`only read-only queries are allowed: ${e.message}`);
   return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, { hint: 'tables: GET /api/tables; time travel: name@vN' });
 }
