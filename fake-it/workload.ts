@@ -48,6 +48,9 @@ export interface WorkloadState {
 }
 
 /** 2026-01-05T08:00:00Z: where a new voters book's simulated clock starts. */
+/** A poll row's topic follows from its id, so an update can pick among that poll's own answers. */
+const topicOf = (pollId: number) => POLL_TOPICS[pollId % POLL_TOPICS.length]!;
+
 export const DEFAULT_START_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
 
 export const initialState = (seed: number, clockMs = DEFAULT_START_MS): WorkloadState => ({
@@ -214,8 +217,8 @@ export class Workload {
   private insertPoll(at: number): Change[] {
     const p = this.prng;
     const voterId = this.voters.pick(p);
-    const topic = p.pick(POLL_TOPICS);
     const pollId = this.nextPollId;
+    const topic = topicOf(pollId);
     this.addPoll(pollId, voterId);
     const row: AppRow = {
       poll_id: pollId,
@@ -231,8 +234,8 @@ export class Workload {
 
   private updatePoll(at: number): Change[] {
     const pollId = this.polls.pick(this.prng);
-    // A changed mind: any answer of any poll is plausible text; keep it to the common yes/no/undecided.
-    const set: AppRow = { answer: this.prng.pick(['yes', 'no', 'undecided'] as const), answered_at: this.micros(at) };
+    // A changed mind: another answer to the same poll.
+    const set: AppRow = { answer: this.prng.pick(topicOf(pollId).answers), answered_at: this.micros(at) };
     if (this.prng.chance(0.3)) set.weight = weightText(this.prng.int(5000, 20000));
     return [{ kind: 'update', table: 'polls', key: { poll_id: pollId }, set }];
   }
