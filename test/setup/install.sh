@@ -1,6 +1,10 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a bare machine. Each step is idempotent and says what
-# failed and what to do.
+# failed and what to do. PostgreSQL, Kafka, Kafka Connect and Debezium are installed by
+# compose/local/up, which the real-stack tests run themselves.
 set -euo pipefail
 here="$(dirname "$0")"
-bash "$here/python-deps.sh" || { echo "error: installing Python test packages failed (pip install deltalake pyarrow 'moto[server]')"; exit 1; }
+bash "$here/python-deps.sh" spark || { echo "error: installing Python test packages failed (deltalake, pyarrow, moto[server], pyspark, delta-spark)"; exit 1; }
+if ! command -v tmux >/dev/null; then
+  { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null || { echo "error: installing tmux failed (apt-get install tmux)"; exit 1; }
+fi
