@@ -241,7 +241,7 @@ export class KafkaSource implements RecordSource {
     this.accepted.set(tp, BigInt(records[records.length - 1]!.offset));
     const keepAlive = setInterval(() => void heartbeat().catch(() => {}), 1_000);
     try {
-      await batcher.add(records);
+      await batcher.add(records, batch.offsetLag() === '0');
     } catch (err) {
       wake.abort();
       throw err;

@@ -3,6 +3,11 @@
  * `maxRecords`, or `maxLatencyMs` after its first record arrived. One delivery runs at a time, in
  * order; `add` waits while a full batch is being delivered, so a slow pipeline slows the fetching
  * (backpressure) and memory stays bounded by about two batches plus one fetch.
+ *
+ * When the source says it has caught up (nothing more is fetched yet), waiting cannot fill the batch
+ * any further, so what is pending goes out as soon as no delivery is running: a group commit. Under
+ * load the pipeline is busy and batches grow on their own; at low rates records wait for one commit
+ * instead of the full latency budget.
  */
 import type { KafkaRecord } from '../cdc/index.ts';
 import type { FlushPolicy } from './source.ts';
@@ -12,6 +17,8 @@ export class RecordBatcher {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delivering: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
+  private inFlight = 0;
+  private caughtUp = false;
 
   constructor(
     private readonly policy: FlushPolicy,
@@ -26,11 +33,17 @@ export class RecordBatcher {
 
   /**
    * Accepts records. Full batches start delivering at once; the call then waits for the deliveries
-   * queued before it, so fetching runs one batch ahead of the pipeline and no further.
+   * queued before it, so fetching runs one batch ahead of the pipeline and no further. `caughtUp`:
+   * these are the newest records the source has.
    */
-  async add(records: readonly KafkaRecord[]): Promise<void> {
+  async add(records: readonly KafkaRecord[], caughtUp = false): Promise<void> {
     this.throwIfFailed();
     for (const r of records) this.pending.push(r);
+    this.caughtUp = caughtUp;
+    if (caughtUp && this.inFlight === 0) {
+      this.queue(true);
+      return;
+    }
     if (this.pending.length >= this.policy.maxRecords) {
       const earlier = this.delivering;
       this.queue(false);
@@ -56,7 +69,8 @@ export class RecordBatcher {
     while (this.pending.length - start >= max || (all && start < this.pending.length)) {
       const batch = this.pending.slice(start, start + max);
       start += batch.length;
-      this.delivering = this.delivering.then(() => this.deliver(batch));
+      this.inFlight++;
+      this.delivering = this.delivering.then(() => this.deliver(batch)).finally(() => this.settled());
       this.delivering.catch((error) => (this.failure ??= { error }));
     }
     this.pending = start === 0 ? this.pending : this.pending.slice(start);
@@ -64,6 +78,10 @@ export class RecordBatcher {
       clearTimeout(this.timer);
       this.timer = undefined;
     }
+  }
+
+  private settled(): void {
+    if (--this.inFlight === 0 && this.caughtUp && this.pending.length > 0 && !this.failure) this.queue(true);
   }
 
   private throwIfFailed(): void {

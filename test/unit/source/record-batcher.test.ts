@@ -59,3 +59,36 @@ describe('RecordBatcher', () => {
     expect(calls).toBe(1);
   });
 });
+
+describe('RecordBatcher group commit', () => {
+  test('caught-up records go out at once when the pipeline is idle, and gather while it is busy', async () => {
+    const releases: (() => void)[] = [];
+    const delivered: KafkaRecord[][] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 60_000, maxRecords: 100 }, (b) => {
+      delivered.push(b);
+      return new Promise<void>((resolve) => releases.push(resolve));
+    });
+    await batcher.add(records(0, 1), true);
+    await Bun.sleep(1);
+    expect(offsets(delivered)).toEqual([[0]]); // idle: no waiting for the latency budget
+    await batcher.add(records(1, 2), true);
+    await batcher.add(records(3, 1), true);
+    await Bun.sleep(1);
+    expect(delivered.length).toBe(1); // busy: they gather
+    releases[0]!();
+    await Bun.sleep(1);
+    expect(offsets(delivered)).toEqual([[0], [1, 2, 3]]); // and go out together when it is free
+    releases[1]!();
+    await batcher.flush();
+  });
+
+  test('records that are not the newest wait for the batch to fill or the latency budget', async () => {
+    const delivered: KafkaRecord[][] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 30, maxRecords: 100 }, async (b) => void delivered.push(b));
+    await batcher.add(records(0, 5), false);
+    await Bun.sleep(5);
+    expect(delivered).toEqual([]);
+    await Bun.sleep(60);
+    expect(offsets(delivered)).toEqual([[0, 1, 2, 3, 4]]);
+  });
+});
