@@ -271,6 +271,10 @@ export class KafkaSource implements RecordSource {
   /** Reads the matching topics and their watermarks. */
   private async refreshTopics(admin: Admin): Promise<TopicSet> {
     const names = (await admin.listTopics()).filter((n) => !n.startsWith('__') && this.topicPattern.test(n)).sort();
+    const matching = new Set(names);
+    for (const watermarks of [this.low, this.high]) {
+      for (const tp of watermarks.keys()) if (!matching.has(tp.slice(0, tp.lastIndexOf(':')))) watermarks.delete(tp); // a deleted topic has no lag
+    }
     const parts: string[] = [];
     for (const topic of names) {
       const offsets = await admin.fetchTopicOffsets(topic);
