@@ -10,7 +10,8 @@
  *   for the commits that were replayed (NULL for commits only seen in a listing);
  * - `delta_log_checkpoints`: checkpoints seen in listings, with their part files;
  * - `delta_log_files`: the live add actions at the indexed version (the reconciled set, stats and
- *   deletion vectors included), in replay order;
+ *   deletion vectors included), clustered by table and replay order (`seq`) so that loading a table's
+ *   files is one sequential range read;
  * - `delta_log_txns` and `delta_log_domains`: the latest txn version per appId, live domain metadata.
  *
  * Invariants:
@@ -60,13 +61,15 @@ CREATE TABLE IF NOT EXISTS delta_log_checkpoints (
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS delta_log_files (
   table_key TEXT NOT NULL,
+  seq INTEGER NOT NULL,
   file_key TEXT NOT NULL,
   size INTEGER NOT NULL,
   num_records INTEGER,
   deleted_records INTEGER NOT NULL,
   add_action TEXT NOT NULL,
-  UNIQUE (table_key, file_key)
-);
+  PRIMARY KEY (table_key, seq)
+) WITHOUT ROWID;
+CREATE UNIQUE INDEX IF NOT EXISTS delta_log_files_by_key ON delta_log_files (table_key, file_key);
 CREATE TABLE IF NOT EXISTS delta_log_txns (
   table_key TEXT NOT NULL,
   app_id TEXT NOT NULL,
@@ -179,7 +182,7 @@ export class LogIndex implements SnapshotIndex {
     const state = new ReplayState();
     state.protocol = JSON.parse(row.protocol) as Protocol;
     state.metadata = JSON.parse(row.metadata) as Metadata;
-    for (const [fileKey, add] of this.db.query('SELECT file_key, add_action FROM delta_log_files WHERE table_key = ? ORDER BY rowid').values(key) as [string, string][]) {
+    for (const [fileKey, add] of this.db.query('SELECT file_key, add_action FROM delta_log_files WHERE table_key = ? ORDER BY seq').values(key) as [string, string][]) {
       state.files.set(fileKey, JSON.parse(add) as Add);
     }
     for (const [appId, version] of this.db.query('SELECT app_id, version FROM delta_log_txns WHERE table_key = ?').values(key) as [string, number][]) {
@@ -203,7 +206,7 @@ export class LogIndex implements SnapshotIndex {
     }
     if (newFiles.length === 0) return this.rebuild(storage, segment);
     const state = this.loadState(storage.root, row);
-    const touchedFiles = new Set<string>();
+    const fileChanges = new FileChanges();
     const touchedDomains = new Set<string>();
     const commits: Replayed['commits'] = [];
     let lastBytes: Uint8Array = new Uint8Array(0);
@@ -212,9 +215,8 @@ export class LogIndex implements SnapshotIndex {
       if (!bytes) throw corruptTable(`commit ${versionOf(file)} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
       const actions = parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`);
       for (const a of actions) {
-        if ('add' in a) touchedFiles.add(fileKey(a.add));
-        else if ('remove' in a) touchedFiles.add(fileKey(a.remove));
-        else if ('domainMetadata' in a) touchedDomains.add(a.domainMetadata.domain);
+        fileChanges.note(a, state.files);
+        if ('domainMetadata' in a) touchedDomains.add(a.domainMetadata.domain);
         state.apply(a, false);
       }
       commits.push({ file, actions });
@@ -222,7 +224,7 @@ export class LogIndex implements SnapshotIndex {
     }
     const last = commits[commits.length - 1];
     const snapshot = Snapshot.fromState(storage, segment, state, commitTimestamp(last.actions, last.file));
-    this.persistCatchUp(storage.root, row.version, snapshot, state, commits, hashOf(lastBytes), touchedFiles, touchedDomains, segment.checkpoint);
+    this.persistCatchUp(storage.root, row.version, snapshot, state, commits, hashOf(lastBytes), fileChanges, touchedDomains, segment.checkpoint);
     return snapshot;
   }
 
@@ -240,8 +242,9 @@ export class LogIndex implements SnapshotIndex {
       for (const f of segment.allCommits) insertVersion.run(key, versionOf(f), f.size, f.modified);
       this.writeCommits(key, replayed.commits);
       if (segment.checkpoint) this.writeCheckpoint(key, segment.checkpoint);
-      const insertFile = this.fileUpsert();
-      for (const [k, add] of replayed.state.files) insertFile.run(...fileRow(key, k, add));
+      const insertFile = this.fileInsert();
+      let seq = 0;
+      for (const [k, add] of replayed.state.files) insertFile.run(...fileRow(key, seq++, k, add));
       const insertTxn = this.txnUpsert();
       for (const [appId, version] of replayed.state.txns) insertTxn.run(key, appId, version);
       const insertDomain = this.domainUpsert();
@@ -257,7 +260,7 @@ export class LogIndex implements SnapshotIndex {
     state: ReplayState,
     commits: Replayed['commits'],
     commitHash: string,
-    touchedFiles: Set<string>,
+    fileChanges: FileChanges,
     touchedDomains: Set<string>,
     checkpoint: CheckpointFiles | undefined,
   ): void {
@@ -270,13 +273,7 @@ export class LogIndex implements SnapshotIndex {
       for (const { file } of commits) insertVersion.run(key, versionOf(file), file.size, file.modified);
       this.writeCommits(key, commits);
       if (checkpoint) this.writeCheckpoint(key, checkpoint);
-      const upsertFile = this.fileUpsert();
-      const deleteFile = this.db.query('DELETE FROM delta_log_files WHERE table_key = ? AND file_key = ?');
-      for (const k of touchedFiles) {
-        const add = state.files.get(k);
-        if (add) upsertFile.run(...fileRow(key, k, add));
-        else deleteFile.run(key, k);
-      }
+      this.writeFileChanges(key, state.files, fileChanges);
       const upsertTxn = this.txnUpsert();
       for (const [appId, version] of state.txns) upsertTxn.run(key, appId, version);
       const upsertDomain = this.domainUpsert();
@@ -307,13 +304,26 @@ export class LogIndex implements SnapshotIndex {
       .run(key, checkpoint.version, checkpoint.kind, JSON.stringify(checkpoint.parts));
   }
 
-  private fileUpsert() {
-    // An upsert keeps the row (and its place in replay order), as re-setting a Map key does.
-    return this.db.query(
-      `INSERT INTO delta_log_files (table_key, file_key, size, num_records, deleted_records, add_action) VALUES (?, ?, ?, ?, ?, ?)
-       ON CONFLICT (table_key, file_key) DO UPDATE SET size = excluded.size, num_records = excluded.num_records,
-         deleted_records = excluded.deleted_records, add_action = excluded.add_action`,
-    );
+  /** Applies a catch-up's file changes so that the rows keep the live Map's order (see FileChanges). */
+  private writeFileChanges(key: string, files: ReadonlyMap<string, Add>, changes: FileChanges): void {
+    const remove = this.db.query('DELETE FROM delta_log_files WHERE table_key = ? AND file_key = ?');
+    for (const k of changes.removed) remove.run(key, k);
+    const update = this.db.query('UPDATE delta_log_files SET size = ?, num_records = ?, deleted_records = ?, add_action = ? WHERE table_key = ? AND file_key = ?');
+    for (const k of changes.replaced) {
+      const add = files.get(k);
+      if (add && !changes.appended.has(k)) {
+        const [, , , size, numRecords, deleted, action] = fileRow(key, 0, k, add);
+        update.run(size, numRecords, deleted, action, key, k);
+      }
+    }
+    if (changes.appended.size === 0) return;
+    const insert = this.fileInsert();
+    let seq = (this.db.query('SELECT COALESCE(MAX(seq), -1) AS seq FROM delta_log_files WHERE table_key = ?').get(key) as { seq: number }).seq + 1;
+    for (const [k, add] of files) if (changes.appended.has(k)) insert.run(...fileRow(key, seq++, k, add));
+  }
+
+  private fileInsert() {
+    return this.db.query('INSERT INTO delta_log_files (table_key, seq, file_key, size, num_records, deleted_records, add_action) VALUES (?, ?, ?, ?, ?, ?, ?)');
   }
 
   private txnUpsert() {
@@ -325,8 +335,32 @@ export class LogIndex implements SnapshotIndex {
   }
 }
 
-function fileRow(key: string, fileKey: string, add: Add): [string, string, number, number | null, number, string] {
-  return [key, fileKey, add.size, numRecordsOf(add.stats), add.deletionVector?.cardinality ?? 0, JSON.stringify(add)];
+/**
+ * How a catch-up changes the live files, noted before each action applies, so the rows can follow the
+ * Map's order: a key set while present keeps its place (replaced); a key set while absent goes to the
+ * end (appended); a removed key's row goes, even if the key comes back (then it is appended).
+ */
+class FileChanges {
+  readonly removed = new Set<string>();
+  readonly appended = new Set<string>();
+  readonly replaced = new Set<string>();
+
+  note(action: Action, files: ReadonlyMap<string, Add>): void {
+    if ('add' in action) {
+      const k = fileKey(action.add);
+      if (!files.has(k)) this.appended.add(k);
+      else if (!this.appended.has(k)) this.replaced.add(k);
+    } else if ('remove' in action) {
+      const k = fileKey(action.remove);
+      if (files.has(k)) this.removed.add(k);
+      this.appended.delete(k);
+      this.replaced.delete(k);
+    }
+  }
+}
+
+function fileRow(key: string, seq: number, fileKey: string, add: Add): [string, number, string, number, number | null, number, string] {
+  return [key, seq, fileKey, add.size, numRecordsOf(add.stats), add.deletionVector?.cardinality ?? 0, JSON.stringify(add)];
 }
 
 function numRecordsOf(stats: string | null | undefined): number | null {

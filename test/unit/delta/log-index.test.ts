@@ -119,7 +119,9 @@ describe('conformance tables', () => {
       if ('error' in atMiddle) return; // the middle version is not reconstructable (log cleaned up); replay agrees below
       expect(atMiddle.value.version).toBe(middle);
       for (const name of later) renameSync(join(hidden, name), join(dir, LOG_DIR, name));
-      expectSameSnapshot(await behind.snapshot(storage), plain.value);
+      const caughtUp = await behind.snapshot(storage);
+      expectSameSnapshot(caughtUp, plain.value);
+      expect((await behind.snapshot(storage)).files()).toEqual(caughtUp.files()); // persisted in replay order
     });
   }
 });
@@ -158,7 +160,9 @@ describe('tables written by the writer', () => {
       // One new commit: the listing plus the indexed commit, the probe and the new commit; no checkpoint read.
       expect(storage.reads.filter((p) => p.includes('checkpoint'))).toEqual([]);
       storage.reset();
-      expectSameSnapshot(await index.snapshot(storage), plain);
+      const loaded = await index.snapshot(storage);
+      expectSameSnapshot(loaded, plain);
+      expect(loaded.files()).toEqual(indexed.files()); // the caught-up state was persisted in replay order
       expect(storage.lists).toBe(0); // up to date: two reads, no listing
       expect(storage.reads).toHaveLength(2);
     }
