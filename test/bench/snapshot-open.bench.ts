@@ -3,7 +3,8 @@
  * added per commit, so 9,999 live files): log replay, the SQLite log index, and delta-rs.
  * Figures only, never asserted.
  *   npx bun test/bench/snapshot-open.bench.ts [commits] [runs]
- * The table is written once by our writer into .cache/bench/ (about 15 minutes for 10,000 commits).
+ * The table is written once by our writer into .cache/bench/ (about 30 minutes for 10,000 commits: each
+ * commit re-opens the table by log replay, so the build is quadratic).
  */
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

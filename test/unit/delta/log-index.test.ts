@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, test } from 'bun:test';
+import { Database } from 'bun:sqlite';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -248,5 +249,20 @@ describe('tables written by the writer', () => {
     index.forget(b.storage);
     expect(index.describe(b.storage)).toBeUndefined();
     expect(index.describe(a.storage)).toMatchObject({ version: 1, files: 1, records: 2 });
+  });
+
+  test('an index inside a database the caller owns keeps to its delta_log_ tables and leaves the database open', async () => {
+    const db = new Database(join(tempDir('log-index-shared-'), 'lakehouse.db'), { create: true });
+    db.run('CREATE TABLE pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    db.run("INSERT INTO pipeline_state VALUES ('bronze_processed', 7)");
+    const table = await DeltaTable.create(new LocalStorage(tempDir('log-index-shared-table-')), { schema });
+    await append(table, [1]);
+    const index = LogIndex.in(db);
+    expect((await index.snapshot(table.storage)).version).toBe(1);
+    index.close();
+    const tables = (db.query("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").values() as [string][]).map(([n]) => n);
+    expect(tables.filter((n) => !n.startsWith('delta_log_'))).toEqual(['pipeline_state']);
+    expect(db.query('SELECT value FROM pipeline_state').get()).toEqual({ value: 7 });
+    db.close();
   });
 });
