@@ -35,7 +35,7 @@ function startServer() {
 beforeAll(async () => {
   if (!existsSync(binary)) throw new Error('./lakehouse is missing: run npm run build');
   const probe = Bun.serve({ port: 0, fetch: () => new Response() });
-  port = probe.port;
+  port = probe.port!;
   probe.stop(true);
   startServer();
   const deadline = Date.now() + 20_000;

@@ -7,7 +7,7 @@ import { join, resolve } from 'node:path';
 import { createLogger, type LogFormat, type LogLevel, type Logger } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
-import { startServer } from '../../api/index.ts';
+import { startServerThread } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
 import { parseRoutes } from '../routing.ts';
 import { startTui } from '../start-tui.ts';
@@ -29,7 +29,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
 
   const pipeline = await Pipeline.open({ dataDir, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const view = new PipelineView(pipeline, status);
-  const server = startServer(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
+  const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
@@ -63,7 +63,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   } finally {
     status.status = 'stopping';
     log.info('stopping: finishing the batch in flight');
-    server.stop(true);
+    await server.stop();
     await running.catch(() => {});
     pipeline.close();
   }
