@@ -36,7 +36,12 @@ export class GoldTable {
     const table =
       definition.publish === false
         ? undefined
-        : await DeltaTable.openOrCreate(storage, { name: definition.name, schema: struct(definition.columns as StructField[]) });
+        : await DeltaTable.openOrCreate(storage, {
+            name: definition.name,
+            schema: struct(definition.columns as StructField[]),
+            // Each publish replaces the table's file; serve's vacuum clears them after an hour.
+            configuration: { 'delta.deletedFileRetentionDuration': 'interval 1 hours' },
+          });
     const g = new GoldTable(definition, table, db);
     db.run('CREATE TABLE IF NOT EXISTS gold_state (name TEXT PRIMARY KEY)');
     const cols = definition.columns.map((c) => quote(c.name));
