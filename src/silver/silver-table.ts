@@ -386,7 +386,7 @@ function metadataOf(ev: ChangeEvent, position: string): Row {
     __source_schema: ev.source.schema ?? null,
     __source_table: ev.source.table ?? null,
     __op: ev.op,
-    __source_ts_ms: ev.tsMs,
+    __source_ts_ms: String(ev.tsMs), // long, in the canonical encoding
     __source_position: position,
   };
 }
