@@ -50,14 +50,17 @@ async function main(argv: string[]): Promise<number> {
   return (await impl.run({ args, log, stopSignal: stop.signal })) ?? 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
-  (err) => {
-    // A closed pipe (`lakehouse cat ... | head`) is the reader saying it has enough.
-    if ((err as { code?: string })?.code === 'EPIPE') process.exit(0);
-    const e = asLakehouseError(err);
-    process.stderr.write(formatError(e) + '\n');
-    if (e.code === ErrorCode.internal && process.env.LAKEHOUSE_DEBUG) console.error(err);
-    process.exit(e.code === ErrorCode.usage || e.code === ErrorCode.config ? 2 : 1);
-  },
-);
+/** Every way out with an error: one line, the right exit code, never a stack trace. */
+function fail(err: unknown): never {
+  // A closed pipe (`lakehouse cat ... | head`) is the reader saying it has enough.
+  if ((err as { code?: string })?.code === 'EPIPE') process.exit(0);
+  const e = asLakehouseError(err);
+  process.stderr.write(formatError(e) + '\n');
+  if (e.code === ErrorCode.internal && process.env.LAKEHOUSE_DEBUG) console.error(err);
+  process.exit(e.code === ErrorCode.usage || e.code === ErrorCode.config ? 2 : 1);
+}
+
+// Errors raised outside the command's promise (a stream's write callback, a timer) end the same way.
+process.on('uncaughtException', fail);
+process.on('unhandledRejection', fail);
+main(process.argv.slice(2)).then((code) => process.exit(code), fail);
