@@ -6,8 +6,9 @@
  * database file with other state:
  * - `delta_log_tables`: the indexed version, a hash of that version's commit file, its commit time, and
  *   the protocol and metaData in force;
- * - `delta_log_versions`: every commit file seen (version, size, mtime), with commit time and operation
- *   for the commits that were replayed (NULL for commits only seen in a listing);
+ * - `delta_log_versions`: every commit file seen (version, size, time), with commit time and operation
+ *   for the commits that were replayed (NULL for commits only seen in a listing). The time is the
+ *   file's mtime from a listing, or for commits found by probing, the commit time they record;
  * - `delta_log_checkpoints`: checkpoints seen in listings, with their part files;
  * - `delta_log_files`: the live add actions at the indexed version (the reconciled set, stats and
  *   deletion vectors included), clustered by table and replay order (`seq`) so that loading a table's
@@ -22,15 +23,19 @@
  *   hold the same bytes (same hash). A table that was deleted and recreated, whose log was rewritten,
  *   or that is now behind the index, fails that check and is rebuilt from a listing. A version that
  *   exists only as a checkpoint (its commit was cleaned up) cannot be checked, so it is rebuilt too.
- * - A log ahead of the index (commit V+1 exists) is caught up: the log is listed, only the new commits
- *   are replayed onto the indexed state, and the result is persisted. If any of them was cleaned up
- *   already, the index is rebuilt from the listing's checkpoint instead.
+ * - A log ahead of the index is caught up: the commits after the indexed version are found by reading
+ *   V+1, V+2, ... (no listing), replayed onto the indexed state, and the result is persisted. The log
+ *   is listed instead when many commits are new, when the indexed checkpoint is old (so the segment's
+ *   tail of commits stays short), or when a commit records no time; if some new commits were cleaned
+ *   up already, the index is rebuilt from the listing's checkpoint.
+ * - An up-to-date open costs two small reads (commit V and the missing V+1) and one range read per
+ *   SQLite table.
  */
 import { Database } from 'bun:sqlite';
-import type { Action, Add, DomainMetadata, Metadata, Protocol } from './actions.ts';
+import type { Action, Add, Metadata, Protocol } from './actions.ts';
 import { parseActions } from './actions.ts';
 import { LogSegment, commitPath, versionOf, type CheckpointFiles } from './log-segment.ts';
-import { ReplayState, Snapshot, commitTimestamp, fileKey, type Replayed, type SnapshotIndex } from './snapshot.ts';
+import { ReplayState, Snapshot, commitTimestamp, fileKey, type SnapshotIndex } from './snapshot.ts';
 import type { FileInfo, Storage } from '../storage/storage.ts';
 import { corruptTable } from '../core/errors.ts';
 
@@ -106,6 +111,24 @@ export interface IndexedTable {
 
 const hashOf = (bytes: Uint8Array) => Bun.hash(bytes).toString(16);
 
+/** Beyond this many new commits a listing (which may find a newer checkpoint) beats reading them all. */
+const MAX_PROBED_COMMITS = 100;
+/** An indexed checkpoint this many versions old is refreshed by a listing, bounding the segment's tail. */
+const CHECKPOINT_REFRESH = 200;
+
+/** A commit after the indexed version: its file, actions and bytes (whose hash the index keeps). */
+interface NewCommit {
+  file: FileInfo;
+  actions: Action[];
+  bytes: Uint8Array;
+}
+
+/** The commit time the commit itself records (in-commit timestamp, else commitInfo.timestamp). */
+function commitTime(actions: readonly Action[]): number | undefined {
+  for (const a of actions) if ('commitInfo' in a) return a.commitInfo.inCommitTimestamp ?? a.commitInfo.timestamp;
+  return undefined;
+}
+
 export class LogIndex implements SnapshotIndex {
   private constructor(private readonly db: Database, private readonly ownsDb: boolean) {
     db.run(SCHEMA);
@@ -130,16 +153,13 @@ export class LogIndex implements SnapshotIndex {
 
   /** The latest snapshot of the table at `storage`, from the index, caught up or rebuilt as needed. */
   async snapshot(storage: Storage): Promise<Snapshot> {
-    const key = storage.root;
-    const row = this.db.query('SELECT version, commit_hash, timestamp, protocol, metadata FROM delta_log_tables WHERE table_key = ?').get(key) as TableRow | null;
-    if (row?.commit_hash) {
-      const indexedCommit = await storage.read(commitPath(row.version));
-      if (indexedCommit && hashOf(indexedCommit) === row.commit_hash) {
-        const next = await storage.read(commitPath(row.version + 1));
-        return next ? this.catchUp(storage, row) : this.load(storage, row);
-      }
-    }
-    return this.rebuild(storage);
+    const row = this.db.query('SELECT version, commit_hash, timestamp, protocol, metadata FROM delta_log_tables WHERE table_key = ?').get(storage.root) as TableRow | null;
+    if (!row?.commit_hash) return this.rebuild(storage);
+    const indexedCommit = await storage.read(commitPath(row.version));
+    if (!indexedCommit || hashOf(indexedCommit) !== row.commit_hash) return this.rebuild(storage);
+    const probed = await this.probe(storage, row);
+    if (!probed) return this.catchUpFromListing(storage, row);
+    return probed.length ? this.catchUp(storage, row, probed) : this.load(storage, row);
   }
 
   /** File count, size and live rows at the indexed version, by SQL; undefined when not indexed. */
@@ -162,20 +182,22 @@ export class LogIndex implements SnapshotIndex {
     })();
   }
 
-  /** The indexed state as a snapshot; its log segment comes from the indexed commits and checkpoints. */
+  /** The indexed state as a snapshot. */
   private load(storage: Storage, row: TableRow): Snapshot {
-    const key = storage.root;
-    const state = this.loadState(key, row);
+    return Snapshot.fromState(storage, this.indexedSegment(storage.root, row.version), this.loadState(storage.root, row), row.timestamp);
+  }
+
+  /** The log segment of an indexed version, from the indexed commits and newest indexed checkpoint. */
+  private indexedSegment(key: string, version: number): LogSegment {
     const checkpointRow = this.db
       .query('SELECT version, kind, parts FROM delta_log_checkpoints WHERE table_key = ? AND version <= ? ORDER BY version DESC LIMIT 1')
-      .get(key, row.version) as { version: number; kind: CheckpointFiles['kind']; parts: string } | null;
+      .get(key, version) as { version: number; kind: CheckpointFiles['kind']; parts: string } | null;
     const checkpoint = checkpointRow ? { version: checkpointRow.version, kind: checkpointRow.kind, parts: JSON.parse(checkpointRow.parts) as FileInfo[] } : undefined;
-    const allCommits = (this.db.query('SELECT version, size, modified FROM delta_log_versions WHERE table_key = ? AND version <= ? ORDER BY version').values(key, row.version) as [number, number, number][]).map(
-      ([version, size, modified]) => ({ path: commitPath(version), size, modified }),
+    const allCommits = (this.db.query('SELECT version, size, modified FROM delta_log_versions WHERE table_key = ? AND version <= ? ORDER BY version').values(key, version) as [number, number, number][]).map(
+      ([v, size, modified]) => ({ path: commitPath(v), size, modified }),
     );
     const after = checkpoint ? allCommits.filter((c) => versionOf(c) > checkpoint.version) : allCommits;
-    const segment = new LogSegment(row.version, checkpoint, after, allCommits, storage.root);
-    return Snapshot.fromState(storage, segment, state, row.timestamp);
+    return new LogSegment(version, checkpoint, after, allCommits, key);
   }
 
   private loadState(key: string, row: TableRow): ReplayState {
@@ -194,38 +216,89 @@ export class LogIndex implements SnapshotIndex {
     return state;
   }
 
-  /** Replays the commits after the indexed version onto the indexed state and persists the result. */
-  private async catchUp(storage: Storage, row: TableRow): Promise<Snapshot> {
+  /**
+   * The commits after the indexed version, found by reading V+1, V+2, ... until one is missing (no
+   * listing: on a long-lived table, listing `_delta_log/` costs more than everything else). Undefined
+   * when a listing is the better way: more than MAX_PROBED_COMMITS new commits (a newer checkpoint may
+   * save replaying them), the indexed checkpoint is more than CHECKPOINT_REFRESH versions old (the
+   * listing finds the newer one), or a commit has no commit time (its file time is needed).
+   */
+  private async probe(storage: Storage, row: TableRow): Promise<NewCommit[] | undefined> {
+    const checkpoint = this.db.query('SELECT MAX(version) AS version FROM delta_log_checkpoints WHERE table_key = ?').get(storage.root) as { version: number | null };
+    const found: NewCommit[] = [];
+    for (let v = row.version + 1; ; v++) {
+      const path = commitPath(v);
+      const bytes = await storage.read(path);
+      if (!bytes) break;
+      if (found.length === MAX_PROBED_COMMITS) return undefined;
+      const actions = parseActions(new TextDecoder().decode(bytes), `${storage.root}/${path}`);
+      const time = commitTime(actions);
+      if (time === undefined) return undefined;
+      // Without a listing the file's mtime is unknown; the commit time stands in (see the table doc).
+      found.push({ file: { path, size: bytes.length, modified: time }, actions, bytes });
+    }
+    if (found.length && row.version + found.length - (checkpoint.version ?? -1) > CHECKPOINT_REFRESH) return undefined;
+    return found;
+  }
+
+  /** Lists the log and replays the commits after the indexed version, or rebuilds if some were cleaned up. */
+  private async catchUpFromListing(storage: Storage, row: TableRow): Promise<Snapshot> {
     const segment = await LogSegment.build(storage);
     const commitFiles = new Map(segment.allCommits.map((f) => [versionOf(f), f]));
-    const newFiles: FileInfo[] = [];
+    const commits: NewCommit[] = [];
     for (let v = row.version + 1; v <= segment.version; v++) {
       const file = commitFiles.get(v);
       if (!file) return this.rebuild(storage, segment); // cleaned up already: start from the checkpoint
-      newFiles.push(file);
+      const bytes = await storage.read(file.path);
+      if (!bytes) throw corruptTable(`commit ${v} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
+      commits.push({ file, actions: parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`), bytes });
     }
-    if (newFiles.length === 0) return this.rebuild(storage, segment);
-    const state = this.loadState(storage.root, row);
+    if (commits.length === 0) return this.rebuild(storage, segment);
+    return this.catchUp(storage, row, commits, segment);
+  }
+
+  /**
+   * Replays new commits onto the indexed state and persists the result. The snapshot's log segment is
+   * the listing's when there was one, else the indexed one.
+   */
+  private async catchUp(storage: Storage, row: TableRow, commits: NewCommit[], listed?: LogSegment): Promise<Snapshot> {
+    const key = storage.root;
+    const state = this.loadState(key, row);
     const fileChanges = new FileChanges();
     const touchedDomains = new Set<string>();
-    const commits: Replayed['commits'] = [];
-    let lastBytes: Uint8Array = new Uint8Array(0);
-    for (const file of newFiles) {
-      const bytes = await storage.read(file.path);
-      if (!bytes) throw corruptTable(`commit ${versionOf(file)} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
-      const actions = parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`);
+    for (const { actions } of commits) {
       for (const a of actions) {
         fileChanges.note(a, state.files);
         if ('domainMetadata' in a) touchedDomains.add(a.domainMetadata.domain);
         state.apply(a, false);
       }
-      commits.push({ file, actions });
-      lastBytes = bytes;
     }
-    const last = commits[commits.length - 1];
-    const snapshot = Snapshot.fromState(storage, segment, state, commitTimestamp(last.actions, last.file));
-    this.persistCatchUp(storage.root, row.version, snapshot, state, commits, hashOf(lastBytes), fileChanges, touchedDomains, segment.checkpoint);
-    return snapshot;
+    const last = commits[commits.length - 1]!;
+    const version = versionOf(last.file);
+    const timestamp = commitTimestamp(last.actions, last.file);
+    const persisted = this.db.transaction(() => {
+      // Another connection may have caught up (or rebuilt) meanwhile: start over from its rows.
+      const current = this.db.query('SELECT version FROM delta_log_tables WHERE table_key = ?').get(key) as { version: number } | null;
+      if (current?.version !== row.version) return false;
+      this.writeTableRow(key, version, hashOf(last.bytes), timestamp, state);
+      const insertVersion = this.db.query('INSERT OR REPLACE INTO delta_log_versions (table_key, version, size, modified) VALUES (?, ?, ?, ?)');
+      for (const { file } of commits) insertVersion.run(key, versionOf(file), file.size, file.modified);
+      this.writeCommits(key, commits);
+      if (listed?.checkpoint) this.writeCheckpoint(key, listed.checkpoint);
+      this.writeFileChanges(key, state.files, fileChanges);
+      const upsertTxn = this.txnUpsert();
+      for (const [appId, txnVersion] of state.txns) upsertTxn.run(key, appId, txnVersion);
+      const upsertDomain = this.domainUpsert();
+      const deleteDomain = this.db.query('DELETE FROM delta_log_domains WHERE table_key = ? AND domain = ?');
+      for (const name of touchedDomains) {
+        const d = state.domains.get(name);
+        if (d) upsertDomain.run(key, name, d.configuration);
+        else deleteDomain.run(key, name);
+      }
+      return true;
+    })();
+    if (!persisted) return this.snapshot(storage);
+    return Snapshot.fromState(storage, listed ?? this.indexedSegment(key, version), state, timestamp);
   }
 
   /** Replays the log from its newest checkpoint and replaces the table's rows with the result. */
@@ -237,7 +310,7 @@ export class LogIndex implements SnapshotIndex {
     const key = storage.root;
     this.db.transaction(() => {
       for (const t of STATE_TABLES) this.db.query(`DELETE FROM ${t} WHERE table_key = ?`).run(key);
-      this.writeTableRow(key, snapshot, commit ? hashOf(commit) : null);
+      this.writeTableRow(key, snapshot.version, commit ? hashOf(commit) : null, snapshot.timestamp, replayed.state);
       const insertVersion = this.db.query('INSERT INTO delta_log_versions (table_key, version, size, modified) VALUES (?, ?, ?, ?)');
       for (const f of segment.allCommits) insertVersion.run(key, versionOf(f), f.size, f.modified);
       this.writeCommits(key, replayed.commits);
@@ -253,47 +326,14 @@ export class LogIndex implements SnapshotIndex {
     return snapshot;
   }
 
-  private persistCatchUp(
-    key: string,
-    baseVersion: number,
-    snapshot: Snapshot,
-    state: ReplayState,
-    commits: Replayed['commits'],
-    commitHash: string,
-    fileChanges: FileChanges,
-    touchedDomains: Set<string>,
-    checkpoint: CheckpointFiles | undefined,
-  ): void {
-    this.db.transaction(() => {
-      // Another connection may have caught up (or rebuilt) meanwhile; its rows are at least as good.
-      const current = this.db.query('SELECT version FROM delta_log_tables WHERE table_key = ?').get(key) as { version: number } | null;
-      if (current?.version !== baseVersion) return;
-      this.writeTableRow(key, snapshot, commitHash);
-      const insertVersion = this.db.query('INSERT OR REPLACE INTO delta_log_versions (table_key, version, size, modified) VALUES (?, ?, ?, ?)');
-      for (const { file } of commits) insertVersion.run(key, versionOf(file), file.size, file.modified);
-      this.writeCommits(key, commits);
-      if (checkpoint) this.writeCheckpoint(key, checkpoint);
-      this.writeFileChanges(key, state.files, fileChanges);
-      const upsertTxn = this.txnUpsert();
-      for (const [appId, version] of state.txns) upsertTxn.run(key, appId, version);
-      const upsertDomain = this.domainUpsert();
-      const deleteDomain = this.db.query('DELETE FROM delta_log_domains WHERE table_key = ? AND domain = ?');
-      for (const name of touchedDomains) {
-        const d: DomainMetadata | undefined = state.domains.get(name);
-        if (d) upsertDomain.run(key, name, d.configuration);
-        else deleteDomain.run(key, name);
-      }
-    })();
-  }
-
-  private writeTableRow(key: string, snapshot: Snapshot, commitHash: string | null): void {
+  private writeTableRow(key: string, version: number, commitHash: string | null, timestamp: number, state: ReplayState): void {
     this.db
       .query('INSERT OR REPLACE INTO delta_log_tables (table_key, version, commit_hash, timestamp, protocol, metadata) VALUES (?, ?, ?, ?, ?, ?)')
-      .run(key, snapshot.version, commitHash, snapshot.timestamp, JSON.stringify(snapshot.protocol), JSON.stringify(snapshot.metadata));
+      .run(key, version, commitHash, timestamp, JSON.stringify(state.protocol), JSON.stringify(state.metadata));
   }
 
   /** Commit time and operation of replayed commits. */
-  private writeCommits(key: string, commits: Replayed['commits']): void {
+  private writeCommits(key: string, commits: readonly { file: FileInfo; actions: Action[] }[]): void {
     const update = this.db.query('UPDATE delta_log_versions SET timestamp = ?, operation = ? WHERE table_key = ? AND version = ?');
     for (const { file, actions } of commits) update.run(commitTimestamp(actions, file), operationOf(actions), key, versionOf(file));
   }

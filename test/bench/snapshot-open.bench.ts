@@ -67,7 +67,7 @@ for (let i = 0; i < Math.min(runs, 5); i++) {
   catchUps.push(performance.now() - t0);
   index.close();
 }
-report('index, 10 commits behind: catch up (lists the log)', catchUps);
+report('index, 10 commits behind: catch up', catchUps);
 
 const deltaRs = deltaRsTimings(dir, 'open', 6);
 if ('error' in deltaRs) console.log(`delta-rs: not measured (${deltaRs.error})`);
