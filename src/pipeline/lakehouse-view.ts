@@ -24,6 +24,10 @@ export interface RunStatus {
   startedAt: number;
   lag(): number;
   message?: string;
+  /** Records not yet delivered per `topic:partition`, when the source knows. */
+  partitionLag?(): ReadonlyMap<string, number>;
+  /** A running pipeline whose source retries after a failure is degraded. */
+  sourceHealth?(): { degraded: boolean; message?: string };
 }
 
 export class PipelineView implements LakehouseView {
@@ -69,12 +73,14 @@ export class PipelineView implements LakehouseView {
 
   health(): HealthStatus {
     const p = this.pipeline;
+    const source = this.run.sourceHealth?.();
+    const message = this.run.message ?? source?.message;
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
     for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
     return {
-      status: this.run.status,
+      status: this.run.status === 'ok' && source?.degraded ? 'degraded' : this.run.status,
       source: this.run.source,
       uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
       eventsPerSecond: p.throughput.perSecond(),
@@ -82,7 +88,7 @@ export class PipelineView implements LakehouseView {
       lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
       deadLetters: p.deadLetters.count,
       versions: { bronze: p.bronze.version, silver, gold },
-      ...(this.run.message ? { message: this.run.message } : {}),
+      ...(message ? { message } : {}),
     };
   }
 
@@ -153,6 +159,10 @@ export class PipelineView implements LakehouseView {
     for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
     for (const g of p.gold) if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
     m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
+    for (const [tp, lag] of this.run.partitionLag?.() ?? []) {
+      const at = tp.lastIndexOf(':');
+      m.set('lakehouse_kafka_consumer_lag', 'records in Kafka not yet committed to bronze, per partition', { topic: tp.slice(0, at), partition: tp.slice(at + 1) }, lag);
+    }
     return m.render();
   }
 }

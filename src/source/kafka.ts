@@ -22,7 +22,7 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import type { SourceInfo } from '../pipeline/view.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { RecordBatcher } from './record-batcher.ts';
-import { defaultFlushPolicy, type FlushPolicy, type RecordSource } from './source.ts';
+import { defaultFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from './source.ts';
 
 export interface KafkaSourceOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -112,6 +112,11 @@ export class KafkaSource implements RecordSource {
 
   status(): KafkaSourceStatus {
     return this.current;
+  }
+
+  health(): SourceHealth {
+    const { state, message } = this.current;
+    return { degraded: state === KafkaSourceState.retrying, message: state === KafkaSourceState.consuming ? undefined : message };
   }
 
   /** Records in Kafka not yet committed by the pipeline, per `topic:partition` (as of the last fetch or refresh). */

@@ -21,4 +21,13 @@ export interface RecordSource {
   run(deliver: (records: KafkaRecord[]) => Promise<void>, resume: ReadonlyMap<string, bigint>, signal: AbortSignal): Promise<void>;
   /** Records available at the source but not yet delivered. */
   lag(): number;
+  /** The same per `topic:partition`, where the source knows it (for metrics). */
+  partitionLag?(): ReadonlyMap<string, number>;
+  /** Whether the source is retrying after a failure (the pipeline is then degraded), and why. */
+  health?(): SourceHealth;
+}
+
+export interface SourceHealth {
+  degraded: boolean;
+  message?: string;
 }

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what the integration tests need on a bare machine. Each step is idempotent and says what
-# failed and what to do. PostgreSQL, Kafka, Kafka Connect and Debezium are installed by
-# compose/local/up, which the real-stack tests run themselves.
+# failed and what to do.
 set -euo pipefail
 here="$(dirname "$0")"
+root="$here/../.."
 bash "$here/python-deps.sh" spark || { echo "error: installing Python test packages failed (deltalake, pyarrow, moto[server], pyspark, delta-spark)"; exit 1; }
 if ! command -v tmux >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null || { echo "error: installing tmux failed (apt-get install tmux)"; exit 1; }
 fi
+# PostgreSQL from Debian, Kafka, Kafka Connect and Debezium jars from Maven Central (cached).
+bash "$root/compose/local/up" --install-only || { echo "error: installing PostgreSQL and the Kafka/Debezium jars failed (see above)"; exit 1; }

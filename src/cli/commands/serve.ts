@@ -25,7 +25,14 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     : terminalLog;
   if (f.tui) mkdirSync(dataDir, { recursive: true });
   const source = await createSource(f, dataDir, log);
-  const status: RunStatus = { status: 'starting', source: source.info, startedAt: Date.now(), lag: () => source.lag() };
+  const status: RunStatus = {
+    status: 'starting',
+    source: source.info,
+    startedAt: Date.now(),
+    lag: () => source.lag(),
+    partitionLag: source.partitionLag && (() => source.partitionLag!()),
+    sourceHealth: source.health && (() => source.health!()),
+  };
 
   const pipeline = await Pipeline.open({ dataDir, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const view = new PipelineView(pipeline, status);

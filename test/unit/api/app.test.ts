@@ -93,3 +93,19 @@ test('a token guards the API, and a public address requires one', async () => {
   expect((await guarded.request('/health')).status).toBe(200);
   expect(() => startServer(view, { host: '0.0.0.0', port: 0 })).toThrow('without a token');
 });
+
+test('a source that retries makes health degraded with its reason; per-partition lag is a metric', async () => {
+  const retrying = new PipelineView(pipeline, {
+    status: 'ok',
+    source: { kind: 'kafka', brokers: '127.0.0.1:9', topics: '.*' },
+    startedAt: Date.now(),
+    lag: () => 7,
+    partitionLag: () => new Map([['votersbook.public.voters:0', 7]]),
+    sourceHealth: () => ({ degraded: true, message: 'broker 127.0.0.1:9 unreachable; retrying in 4 s' }),
+  });
+  const app = createApp(retrying);
+  const health = await app.request('/health');
+  expect(health.status).toBe(200);
+  expect(await health.json()).toMatchObject({ status: 'degraded', message: 'broker 127.0.0.1:9 unreachable; retrying in 4 s', lag: 7 });
+  expect(await (await app.request('/metrics')).text()).toContain('lakehouse_kafka_consumer_lag{partition="0",topic="votersbook.public.voters"} 7');
+});
