@@ -1,7 +1,10 @@
-/** Resolves a TABLE argument: a path to any Delta table, or a table name inside the data folder. */
+/** Resolves a TABLE argument: an s3:// URL, a path to any Delta table, or a table name inside the data folder. */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound } from '../core/errors.ts';
+import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
+
+export const isRemote = (table: string) => /^s3a?:\/\//.test(table);
 
 export function resolveTablePath(table: string, dataDir: string): string {
   if (existsSync(join(table, '_delta_log'))) return table;
@@ -10,6 +13,11 @@ export function resolveTablePath(table: string, dataDir: string): string {
   if (found) return found;
   throw notFound(
     `no Delta table '${table}': not a table path, and not a table in ${dataDir}`,
-    `pass a path to a Delta table, or a name such as voters, gold/poll_results or bronze with --data DIR`,
+    `pass a path to a Delta table (or s3://bucket/path), or a name such as voters, gold/poll_results or bronze with --data DIR`,
   );
+}
+
+/** The storage rooted at the table the argument names. */
+export async function tableStorage(table: string, dataDir: string): Promise<Storage> {
+  return isRemote(table) ? openStorage(table) : new LocalStorage(resolveTablePath(table, dataDir));
 }

@@ -5,14 +5,14 @@
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
-import { LocalStorage } from '../storage/index.ts';
+import { LocalStorage, type Storage } from '../storage/index.ts';
 import { LogIndex, Snapshot } from '../delta/index.ts';
-import { resolveTablePath } from './table-ref.ts';
+import { isRemote, resolveTablePath, tableStorage } from './table-ref.ts';
 
 export const INDEX_FILE = 'lakehouse.db';
 
 export interface OpenedTable {
-  storage: LocalStorage;
+  storage: Storage;
   snapshot: Snapshot;
   /** Whether the snapshot came through the log index. */
   indexed: boolean;
@@ -20,6 +20,10 @@ export interface OpenedTable {
 
 /** The latest snapshot of a TABLE argument (see resolveTablePath). */
 export async function openTableSnapshot(table: string, dataDir: string): Promise<OpenedTable> {
+  if (isRemote(table)) {
+    const storage = await tableStorage(table, dataDir);
+    return { storage, snapshot: await Snapshot.open(storage), indexed: false };
+  }
   const storage = new LocalStorage(resolveTablePath(table, dataDir));
   const indexPath = join(dataDir, INDEX_FILE);
   const inside = relative(resolve(dataDir), storage.root);

@@ -4,6 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { CreateBucketCommand, S3Client } from '@aws-sdk/client-s3';
+import { join } from 'node:path';
 import { S3Storage } from '../../src/storage/s3.ts';
 import { openStorage } from '../../src/storage/index.ts';
 import { DeltaTable } from '../../src/delta/commit.ts';
@@ -75,5 +76,19 @@ describe('S3Storage', () => {
     const rows = [];
     for await (const row of scan(snap, storage)) rows.push(`${row.who}${row.id}`);
     expect(rows.sort()).toEqual(['a0', 'a1', 'a2', 'a3', 'a4', 'a5', 'b0', 'b1', 'b2', 'b3', 'b4', 'b5']);
+  }, 60_000);
+
+  test('lakehouse cat, history and describe read a table straight from s3://', async () => {
+    const storage = await freshStorage();
+    const table = await DeltaTable.create(storage, { schema: struct([field('id', 'long'), field('city', 'string')]) });
+    const tx = table.transaction({ operation: 'WRITE' });
+    await tx.writeRows([{ id: 1, city: 'Avalon' }, { id: 2, city: 'Brightwater' }]);
+    await tx.commit();
+    const cli = (...args: string[]) => Bun.spawnSync(['bun', join(import.meta.dir, '../../src/cli/main.ts'), ...args], { env: process.env });
+    const cat = cli('cat', storage.root, '--format', 'ndjson');
+    expect(cat.stderr.toString()).toBe('');
+    expect(cat.stdout.toString().trim().split('\n').sort()).toEqual(['{"id":"1","city":"Avalon"}', '{"id":"2","city":"Brightwater"}']);
+    expect(cli('history', storage.root, '--format', 'ndjson').stdout.toString()).toContain('"operation":"WRITE"');
+    expect(cli('describe', storage.root).exitCode).toBe(0);
   }, 60_000);
 });

@@ -1,19 +1,27 @@
 /** `lakehouse cat`: a Delta table's rows as a table, CSV or lossless NDJSON. */
 import { invalidInput } from '../../core/errors.ts';
-import { LocalStorage } from '../../storage/index.ts';
 import { Snapshot, scan } from '../../delta/index.ts';
 import { toCsv } from '../../api/formats.ts';
-import { resolveTablePath } from '../table-ref.ts';
+import { tableStorage } from '../table-ref.ts';
+import { openTableSnapshot } from '../table-snapshot.ts';
 import { renderTable } from '../render-table.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args }: CommandContext): Promise<number> {
-  const path = resolveTablePath(args.positionals[0]!, args.flags.data as string);
-  const storage = new LocalStorage(path);
+  const table = args.positionals[0]!;
+  const dataDir = args.flags.data as string;
   const at = args.flags.timestamp as string | undefined;
   const timestamp = at === undefined ? undefined : Date.parse(at);
   if (timestamp !== undefined && Number.isNaN(timestamp)) throw invalidInput(`--timestamp '${at}' is not an ISO-8601 time`, 'for example 2026-11-25T10:00:00Z');
-  const snapshot = await Snapshot.open(storage, { version: args.flags.version as number | undefined, timestamp });
+  const version = args.flags.version as number | undefined;
+  // The latest version opens through the data folder's log index when there is one.
+  const { storage, snapshot } =
+    version === undefined && timestamp === undefined
+      ? await openTableSnapshot(table, dataDir)
+      : await (async () => {
+          const storage = await tableStorage(table, dataDir);
+          return { storage, snapshot: await Snapshot.open(storage, { version, timestamp }) };
+        })();
   const limit = args.flags.limit as number | undefined;
   const format = args.flags.format as 'ndjson' | 'csv' | 'table';
   const out = Bun.stdout.writer();

@@ -1,11 +1,10 @@
 /** `lakehouse checkpoint`: writes a checkpoint of the latest version (and points _last_checkpoint at it). */
-import { LocalStorage } from '../../storage/index.ts';
 import { DeltaTable, writeCheckpoint } from '../../delta/index.ts';
-import { resolveTablePath } from '../table-ref.ts';
+import { tableStorage } from '../table-ref.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log }: CommandContext): Promise<number> {
-  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
   const table = await DeltaTable.open(storage, { logger: log });
   const result = await writeCheckpoint(storage, table.snapshot());
   console.log(`checkpoint of ${storage.root} at version ${result.version}: ${result.path} (${result.actions} actions, ${result.sizeInBytes} bytes)`);

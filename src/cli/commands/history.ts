@@ -1,12 +1,11 @@
 /** `lakehouse history`: a table's commits, newest first, from their commitInfo. */
-import { LocalStorage } from '../../storage/index.ts';
 import { history } from '../../delta/index.ts';
-import { resolveTablePath } from '../table-ref.ts';
+import { tableStorage } from '../table-ref.ts';
 import { renderTable } from '../render-table.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args }: CommandContext): Promise<number> {
-  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
   const entries = (await history(storage, { limit: args.flags.limit as number | undefined })).map((e) => ({
     version: e.version,
     timestamp: new Date(e.timestamp).toISOString(),

@@ -1,11 +1,10 @@
 /** `lakehouse optimize`: bin-packs small files (and files with deletion vectors) into bigger ones. */
-import { LocalStorage } from '../../storage/index.ts';
 import { DeltaTable, optimize } from '../../delta/index.ts';
-import { resolveTablePath } from '../table-ref.ts';
+import { tableStorage } from '../table-ref.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log }: CommandContext): Promise<number> {
-  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
   const table = await DeltaTable.open(storage, { logger: log });
   const result = await optimize(table, { targetFileSize: args.flags['target-size'] as number | undefined });
   console.log(

@@ -1,11 +1,10 @@
 /** `lakehouse vacuum`: deletes files the table no longer references, older than the retention. */
-import { LocalStorage } from '../../storage/index.ts';
 import { DeltaTable, vacuum } from '../../delta/index.ts';
-import { resolveTablePath } from '../table-ref.ts';
+import { tableStorage } from '../table-ref.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log }: CommandContext): Promise<number> {
-  const storage = new LocalStorage(resolveTablePath(args.positionals[0]!, args.flags.data as string));
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
   const table = await DeltaTable.open(storage, { logger: log });
   const dryRun = args.flags['dry-run'] === true;
   const result = await vacuum(table, {
