@@ -1,0 +1,53 @@
+/**
+ * `lakehouse ingest` of the voters workload (PostgreSQL envelopes with schemas, ~4 KB a record) from
+ * NDJSON into committed silver: records/s, MB/s, CPU seconds and peak RSS of the compiled binary, from
+ * /usr/bin/time -v (CPU time is what counts on a loaded machine; wall is shown too). Figures only.
+ *   bun test/bench/ingest.bench.ts [records=100000] [binary=./lakehouse ...] [-- ingest flags]
+ * Several binaries (e.g. a build from before a change) run on the same file in turn. Build with
+ * `npm run build` first. The NDJSON is cached under .cache/bench/ (first run: ~15 s).
+ */
+import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { votersNdjson } from './voters-ndjson.ts';
+
+const root = resolve(import.meta.dir, '../..');
+const dash = Bun.argv.indexOf('--');
+const args = dash < 0 ? Bun.argv.slice(2) : Bun.argv.slice(2, dash);
+const extraFlags = dash < 0 ? [] : Bun.argv.slice(dash + 1);
+const records = Number(args[0] ?? 100_000);
+const binaries = args.length > 1 ? args.slice(1) : [resolve(root, 'lakehouse')];
+
+// n fake-it operations give ~1.2n Kafka records (deletes add tombstones); take the first `records`.
+const ops = Math.max(100_000, Math.ceil(records / 1.1));
+const source = await votersNdjson(ops, 3, resolve(root, `.cache/bench/voters-${ops}-ops.ndjson`));
+const input = resolve(root, `.cache/bench/voters-first-${records}.ndjson`);
+try {
+  statSync(input);
+} catch {
+  const lines = (await Bun.file(source).text()).split('\n').filter((l) => l !== '');
+  if (lines.length < records) throw new Error(`${source} has only ${lines.length} records`);
+  writeFileSync(input, lines.slice(0, records).join('\n') + '\n');
+}
+const megabytes = statSync(input).size / 1e6;
+console.log(`input: ${records.toLocaleString()} records, ${megabytes.toFixed(0)} MB (${((megabytes * 1e6) / records / 1024).toFixed(1)} KiB a record)`);
+
+for (const binary of binaries) {
+  const data = resolve(root, '.cache/bench/ingest-lake');
+  rmSync(data, { recursive: true, force: true });
+  mkdirSync(data, { recursive: true });
+  const proc = Bun.spawnSync(['/usr/bin/time', '-v', binary, 'ingest', '--data', data, ...extraFlags, input], { stdout: 'pipe', stderr: 'pipe' });
+  const out = proc.stdout.toString();
+  const err = proc.stderr.toString();
+  if (proc.exitCode !== 0) throw new Error(`${binary} ingest failed:\n${out}\n${err}`);
+  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(err)?.[1]?.split(':').reduce((a, p) => a * 60 + Number(p), 0));
+  const wall = figure('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)');
+  const cpu = figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)');
+  const rssMb = figure('Maximum resident set size \\(kbytes\\)') / 1024;
+  const applied = /applied\s+(\d+)/.exec(out)?.[1];
+  console.log(
+    `${binary} ${extraFlags.join(' ')}\n` +
+      `  wall ${wall.toFixed(2)} s: ${Math.round(records / wall).toLocaleString()} records/s, ${(megabytes / wall).toFixed(1)} MB/s\n` +
+      `  cpu  ${cpu.toFixed(2)} s (user+sys): ${Math.round(records / cpu).toLocaleString()} records per CPU-second\n` +
+      `  peak RSS ${rssMb.toFixed(0)} MB; ${applied} changes applied`,
+  );
+}
