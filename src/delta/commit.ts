@@ -266,37 +266,48 @@ export class Transaction {
    * Row indexes are positions in the file; earlier deletions of the file are kept.
    */
   async deleteRows(add: Add, rowIndexes: readonly number[]): Promise<void> {
+    await this.deleteRowsInFiles([[add, rowIndexes]]);
+  }
+
+  /**
+   * `deleteRows` for many data files at once: their deletion vectors share one DV file, each at its own
+   * offset, so a batch that touches many files writes (and fsyncs) one file, not one per data file.
+   */
+  async deleteRowsInFiles(deletions: Iterable<readonly [Add, readonly number[]]>): Promise<void> {
     if (!protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) {
       throw invalidInput(`table ${this.table.storage.root} does not have deletion vectors enabled`, "create it with configuration 'delta.enableDeletionVectors': 'true'");
     }
     const storage = this.table.storage;
-    const deleted = new Set<number>(rowIndexes);
-    if (add.deletionVector) for (const row of await readDeletionVector(storage, add.deletionVector)) deleted.add(row);
-    const numRecords = add.stats ? (JSON.parse(add.stats).numRecords as number | undefined) : undefined;
-    for (const row of deleted) {
-      if (!Number.isInteger(row) || row < 0 || (numRecords !== undefined && row >= numRecords)) {
-        throw invalidInput(`row index ${row} is not in data file ${add.path} (${numRecords ?? '?'} rows)`);
-      }
-    }
-    this.remove(add);
-    if (numRecords !== undefined && deleted.size >= numRecords) return; // every row is gone: just remove the file
     const uuid = randomUUID();
-    const dv = deletionVectorFile(encodeDeletionVector(deleted));
-    await storage.write(`deletion_vector_${uuid}.bin`, dv.bytes);
-    const stats = add.stats ? JSON.stringify({ ...JSON.parse(add.stats), tightBounds: false }) : add.stats;
-    this.adds.push({
-      ...add,
-      modificationTime: Date.now(),
-      dataChange: true,
-      stats,
-      deletionVector: {
-        storageType: 'u',
-        pathOrInlineDv: z85Encode(Buffer.from(uuid.replace(/-/g, ''), 'hex')),
-        offset: dv.offset,
-        sizeInBytes: dv.sizeInBytes,
-        cardinality: deleted.size,
-      },
-    });
+    const pathOrInlineDv = z85Encode(Buffer.from(uuid.replace(/-/g, ''), 'hex'));
+    // The shared file: the version byte once, then each DV framed as a one-DV file frames it.
+    const frames: Uint8Array[] = [new Uint8Array([1])];
+    let offset = 1;
+    for (const [add, rowIndexes] of deletions) {
+      const deleted = new Set<number>(rowIndexes);
+      if (add.deletionVector) for (const row of await readDeletionVector(storage, add.deletionVector)) deleted.add(row);
+      const numRecords = add.stats ? (JSON.parse(add.stats).numRecords as number | undefined) : undefined;
+      for (const row of deleted) {
+        if (!Number.isInteger(row) || row < 0 || (numRecords !== undefined && row >= numRecords)) {
+          throw invalidInput(`row index ${row} is not in data file ${add.path} (${numRecords ?? '?'} rows)`);
+        }
+      }
+      this.remove(add);
+      if (numRecords !== undefined && deleted.size >= numRecords) continue; // every row is gone: just remove the file
+      const dv = deletionVectorFile(encodeDeletionVector(deleted));
+      const frame = dv.bytes.subarray(dv.offset);
+      frames.push(frame);
+      const stats = add.stats ? JSON.stringify({ ...JSON.parse(add.stats), tightBounds: false }) : add.stats;
+      this.adds.push({
+        ...add,
+        modificationTime: Date.now(),
+        dataChange: true,
+        stats,
+        deletionVector: { storageType: 'u', pathOrInlineDv, offset, sizeInBytes: dv.sizeInBytes, cardinality: deleted.size },
+      });
+      offset += frame.length;
+    }
+    if (frames.length > 1) await storage.write(`deletion_vector_${uuid}.bin`, Buffer.concat(frames));
   }
 
   /** Commits the staged actions; returns the new version. Retries past compatible concurrent commits. */

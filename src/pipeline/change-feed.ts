@@ -21,14 +21,12 @@ export class ChangeFeed {
 
   append(changes: readonly Omit<ChangeRecord, 'id'>[]): void {
     if (changes.length === 0) return;
-    const insert = this.db.query(
-      'INSERT INTO changes (tbl, op, key, before, after, version, position, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id',
-    );
+    const insert = this.db.query('INSERT INTO changes (tbl, op, key, before, after, version, position, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
     const stored: ChangeRecord[] = [];
     this.db.transaction(() => {
       for (const c of changes) {
-        const { id } = insert.get(c.table, c.op, JSON.stringify(c.key), json(c.before), json(c.after), c.version, c.position, c.ts) as { id: number };
-        stored.push({ ...c, id });
+        const { lastInsertRowid } = insert.run(c.table, c.op, JSON.stringify(c.key), json(c.before), json(c.after), c.version, c.position, c.ts);
+        stored.push({ ...c, id: Number(lastInsertRowid) });
       }
     })();
     this.appended += changes.length;

@@ -88,8 +88,11 @@ export class ServingStore {
     );
     this.getManyStmt.safeIntegers(true);
     const all = ['__key', '__file', '__row', '__position', '__deleted', ...cols];
+    // An upsert updates the row in place; INSERT OR REPLACE would delete and re-insert it, touching
+    // the primary key and the file index twice.
     this.upsertStmt = this.db.query(
-      `INSERT OR REPLACE INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`,
+      `INSERT INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')}) ` +
+        `ON CONFLICT (__key) DO UPDATE SET ${all.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`,
     );
     this.createView();
   }

@@ -142,6 +142,7 @@ export class SilverTable {
       pending.set(entry.key, { entry, original: prior ? prior.original : storedEntry(entry.key) });
     };
 
+    const admitted = new Set<ChangeEvent['columns']>();
     for (const ev of events) {
       const position = silverPosition(ev.position);
       if (ev.op === 't') {
@@ -165,13 +166,18 @@ export class SilverTable {
         if (prev && !prev.deleted) applied.push({ table: this.name, op: 'd', key: ev.key, before: prev.image, after: null, position });
         continue;
       }
-      try {
-        const merged = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
-        schema = merged.schema;
-        widened ||= merged.widened;
-      } catch (err) {
-        quarantined.push({ event: ev, reason: (err as Error).message });
-        continue;
+      // The decoder hands out one columns array per source schema, and `schema` only ever grows or
+      // widens: columns it admitted once it still holds, so each array is merged once per batch.
+      if (!admitted.has(ev.columns)) {
+        try {
+          const merged = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+          schema = merged.schema;
+          widened ||= merged.widened;
+          admitted.add(ev.columns);
+        } catch (err) {
+          quarantined.push({ event: ev, reason: (err as Error).message });
+          continue;
+        }
       }
       const image: Row = { ...ev.after };
       // An unchanged TOASTed column arrives as a placeholder: keep what we had.
@@ -233,7 +239,7 @@ export class SilverTable {
     }
     if (dropped.size === 0) return;
     const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
-    for (const [path, rows] of dropped) await txn.deleteRows(byPath.get(path)!, rows);
+    await txn.deleteRowsInFiles([...dropped].map(([path, rows]) => [byPath.get(path)!, rows] as const));
   }
 
   /**
