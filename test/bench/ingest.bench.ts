@@ -35,10 +35,12 @@ for (const binary of binaries) {
   const data = resolve(root, '.cache/bench/ingest-lake');
   rmSync(data, { recursive: true, force: true });
   mkdirSync(data, { recursive: true });
-  const proc = Bun.spawnSync(['/usr/bin/time', '-v', binary, 'ingest', '--data', data, ...extraFlags, input], { stdout: 'pipe', stderr: 'pipe' });
-  const out = proc.stdout.toString();
-  const err = proc.stderr.toString();
-  if (proc.exitCode !== 0) throw new Error(`${binary} ingest failed:\n${out}\n${err}`);
+  // time's report goes to a file: read through a pipe, it sometimes arrived cut short.
+  const report = resolve(root, '.cache/bench/ingest-time.txt');
+  const proc = Bun.spawn(['/usr/bin/time', '-v', '-o', report, binary, 'ingest', '--data', data, ...extraFlags, input], { stdout: 'pipe', stderr: 'pipe' });
+  const [out, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+  if (exitCode !== 0) throw new Error(`${binary} ingest failed (exit ${exitCode}):\n${out}\n${stderr}`);
+  const err = await Bun.file(report).text();
   const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(err)?.[1]?.split(':').reduce((a, p) => a * 60 + Number(p), 0));
   const wall = figure('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)');
   const cpu = figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)');
