@@ -32,6 +32,7 @@ async function read(path: string, batchSize: number) {
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit--;
       send({ type: 'batch', records });
+      Bun.gc(true); // the batch's lines and parsed objects are garbage now (see ingest.ts)
     }
     send({ type: 'end' });
   } catch (err) {
