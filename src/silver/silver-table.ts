@@ -289,15 +289,28 @@ export class SilverTable {
 
   /**
    * Background compaction: once the table has more than `maxFiles` data files, the small ones and
-   * those carrying deletion vectors are rewritten into one file (dataChange=false, so streaming readers
-   * see no new data), and the index learns the rows' new places. Called between batches.
+   * those whose deletion vectors drop over a fifth of their rows are rewritten into one file
+   * (dataChange=false, so streaming readers see no new data), and the index learns the rows' new
+   * places. Called between batches. A large file with a few deleted rows stays: random updates put a
+   * DV on nearly every file, and rewriting those would rewrite (and hold in memory) the whole table.
+   * One compaction reads at most `maxBytes` of files, smallest first, so its cost stays bounded.
    */
-  async compact(options: { maxFiles?: number; smallFileBytes?: number } = {}): Promise<number | undefined> {
+  async compact(options: { maxFiles?: number; smallFileBytes?: number; maxBytes?: number } = {}): Promise<number | undefined> {
     const maxFiles = options.maxFiles ?? 32;
     const small = options.smallFileBytes ?? 32 * 1024 * 1024;
+    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     const files = this.table.snapshot().files();
     if (files.length <= maxFiles) return undefined;
-    const chosen = files.filter((a) => a.size < small || a.deletionVector);
+    const candidates = files
+      .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > numRecordsOf(a)))
+      .sort((a, b) => a.size - b.size);
+    const chosen: Add[] = [];
+    let bytes = 0;
+    for (const add of candidates) {
+      if (chosen.length >= 2 && bytes + add.size > maxBytes) break;
+      chosen.push(add);
+      bytes += add.size;
+    }
     if (chosen.length < 2) return undefined;
     const kept: KeyEntry[] = [];
     for await (const e of this.liveEntries(chosen)) kept.push(e);
@@ -374,11 +387,14 @@ export function silverPosition(p: SourcePosition): string {
   return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
 }
 
+/** A data file's row count from its stats (0 when it has none, so its DV always counts as large). */
+const numRecordsOf = (add: Add): number => (JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0;
+
 /** Records where each entry's row landed: the writer keeps row order across the files it writes. */
 function placeRows(entries: KeyEntry[], adds: readonly Add[]): void {
   let i = 0;
   for (const add of adds) {
-    const records = (JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0;
+    const records = numRecordsOf(add);
     for (let row = 0; row < records; row++, i++) Object.assign(entries[i]!, { file: add.path, row });
   }
   if (i !== entries.length) throw new Error(`internal: wrote ${entries.length} rows but the files' stats count ${i}`);
