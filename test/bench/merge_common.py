@@ -66,7 +66,8 @@ class ColumnTypes:
         return types
 
 
-def report(engine, started, merge_seconds, batches, events, counts):
+def report(engine, started, merge_seconds, batches, events, counts, jvm=None):
+    """One JSON line; `jvm` is the CPU and peak RSS of a JVM the process started, if any."""
     print(json.dumps({"engine": engine, "wall_s": round(time.time() - started, 3), "merge_s": round(merge_seconds, 3),
-                      "batches": batches, "events": events, "rows": counts}))
+                      "batches": batches, "events": events, "rows": counts, "jvm": jvm}))
     sys.stdout.flush()

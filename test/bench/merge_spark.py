@@ -56,8 +56,20 @@ def main(path, records, batch_size, out):
             )
             merge_seconds += time.time() - t0
     counts = {t: spark.read.format("delta").load(os.path.join(out, t)).count() for t in sorted(os.listdir(out))}
+    jvm = jvm_usage(spark.sparkContext._gateway.proc.pid)
     spark.stop()
-    report("spark", started, merge_seconds, batches, events, counts)
+    report("spark", started, merge_seconds, batches, events, counts, jvm)
+
+
+def jvm_usage(pid):
+    """CPU seconds and peak RSS of Spark's JVM, which /usr/bin/time does not see (it is never waited for)."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    cpu = (int(fields[11]) + int(fields[12])) / ticks  # utime, stime
+    with open(f"/proc/{pid}/status") as f:
+        hwm_kb = next(int(line.split()[1]) for line in f if line.startswith("VmHWM:"))
+    return {"cpu_s": round(cpu, 2), "peak_rss_mb": round(hwm_kb / 1024)}
 
 
 if __name__ == "__main__":

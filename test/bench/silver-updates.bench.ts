@@ -6,7 +6,8 @@
  * The table (a voters-like silver table with its SQLite key index) is built once, in batches of
  * 400,000 rows, under .cache/bench/silver-<rows>/ (10M rows: several minutes, ~3 GB); every run then
  * adds `rounds` update commits to it and reports each: time of SilverTable.apply (key lookups, the
- * new file, the DVs, the commit, the index update) and the bytes that commit wrote.
+ * new file, the DVs, the commit, the index update) and the bytes that commit wrote; then the
+ * compaction the pipeline runs after a batch, when it does anything.
  */
 import { Database } from 'bun:sqlite';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
@@ -88,12 +89,17 @@ for (let round = 0; round < rounds; round++) {
   const t0 = performance.now();
   const result = await table.apply(events, (table.bronzeVersion ?? 0) + 1);
   const ms = performance.now() - t0;
+  // The pipeline runs compaction after every batch; it must not turn into a rewrite of the table.
+  const t1 = performance.now();
+  const compacted = await table.compact();
+  const compactMs = performance.now() - t1;
   const written = [...(await sizes())].filter(([path, size]) => before.get(path) !== size);
   const bytes = written.reduce((n, [, size]) => n + size, 0);
   const kinds = (re: RegExp) => written.filter(([p]) => re.test(p)).reduce((n, [, s]) => n + s, 0);
   console.log(
     `${updates} random updates: commit v${result.version} in ${ms.toFixed(0)} ms, wrote ${(bytes / 1e6).toFixed(2)} MB in ${written.length} files ` +
-      `(data ${(kinds(/\.parquet$/) / 1e3).toFixed(0)} KB, DVs ${(kinds(/deletion_vector/) / 1e3).toFixed(0)} KB, log ${(kinds(/_delta_log/) / 1e3).toFixed(0)} KB)`,
+      `(data ${(kinds(/\.parquet$/) / 1e3).toFixed(0)} KB, DVs ${(kinds(/deletion_vector/) / 1e3).toFixed(0)} KB, log ${(kinds(/_delta_log/) / 1e3).toFixed(0)} KB)` +
+      (compacted === undefined ? '' : `; then compaction v${compacted} in ${compactMs.toFixed(0)} ms (bytes above include it)`),
   );
 }
 db.close();
