@@ -8,7 +8,7 @@ import { Database, type Statement } from 'bun:sqlite';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { ErrorCode, LakehouseError, invalidInput, notFound } from '../core/errors.ts';
-import { LocalStorage } from '../storage/index.ts';
+import { openStorage, type Storage } from '../storage/index.ts';
 import { Snapshot, scan, type DataType } from '../delta/index.ts';
 import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
 import { csvCell } from './formats.ts';
@@ -59,12 +59,24 @@ export class SqlSession {
     }
   }
 
+  /** The table's storage, under the tables location the pipeline recorded (local folder or s3://). */
+  private async tableStorage(table: string): Promise<Storage | undefined> {
+    const recorded = this.db.query(`SELECT 1 FROM sqlite_master WHERE name = 'pipeline_meta'`).get()
+      ? (this.db.query(`SELECT value FROM pipeline_meta WHERE name = 'tables'`).get() as { value: string } | null)?.value
+      : undefined;
+    const tables = await openStorage(recorded ?? this.dataDir);
+    for (const layer of LAYERS) {
+      const storage = tables.at(layer ? `${layer}/${table}` : table);
+      if ((await Snapshot.latestVersion(storage)) !== undefined) return storage;
+    }
+    return undefined;
+  }
+
   private async materialise({ table, version }: TableVersionRef): Promise<void> {
     const name = `${table}@v${version}`;
     if (this.materialised.has(name)) return;
-    const dir = LAYERS.map((l) => join(this.dataDir, l, table)).find((d) => existsSync(join(d, '_delta_log')));
-    if (!dir) throw notFound(`no table named '${table}' for ${name}`, 'GET /api/tables lists the tables');
-    const storage = new LocalStorage(dir);
+    const storage = await this.tableStorage(table);
+    if (!storage) throw notFound(`no table named '${table}' for ${name}`, 'GET /api/tables lists the tables');
     const snap = await Snapshot.open(storage, { version });
     const fields = snap.schema.fields;
     let rows = 0;

@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { notFound } from '../core/errors.ts';
 import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
+import { Snapshot } from '../delta/index.ts';
 
 export const isRemote = (table: string) => /^s3a?:\/\//.test(table);
 
@@ -17,7 +18,14 @@ export function resolveTablePath(table: string, dataDir: string): string {
   );
 }
 
-/** The storage rooted at the table the argument names. */
+/** The storage rooted at the table the argument names; with s3:// data, names are looked up there. */
 export async function tableStorage(table: string, dataDir: string): Promise<Storage> {
-  return isRemote(table) ? openStorage(table) : new LocalStorage(resolveTablePath(table, dataDir));
+  if (isRemote(table)) return openStorage(table);
+  if (!isRemote(dataDir)) return new LocalStorage(resolveTablePath(table, dataDir));
+  const root = await openStorage(dataDir);
+  for (const candidate of [`silver/${table}`, `gold/${table}`, table]) {
+    const storage = root.at(candidate);
+    if ((await Snapshot.latestVersion(storage)) !== undefined) return storage;
+  }
+  throw notFound(`no Delta table '${table}' in ${dataDir}`, 'pass a table name such as voters, gold/poll_results or bronze, or a full s3:// path');
 }

@@ -20,7 +20,7 @@ export interface OpenedTable {
 
 /** The latest snapshot of a TABLE argument (see resolveTablePath). */
 export async function openTableSnapshot(table: string, dataDir: string): Promise<OpenedTable> {
-  if (isRemote(table)) {
+  if (isRemote(table) || isRemote(dataDir)) {
     const storage = await tableStorage(table, dataDir);
     return { storage, snapshot: await Snapshot.open(storage), indexed: false };
   }

@@ -16,10 +16,10 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { vacuum } from '../delta/index.ts';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
-import { notFound } from '../core/errors.ts';
+import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
 import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
-import { LocalStorage, type Storage } from '../storage/index.ts';
+import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
 import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
@@ -29,7 +29,10 @@ import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
 import { lockDataDir } from './data-lock.ts';
 
 export interface PipelineOptions {
+  /** The local folder for lakehouse.db and the lock (and the tables, unless `tables` says otherwise). */
   dataDir: string;
+  /** Where the Delta tables live, when not in dataDir: another folder or an s3:// URL. */
+  tables?: string;
   log: Logger;
   metrics?: Metrics;
   routing?: readonly RoutingRule[];
@@ -110,11 +113,15 @@ export class Pipeline {
   }
 
   private static async openLocked(options: PipelineOptions): Promise<Pipeline> {
-    const storage = new LocalStorage(options.dataDir);
+    const tables = options.tables ?? options.dataDir;
+    const storage = await openStorage(tables);
     const db = new Database(join(options.dataDir, 'lakehouse.db'), { create: true });
     db.run('PRAGMA journal_mode = WAL');
     db.run('PRAGMA synchronous = NORMAL');
     db.run('CREATE TABLE IF NOT EXISTS pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    // Readers of lakehouse.db (SQL time travel) find the tables through it.
+    db.run('CREATE TABLE IF NOT EXISTS pipeline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
+    db.query(`INSERT OR REPLACE INTO pipeline_meta (name, value) VALUES ('tables', ?)`).run(tables);
     const bronze = await Bronze.open(storage.at('bronze'));
     const silver = await Silver.open(storage.at('silver'), db, options.routing);
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
@@ -236,8 +243,13 @@ export class Pipeline {
    */
   async rebuild(name: string): Promise<{ version: number; rows: number }> {
     if (!this.silver.get(name)) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
+    if (!(this.storage instanceof LocalStorage)) {
+      throw new LakehouseError(ErrorCode.unsupported, `rebuild needs the tables in a local folder; ${this.storage.root} is remote`, {
+        hint: 'rebuild in a local data folder (lakehouse ingest from `lakehouse cat bronze --format ndjson`) and copy it over',
+      });
+    }
     const scratchName = `.rebuild-${name}`;
-    const scratchDir = join(this.dataDir, 'silver', scratchName);
+    const scratchDir = join(this.storage.root, 'silver', scratchName);
     rmSync(scratchDir, { recursive: true, force: true });
     const scratchDb = new Database(':memory:');
     const decoder = new ChangeDecoder();

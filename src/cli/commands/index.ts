@@ -17,7 +17,13 @@ export interface Command {
   load: () => Promise<{ run: (ctx: CommandContext) => Promise<number | void> }>;
 }
 
-const dataFlag = { name: 'data', type: 'string', default: './lakehouse-data', placeholder: 'DIR', help: 'the lakehouse data folder' } as const;
+const dataFlag = { name: 'data', type: 'string', default: './lakehouse-data', placeholder: 'DIR', help: 'the lakehouse data folder, or s3://bucket/prefix for the tables' } as const;
+const stateFlag = {
+  name: 'state',
+  type: 'string',
+  placeholder: 'DIR',
+  help: 'local folder for lakehouse.db when --data is s3:// (default ~/.cache/lakehouse/state/<url>)',
+} as const;
 const routeFlag = {
   name: 'route',
   type: 'list',
@@ -32,6 +38,7 @@ export const commands: readonly Command[] = [
       summary: 'Run the whole pipeline: source -> bronze -> silver -> gold, and the HTTP API.',
       flags: [
         dataFlag,
+        stateFlag,
         { name: 'port', type: 'int', default: 8080, min: 0, max: 65535, placeholder: 'N', help: 'HTTP port' },
         { name: 'host', type: 'string', default: '127.0.0.1', placeholder: 'ADDR', help: 'HTTP bind address (non-loopback needs --token)' },
         { name: 'token', type: 'string', placeholder: 'SECRET', help: 'bearer token the API requires' },
@@ -53,6 +60,7 @@ export const commands: readonly Command[] = [
       positionals: [{ name: 'file', help: "NDJSON file of Kafka records ({topic,partition,offset,timestamp,key,value}), or '-' for stdin", required: true }],
       flags: [
         dataFlag,
+        stateFlag,
         { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
         routeFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
@@ -82,7 +90,7 @@ export const commands: readonly Command[] = [
       name: 'rebuild',
       summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
       positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
-      flags: [dataFlag, routeFlag],
+      flags: [dataFlag, stateFlag, routeFlag],
       examples: ['lakehouse rebuild voters --data ./lakehouse-data'],
     },
     load: () => import('./rebuild.ts'),
@@ -180,7 +188,8 @@ export const commands: readonly Command[] = [
       summary: 'Run read-only SQL over the tables of a data folder or a running server.',
       positionals: [{ name: 'sql', help: 'one SELECT; tables by name (voters, poll_results, ...), name@vN for Delta version N', required: true }],
       flags: [
-        { name: 'data', type: 'string', placeholder: 'DIR', help: 'query this data folder (default ./lakehouse-data)' },
+        { name: 'data', type: 'string', placeholder: 'DIR', help: 'query this data folder or s3:// tables location (default ./lakehouse-data)' },
+        stateFlag,
         { name: 'url', type: 'string', placeholder: 'URL', help: 'query a running server instead, e.g. http://127.0.0.1:8080' },
         { name: 'token', type: 'string', placeholder: 'SECRET', help: "the server's bearer token (with --url)" },
         { name: 'format', type: 'enum', values: ['table', 'ndjson', 'csv'], default: 'table', help: 'output format' },

@@ -6,6 +6,7 @@ import type { KafkaRecord } from '../../cdc/index.ts';
 import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../pipeline/index.ts';
 import { Progress } from '../progress.ts';
 import { parseRoutes } from '../routing.ts';
+import { resolveLocations } from '../locations.ts';
 import type { FromIngestReader, ToIngestReader } from '../ingest-reader-protocol.ts';
 import type { CommandContext } from './index.ts';
 
@@ -14,7 +15,8 @@ const readerWorker = workerUrl('cli/ingest-reader-worker.ts', new URL('../ingest
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const file = args.positionals[0]!;
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
-  const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
+  const { tables, state } = resolveLocations(args.flags.data as string, args.flags.state as string | undefined);
+  const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   try {

@@ -2,9 +2,9 @@
  * `lakehouse query`: the SQL of POST /api/query, against a data folder (its SQLite serving copy, opened
  * read-only, through the same query engine) or a running server. Prints a table, NDJSON or CSV.
  */
-import { resolve } from 'node:path';
 import { ErrorCode, LakehouseError, usageError } from '../../core/errors.ts';
 import { renderTable } from '../render-table.ts';
+import { resolveLocations } from '../locations.ts';
 import type { CommandContext } from './index.ts';
 
 type Format = 'table' | 'ndjson' | 'csv';
@@ -19,7 +19,7 @@ export async function run({ args }: CommandContext): Promise<number> {
   const timeoutMs = f['timeout-ms'] as number;
   const body = f.url
     ? await fromServer(f.url as string, f.token as string | undefined, sql, { format: wire, limit, timeoutMs })
-    : await fromFolder(resolve((f.data as string | undefined) ?? './lakehouse-data'), sql, { format: wire, limit, timeoutMs });
+    : await fromFolder(resolveLocations((f.data as string | undefined) ?? './lakehouse-data', f.state as string | undefined).state, sql, { format: wire, limit, timeoutMs });
 
   const out = Bun.stdout.writer();
   if (format !== 'table') {

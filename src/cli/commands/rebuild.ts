@@ -1,11 +1,13 @@
 /** `lakehouse rebuild TABLE`: silver recomputed from bronze alone. */
 import { Pipeline } from '../../pipeline/index.ts';
 import { parseRoutes } from '../routing.ts';
+import { resolveLocations } from '../locations.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log }: CommandContext): Promise<number> {
   const name = args.positionals[0]!;
-  const pipeline = await Pipeline.open({ dataDir: args.flags.data as string, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
+  const { tables, state } = resolveLocations(args.flags.data as string, args.flags.state as string | undefined);
+  const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   try {
     const started = performance.now();
     const result = await pipeline.rebuild(name);

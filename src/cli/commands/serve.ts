@@ -10,6 +10,7 @@ import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts'
 import { startServerThread } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
 import { parseRoutes } from '../routing.ts';
+import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
 import type { CommandContext } from './index.ts';
 
@@ -17,7 +18,7 @@ const VACUUM_EVERY_MS = 10 * 60_000;
 
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
-  const dataDir = resolve(f.data as string);
+  const { tables, state: dataDir } = resolveLocations(f.data as string, f.state as string | undefined);
   // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
   const logFile = join(dataDir, 'lakehouse.log');
   const log = f.tui
@@ -34,13 +35,13 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  const pipeline = await Pipeline.open({ dataDir, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
+  const pipeline = await Pipeline.open({ dataDir, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
-  else printWelcome(url, dataDir, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
+  else printWelcome(url, tables, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
 
   let batches = 0;
   let lastVacuum = Date.now();
