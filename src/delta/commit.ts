@@ -19,7 +19,7 @@ import { ReplayState, Snapshot, commitTimestamp, readCommit } from './snapshot.t
 import { LogSegment, commitPath } from './log-segment.ts';
 import { columnMappingMode } from './column-mapping.ts';
 import { protocolHasFeature } from './features.ts';
-import { statsOptionsFromConfiguration } from './stats.ts';
+import { recordCount, statsOptionsFromConfiguration } from './stats.ts';
 import { writeDataFiles } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
@@ -286,7 +286,7 @@ export class Transaction {
     for (const [add, rowIndexes] of deletions) {
       const deleted = new Set<number>(rowIndexes);
       if (add.deletionVector) for (const row of await readDeletionVector(storage, add.deletionVector)) deleted.add(row);
-      const numRecords = add.stats ? (JSON.parse(add.stats).numRecords as number | undefined) : undefined;
+      const numRecords = recordCount(add);
       for (const row of deleted) {
         if (!Number.isInteger(row) || row < 0 || (numRecords !== undefined && row >= numRecords)) {
           throw invalidInput(`row index ${row} is not in data file ${add.path} (${numRecords ?? '?'} rows)`);

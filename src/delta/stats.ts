@@ -365,3 +365,18 @@ function toJson(v: StatValue): string {
   if (typeof v === 'number' || typeof v === 'string') return JSON.stringify(v);
   return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`).join(',')}}`;
 }
+
+/** The rows a data file holds by its stats' numRecords; undefined when it has no (readable) stats. */
+export function recordCount(add: { stats?: string | null }): number | undefined {
+  if (!add.stats) return undefined;
+  try {
+    const n = (JSON.parse(add.stats) as { numRecords?: unknown }).numRecords;
+    return typeof n === 'number' && Number.isInteger(n) && n >= 0 ? n : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Rows a data file still holds: its record count less its deletion vector's cardinality (0 without stats). */
+export const liveRecordCount = (add: { stats?: string | null; deletionVector?: { cardinality: number } | null }): number =>
+  (recordCount(add) ?? 0) - (add.deletionVector?.cardinality ?? 0);

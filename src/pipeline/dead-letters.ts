@@ -4,7 +4,7 @@
  * covers (txn), so replaying bronze never writes a dead letter twice.
  */
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, field, struct, type Snapshot } from '../delta/index.ts';
+import { DeltaTable, field, liveRecordCount, struct, type Snapshot } from '../delta/index.ts';
 import type { KafkaRecord, RecordRef } from '../cdc/index.ts';
 
 export const deadLetterSchema = struct([
@@ -42,7 +42,7 @@ export class DeadLetters {
 
   get count(): number {
     let n = 0;
-    for (const add of this.table.snapshot().files()) n += statsRecords(add.stats);
+    for (const add of this.table.snapshot().files()) n += liveRecordCount(add);
     return n;
   }
 
@@ -73,12 +73,3 @@ export class DeadLetters {
 }
 
 export const refKey = (r: RecordRef) => `${r.topic}\u0000${r.partition}\u0000${r.offset}`;
-
-function statsRecords(stats: string | null | undefined): number {
-  if (!stats) return 0;
-  try {
-    return Number((JSON.parse(stats) as { numRecords?: number }).numRecords ?? 0);
-  } catch {
-    return 0;
-  }
-}

@@ -4,7 +4,7 @@
  */
 import { notFound } from '../core/errors.ts';
 import type { Storage } from '../storage/storage.ts';
-import { Snapshot, history, scan } from '../delta/index.ts';
+import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './view.ts';
 
@@ -98,7 +98,7 @@ export class PipelineView implements LakehouseView {
 
   private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
     snap ??= r.current();
-    const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + recordsOf(a.stats) - (a.deletionVector?.cardinality ?? 0), 0);
+    const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + liveRecordCount(a), 0);
     return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
   }
 
@@ -164,14 +164,5 @@ export class PipelineView implements LakehouseView {
       m.set('lakehouse_kafka_consumer_lag', 'records in Kafka not yet committed to bronze, per partition', { topic: tp.slice(0, at), partition: tp.slice(at + 1) }, lag);
     }
     return m.render();
-  }
-}
-
-function recordsOf(stats: string | null | undefined): number {
-  if (!stats) return 0;
-  try {
-    return Number((JSON.parse(stats) as { numRecords?: number }).numRecords ?? 0);
-  } catch {
-    return 0;
   }
 }

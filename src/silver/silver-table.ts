@@ -14,7 +14,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, Snapshot, Transaction, readDataFile, readDeletionVector, readFileTable, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
+import { DeltaTable, recordCount, Snapshot, Transaction, readDataFile, readDeletionVector, readFileTable, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
@@ -302,7 +302,7 @@ export class SilverTable {
     const files = this.table.snapshot().files();
     if (files.length <= maxFiles) return undefined;
     const candidates = files
-      .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > numRecordsOf(a)))
+      .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > (recordCount(a) ?? 0)))
       .sort((a, b) => a.size - b.size);
     const chosen: Add[] = [];
     let bytes = 0;
@@ -388,13 +388,12 @@ export function silverPosition(p: SourcePosition): string {
 }
 
 /** A data file's row count from its stats (0 when it has none, so its DV always counts as large). */
-const numRecordsOf = (add: Add): number => (JSON.parse(add.stats ?? '{}') as { numRecords?: number }).numRecords ?? 0;
 
 /** Records where each entry's row landed: the writer keeps row order across the files it writes. */
 function placeRows(entries: KeyEntry[], adds: readonly Add[]): void {
   let i = 0;
   for (const add of adds) {
-    const records = numRecordsOf(add);
+    const records = recordCount(add) ?? 0;
     for (let row = 0; row < records; row++, i++) Object.assign(entries[i]!, { file: add.path, row });
   }
   if (i !== entries.length) throw new Error(`internal: wrote ${entries.length} rows but the files' stats count ${i}`);

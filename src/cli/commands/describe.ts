@@ -2,7 +2,7 @@
  * `lakehouse describe`: what a table is at its latest version: identity, protocol and features,
  * partitioning, live files and rows, checkpoint, properties and schema.
  */
-import { TABLE_FEATURES, protocolHasFeature, isArray, isMap, isStruct, type DataType, type Snapshot } from '../../delta/index.ts';
+import { TABLE_FEATURES, protocolHasFeature, isArray, isMap, isStruct, recordCount, type DataType, type Snapshot } from '../../delta/index.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
 import type { CommandContext } from './index.ts';
 
@@ -40,7 +40,7 @@ function describeTable(path: string, snapshot: Snapshot): TableDescription {
   const files = snapshot.files();
   let rows: number | null = 0;
   for (const add of files) {
-    const numRecords = add.stats ? (JSON.parse(add.stats) as { numRecords?: number }).numRecords : undefined;
+    const numRecords = recordCount(add);
     if (numRecords === undefined) {
       rows = null;
       break;
