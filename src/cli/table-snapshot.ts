@@ -1,7 +1,8 @@
 /**
  * Opening a table for the CLI's read commands. A table inside the data folder is opened through the
- * pipeline's log index (`<data>/lakehouse.db`, when it exists): the index is shared, so the CLI both
- * benefits from it and keeps it current. Any other table is opened by log replay.
+ * data folder's log index (`<data>/log-index.db`, created on first use): one more derived cache, in a
+ * file of its own so the CLI never takes a write lock on a running pipeline's lakehouse.db. Any other
+ * table is opened by log replay.
  */
 import { existsSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
@@ -9,7 +10,7 @@ import { LocalStorage, type Storage } from '../storage/index.ts';
 import { LogIndex, Snapshot } from '../delta/index.ts';
 import { isRemote, resolveTablePath, tableStorage } from './table-ref.ts';
 
-export const INDEX_FILE = 'lakehouse.db';
+export const INDEX_FILE = 'log-index.db';
 
 export interface OpenedTable {
   storage: Storage;
@@ -27,7 +28,7 @@ export async function openTableSnapshot(table: string, dataDir: string): Promise
   const storage = new LocalStorage(resolveTablePath(table, dataDir));
   const indexPath = join(dataDir, INDEX_FILE);
   const inside = relative(resolve(dataDir), storage.root);
-  if (!existsSync(indexPath) || inside.startsWith('..') || isAbsolute(inside)) {
+  if (!existsSync(dataDir) || inside.startsWith('..') || isAbsolute(inside)) {
     return { storage, snapshot: await Snapshot.open(storage), indexed: false };
   }
   const index = LogIndex.open(indexPath);

@@ -137,8 +137,9 @@ export class LogIndex implements SnapshotIndex {
   /** Opens (creating) an index in its own SQLite file. */
   static open(path: string): LogIndex {
     const db = new Database(path, { create: true });
-    db.run('PRAGMA journal_mode = WAL');
+    // Wait for a busy writer (a running pipeline) before anything else, even the journal mode pragma.
     db.run('PRAGMA busy_timeout = 5000');
+    db.run('PRAGMA journal_mode = WAL');
     return new LogIndex(db, true);
   }
 

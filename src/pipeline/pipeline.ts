@@ -116,6 +116,8 @@ export class Pipeline {
     const tables = options.tables ?? options.dataDir;
     const storage = await openStorage(tables);
     const db = new Database(join(options.dataDir, 'lakehouse.db'), { create: true });
+    // CLI commands share this file (the log index, the serving copy): wait for them rather than fail.
+    db.run('PRAGMA busy_timeout = 5000');
     db.run('PRAGMA journal_mode = WAL');
     db.run('PRAGMA synchronous = NORMAL');
     db.run('CREATE TABLE IF NOT EXISTS pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');

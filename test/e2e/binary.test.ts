@@ -85,6 +85,11 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
     const rows = (await (await fetch(`${url}/api/tables/voters/rows?limit=5`)).json()) as { rows: unknown[] };
     expect(rows.rows.length).toBeGreaterThan(0);
     apiVoters = rows.rows.length;
+    // Read commands on the same folder while serve writes: no lock errors, on either side.
+    for (let i = 0; i < 5; i++) {
+      expect(lakehouse('cat', 'voters', '--data', data, '--format', 'ndjson').err).toBe('');
+      expect(lakehouse('describe', 'polls', '--data', data).err).toBe('');
+    }
   });
   expect(first.code).toBe(0);
   expect(first.out).toContain('lakehouse is running');

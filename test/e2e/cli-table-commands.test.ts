@@ -102,14 +102,13 @@ describe('describe', () => {
     expect(text.out).toContain('delta.enableDeletionVectors = true');
   });
 
-  test('a table inside --data is opened through (and indexed into) <data>/lakehouse.db', async () => {
+  test('a table inside --data is opened through (and indexed into) <data>/log-index.db', async () => {
     const data = join(work, 'data');
     mkdirSync(join(data, 'silver'), { recursive: true });
     const table = await writeTable(join(data, 'silver', 'people'), 12); // a checkpoint at 10
-    LogIndex.open(join(data, 'lakehouse.db')).close(); // the pipeline creates this file
     const d = JSON.parse(lakehouse('describe', 'people', '--data', data, '--format', 'json').out);
     expect(d).toMatchObject({ version: 13, files: 24, rows: 47, checkpoint: { version: 10, kind: 'classic', parts: 1, commitsSince: 3 } });
-    const index = LogIndex.open(join(data, 'lakehouse.db'));
+    const index = LogIndex.open(join(data, 'log-index.db')); // created by describe
     try {
       expect(index.describe(table.storage)).toMatchObject({ version: 13, files: 24, records: 47 });
     } finally {
