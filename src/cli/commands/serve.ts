@@ -3,7 +3,7 @@
  * opens the pipeline, starts the API, and runs until Ctrl-C, then stops cleanly: the batch in flight
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
-import { join, resolve } from 'node:path';
+import { basename, join, relative, resolve } from 'node:path';
 import { createLogger, type LogFormat, type LogLevel, type Logger } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
@@ -88,7 +88,15 @@ async function createSource(f: Record<string, unknown>, dataDir: string, log: Lo
   return EmbeddedSource.open({ dbPath: resolve(dataDir, 'embedded', 'voters-book.db'), rate: f.rate as number, seed: f.seed as number });
 }
 
+/** How the user can call this binary again from here: ./lakehouse when it sits below the working folder. */
+function selfCommand(): string {
+  if (basename(process.execPath) !== 'lakehouse') return 'lakehouse';
+  const rel = relative(process.cwd(), process.execPath);
+  return rel.startsWith('..') ? process.execPath : `./${rel}`;
+}
+
 function printWelcome(url: string, dataDir: string, source: string) {
+  const me = selfCommand();
   const lines = [
     '',
     `  lakehouse is running`,
@@ -101,8 +109,8 @@ function printWelcome(url: string, dataDir: string, source: string) {
     `    curl ${url}/api/tables`,
     `    curl '${url}/api/tables/voters/rows?limit=5'`,
     `    curl ${url}/api/tables/poll_results/rows`,
-    `    lakehouse tui --url ${url}`,
-    `    lakehouse cat voters --data ${dataDir} --format ndjson`,
+    `    ${me} tui --url ${url}`,
+    `    ${me} cat voters --data ${dataDir} --format ndjson`,
     '',
     '  Ctrl-C stops cleanly; running it again resumes where it stopped.',
     '',
