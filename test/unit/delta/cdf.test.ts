@@ -1,18 +1,7 @@
 import { describe, expect, test } from 'bun:test';
 import { tableChanges } from '../../../src/delta/cdf.ts';
-import { encodeDeletionVector, z85Encode } from '../../../src/delta/deletion-vector.ts';
-import { commitInfo, idSchema, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
+import { collect, commitInfo, idSchema, inlineDv, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
 
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const r of rows) out.push(r);
-  return out;
-}
-
-const inlineDv = (rows: number[]) => {
-  const bitmap = encodeDeletionVector(rows);
-  return { storageType: 'i' as const, pathOrInlineDv: z85Encode(bitmap), sizeInBytes: bitmap.length, cardinality: rows.length };
-};
 
 const dvProtocol = protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors', 'changeDataFeed'] });
 

@@ -2,19 +2,8 @@ import { describe, expect, test } from 'bun:test';
 import { Snapshot } from '../../../src/delta/snapshot.ts';
 import { scan, scanFiles } from '../../../src/delta/scan.ts';
 import { history } from '../../../src/delta/history.ts';
-import { encodeDeletionVector, z85Encode } from '../../../src/delta/deletion-vector.ts';
-import { commitInfo, idSchema, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
+import { collect, commitInfo, idSchema, inlineDv, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
 
-async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
-  const out: T[] = [];
-  for await (const r of rows) out.push(r);
-  return out;
-}
-
-const inlineDv = (rows: number[]) => {
-  const bitmap = encodeDeletionVector(rows);
-  return { storageType: 'i' as const, pathOrInlineDv: z85Encode(bitmap), sizeInBytes: bitmap.length, cardinality: rows.length };
-};
 
 /** v0 creates the table with a.parquet [1,2,3]; v1 adds b.parquet [4,5] and a txn; v2 removes a.parquet. */
 async function threeVersionTable() {

@@ -7,6 +7,7 @@ import { LocalStorage } from '../../../src/storage/local.ts';
 import { encodeCommit, type Action, type Add, type Metadata, type Protocol } from '../../../src/delta/actions.ts';
 import { commitPath } from '../../../src/delta/log-segment.ts';
 import { writeParquet } from '../../../src/parquet/index.ts';
+import { encodeDeletionVector, z85Encode } from '../../../src/delta/deletion-vector.ts';
 
 export const tempStorage = () => new LocalStorage(mkdtempSync(join(tmpdir(), 'delta-reader-')));
 
@@ -38,3 +39,15 @@ export async function writeIdFile(storage: LocalStorage, path: string, ids: numb
   await storage.write(path, bytes);
   return { add: { path, partitionValues: {}, size: bytes.length, modificationTime: 0, dataChange: true, ...extra } };
 }
+
+export async function collect<T>(rows: AsyncIterable<T>): Promise<T[]> {
+  const out: T[] = [];
+  for await (const r of rows) out.push(r);
+  return out;
+}
+
+/** An inline deletion vector removing these row indexes. */
+export const inlineDv = (rows: number[]) => {
+  const bitmap = encodeDeletionVector(rows);
+  return { storageType: 'i' as const, pathOrInlineDv: z85Encode(bitmap), sizeInBytes: bitmap.length, cardinality: rows.length };
+};
