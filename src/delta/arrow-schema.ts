@@ -73,33 +73,30 @@ export function toArrowType(t: DataType, mode: ColumnMappingMode = 'none'): arro
 /** Builds one Arrow table (one record batch) from row objects keyed by logical column names. */
 export function rowsToArrow(schema: StructType, rows: readonly Record<string, unknown>[], options: ArrowSchemaOptions = {}): arrow.Table {
   const arrowSchema = toArrowSchema(schema, options);
-  const fill = columnFillers(schema);
-  const children = schema.fields.map((f, i) => {
-    const builder = makeBuilder(f.type, arrowSchema.fields[i].type, f.name, f.nullable, rows.length);
-    fill[i](rows, builder);
-    return builder.finish();
-  });
-  const data = arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: rows.length, nullCount: 0, children });
+  const builders = schema.fields.map((f, i) => makeBuilder(f.type, arrowSchema.fields[i].type, f.name, f.nullable, rows.length));
+  rowFiller(schema)(rows, builders);
+  const data = arrow.makeData({ type: new arrow.Struct(arrowSchema.fields), length: rows.length, nullCount: 0, children: builders.map((b) => b.finish()) });
   return new arrow.Table([new arrow.RecordBatch(arrowSchema, data)]);
 }
 
-type ColumnFiller = (rows: readonly Record<string, unknown>[], builder: ColumnBuilder) => void;
-const fillers = new WeakMap<StructType, ColumnFiller[]>();
+type RowFiller = (rows: readonly Record<string, unknown>[], builders: ColumnBuilder[]) => void;
+const fillers = new WeakMap<StructType, RowFiller>();
 
 /**
- * One generated loop per column, compiled once per schema: its property read has a constant key and
- * its append call sees one builder class, so both stay monomorphic. A shared loop reading `row[name]`
- * for every column goes megamorphic and runs several times slower on wide rows.
+ * One generated loop per schema, compiled once: each row object is visited once (rows are scattered
+ * in the heap, so a pass per column would miss the cache on every row, once per column), and every
+ * property read has a constant key and every append call site sees one builder class, so all stay
+ * monomorphic. A shared loop reading `row[name]` for every column goes megamorphic instead.
  */
-function columnFillers(schema: StructType): ColumnFiller[] {
-  let list = fillers.get(schema);
-  if (!list) {
-    list = schema.fields.map(
-      (f) => new Function('rows', 'builder', `for (let r = 0; r < rows.length; r++) builder.append(rows[r][${JSON.stringify(f.name)}]);`) as ColumnFiller,
-    );
-    fillers.set(schema, list);
+function rowFiller(schema: StructType): RowFiller {
+  let fill = fillers.get(schema);
+  if (!fill) {
+    const columns = schema.fields.map((f, i) => `b${i}.append(row[${JSON.stringify(f.name)}]);`);
+    const unpack = schema.fields.map((_, i) => `const b${i} = builders[${i}];`);
+    fill = new Function('rows', 'builders', `${unpack.join('\n')}\nfor (let r = 0; r < rows.length; r++) {\nconst row = rows[r];\n${columns.join('\n')}\n}`) as RowFiller;
+    fillers.set(schema, fill);
   }
-  return list;
+  return fill;
 }
 
 interface ColumnBuilder {
@@ -147,8 +144,11 @@ class Validity {
 
 type TypedArray = Int8Array | Int16Array | Int32Array | Float32Array | Float64Array | Uint8Array;
 
+/**
+ * Callers check `need > arr.length` inline first: this function sees every typed-array class, so a
+ * call per value would be megamorphic and never inlined.
+ */
 function grow<T extends TypedArray>(arr: T, need: number): T {
-  if (need <= arr.length) return arr;
   const grown = new (arr.constructor as new (n: number) => T)(Math.max(need, arr.length * 2, 16));
   grown.set(arr);
   return grown;
@@ -222,7 +222,7 @@ class NumberBuilder<A extends Int8Array | Int16Array | Int32Array | Float32Array
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.values = grow(this.values, i + 1);
+    if (i + 1 > this.values.length) this.values = grow(this.values, i + 1);
     if (v === null || v === undefined) return this.validity.push(false);
     const n = this.parse(v);
     if (n === undefined) throw badValue(this.column, String(this.type), v);
@@ -245,7 +245,7 @@ class Int64Builder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.words = grow(this.words, 2 * i + 2);
+    if (2 * i + 2 > this.words.length) this.words = grow(this.words, 2 * i + 2);
     if (v === null || v === undefined) return this.validity.push(false);
     const n = this.parse(v);
     if (n === undefined) throw badValue(this.column, String(this.type), v);
@@ -279,7 +279,7 @@ class DecimalBuilder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.words = grow(this.words, 4 * i + 4);
+    if (4 * i + 4 > this.words.length) this.words = grow(this.words, 4 * i + 4);
     if (v === null || v === undefined) return this.validity.push(false);
     const small = typeof v === 'string' ? smallUnscaledDecimal(v, this.scale) : undefined;
     if (small !== undefined && Math.abs(small) <= this.maxSmall) {
@@ -312,7 +312,7 @@ class BoolBuilder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.bits = grow(this.bits, (i >> 3) + 1);
+    if ((i >> 3) + 1 > this.bits.length) this.bits = grow(this.bits, (i >> 3) + 1);
     if (v === null || v === undefined) return this.validity.push(false);
     const b = v === true || v === 'true' ? true : v === false || v === 'false' ? false : undefined;
     if (b === undefined) throw badValue(this.column, 'boolean', v);
@@ -340,7 +340,7 @@ class BytesBuilder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.offsets = grow(this.offsets, i + 2);
+    if (i + 2 > this.offsets.length) this.offsets = grow(this.offsets, i + 2);
     if (v === null || v === undefined) {
       this.offsets[i + 1] = this.end;
       return this.validity.push(false);
@@ -348,13 +348,13 @@ class BytesBuilder implements ColumnBuilder {
     if (this.toBinary) {
       const b = this.toBinary(v);
       if (!b) throw badValue(this.column, 'binary', v);
-      this.bytes = grow(this.bytes, this.end + b.length);
+      if (this.end + b.length > this.bytes.length) this.bytes = grow(this.bytes, this.end + b.length);
       this.bytes.set(b, this.end);
       this.end += b.length;
     } else {
       const s = typeof v === 'string' ? v : typeof v === 'object' ? undefined : String(v);
       if (s === undefined) throw badValue(this.column, 'string', v);
-      this.bytes = grow(this.bytes, this.end + s.length * 3);
+      if (this.end + s.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, this.end + s.length * 3);
       // Short ASCII is copied by hand (cheaper than a TextEncoder call); long strings (bronze's raw
       // records) go to the native encoder, which is many times faster per byte than a JS loop.
       const bytes = this.bytes;
@@ -416,7 +416,7 @@ class ListBuilder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.offsets = grow(this.offsets, i + 2);
+    if (i + 2 > this.offsets.length) this.offsets = grow(this.offsets, i + 2);
     if (v === null || v === undefined) {
       this.offsets[i + 1] = this.count;
       return this.validity.push(false);
@@ -448,7 +448,7 @@ class MapBuilder implements ColumnBuilder {
   }
   append(v: unknown) {
     const i = this.validity.length;
-    this.offsets = grow(this.offsets, i + 2);
+    if (i + 2 > this.offsets.length) this.offsets = grow(this.offsets, i + 2);
     if (v === null || v === undefined) {
       this.offsets[i + 1] = this.count;
       return this.validity.push(false);

@@ -7,6 +7,7 @@
 import wasmPath from 'parquet-wasm/esm/parquet_wasm_bg.wasm' with { type: 'file' };
 import * as pw from 'parquet-wasm/esm';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
+import { columnsWithoutDictionary } from './dictionary-choice.ts';
 import { readFileSync } from 'node:fs';
 
 let ready = false;
@@ -49,5 +50,6 @@ export function writeParquet(table: Table, options: WriteOptions = {}): Uint8Arr
   const codec = { snappy: pw.Compression.SNAPPY, zstd: pw.Compression.ZSTD, uncompressed: pw.Compression.UNCOMPRESSED }[options.compression ?? 'snappy'];
   let builder = new pw.WriterPropertiesBuilder().setCompression(codec).setCreatedBy(options.createdBy ?? 'lakehouse');
   if (options.rowGroupSize) builder = builder.setMaxRowGroupSize(options.rowGroupSize);
+  for (const column of columnsWithoutDictionary(table)) builder = builder.setColumnDictionaryEnabled(column, false);
   return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
 }
