@@ -327,6 +327,40 @@ class BoolBuilder implements ColumnBuilder {
 
 const utf8 = new TextEncoder();
 
+/**
+ * UTF-8 of `s` into `out` at `at` (room for 3 bytes per UTF-16 unit is the caller's); returns the end.
+ * A lone surrogate becomes U+FFFD, as TextEncoder does.
+ */
+function encodeShortUtf8(s: string, out: Uint8Array, at: number): number {
+  for (let k = 0; k < s.length; k++) {
+    let c = s.charCodeAt(k);
+    if (c < 0x80) {
+      out[at++] = c;
+    } else if (c < 0x800) {
+      out[at++] = 0xc0 | (c >> 6);
+      out[at++] = 0x80 | (c & 0x3f);
+    } else {
+      if (c >= 0xd800 && c <= 0xdfff) {
+        const next = s.charCodeAt(k + 1);
+        if (c <= 0xdbff && next >= 0xdc00 && next <= 0xdfff) {
+          c = 0x10000 + ((c - 0xd800) << 10) + (next - 0xdc00);
+          k++;
+          out[at++] = 0xf0 | (c >> 18);
+          out[at++] = 0x80 | ((c >> 12) & 0x3f);
+          out[at++] = 0x80 | ((c >> 6) & 0x3f);
+          out[at++] = 0x80 | (c & 0x3f);
+          continue;
+        }
+        c = 0xfffd;
+      }
+      out[at++] = 0xe0 | (c >> 12);
+      out[at++] = 0x80 | ((c >> 6) & 0x3f);
+      out[at++] = 0x80 | (c & 0x3f);
+    }
+  }
+  return at;
+}
+
 /** Utf8 and Binary: one offsets array and one byte buffer. `toBinary` null means strings. */
 class BytesBuilder implements ColumnBuilder {
   private offsets: Int32Array;
@@ -355,19 +389,9 @@ class BytesBuilder implements ColumnBuilder {
       const s = typeof v === 'string' ? v : typeof v === 'object' ? undefined : String(v);
       if (s === undefined) throw badValue(this.column, 'string', v);
       if (this.end + s.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, this.end + s.length * 3);
-      // Short ASCII is copied by hand (cheaper than a TextEncoder call); long strings (bronze's raw
-      // records) go to the native encoder, which is many times faster per byte than a JS loop.
-      const bytes = this.bytes;
-      let at = this.end;
-      let k = 0;
-      if (s.length <= 64) {
-        for (; k < s.length; k++) {
-          const c = s.charCodeAt(k);
-          if (c >= 0x80) break;
-          bytes[at++] = c;
-        }
-      }
-      this.end = k === s.length ? at : this.end + utf8.encodeInto(s, bytes.subarray(this.end)).written;
+      // Short strings are encoded by hand (cheaper than a TextEncoder call and its subarray); long
+      // ones (bronze's raw records) go to the native encoder, many times faster per byte than JS.
+      this.end = s.length <= 64 ? encodeShortUtf8(s, this.bytes, this.end) : this.end + utf8.encodeInto(s, this.bytes.subarray(this.end)).written;
     }
     if (this.end > 0x7fffffff) throw invalidInput(`column ${this.column} holds more than 2 GiB in one batch`, 'write fewer rows per file');
     this.offsets[i + 1] = this.end;

@@ -80,6 +80,16 @@ describe('rowsToArrow', () => {
     expect(t.getChild('id')!.get(999)).toBe(999n);
   });
 
+  test('strings in every script are stored as the UTF-8 TextEncoder gives, short and long', () => {
+    const texts = ['', 'plain', 'Chloé García', '東京都', 'emoji 😀 pair', 'lone \ud800 high', 'lone \udc00 low', 'é'.repeat(64), 'é'.repeat(65), 'x'.repeat(64) + '😀'];
+    const table = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s })));
+    const data = table.getChild('s')!.data[0];
+    const encoder = new TextEncoder();
+    texts.forEach((text, i) => {
+      expect(data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1])).toEqual(encoder.encode(text));
+    });
+  });
+
   test('bad values are rejected with the column named', () => {
     const attempt = (row: Record<string, unknown>) => {
       try {
