@@ -8,7 +8,7 @@
  */
 import { readParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, readCommit, commitPath, field, struct, type Add, type Snapshot, type StructType } from '../delta/index.ts';
+import { DeltaTable, dataFileOptions, readCommit, commitPath, field, struct, writeDataFiles, type Add, type DataFileOptions, type Snapshot, type StructType } from '../delta/index.ts';
 import type { KafkaRecord } from '../cdc/index.ts';
 
 export const bronzeSchema: StructType = struct([
@@ -23,18 +23,61 @@ export const bronzeSchema: StructType = struct([
 const appIdOf = (topic: string, partition: number) => `bronze:${topic}:${partition}`;
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
-export interface BronzeAppend {
-  /** The bronze version that holds these records, or undefined when every record was a redelivery. */
-  version: number | undefined;
-  /** The records actually stored (in input order), redeliveries removed. */
-  records: KafkaRecord[];
-  duplicates: number;
+/** A partition's first and last offsets among a batch's fresh records. */
+export interface PartitionSpan {
+  topic: string;
+  partition: number;
+  first: string;
+  last: string;
+}
+
+/** A batch's records in bronze data files, written but not committed (any thread can write them). */
+export interface WrittenBronze {
+  adds: Add[];
+  spans: PartitionSpan[];
+  records: number;
+}
+
+/**
+ * The records not stored yet: those above their partition's stored offset (a lower one is a
+ * redelivery), in input order, with each partition's span.
+ */
+export function freshRecords(records: readonly KafkaRecord[], storedOffset: (topic: string, partition: number) => bigint | undefined): { fresh: KafkaRecord[]; spans: PartitionSpan[] } {
+  const fresh: KafkaRecord[] = [];
+  const spans = new Map<string, PartitionSpan & { lastOffset: bigint }>();
+  for (const r of records) {
+    const offset = BigInt(r.offset);
+    const key = partitionKey(r.topic, r.partition);
+    const span = spans.get(key);
+    const stored = span ? span.lastOffset : storedOffset(r.topic, r.partition);
+    if (stored !== undefined && offset <= stored) continue;
+    if (span) Object.assign(span, { last: r.offset, lastOffset: offset });
+    else spans.set(key, { topic: r.topic, partition: r.partition, first: r.offset, last: r.offset, lastOffset: offset });
+    fresh.push(r);
+  }
+  return { fresh, spans: [...spans.values()].map(({ topic, partition, first, last }) => ({ topic, partition, first, last })) };
+}
+
+/** Writes the records as bronze data files, uncommitted; `options` come from `Bronze.fileOptions`. */
+export async function writeBronzeFiles(storage: Storage, records: readonly KafkaRecord[], options: DataFileOptions): Promise<Add[]> {
+  return writeDataFiles(
+    storage,
+    records.map((r) => ({
+      topic: r.topic,
+      partition: r.partition,
+      offset: r.offset,
+      timestamp: typeof r.timestamp === 'number' ? new Date(r.timestamp) : r.timestamp,
+      key: r.key,
+      value: r.value,
+    })),
+    options,
+  );
 }
 
 export class Bronze {
   private constructor(
     private readonly table: DeltaTable,
-    private readonly storage: Storage,
+    readonly storage: Storage,
     private readonly offsets: Map<string, bigint>,
   ) {}
 
@@ -54,6 +97,12 @@ export class Bronze {
 
   get snapshot(): Snapshot {
     return this.table.snapshot();
+  }
+
+  /** How this table's data files are written, for `writeBronzeFiles` in another thread. */
+  fileOptions(): DataFileOptions {
+    const snap = this.table.snapshot();
+    return dataFileOptions(snap.metadata, snap.protocol);
   }
 
   /** The last stored offset of a topic-partition, from the table's txn actions. */
@@ -77,34 +126,24 @@ export class Bronze {
     return out;
   }
 
-  async append(records: readonly KafkaRecord[]): Promise<BronzeAppend> {
-    const fresh: KafkaRecord[] = [];
-    const highest = new Map<string, { topic: string; partition: number; offset: bigint }>();
-    for (const r of records) {
-      const offset = BigInt(r.offset);
-      const key = partitionKey(r.topic, r.partition);
-      const stored = highest.get(key)?.offset ?? this.storedOffset(r.topic, r.partition);
-      if (stored !== undefined && offset <= stored) continue;
-      highest.set(key, { topic: r.topic, partition: r.partition, offset });
-      fresh.push(r);
+  /**
+   * Commits written files as the next bronze version, with each partition's last offset as its txn.
+   * The files must start past the stored offsets: records are stored once, and this table has one
+   * writer (the data folder's lock), so anything else is a bug.
+   */
+  async commit(written: WrittenBronze): Promise<number> {
+    for (const s of written.spans) {
+      const stored = this.storedOffset(s.topic, s.partition);
+      if (stored !== undefined && BigInt(s.first) <= stored) {
+        throw new Error(`internal: bronze batch of ${s.topic}:${s.partition} starts at offset ${s.first}, already stored up to ${stored}`);
+      }
     }
-    if (fresh.length === 0) return { version: undefined, records: [], duplicates: records.length };
-
     const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { outputMode: 'Append' } });
-    await txn.writeRows(
-      fresh.map((r) => ({
-        topic: r.topic,
-        partition: r.partition,
-        offset: r.offset,
-        timestamp: typeof r.timestamp === 'number' ? new Date(r.timestamp) : r.timestamp,
-        key: r.key,
-        value: r.value,
-      })),
-    );
-    for (const h of highest.values()) txn.setTxn(appIdOf(h.topic, h.partition), Number(h.offset));
+    for (const add of written.adds) txn.add(add);
+    for (const s of written.spans) txn.setTxn(appIdOf(s.topic, s.partition), Number(s.last));
     const version = await txn.commit();
-    for (const [k, h] of highest) this.offsets.set(k, h.offset);
-    return { version, records: fresh, duplicates: records.length - fresh.length };
+    for (const s of written.spans) this.offsets.set(partitionKey(s.topic, s.partition), BigInt(s.last));
+    return version;
   }
 
   /** The records one bronze version added, in the order they were appended. */

@@ -1,1 +1,1 @@
-export { Bronze, bronzeSchema, partitionKey, type BronzeAppend } from './bronze.ts';
+export { Bronze, bronzeSchema, freshRecords, partitionKey, writeBronzeFiles, type PartitionSpan, type WrittenBronze } from './bronze.ts';

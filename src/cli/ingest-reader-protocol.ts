@@ -1,12 +1,22 @@
 /** Messages between `lakehouse ingest` and its reader thread (ingest-reader-worker.ts). */
-import type { KafkaRecord } from '../cdc/index.ts';
+import type { DataFileOptions } from '../delta/index.ts';
+import type { PreparedBatch } from '../pipeline/index.ts';
 
 export type ToIngestReader =
-  | { type: 'start'; path: string; batchSize: number }
+  | {
+      type: 'start';
+      path: string;
+      batchSize: number;
+      /** Where the Delta tables live (the reader writes bronze data files under `bronze/`). */
+      tables: string;
+      bronzeOptions: DataFileOptions;
+      /** topic:partition -> last offset bronze holds: records at or below it are redeliveries. */
+      positions: Map<string, bigint>;
+    }
   /** The main thread took a batch: the reader may send one more. */
   | { type: 'more' };
 
 export type FromIngestReader =
-  | { type: 'batch'; records: KafkaRecord[] }
+  | { type: 'batch'; batch: PreparedBatch }
   | { type: 'end' }
   | { type: 'failed'; error: { code: string; message: string; hint?: string } };

@@ -1,10 +1,14 @@
 /**
- * The reading half of `lakehouse ingest`, in its own thread: reading the NDJSON file, splitting lines
- * and parsing each record's outer JSON cost about as much CPU as the pipeline's per-record work, so
- * they run on the second core while the main thread applies the previous batch. Batches go out in
- * file order; the reader stays at most `AHEAD` batches ahead, which bounds memory.
+ * The reading half of `lakehouse ingest`, in its own thread: reading the NDJSON file, parsing each
+ * record, writing the raw records as bronze data files and decoding them (BatchPreparer) cost about
+ * as much CPU as the rest of the pipeline, so they run on the second core while the main thread
+ * commits and applies the previous batch. Batches go out in file order; the reader stays at most
+ * `AHEAD` batches ahead, which bounds memory.
  */
 import { asLakehouseError } from '../core/errors.ts';
+import { openStorage } from '../storage/index.ts';
+import { partitionKey } from '../bronze/index.ts';
+import { BatchPreparer } from '../pipeline/index.ts';
 import { ndjsonBatches } from './ndjson-records.ts';
 import type { FromIngestReader, ToIngestReader } from './ingest-reader-protocol.ts';
 
@@ -21,17 +25,24 @@ self.onmessage = (event: MessageEvent<ToIngestReader>) => {
     credit++;
     wake?.();
   } else {
-    void read(m.path, m.batchSize);
+    void read(m);
   }
 };
 
-async function read(path: string, batchSize: number) {
+async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
   try {
-    const bytes = path === '-' ? Bun.stdin.stream() : Bun.file(path).stream();
-    for await (const records of ndjsonBatches(bytes, path, batchSize)) {
+    // Bronze commits every batch this thread prepares, in order (ingest stops at the first failure),
+    // so the positions advance here as batches go out.
+    const positions = start.positions;
+    const bronze = (await openStorage(start.tables)).at('bronze');
+    const preparer = new BatchPreparer(bronze, start.bronzeOptions, (topic, partition) => positions.get(partitionKey(topic, partition)));
+    const bytes = start.path === '-' ? Bun.stdin.stream() : Bun.file(start.path).stream();
+    for await (const records of ndjsonBatches(bytes, start.path, start.batchSize)) {
+      const batch = await preparer.prepare(records);
+      for (const s of batch.bronze?.spans ?? []) positions.set(partitionKey(s.topic, s.partition), BigInt(s.last));
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit--;
-      send({ type: 'batch', records });
+      send({ type: 'batch', batch });
       Bun.gc(true); // the batch's lines and parsed objects are garbage now (see ingest.ts)
     }
     send({ type: 'end' });

@@ -20,7 +20,7 @@ import { LogSegment, commitPath } from './log-segment.ts';
 import { columnMappingMode } from './column-mapping.ts';
 import { protocolHasFeature } from './features.ts';
 import { recordCount, statsOptionsFromConfiguration } from './stats.ts';
-import { writeDataFiles } from './writer.ts';
+import { writeDataFiles, type DataFileOptions } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
 import { cleanupExpiredLogs } from './maintenance.ts';
@@ -160,6 +160,29 @@ export class DeltaTable {
   }
 }
 
+export interface DataFileWriteOptions {
+  dataChange?: boolean;
+  maxRowsPerFile?: number;
+}
+
+/**
+ * How a table's data files are written (schema, partitioning, column mapping, stats), from its metadata
+ * and protocol. Plain data, so a file can be written in another thread and staged here with `add`.
+ */
+export function dataFileOptions(metadata: Metadata, protocol: Protocol, opts: DataFileWriteOptions = {}): DataFileOptions {
+  const stats = statsOptionsFromConfiguration(metadata.configuration);
+  if (protocolHasFeature(protocol, 'deletionVectors')) stats.tightBounds = true;
+  return {
+    schema: parseSchema(metadata.schemaString),
+    partitionColumns: metadata.partitionColumns,
+    columnMapping: columnMappingMode(metadata),
+    stats,
+    dataChange: opts.dataChange ?? true,
+    maxRowsPerFile: opts.maxRowsPerFile,
+    createdBy: ENGINE_INFO,
+  };
+}
+
 export class Transaction {
   private readonly readSnapshot: Snapshot;
   private readonly adds: Add[] = [];
@@ -188,19 +211,8 @@ export class Transaction {
   }
 
   /** Writes the rows as Parquet data files (one per partition) and stages their adds. */
-  async writeRows(rows: readonly Record<string, unknown>[], opts: { dataChange?: boolean; maxRowsPerFile?: number } = {}): Promise<Add[]> {
-    const metadata = this.effectiveMetadata;
-    const stats = statsOptionsFromConfiguration(metadata.configuration);
-    if (protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) stats.tightBounds = true;
-    const adds = await writeDataFiles(this.table.storage, rows, {
-      schema: parseSchema(metadata.schemaString),
-      partitionColumns: metadata.partitionColumns,
-      columnMapping: columnMappingMode(metadata),
-      stats,
-      dataChange: opts.dataChange ?? true,
-      maxRowsPerFile: opts.maxRowsPerFile,
-      createdBy: ENGINE_INFO,
-    });
+  async writeRows(rows: readonly Record<string, unknown>[], opts: DataFileWriteOptions = {}): Promise<Add[]> {
+    const adds = await writeDataFiles(this.table.storage, rows, dataFileOptions(this.effectiveMetadata, this.effectiveProtocol, opts));
     this.adds.push(...adds);
     return adds;
   }

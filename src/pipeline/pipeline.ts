@@ -1,9 +1,9 @@
 /**
  * The run loop's core: records in, bronze -> silver -> gold -> change feed, exactly once.
  *
- *   1. bronze.append: the raw records become durable in one Delta commit whose txns are the source
- *      positions (a redelivered record is skipped there);
- *   2. the bronze version's records are decoded; undecodable ones become dead letters;
+ *   1. the records are prepared (batch-preparer.ts, in any thread): redeliveries dropped, the raw
+ *      records written as bronze data files, and decoded; undecodable ones become dead letters;
+ *   2. bronze commits the files in one Delta commit whose txns are the source positions;
  *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
  *   4. gold recomputes the groups the silver changes touched and publishes;
  *   5. the changes go to the change feed.
@@ -22,10 +22,12 @@ import { RateMeter } from '../core/rate-meter.ts';
 import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
+import type { DataFileOptions } from '../delta/index.ts';
 import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
-import { DeadLetters, refKey, type DeadLetter } from './dead-letters.ts';
+import { DeadLetters, refKey } from './dead-letters.ts';
+import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
 import { lockDataDir } from './data-lock.ts';
 
 export interface PipelineOptions {
@@ -82,6 +84,7 @@ export class Pipeline {
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
   private readonly decoder = new ChangeDecoder();
+  private readonly preparer: BatchPreparer;
 
   private constructor(
     readonly dataDir: string,
@@ -94,8 +97,11 @@ export class Pipeline {
     readonly changes: ChangeFeed,
     private readonly log: Logger,
     metrics: Metrics,
+    /** Where the Delta tables live: a local folder or an s3:// URL. */
+    readonly tablesLocation: string,
   ) {
     this.metrics = metrics;
+    this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition));
   }
 
   static async open(options: PipelineOptions): Promise<Pipeline> {
@@ -128,7 +134,7 @@ export class Pipeline {
     const silver = await Silver.open(storage.at('silver'), db, options.routing);
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
-    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics());
+    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables);
   }
 
   /** The bronze version through which every later stage is done. */
@@ -150,8 +156,7 @@ export class Pipeline {
     if (from > last) return total;
     this.log.info('catching up silver from bronze', { from, to: last });
     for (let v = from; v <= last; v++) {
-      const records = await this.bronze.recordsAt(v);
-      total = addSummaries(total, await this.processBronzeVersion(v, records));
+      total = addSummaries(total, await this.processBronzeVersion(v, decodeRecords(this.decoder, await this.bronze.recordsAt(v))));
     }
     // Silver commits made before the interruption are skipped above, so their changes never reach
     // gold as changes: recompute gold whole once.
@@ -168,46 +173,37 @@ export class Pipeline {
     return this.bronze.positions();
   }
 
-  async process(records: readonly KafkaRecord[]): Promise<BatchSummary> {
-    const started = performance.now();
-    const stored = await this.bronze.append(records);
-    this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, records.length);
-    this.throughput.add(records.length);
-    if (stored.version === undefined) return { ...emptySummary(), records: records.length, redelivered: stored.duplicates };
-    const summary = await this.processBronzeVersion(stored.version, stored.records);
-    this.processedVersion = stored.version;
-    this.lastCommitMs = performance.now() - started;
-    this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
-    return { ...summary, records: records.length, redelivered: stored.duplicates };
+  /** How bronze data files are written, for a preparer in another thread (see BatchPreparer). */
+  bronzeFileOptions(): DataFileOptions {
+    return this.bronze.fileOptions();
   }
 
-  private async processBronzeVersion(version: number, records: readonly KafkaRecord[]): Promise<BatchSummary> {
-    const summary = { ...emptySummary(), bronzeVersion: version };
-    const events: ChangeEvent[] = [];
-    const letters: DeadLetter[] = [];
-    for (const record of records) {
-      const decoded = this.decoder.decode(record);
-      switch (decoded.kind) {
-        case 'change':
-          events.push(decoded);
-          break;
-        case 'invalid':
-          letters.push({ record: decoded.record, reason: decoded.reason });
-          break;
-        case 'tombstone':
-          summary.tombstones++;
-          break;
-        case 'message':
-          summary.messages++;
-          break;
-        default:
-          break; // heartbeats, schema changes and transaction markers carry no rows
-      }
-    }
+  async process(records: readonly KafkaRecord[]): Promise<BatchSummary> {
+    return this.processPrepared(await this.preparer.prepare(records));
+  }
+
+  /** Commits a prepared batch to bronze and applies it; batches must come in source order. */
+  async processPrepared(batch: PreparedBatch): Promise<BatchSummary> {
+    const started = performance.now();
+    this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, batch.received);
+    this.throughput.add(batch.received);
+    if (!batch.bronze) return { ...emptySummary(), records: batch.received, redelivered: batch.redelivered };
+    const version = await this.bronze.commit(batch.bronze);
+    const summary = await this.processBronzeVersion(version, batch.decoded);
+    this.processedVersion = version;
+    this.lastCommitMs = performance.now() - started;
+    this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
+    return { ...summary, records: batch.received, redelivered: batch.redelivered };
+  }
+
+  private async processBronzeVersion(version: number, decoded: DecodedBatch): Promise<BatchSummary> {
+    const summary = { ...emptySummary(), bronzeVersion: version, tombstones: decoded.tombstones.length, messages: decoded.messages };
+    const { events } = decoded;
     const result = await this.silver.apply(events, version);
-    for (const q of result.quarantined) letters.push({ record: q.event.record, reason: q.reason });
+    const letters = [...decoded.letters, ...result.quarantined.map((q) => ({ record: q.event.record, reason: q.reason }))];
     if (letters.length > 0) {
-      const raw = new Map(records.map((r) => [refKey(r), r]));
+      // The raw bytes are in bronze (the preparer may have run in another thread): read them back.
+      const raw = new Map((await this.bronze.recordsAt(version)).map((r) => [refKey(r), r]));
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }

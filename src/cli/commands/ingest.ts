@@ -2,8 +2,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { ErrorCode, LakehouseError, notFound } from '../../core/errors.ts';
 import { workerUrl } from '../../api/worker-url.ts';
-import type { KafkaRecord } from '../../cdc/index.ts';
-import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../pipeline/index.ts';
+import { Pipeline, addSummaries, emptySummary, type BatchSummary, type PreparedBatch } from '../../pipeline/index.ts';
 import { Progress } from '../progress.ts';
 import { parseRoutes } from '../routing.ts';
 import { resolveLocations } from '../locations.ts';
@@ -20,8 +19,8 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   try {
-    for await (const batch of readBatches(file, args.flags.batch as number)) {
-      total = addSummaries(total, await pipeline.process(batch));
+    for await (const batch of readBatches(pipeline, file, args.flags.batch as number)) {
+      total = addSummaries(total, await pipeline.processPrepared(batch));
       // A batch leaves hundreds of MB of garbage (raw records, Arrow and Parquet buffers, images) that
       // the collector would let pile up over several batches; collecting now keeps peak RSS near one
       // batch's working set for a few % of CPU.
@@ -37,8 +36,8 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   return 0;
 }
 
-/** Batches of records in file order, read and parsed by the reader thread while the pipeline works. */
-async function* readBatches(file: string, batchSize: number): AsyncGenerator<KafkaRecord[]> {
+/** Batches in file order, read and prepared by the reader thread while the pipeline works. */
+async function* readBatches(pipeline: Pipeline, file: string, batchSize: number): AsyncGenerator<PreparedBatch> {
   const worker = new Worker(readerWorker);
   const queue: FromIngestReader[] = [];
   let wake: (() => void) | undefined;
@@ -52,14 +51,14 @@ async function* readBatches(file: string, batchSize: number): AsyncGenerator<Kaf
   };
   const send = (m: ToIngestReader) => worker.postMessage(m);
   try {
-    send({ type: 'start', path: file, batchSize });
+    send({ type: 'start', path: file, batchSize, tables: pipeline.tablesLocation, bronzeOptions: pipeline.bronzeFileOptions(), positions: pipeline.resumePositions() });
     for (;;) {
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const m = queue.shift()!;
       if (m.type === 'end') return;
       if (m.type === 'failed') throw new LakehouseError(m.error.code as ErrorCode, m.error.message, { hint: m.error.hint });
       send({ type: 'more' });
-      yield m.records;
+      yield m.batch;
     }
   } finally {
     worker.terminate();

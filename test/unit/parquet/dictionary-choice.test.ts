@@ -23,7 +23,7 @@ describe('dictionary choice', () => {
 
   test('the written file reads back the same values', () => {
     const back = readParquet(writeParquet(table));
-    for (const name of ['unique_id', 'city', 'address', 'event_text']) {
+    for (const name of ['unique_id', 'city', 'address', 'event_text'] as const) {
       expect([...back.getChild(name)!]).toEqual([...table.getChild(name)!]);
     }
   });
