@@ -57,7 +57,8 @@ export class HistoryStore {
     this.codecs = schema.fields.map((f) => codecOf(f.type));
     const cols = this.fields.map((f) => quote(f.name));
     this.versionsStmt = this.db.query(
-      `SELECT __key, __file, __row, __tombstone, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?)) ORDER BY __key, "__source_position"`,
+      `SELECT __key, __file, __row, __tombstone, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?)) ` +
+        `AND ("__end_position" IS NULL OR "__end_position" >= ?) ORDER BY __key, "__source_position"`,
     );
     this.versionsStmt.safeIntegers(true);
     const all = ['__key', '__file', '__row', '__tombstone', ...cols];
@@ -69,13 +70,17 @@ export class HistoryStore {
     this.db.run(`CREATE VIEW ${view} AS SELECT ${cols.join(', ')} FROM ${this.sqlName} WHERE __tombstone = 0`);
   }
 
-  /** Every version of each of `keys`, oldest first; a key never seen maps to an empty list. */
-  versionsOf(keys: Iterable<string>): Map<string, KeyVersion[]> {
+  /**
+   * The versions of each of `keys` that had not ended before `from` (tombstones included), oldest
+   * first; a key never seen maps to an empty list. Versions that ended earlier cannot matter to events
+   * at or after `from`, so a batch loads what is open, not a hot key's whole past.
+   */
+  versionsOf(keys: Iterable<string>, from: string): Map<string, KeyVersion[]> {
     const out = new Map<string, KeyVersion[]>();
     for (const k of keys) out.set(k, []);
     const all = [...out.keys()];
     for (let i = 0; i < all.length; i += 1000) {
-      for (const r of this.versionsStmt.all(JSON.stringify(all.slice(i, i + 1000))) as Record<string, unknown>[]) {
+      for (const r of this.versionsStmt.all(JSON.stringify(all.slice(i, i + 1000)), from) as Record<string, unknown>[]) {
         const v = this.decode(r);
         out.get(v.key)!.push(v);
       }

@@ -114,12 +114,14 @@ export class HistoryTable {
       const first = events.find((e) => e.op !== 't');
       if (first) keyColumns = newKeyColumns = [...first.keyColumns];
     }
-    const batch = new VersionBatch(this.store, events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)));
+    const positions = events.map((e) => silverPosition(e.position));
+    const earliest = positions.reduce((a, b) => (b < a ? b : a), positions[0] ?? '');
+    const batch = new VersionBatch(this.store, events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)), earliest);
     let schema = this.table.snapshot().schema;
     let widened = false;
     const admitted = new Set<ChangeEvent['columns']>();
-    for (const ev of events) {
-      const position = silverPosition(ev.position);
+    for (const [i, ev] of events.entries()) {
+      const position = positions[i]!;
       const at = timestampOf(ev.tsMs);
       if (ev.op === 't') {
         for (const key of batch.keysInForceAt(sourcePrefix(ev), position)) batch.close(key, position, at, false);
@@ -259,20 +261,22 @@ class VersionBatch {
   constructor(
     private readonly store: HistoryStore,
     keys: readonly string[],
+    /** The earliest position of the batch's events: versions that ended before it are not loaded. */
+    private readonly earliest: string,
   ) {
-    this.versions = store.versionsOf(keys);
+    this.versions = store.versionsOf(keys, earliest);
   }
 
   private of(key: string): KeyVersion[] {
     let list = this.versions.get(key);
-    if (!list) this.versions.set(key, (list = this.store.versionsOf([key]).get(key)!));
+    if (!list) this.versions.set(key, (list = this.store.versionsOf([key], this.earliest).get(key)!));
     return list;
   }
 
   /** Keys of a source with a version in force at `position`, from the index and this batch. */
   keysInForceAt(prefix: string, position: string): string[] {
     const stored = this.store.keysInForceAt(prefix, position).filter((k) => !this.versions.has(k));
-    for (const [key, list] of this.store.versionsOf(stored)) this.versions.set(key, list);
+    for (const [key, list] of this.store.versionsOf(stored, this.earliest)) this.versions.set(key, list);
     return [...this.versions.keys()].filter((k) => k.startsWith(prefix));
   }
 
