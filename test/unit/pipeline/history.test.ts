@@ -190,6 +190,33 @@ describe('SCD type 2 history', () => {
     p.close();
   });
 
+  test('a wider source type rewrites the history under it; an event silver quarantines is left out', async () => {
+    const dir = newDir();
+    const p = await open(dir, ['scores']);
+    let offset = 0;
+    const record = (idType: string, scoreType: string, id: number, score: unknown, lsn: number) => {
+      const row = [{ type: idType, optional: false, field: 'id' }, { type: scoreType, optional: true, field: 'score' }];
+      const source = [{ type: 'string', optional: false, field: 'connector' }, { type: 'string', optional: false, field: 'name' }, { type: 'string', optional: false, field: 'db' }, { type: 'string', optional: true, field: 'table' }, { type: 'int64', optional: true, field: 'lsn' }];
+      const envelope = { type: 'struct', optional: false, fields: [{ type: 'struct', optional: true, field: 'before', fields: row }, { type: 'struct', optional: true, field: 'after', fields: row }, { type: 'struct', optional: false, field: 'source', fields: source }, { type: 'string', optional: false, field: 'op' }] };
+      return {
+        topic: 'w.public.scores', partition: 0, offset: String(offset++), timestamp: 0,
+        key: JSON.stringify({ schema: { type: 'struct', optional: false, fields: [{ type: idType, optional: false, field: 'id' }] }, payload: { id } }),
+        value: JSON.stringify({ schema: envelope, payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' } }),
+      };
+    };
+    await p.process([record('int32', 'float32', 1, 1.5, 1), record('int32', 'float32', 2, 0.5, 2)]);
+    // The widening batch also closes a version, which the rewrite must carry closed.
+    await p.process([record('int64', 'float64', 5_000_000_000, 2.25, 3), record('int32', 'float32', 2, 0.75, 4)]);
+    await p.process([record('int64', 'string', 7, 'high', 5)]);
+    const snap = await Snapshot.open(new LocalStorage(join(dir, 'silver', 'scores__history')));
+    expect(snap.schema.fields.slice(0, 2).map((f) => [f.name, f.type])).toEqual([['id', 'long'], ['score', 'double']]);
+    expect(snap.protocol.readerFeatures ?? []).not.toContain('typeWidening');
+    const rows = (await deltaRows(dir, 'scores__history')).map((r) => `${r.id} ${r.score} ${r.__end_at === null ? 'current' : 'closed'}`).sort();
+    expect(rows).toEqual(['1 1.5 current', '2 0.5 closed', '2 0.75 current', '5000000000 2.25 current']);
+    expect(snap.files().every((a) => a.deletionVector == null)).toBe(true);
+    p.close();
+  });
+
   test('a truncate closes the versions of its source that began before it', async () => {
     const dir = newDir();
     const p = await open(dir);
