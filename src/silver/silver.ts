@@ -49,14 +49,16 @@ export class Silver {
    * and starts the history of each table in `history` that exists without one.
    */
   static async open(storage: Storage, db: Database, rules: readonly RoutingRule[] = [], history: readonly string[] = []): Promise<Silver> {
-    for (const name of history) {
+    // A list flag typed on the command line keeps its commas (args.ts: route regexes may hold them).
+    const wanted = history.flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
+    for (const name of wanted) {
       if (!isSilverTableName(name)) {
         throw new LakehouseError(ErrorCode.config, `--history: '${name}' is not a silver table name`, {
           hint: `name silver tables (letters, digits, _), not ending in ${HISTORY_SUFFIX}, e.g. --history voters,polls`,
         });
       }
     }
-    const silver = new Silver(storage, db, rules, new Set(history));
+    const silver = new Silver(storage, db, rules, new Set(wanted));
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
     for (const name of [...names].filter(isSilverTableName).sort()) {

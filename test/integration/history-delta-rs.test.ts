@@ -53,7 +53,7 @@ beforeAll(() => {
   const first: KafkaRecord[] = [];
   for (let id = 1; id <= 30; id++) first.push(s.change('c', id * 10, null, voter(id, `city${id}`)));
   for (let id = 1; id <= 30; id += 2) first.push(s.change('u', 1000 + id, null, voter(id, `moved${id}`)));
-  lakehouse(['ingest', '--data', data, '--history', 'voters', '--batch', '20', ndjson('first.ndjson', first)]);
+  lakehouse(['ingest', '--data', data, '--history', 'voters,polls', '--batch', '20', ndjson('first.ndjson', first)]);
   const second: KafkaRecord[] = [];
   for (let id = 1; id <= 30; id += 3) second.push(s.change('d', 2000 + id, voter(id, 'x'), null));
   for (let id = 1; id <= 30; id += 6) second.push(s.change('c', 3000 + id, null, voter(id, `back${id}`)));
