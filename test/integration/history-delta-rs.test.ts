@@ -4,8 +4,8 @@
  * versions, and delta-rs (python deltalake) returns exactly the rows `lakehouse cat` prints, at the
  * latest version and at an older one.
  */
-import { beforeAll, describe, expect, test } from 'bun:test';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { LocalStorage } from '../../src/storage/local.ts';
@@ -61,6 +61,8 @@ beforeAll(() => {
   second.push(s.change('u', 500, null, voter(3, 'late3')));
   lakehouse(['ingest', '--data', data, '--batch', '7', ndjson('second.ndjson', second)], { LAKEHOUSE_HISTORY: 'voters' });
 });
+
+afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 describe('the history table read by delta-rs', () => {
   test('delta-rs returns the rows lakehouse cat prints, at the latest and an older version', async () => {
