@@ -48,6 +48,15 @@ export class PipelineView implements LakehouseView {
         serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount },
       });
     }
+    for (const h of p.silver.histories()) {
+      refs.push({
+        name: h.name,
+        layer: 'silver',
+        storage: p.storage.at(`silver/${h.name}`),
+        current: () => h.snapshot,
+        serving: { rows: (l, o) => h.rows(l, o), count: () => h.rowCount },
+      });
+    }
     for (const g of p.gold) {
       const table = g.table;
       if (g.published && table) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), current: () => table.snapshot(), serving: g });

@@ -23,7 +23,7 @@ import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
+import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -38,6 +38,8 @@ export interface PipelineOptions {
   log: Logger;
   metrics?: Metrics;
   routing?: readonly RoutingRule[];
+  /** Silver tables whose SCD type 2 history to keep from now on (a table that has one keeps it anyway). */
+  history?: readonly string[];
 }
 
 export interface BatchSummary {
@@ -131,7 +133,7 @@ export class Pipeline {
     db.run('CREATE TABLE IF NOT EXISTS pipeline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
     db.query(`INSERT OR REPLACE INTO pipeline_meta (name, value) VALUES ('tables', ?)`).run(tables);
     const bronze = await Bronze.open(storage.at('bronze'));
-    const silver = await Silver.open(storage.at('silver'), db, options.routing);
+    const silver = await Silver.open(storage.at('silver'), db, options.routing, options.history);
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
     return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables);
@@ -236,8 +238,10 @@ export class Pipeline {
   }
 
   /**
-   * Recomputes one silver table from bronze alone. The new table is built beside the old one, with its
-   * own scratch index, and swapped in only when complete, so an interrupted rebuild changes nothing.
+   * Recomputes one silver table from bronze alone, and its history when it keeps one. The new tables
+   * are built beside the old ones, with their own scratch index, and swapped in only when complete, so
+   * an interrupted rebuild changes nothing. A history seeded from silver's rows when it was turned on
+   * comes back whole: every version bronze holds.
    */
   async rebuild(name: string): Promise<{ version: number; rows: number }> {
     if (!this.silver.get(name)) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
@@ -249,9 +253,12 @@ export class Pipeline {
     const scratchName = `.rebuild-${name}`;
     const scratchDir = join(this.storage.root, 'silver', scratchName);
     rmSync(scratchDir, { recursive: true, force: true });
+    rmSync(scratchDir + HISTORY_SUFFIX, { recursive: true, force: true });
     const scratchDb = new Database(':memory:');
     const decoder = new ChangeDecoder();
     let table: SilverTable | undefined;
+    let history: HistoryTable | undefined;
+    const withHistory = this.silver.keepsHistory(name);
     const last = this.bronze.version;
     try {
       for (let v = 1; v <= last; v++) {
@@ -262,6 +269,10 @@ export class Pipeline {
         }
         if (events.length === 0 && v < last) continue;
         table ??= await SilverTable.open(this.storage.at(`silver/${scratchName}`), scratchDb, name, events.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? []);
+        if (withHistory) {
+          history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
+          await history.apply(events, v);
+        }
         await table.apply(events, v);
       }
     } finally {
@@ -279,7 +290,7 @@ export class Pipeline {
   /** Deletes data files that no version within its table's retention references. */
   async vacuum(now = Date.now()): Promise<number> {
     let deleted = 0;
-    for (const table of [...this.silver.list().map((t) => t.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))]) {
+    for (const table of [...this.silver.list().map((t) => t.delta), ...this.silver.histories().map((h) => h.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))]) {
       deleted += (await vacuum(table, { now })).files.length;
     }
     if (deleted > 0) this.log.info('vacuumed unreferenced data files', { files: deleted });

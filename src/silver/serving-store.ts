@@ -24,18 +24,18 @@ export interface KeyEntry {
   image: Row | null;
 }
 
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 type Affinity = 'INTEGER' | 'REAL' | 'TEXT';
-function affinityOf(t: DataType): Affinity {
+export function affinityOf(t: DataType): Affinity {
   if (t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean') return 'INTEGER';
   if (t === 'float' || t === 'double') return 'REAL';
   return 'TEXT';
 }
 
-type Codec = { toSql: (v: unknown) => unknown; fromSql: (v: unknown) => unknown };
+export type Codec = { toSql: (v: unknown) => unknown; fromSql: (v: unknown) => unknown };
 const identity = (v: unknown) => v;
-function codecOf(t: DataType): Codec {
+export function codecOf(t: DataType): Codec {
   if (t === 'long') return { toSql: (v) => (v == null ? null : BigInt(v as string)), fromSql: (v) => (v == null ? null : String(v)) };
   if (t === 'integer' || t === 'short' || t === 'byte') return { toSql: identity, fromSql: (v) => (v == null ? null : Number(v)) };
   if (t === 'boolean') return { toSql: (v) => (v == null ? null : v ? 1 : 0), fromSql: (v) => (v == null ? null : Number(v) !== 0) };

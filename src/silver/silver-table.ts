@@ -14,11 +14,12 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, recordCount, Snapshot, Transaction, readDataFile, readDeletionVector, readFileTable, readSchemaOf, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
+import { DeltaTable, Snapshot, Transaction, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
 import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
+import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions } from './file-rows.ts';
 
 export const SILVER_APP_ID = 'lakehouse-silver';
 /** Table property naming the key columns (comma-separated), so the key index can be rebuilt. */
@@ -272,46 +273,21 @@ export class SilverTable {
 
   /** Every live row of the given files (default: the whole current snapshot), with its key and location. */
   private async *liveEntries(files: readonly Add[] = this.table.snapshot().files()): AsyncGenerator<KeyEntry> {
-    const snap = this.table.snapshot();
     const keyColumns = this.keyColumns;
-    const schema = readSchemaOf(snap);
-    for (const add of files) {
-      const deleted = new Set(add.deletionVector ? await readDeletionVector(this.table.storage, add.deletionVector) : []);
-      let rowIndex = 0;
-      for (const image of readDataFile(add, schema, undefined, await readFileTable(this.table.storage, add))) {
-        const index = rowIndex++;
-        if (deleted.has(index)) continue;
-        const key = sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
-        yield { key, file: add.path, row: index, position: image.__source_position as string, deleted: false, image };
-      }
+    for await (const { file, row, image } of readLiveRows(this.table.storage, this.table.snapshot(), files)) {
+      const key = imageKey(image, keyColumns);
+      yield { key, file, row, position: image.__source_position as string, deleted: false, image };
     }
   }
 
   /**
-   * Background compaction: once the table has more than `maxFiles` data files, the small ones and
-   * those whose deletion vectors drop over a fifth of their rows are rewritten into one file
-   * (dataChange=false, so streaming readers see no new data), and the index learns the rows' new
-   * places. Called between batches. A large file with a few deleted rows stays: random updates put a
-   * DV on nearly every file, and rewriting those would rewrite (and hold in memory) the whole table.
-   * One compaction reads at most `maxBytes` of files, smallest first, so its cost stays bounded.
+   * Background compaction (see compactionCandidates for which files): they are rewritten into one
+   * file (dataChange=false, so streaming readers see no new data), and the index learns the rows' new
+   * places. Called between batches.
    */
-  async compact(options: { maxFiles?: number; smallFileBytes?: number; maxBytes?: number } = {}): Promise<number | undefined> {
-    const maxFiles = options.maxFiles ?? 32;
-    const small = options.smallFileBytes ?? 32 * 1024 * 1024;
-    const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
-    const files = this.table.snapshot().files();
-    if (files.length <= maxFiles) return undefined;
-    const candidates = files
-      .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > (recordCount(a) ?? 0)))
-      .sort((a, b) => a.size - b.size);
-    const chosen: Add[] = [];
-    let bytes = 0;
-    for (const add of candidates) {
-      if (chosen.length >= 2 && bytes + add.size > maxBytes) break;
-      chosen.push(add);
-      bytes += add.size;
-    }
-    if (chosen.length < 2) return undefined;
+  async compact(options: CompactionOptions = {}): Promise<number | undefined> {
+    const chosen = compactionCandidates(this.table.snapshot().files(), options);
+    if (chosen.length === 0) return undefined;
     const kept: KeyEntry[] = [];
     for await (const e of this.liveEntries(chosen)) kept.push(e);
     const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
@@ -346,13 +322,18 @@ export class SilverTable {
 }
 
 /** Keys are scoped by source identity so many source databases can feed one silver table. */
-function sourcePrefix(ev: { source: ChangeEvent['source'] }): string {
+export function sourcePrefix(ev: { source: ChangeEvent['source'] }): string {
   const s = ev.source;
   return JSON.stringify([s.connector ?? '', s.name ?? '', s.db ?? '', s.schema ?? '', s.table ?? '']).slice(0, -1) + ',';
 }
 
-function keyString(ev: ChangeEvent, keyColumns: readonly string[]): string {
+export function keyString(ev: ChangeEvent, keyColumns: readonly string[]): string {
   return sourcePrefix(ev) + JSON.stringify(pick(ev.key, keyColumns));
+}
+
+/** The key string of a stored row (its __source_* columns and key columns), as keyString gives for its event. */
+export function imageKey(image: Row, keyColumns: readonly string[]): string {
+  return sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
 }
 
 function keyOf(image: Row | null, ev: ChangeEvent): Row {
@@ -387,19 +368,7 @@ export function silverPosition(p: SourcePosition): string {
   return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
 }
 
-/** A data file's row count from its stats (0 when it has none, so its DV always counts as large). */
-
-/** Records where each entry's row landed: the writer keeps row order across the files it writes. */
-function placeRows(entries: KeyEntry[], adds: readonly Add[]): void {
-  let i = 0;
-  for (const add of adds) {
-    const records = recordCount(add) ?? 0;
-    for (let row = 0; row < records; row++, i++) Object.assign(entries[i]!, { file: add.path, row });
-  }
-  if (i !== entries.length) throw new Error(`internal: wrote ${entries.length} rows but the files' stats count ${i}`);
-}
-
-function metadataOf(ev: ChangeEvent, position: string): Row {
+export function metadataOf(ev: ChangeEvent, position: string): Row {
   return {
     __source_connector: ev.source.connector ?? null,
     __source_name: ev.source.name ?? null,

@@ -1,14 +1,18 @@
 /**
  * Silver: routes decoded change events to silver tables and applies them. By default a source table
  * `server.schema.voters` lands in silver `voters`; routing rules (regex on the topic -> table name)
- * override that. Tables are created on their first event.
+ * override that. Tables are created on their first event. A table with history enabled also keeps its
+ * SCD type 2 history, `<table>__history` (history-table.ts); once created, a history is kept up to
+ * date on every later run, so its existence is the durable record that history is on.
  */
 import type { Database } from 'bun:sqlite';
-import { renameSync, rmSync } from 'node:fs';
+import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
+import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import { SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
+import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
 import { silverFieldFor } from './schema-evolution.ts';
 
 export interface RoutingRule {
@@ -26,23 +30,49 @@ export interface SilverBatchResult {
 }
 
 const tableNamePattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const isSilverTableName = (name: string) => tableNamePattern.test(name) && !name.endsWith(HISTORY_SUFFIX);
 
 export class Silver {
   private readonly tables = new Map<string, SilverTable>();
+  private readonly historyTables = new Map<string, HistoryTable>();
 
   private constructor(
     private readonly storage: Storage,
     private readonly db: Database,
     private readonly rules: readonly RoutingRule[],
+    /** Tables whose history is to be kept from now on (besides those that have one already). */
+    private readonly historyFor: ReadonlySet<string>,
   ) {}
 
-  /** Opens every silver table that already exists under `storage`. */
-  static async open(storage: Storage, db: Database, rules: readonly RoutingRule[] = []): Promise<Silver> {
-    const silver = new Silver(storage, db, rules);
+  /**
+   * Opens every silver table that already exists under `storage`, with its history when it has one,
+   * and starts the history of each table in `history` that exists without one.
+   */
+  static async open(storage: Storage, db: Database, rules: readonly RoutingRule[] = [], history: readonly string[] = []): Promise<Silver> {
+    // A list flag typed on the command line keeps its commas (args.ts: route regexes may hold them).
+    const wanted = history.flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
+    for (const name of wanted) {
+      if (!isSilverTableName(name)) {
+        throw new LakehouseError(ErrorCode.config, `--history: '${name}' is not a silver table name`, {
+          hint: `name silver tables (letters, digits, _), not ending in ${HISTORY_SUFFIX}, e.g. --history voters,polls`,
+        });
+      }
+    }
+    const silver = new Silver(storage, db, rules, new Set(wanted));
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
-    for (const name of [...names].filter((n) => tableNamePattern.test(n)).sort()) silver.tables.set(name, await SilverTable.open(storage.at(name), db, name, []));
+    for (const name of [...names].filter(isSilverTableName).sort()) {
+      const table = await SilverTable.open(storage.at(name), db, name, []);
+      silver.tables.set(name, table);
+      if (names.has(name + HISTORY_SUFFIX) || silver.historyFor.has(name)) await silver.openHistory(table);
+    }
     return silver;
+  }
+
+  private async openHistory(table: SilverTable): Promise<HistoryTable> {
+    const history = await HistoryTable.open(this.storage.at(table.name + HISTORY_SUFFIX), this.db, table);
+    this.historyTables.set(table.name, history);
+    return history;
   }
 
   /** The silver table an event belongs to. */
@@ -58,22 +88,46 @@ export class Silver {
     return [...this.tables.values()];
   }
 
+  /** The history tables, one per silver table that keeps one. */
+  histories(): HistoryTable[] {
+    return [...this.historyTables.values()];
+  }
+
   get(name: string): SilverTable | undefined {
     return this.tables.get(name);
   }
 
+  /** The history of silver table `name`, when it keeps one. */
+  history(name: string): HistoryTable | undefined {
+    return this.historyTables.get(name);
+  }
+
   /**
-   * Swaps a table built in the sibling folder `scratch` in for `name`: the old folder is moved aside,
-   * then deleted, and the serving copy is rebuilt from the new table.
+   * Swaps a table built in the sibling folder `scratch` in for `name` (and its history built in
+   * `scratch__history`, when it keeps one): each old folder is moved aside, then deleted, and the
+   * serving copies are rebuilt from the new tables.
    */
   async replace(name: string, scratch: string): Promise<void> {
     const dir = (n: string) => join(this.storage.root, n);
-    const aside = `.replaced-${name}-${Date.now()}`;
-    renameSync(dir(name), dir(aside));
-    renameSync(dir(scratch), dir(name));
-    rmSync(dir(aside), { recursive: true, force: true });
+    const swap = (target: string, built: string) => {
+      const aside = `.replaced-${target}-${Date.now()}`;
+      if (existsSync(dir(target))) renameSync(dir(target), dir(aside));
+      renameSync(dir(built), dir(target));
+      rmSync(dir(aside), { recursive: true, force: true });
+    };
+    const withHistory = existsSync(dir(scratch + HISTORY_SUFFIX));
+    swap(name, scratch);
+    if (withHistory) swap(name + HISTORY_SUFFIX, scratch + HISTORY_SUFFIX);
     this.db.run('DELETE FROM silver_state WHERE name = ?', [name]);
-    this.tables.set(name, await SilverTable.open(this.storage.at(name), this.db, name, []));
+    if (withHistory) this.db.run('DELETE FROM history_state WHERE name = ?', [name + HISTORY_SUFFIX]);
+    const table = await SilverTable.open(this.storage.at(name), this.db, name, []);
+    this.tables.set(name, table);
+    if (withHistory) await this.openHistory(table);
+  }
+
+  /** Whether silver table `name` keeps (or is to keep) a history. */
+  keepsHistory(name: string): boolean {
+    return this.historyTables.has(name) || this.historyFor.has(name);
   }
 
   /** The lowest bronze version every table has consumed (undefined: some table has consumed none). */
@@ -93,8 +147,9 @@ export class Silver {
     const quarantined: Quarantined[] = [];
     for (const ev of events) {
       const name = this.route(ev);
-      if (!tableNamePattern.test(name)) {
-        quarantined.push({ event: ev, reason: `routing gives silver table name '${name}', which is not a valid table name` });
+      if (!isSilverTableName(name)) {
+        const why = tableNamePattern.test(name) ? `names ending in ${HISTORY_SUFFIX} are reserved for history tables` : 'which is not a valid table name';
+        quarantined.push({ event: ev, reason: `routing gives silver table name '${name}', ${why}` });
         continue;
       }
       let list = byTable.get(name);
@@ -108,6 +163,13 @@ export class Silver {
         const first = list.find((e) => e.op !== 't');
         table = await SilverTable.open(this.storage.at(name), this.db, name, first ? first.columns.map(silverFieldFor) : []);
         this.tables.set(name, table);
+      }
+      // The history first: a history that has committed nothing while its silver table has is one
+      // started on an existing table, which it then seeds from silver (history-table.ts).
+      const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
+      if (history) {
+        await history.apply(list, bronzeVersion);
+        await history.compact();
       }
       const r = await table.apply(list, bronzeVersion);
       await table.compact();

@@ -31,6 +31,13 @@ const routeFlag = {
   help: 'send topics matching REGEX to silver TABLE ($1.. are groups); repeatable; default: the source table name',
 } as const;
 
+const historyFlag = {
+  name: 'history',
+  type: 'list',
+  placeholder: 'TABLE[,TABLE]',
+  help: 'also keep the SCD type 2 history of these silver tables, as silver/<table>__history (kept from then on)',
+} as const;
+
 export const commands: readonly Command[] = [
   {
     spec: {
@@ -48,8 +55,9 @@ export const commands: readonly Command[] = [
         { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
         { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
         routeFlag,
+        historyFlag,
       ],
-      examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
+      examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
     load: () => import('./serve.ts'),
   },
@@ -63,9 +71,10 @@ export const commands: readonly Command[] = [
         stateFlag,
         { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
         routeFlag,
+        historyFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
       ],
-      examples: ['lakehouse ingest --data ./lake records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
+      examples: ['lakehouse ingest --data ./lake records.ndjson', 'lakehouse ingest --data ./lake --history voters records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
     },
     load: () => import('./ingest.ts'),
   },
@@ -90,8 +99,8 @@ export const commands: readonly Command[] = [
       name: 'rebuild',
       summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
       positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
-      flags: [dataFlag, stateFlag, routeFlag],
-      examples: ['lakehouse rebuild voters --data ./lakehouse-data'],
+      flags: [dataFlag, stateFlag, routeFlag, historyFlag],
+      examples: ['lakehouse rebuild voters --data ./lakehouse-data', 'lakehouse rebuild voters --history voters   # with its whole history from bronze'],
     },
     load: () => import('./rebuild.ts'),
   },

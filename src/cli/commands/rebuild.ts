@@ -7,7 +7,7 @@ import type { CommandContext } from './index.ts';
 export async function run({ args, log }: CommandContext): Promise<number> {
   const name = args.positionals[0]!;
   const { tables, state } = resolveLocations(args.flags.data as string, args.flags.state as string | undefined);
-  const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
+  const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined), history: args.flags.history as string[] | undefined });
   try {
     const started = performance.now();
     const result = await pipeline.rebuild(name);

@@ -35,7 +35,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  const pipeline = await Pipeline.open({ dataDir, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined) });
+  const pipeline = await Pipeline.open({ dataDir, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined), history: args.flags.history as string[] | undefined });
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
