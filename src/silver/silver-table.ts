@@ -328,12 +328,31 @@ export function sourcePrefix(ev: { source: ChangeEvent['source'] }): string {
 }
 
 export function keyString(ev: ChangeEvent, keyColumns: readonly string[]): string {
-  return sourcePrefix(ev) + JSON.stringify(pick(ev.key, keyColumns));
+  return sourcePrefix(ev) + keyValuesJson(ev.key, keyColumns);
 }
 
 /** The key string of a stored row (its __source_* columns and key columns), as keyString gives for its event. */
 export function imageKey(image: Row, keyColumns: readonly string[]): string {
-  return sourcePrefix(sourceOfImage(image)) + JSON.stringify(pick(image, keyColumns));
+  return sourcePrefix(sourceOfImage(image)) + keyValuesJson(image, keyColumns);
+}
+
+/**
+ * Bumped when key strings change spelling: stores written with another format are rebuilt from their
+ * Delta tables (see Silver.open). 2: numbers spelled as text.
+ */
+export const KEY_FORMAT = 2;
+
+/**
+ * Key values with numbers spelled as text, as the canonical encoding spells long and decimal: a key
+ * column widened from int (a JSON number) to long (text) keeps every key's identity.
+ */
+function keyValuesJson(row: Row | null | undefined, columns: readonly string[]): string {
+  const out: Row = {};
+  for (const c of columns) {
+    const v = row?.[c] ?? null;
+    out[c] = typeof v === 'number' ? String(v) : v;
+  }
+  return JSON.stringify(out);
 }
 
 function keyOf(image: Row | null, ev: ChangeEvent): Row {
@@ -352,12 +371,6 @@ function sourceOfImage(image: Row): { source: ChangeEvent['source'] } {
     } as ChangeEvent['source'],
   };
 }
-
-const pick = (row: Row | null | undefined, columns: readonly string[]): Row => {
-  const out: Row = {};
-  for (const c of columns) out[c] = row?.[c] ?? null;
-  return out;
-};
 
 /**
  * The order silver applies by. A redelivered event carries the same source position at a later Kafka

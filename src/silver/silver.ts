@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
-import { SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
+import { KEY_FORMAT, SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
 import { silverFieldFor } from './schema-evolution.ts';
 
@@ -59,6 +59,7 @@ export class Silver {
       }
     }
     const silver = new Silver(storage, db, rules, new Set(wanted));
+    forgetStoresOfOtherKeyFormat(db);
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
     for (const name of [...names].filter(isSilverTableName).sort()) {
@@ -180,4 +181,22 @@ export class Silver {
     }
     return result;
   }
+}
+
+/**
+ * Key indexes written with another key spelling would not find their keys: marking every store as
+ * behind its table makes each rebuild from its Delta table on open (delete tombstones are not in the
+ * tables, so they are lost, as when lakehouse.db is deleted).
+ */
+function forgetStoresOfOtherKeyFormat(db: Database): void {
+  db.run('CREATE TABLE IF NOT EXISTS silver_key_format (version INTEGER NOT NULL)');
+  const row = db.query('SELECT version FROM silver_key_format').get() as { version: number } | null;
+  if (row?.version === KEY_FORMAT) return;
+  db.transaction(() => {
+    for (const state of ['silver_state', 'history_state']) {
+      if (db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(state)) db.run(`DELETE FROM ${state}`);
+    }
+    db.run('DELETE FROM silver_key_format');
+    db.query('INSERT INTO silver_key_format (version) VALUES (?)').run(KEY_FORMAT);
+  })();
 }

@@ -241,6 +241,32 @@ test('a wider source type widens the silver column by rewriting it; an incompati
   ]);
   const incompatible = await p.process([record('int64', 'string', 7, 'high', 3)]);
   expect(incompatible).toMatchObject({ applied: 0, quarantined: 1 });
+  // The key column widened from int to long: id 1 is still the same key, updated in place.
+  expect(await p.process([record('int64', 'float64', 1, 3.75, 4)])).toMatchObject({ applied: 1, quarantined: 0 });
+  const after = [];
+  for await (const r of scan(await Snapshot.open(storage), storage, { columns: ['id', 'score'] })) after.push(r);
+  expect(after.sort((a, b) => String(a.id).localeCompare(String(b.id)))).toEqual([
+    { id: '1', score: 3.75 },
+    { id: '5000000000', score: 2.25 },
+  ]);
+  p.close();
+});
+
+test('a key index written with another key format is rebuilt from the Delta table on open', async () => {
+  const s = new VoterStream();
+  const dir = mkdtempSync(join(tmpdir(), 'lakehouse-keyformat-'));
+  dirs.push(dir);
+  let p = await open(dir);
+  await p.process([s.change('c', 1, null, voter(1, 'Avalon')), s.change('c', 2, null, voter(2, 'Brook'))]);
+  // What an older lakehouse left behind: keys spelled with JSON numbers, no format marker.
+  p.db.run(`UPDATE "silver__voters" SET __key = replace(__key, '"id":"', '"id":')`);
+  p.db.run(`UPDATE "silver__voters" SET __key = replace(__key, '"}', '}')`);
+  p.db.run('DROP TABLE silver_key_format');
+  p.close();
+  p = await open(dir);
+  await p.process([s.change('u', 3, voter(1, 'Avalon'), voter(1, 'Camden'))]);
+  expect(cities(await deltaVoters(p)).sort()).toEqual(['1:Camden', '2:Brook']);
+  expect(cities(p.silver.get('voters')!.rows(10, 0)).sort()).toEqual(['1:Camden', '2:Brook']);
   p.close();
 });
 
