@@ -6,7 +6,7 @@
  *   2. bronze commits the files in one Delta commit whose txns are the source positions;
  *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
  *   4. gold recomputes the groups the silver changes touched and publishes;
- *   5. the changes go to the change feed.
+ *   5. the changes go to the change feed; then silver compacts, off the path to visibility.
  * A crash anywhere leaves bronze ahead of silver: `open` replays the bronze versions after the last
  * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
  * positions, never from their own bookkeeping.
@@ -211,6 +211,7 @@ export class Pipeline {
     }
     await refreshGold(this.gold, this.db, { changes: result.applied, events, bronzeVersion: version });
     this.publish(result.applied, result.versions);
+    await this.silver.compact();
 
     summary.applied = result.applied.length;
     summary.duplicates = result.duplicates;
@@ -272,8 +273,10 @@ export class Pipeline {
         if (withHistory) {
           history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
           await history.apply(events, v);
+          await history.compact();
         }
         await table.apply(events, v);
+        await table.compact();
       }
     } finally {
       scratchDb.close();

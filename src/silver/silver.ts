@@ -168,18 +168,25 @@ export class Silver {
       // The history first: a history that has committed nothing while its silver table has is one
       // started on an existing table, which it then seeds from silver (history-table.ts).
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
-      if (history) {
-        await history.apply(list, bronzeVersion);
-        await history.compact();
-      }
+      await history?.apply(list, bronzeVersion);
       const r = await table.apply(list, bronzeVersion);
-      await table.compact();
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);
       if (r.version !== undefined) result.versions.set(name, r.version);
     }
     return result;
+  }
+
+  /**
+   * Background compaction of every table and history (SilverTable.compact): the pipeline runs it after
+   * a batch's changes are published, so folding files away never delays their visibility.
+   */
+  async compact(): Promise<void> {
+    for (const [name, table] of this.tables) {
+      await this.historyTables.get(name)?.compact();
+      await table.compact();
+    }
   }
 }
 
