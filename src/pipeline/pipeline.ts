@@ -23,7 +23,7 @@ import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, silverFieldFor, type AppliedChange, type RoutingRule } from '../silver/index.ts';
+import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, silverFieldFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -40,6 +40,8 @@ export interface PipelineOptions {
   routing?: readonly RoutingRule[];
   /** Silver tables whose SCD type 2 history to keep from now on (a table that has one keeps it anyway). */
   history?: readonly string[];
+  /** How new silver tables replace rows (default merge-on-read); existing tables keep their own mode. */
+  writeMode?: WriteMode;
 }
 
 export interface BatchSummary {
@@ -133,7 +135,15 @@ export class Pipeline {
     db.run('CREATE TABLE IF NOT EXISTS pipeline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
     db.query(`INSERT OR REPLACE INTO pipeline_meta (name, value) VALUES ('tables', ?)`).run(tables);
     const bronze = await Bronze.open(storage.at('bronze'));
-    const silver = await Silver.open(storage.at('silver'), db, options.routing, options.history);
+    const silver = await Silver.open(storage.at('silver'), db, options.routing, options.history, options.writeMode);
+    for (const t of silver.list()) {
+      if (options.writeMode && t.writeMode !== options.writeMode) {
+        options.log.warn(
+          `silver table ${t.name} stays ${t.writeMode} (its ${WRITE_MODE_PROPERTY}); write mode ${options.writeMode} applies to new tables; ` +
+            `'lakehouse rebuild ${t.name} --write-mode ${options.writeMode}' converts it`,
+        );
+      }
+    }
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
     return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables);
@@ -242,10 +252,12 @@ export class Pipeline {
    * Recomputes one silver table from bronze alone, and its history when it keeps one. The new tables
    * are built beside the old ones, with their own scratch index, and swapped in only when complete, so
    * an interrupted rebuild changes nothing. A history seeded from silver's rows when it was turned on
-   * comes back whole: every version bronze holds.
+   * comes back whole: every version bronze holds. The rebuilt table keeps the old one's write mode
+   * unless `writeMode` converts it.
    */
-  async rebuild(name: string): Promise<{ version: number; rows: number }> {
-    if (!this.silver.get(name)) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
+  async rebuild(name: string, writeMode?: WriteMode): Promise<{ version: number; rows: number; writeMode: WriteMode }> {
+    const current = this.silver.get(name);
+    if (!current) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
     if (!(this.storage instanceof LocalStorage)) {
       throw new LakehouseError(ErrorCode.unsupported, `rebuild needs the tables in a local folder; ${this.storage.root} is remote`, {
         hint: 'rebuild in a local data folder (lakehouse ingest from `lakehouse cat bronze --format ndjson`) and copy it over',
@@ -269,7 +281,13 @@ export class Pipeline {
           if (d.kind === 'change' && this.silver.route(d) === name) events.push(d);
         }
         if (events.length === 0 && v < last) continue;
-        table ??= await SilverTable.open(this.storage.at(`silver/${scratchName}`), scratchDb, name, events.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? []);
+        table ??= await SilverTable.open(
+          this.storage.at(`silver/${scratchName}`),
+          scratchDb,
+          name,
+          events.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? [],
+          writeMode ?? current.writeMode,
+        );
         if (withHistory) {
           history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
           await history.apply(events, v);
@@ -287,7 +305,7 @@ export class Pipeline {
       await g.publish();
     }
     const rebuilt = this.silver.get(name)!;
-    return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount };
+    return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
   }
 
   /** Deletes data files that no version within its table's retention references. */

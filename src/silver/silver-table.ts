@@ -5,8 +5,9 @@
  *   1. each event is checked against its key's last applied position (the serving store); an event that
  *      is not newer is a duplicate or a late redelivery and does nothing;
  *   2. the surviving final state per key is written as ONE new data file;
- *   3. the rows those keys occupied before are deleted with deletion vectors on their old files
- *      (merge-on-read), never by rewriting them;
+ *   3. the rows those keys occupied before are deleted: with deletion vectors on their old files
+ *      (merge-on-read, the default), or by rewriting just the files that held them (copy-on-write,
+ *      for readers without deletion vectors; write-mode.ts);
  *   4. the commit carries `txn(appId = silver, version = bronze version)`, so data and consumed position
  *      move together, atomically; replaying a bronze version already committed is skipped whole.
  * The SQLite serving store is updated after the Delta commit; if the process dies in between, the store
@@ -20,6 +21,7 @@ import { encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
 import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions } from './file-rows.ts';
+import { DEFAULT_WRITE_MODE, writeModeConfiguration, writeModeOf, type WriteMode } from './write-mode.ts';
 
 export const SILVER_APP_ID = 'lakehouse-silver';
 /** Table property naming the key columns (comma-separated), so the key index can be rebuilt. */
@@ -72,12 +74,13 @@ export class SilverTable {
     private readonly db: Database,
   ) {}
 
-  static async open(storage: Storage, db: Database, name: string, initialFields: StructField[]): Promise<SilverTable> {
+  /** Opens the table, or creates it in `writeMode`; an existing table keeps the mode it was created in. */
+  static async open(storage: Storage, db: Database, name: string, initialFields: StructField[], writeMode: WriteMode = DEFAULT_WRITE_MODE): Promise<SilverTable> {
     const table = await DeltaTable.openOrCreate(storage, {
       name,
       schema: struct([...initialFields, ...metadataFields]),
       configuration: {
-        'delta.enableDeletionVectors': 'true',
+        ...writeModeConfiguration(writeMode),
         'delta.checkpointInterval': '10',
         // Every batch and compaction replaces files; a short retention keeps the folder from filling up
         // with them (serve vacuums periodically). Time travel to versions older than this may then fail.
@@ -94,6 +97,10 @@ export class SilverTable {
   private get keyColumns(): string[] {
     const text = this.table.snapshot().tableProperties[KEY_PROPERTY];
     return text ? text.split(',') : [];
+  }
+
+  get writeMode(): WriteMode {
+    return writeModeOf(this.table.snapshot().tableProperties);
   }
 
   /** The Delta table, for maintenance (vacuum). */
@@ -216,8 +223,14 @@ export class SilverTable {
     }
     const live = [...pending.values()].filter((p) => !p.entry.deleted);
     if (live.length > 0) placeRows(live.map((p) => p.entry), await txn.writeRows(live.map((p) => p.entry.image!)));
-    const relocated = widened ? await this.rewriteUnder(txn, pending) : [];
-    if (!widened) await this.deleteOriginals(txn, pending);
+    // A widened type rewrites every file (rewriteFiles says why); otherwise the replaced rows go as the
+    // table's write mode says.
+    const originals = replacedRows(pending);
+    const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
+    let relocated: KeyEntry[] = [];
+    if (widened) relocated = await this.rewriteFiles(txn, this.table.snapshot().files(), originals);
+    else if (this.writeMode === 'copy-on-write') relocated = await this.rewriteFiles(txn, [...originals.keys()].map((path) => byPath.get(path)!), originals);
+    else if (originals.size > 0) await txn.deleteRowsInFiles([...originals].map(([path, rows]) => [byPath.get(path)!, [...rows]] as const));
     txn.setTxn(SILVER_APP_ID, bronzeVersion);
     const version = await txn.commit();
     this.db.transaction(() => {
@@ -228,33 +241,25 @@ export class SilverTable {
     return version;
   }
 
-  /** Merge-on-read: the rows this batch replaces are marked deleted in their files' deletion vectors. */
-  private async deleteOriginals(txn: Transaction, pending: Map<string, Pending>): Promise<void> {
-    const dropped = new Map<string, number[]>();
-    for (const p of pending.values()) {
-      const o = p.original;
-      if (!o || o.deleted || o.file === null || o.row === null) continue;
-      let rows = dropped.get(o.file);
-      if (!rows) dropped.set(o.file, (rows = []));
-      rows.push(o.row);
-    }
-    if (dropped.size === 0) return;
-    const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
-    await txn.deleteRowsInFiles([...dropped].map(([path, rows]) => [byPath.get(path)!, rows] as const));
-  }
-
   /**
-   * A widened column type is applied by rewriting the table's live rows under the new schema in the
-   * same commit (copy-on-write), rather than by the typeWidening table feature, which delta-rs and
-   * Spark 3 cannot read. Widening is rare; readers everywhere keep working. Returns the new locations.
+   * Rewrites each of `files` as one new file of its live rows minus the `replaced` ones (removing the
+   * old file; a file left with no rows just goes), and returns the kept rows' new places. One file is
+   * read at a time, so the cost is the files touched. Copy-on-write tables do this for the files a batch
+   * touches; a widened column type does it for every file, under the new schema, rather than use the
+   * typeWidening table feature, which delta-rs and Spark 3 cannot read.
    */
-  private async rewriteUnder(txn: Transaction, pending: Map<string, Pending>): Promise<KeyEntry[]> {
-    const kept: KeyEntry[] = [];
-    for await (const e of this.liveEntries()) if (!pending.has(e.key)) kept.push(e);
-    for (const add of this.table.snapshot().files()) txn.remove(add);
-    if (kept.length === 0) return [];
-    placeRows(kept, await txn.writeRows(kept.map((e) => e.image!)));
-    return kept;
+  private async rewriteFiles(txn: Transaction, files: readonly Add[], replaced: ReadonlyMap<string, ReadonlySet<number>>): Promise<KeyEntry[]> {
+    const relocated: KeyEntry[] = [];
+    for (const add of files) {
+      const gone = replaced.get(add.path);
+      const kept: KeyEntry[] = [];
+      for await (const e of this.liveEntries([add])) if (!gone?.has(e.row!)) kept.push(e);
+      txn.remove(add);
+      if (kept.length === 0) continue;
+      placeRows(kept, await txn.writeRows(kept.map((e) => e.image!)));
+      relocated.push(...kept);
+    }
+    return relocated;
   }
 
   private liveKeys(prefix: string, pending: Map<string, Pending>): { key: string; position: string }[] {
@@ -379,6 +384,18 @@ function sourceOfImage(image: Row): { source: ChangeEvent['source'] } {
  */
 export function silverPosition(p: SourcePosition): string {
   return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
+}
+
+/** The rows this batch replaces (the keys' places before it), as data file -> row indexes. */
+function replacedRows(pending: ReadonlyMap<string, Pending>): Map<string, Set<number>> {
+  const rows = new Map<string, Set<number>>();
+  for (const { original: o } of pending.values()) {
+    if (!o || o.deleted || o.file === null || o.row === null) continue;
+    let set = rows.get(o.file);
+    if (!set) rows.set(o.file, (set = new Set()));
+    set.add(o.row);
+  }
+  return rows;
 }
 
 export function metadataOf(ev: ChangeEvent, position: string): Row {

@@ -14,6 +14,7 @@ import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import { KEY_FORMAT, SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
 import { silverFieldFor } from './schema-evolution.ts';
+import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
 
 export interface RoutingRule {
   /** Matched against the Kafka topic. */
@@ -42,13 +43,22 @@ export class Silver {
     private readonly rules: readonly RoutingRule[],
     /** Tables whose history is to be kept from now on (besides those that have one already). */
     private readonly historyFor: ReadonlySet<string>,
+    /** The mode of tables created from now on; existing ones keep theirs. */
+    readonly writeMode: WriteMode,
   ) {}
 
   /**
    * Opens every silver table that already exists under `storage`, with its history when it has one,
-   * and starts the history of each table in `history` that exists without one.
+   * and starts the history of each table in `history` that exists without one. Tables created from now
+   * on get `writeMode`.
    */
-  static async open(storage: Storage, db: Database, rules: readonly RoutingRule[] = [], history: readonly string[] = []): Promise<Silver> {
+  static async open(
+    storage: Storage,
+    db: Database,
+    rules: readonly RoutingRule[] = [],
+    history: readonly string[] = [],
+    writeMode: WriteMode = DEFAULT_WRITE_MODE,
+  ): Promise<Silver> {
     // A list flag typed on the command line keeps its commas (args.ts: route regexes may hold them).
     const wanted = history.flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
     for (const name of wanted) {
@@ -58,7 +68,7 @@ export class Silver {
         });
       }
     }
-    const silver = new Silver(storage, db, rules, new Set(wanted));
+    const silver = new Silver(storage, db, rules, new Set(wanted), writeMode);
     forgetStoresOfOtherKeyFormat(db);
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
@@ -162,7 +172,7 @@ export class Silver {
       let table = this.tables.get(name);
       if (!table) {
         const first = list.find((e) => e.op !== 't');
-        table = await SilverTable.open(this.storage.at(name), this.db, name, first ? first.columns.map(silverFieldFor) : []);
+        table = await SilverTable.open(this.storage.at(name), this.db, name, first ? first.columns.map(silverFieldFor) : [], this.writeMode);
         this.tables.set(name, table);
       }
       // The history first: a history that has committed nothing while its silver table has is one

@@ -4,6 +4,7 @@
  */
 import type { CommandSpec, Parsed } from '../args.ts';
 import type { Logger } from '../../core/log.ts';
+import { WRITE_MODES } from '../../silver/write-mode.ts';
 
 export interface CommandContext {
   args: Parsed;
@@ -29,6 +30,13 @@ const routeFlag = {
   type: 'list',
   placeholder: 'REGEX=TABLE',
   help: 'send topics matching REGEX to silver TABLE ($1.. are groups); repeatable; default: the source table name',
+} as const;
+// No default here: unset means "not chosen", so an existing table's own mode is never contradicted.
+const writeModeFlag = {
+  name: 'write-mode',
+  type: 'enum',
+  values: WRITE_MODES,
+  help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
 } as const;
 
 const historyFlag = {
@@ -56,6 +64,7 @@ export const commands: readonly Command[] = [
         { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
         routeFlag,
         historyFlag,
+        writeModeFlag,
       ],
       examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
@@ -72,6 +81,7 @@ export const commands: readonly Command[] = [
         { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
         routeFlag,
         historyFlag,
+        writeModeFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
       ],
       examples: ['lakehouse ingest --data ./lake records.ndjson', 'lakehouse ingest --data ./lake --history voters records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
@@ -99,8 +109,18 @@ export const commands: readonly Command[] = [
       name: 'rebuild',
       summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
       positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
-      flags: [dataFlag, stateFlag, routeFlag, historyFlag],
-      examples: ['lakehouse rebuild voters --data ./lakehouse-data', 'lakehouse rebuild voters --history voters   # with its whole history from bronze'],
+      flags: [
+        dataFlag,
+        stateFlag,
+        routeFlag,
+        historyFlag,
+        { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
+      ],
+      examples: [
+        'lakehouse rebuild voters --data ./lakehouse-data',
+        'lakehouse rebuild voters --history voters   # with its whole history from bronze',
+        'lakehouse rebuild voters --write-mode copy-on-write',
+      ],
     },
     load: () => import('./rebuild.ts'),
   },

@@ -7,6 +7,7 @@ import { Progress } from '../progress.ts';
 import { parseRoutes } from '../routing.ts';
 import { resolveLocations } from '../locations.ts';
 import type { FromIngestReader, ToIngestReader } from '../ingest-reader-protocol.ts';
+import type { WriteMode } from '../../silver/index.ts';
 import type { CommandContext } from './index.ts';
 
 const readerWorker = workerUrl('cli/ingest-reader-worker.ts', new URL('../ingest-reader-worker.ts', import.meta.url));
@@ -15,7 +16,14 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const file = args.positionals[0]!;
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
   const { tables, state } = resolveLocations(args.flags.data as string, args.flags.state as string | undefined);
-  const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined), history: args.flags.history as string[] | undefined });
+  const pipeline = await Pipeline.open({
+    dataDir: state,
+    tables,
+    log,
+    routing: parseRoutes(args.flags.route as string[] | undefined),
+    history: args.flags.history as string[] | undefined,
+    writeMode: args.flags['write-mode'] as WriteMode | undefined,
+  });
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   try {

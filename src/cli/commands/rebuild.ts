@@ -2,6 +2,7 @@
 import { Pipeline } from '../../pipeline/index.ts';
 import { parseRoutes } from '../routing.ts';
 import { resolveLocations } from '../locations.ts';
+import type { WriteMode } from '../../silver/index.ts';
 import type { CommandContext } from './index.ts';
 
 export async function run({ args, log }: CommandContext): Promise<number> {
@@ -10,8 +11,8 @@ export async function run({ args, log }: CommandContext): Promise<number> {
   const pipeline = await Pipeline.open({ dataDir: state, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined), history: args.flags.history as string[] | undefined });
   try {
     const started = performance.now();
-    const result = await pipeline.rebuild(name);
-    console.log(`rebuilt silver ${name} from bronze: ${result.rows} rows, now at version ${result.version} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    const result = await pipeline.rebuild(name, args.flags['write-mode'] as WriteMode | undefined);
+    console.log(`rebuilt silver ${name} (${result.writeMode}) from bronze: ${result.rows} rows, now at version ${result.version} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   } finally {
     pipeline.close();
   }

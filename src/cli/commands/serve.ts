@@ -12,6 +12,7 @@ import type { RecordSource } from '../../source/source.ts';
 import { parseRoutes } from '../routing.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
+import type { WriteMode } from '../../silver/index.ts';
 import type { CommandContext } from './index.ts';
 
 const VACUUM_EVERY_MS = 10 * 60_000;
@@ -35,7 +36,14 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  const pipeline = await Pipeline.open({ dataDir, tables, log, routing: parseRoutes(args.flags.route as string[] | undefined), history: args.flags.history as string[] | undefined });
+  const pipeline = await Pipeline.open({
+    dataDir,
+    tables,
+    log,
+    routing: parseRoutes(args.flags.route as string[] | undefined),
+    history: args.flags.history as string[] | undefined,
+    writeMode: args.flags['write-mode'] as WriteMode | undefined,
+  });
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;

@@ -1,0 +1,25 @@
+/**
+ * How a silver table replaces the rows a micro-batch changes. Chosen when the table is created and
+ * recorded in its `lakehouse.writeMode` property, so it survives restarts and other writers see it.
+ *
+ *   - merge-on-read (default): the replaced rows are marked deleted in deletion vectors on their old
+ *     files. Cheapest per batch; the table needs protocol (3,7) with the deletionVectors feature.
+ *   - copy-on-write: every data file holding a replaced row is rewritten with its other rows. The table
+ *     stays at protocol (1,2) (unless its schema needs a feature: timestamp_ntz columns do), so readers
+ *     without deletion-vector support (older Spark/Delta, Trino, Athena) read it.
+ */
+export const WRITE_MODES = ['merge-on-read', 'copy-on-write'] as const;
+export type WriteMode = (typeof WRITE_MODES)[number];
+
+export const DEFAULT_WRITE_MODE: WriteMode = 'merge-on-read';
+export const WRITE_MODE_PROPERTY = 'lakehouse.writeMode';
+
+/** A table's mode from its properties; tables made before the property existed are merge-on-read. */
+export function writeModeOf(properties: Readonly<Record<string, string>>): WriteMode {
+  return properties[WRITE_MODE_PROPERTY] === 'copy-on-write' ? 'copy-on-write' : 'merge-on-read';
+}
+
+/** The table properties a new silver table of this mode is created with. */
+export function writeModeConfiguration(mode: WriteMode): Record<string, string> {
+  return mode === 'merge-on-read' ? { [WRITE_MODE_PROPERTY]: mode, 'delta.enableDeletionVectors': 'true' } : { [WRITE_MODE_PROPERTY]: mode };
+}
