@@ -1,7 +1,9 @@
 """Reads Delta tables with another engine and prints their rows in lakehouse's canonical encoding.
 
 Usage: read_delta.py ENGINE '[{"path": "/tmp/t", "version": 3}, ...]'
-ENGINE is `deltalake` (delta-rs) or `spark` (pyspark + delta-spark). Prints one JSON array: for each
+ENGINE is `deltalake` (delta-rs), `deltalake-pyarrow` (delta-rs's pyarrow reader, which supports no
+reader table features such as deletion vectors: a stand-in for readers limited to reader version 1)
+or `spark` (pyspark + delta-spark). Prints one JSON array: for each
 request, the list of rows (objects keyed by column name, in no particular order) or {"error": message}.
 
 Canonical encoding: long and decimal as strings (decimal at its scale), binary as lowercase hex, date
@@ -77,6 +79,12 @@ def read_deltalake(requests):
     return out
 
 
+def read_deltalake_pyarrow(requests):
+    from deltalake import DeltaTable
+
+    return [attempt(lambda: rows_of(DeltaTable(r["path"], version=r.get("version")).to_pyarrow_table())) for r in requests]
+
+
 def read_spark(requests):
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
@@ -109,5 +117,6 @@ def read_spark(requests):
 
 if __name__ == "__main__":
     engine, spec = sys.argv[1], json.loads(sys.argv[2])
-    result = read_deltalake(spec) if engine == "deltalake" else read_spark(spec)
+    readers = {"deltalake": read_deltalake, "deltalake-pyarrow": read_deltalake_pyarrow, "spark": read_spark}
+    result = readers[engine](spec)
     print(json.dumps(result))

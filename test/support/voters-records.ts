@@ -57,3 +57,27 @@ export class VoterStream {
     return { topic: this.topic, partition: 0, offset: String(this.offset++), timestamp: 0, key, value };
   }
 }
+
+/**
+ * Inserts, updates, deletes (each followed by its tombstone), a truncate of one source and a late
+ * redelivery, from two source databases, in batches of 9 records.
+ */
+export function mixedVoterBatches(): KafkaRecord[][] {
+  const east = new VoterStream('east', 'book');
+  const west = new VoterStream('west', 'book');
+  const records: KafkaRecord[] = [];
+  let lsn = 1;
+  for (let id = 1; id <= 40; id++) records.push(east.change('c', lsn++, null, voter(id, `City${id % 5}`)), west.change('c', lsn++, null, voter(id, 'West')));
+  for (let id = 1; id <= 40; id += 3) records.push(east.change('u', lsn++, null, voter(id, `Moved${id}`)));
+  for (let id = 2; id <= 40; id += 7) records.push(east.change('d', lsn++, voter(id, 'x'), null), east.tombstone(voter(id, 'x')));
+  records.push(east.change('c', 5, null, voter(1, 'Late redelivery'))); // older than id 1's update
+  const truncate = west.change('d', lsn++, voter(1, 'West'), null);
+  const value = JSON.parse(truncate.value!);
+  Object.assign(value.payload, { op: 't', before: null, after: null });
+  records.push({ ...truncate, key: null, value: JSON.stringify(value) });
+  for (let id = 50; id <= 55; id++) records.push(west.change('c', lsn++, null, voter(id, 'After truncate')));
+  for (let id = 1; id <= 40; id += 4) records.push(east.change('u', lsn++, null, voter(id, `Again${id}`)));
+  const batches: KafkaRecord[][] = [];
+  for (let i = 0; i < records.length; i += 9) batches.push(records.slice(i, i + 9));
+  return batches;
+}

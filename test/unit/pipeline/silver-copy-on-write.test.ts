@@ -11,7 +11,7 @@ import { createLogger, silentLogger } from '../../../src/core/log.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
 import { DeltaTable, Snapshot, optimize, scan, type Protocol } from '../../../src/delta/index.ts';
 import type { WriteMode } from '../../../src/silver/index.ts';
-import { VoterStream, voter } from '../../support/voters-records.ts';
+import { VoterStream, mixedVoterBatches, voter } from '../../support/voters-records.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
 
 const dirs: string[] = [];
@@ -47,30 +47,6 @@ function allAdds(p: Pipeline): Record<string, unknown>[] {
     .map((a) => a.add);
 }
 
-/**
- * Inserts, updates, deletes (each followed by its tombstone), a truncate of one source and a late
- * redelivery, from two source databases, in batches of 9 records.
- */
-function mixedStream(): KafkaRecord[][] {
-  const east = new VoterStream('east', 'book');
-  const west = new VoterStream('west', 'book');
-  const records: KafkaRecord[] = [];
-  let lsn = 1;
-  for (let id = 1; id <= 40; id++) records.push(east.change('c', lsn++, null, voter(id, `City${id % 5}`)), west.change('c', lsn++, null, voter(id, 'West')));
-  for (let id = 1; id <= 40; id += 3) records.push(east.change('u', lsn++, null, voter(id, `Moved${id}`)));
-  for (let id = 2; id <= 40; id += 7) records.push(east.change('d', lsn++, voter(id, 'x'), null), east.tombstone(voter(id, 'x')));
-  records.push(east.change('c', 5, null, voter(1, 'Late redelivery'))); // older than id 1's update
-  const truncate = west.change('d', lsn++, voter(1, 'West'), null);
-  const value = JSON.parse(truncate.value!);
-  Object.assign(value.payload, { op: 't', before: null, after: null });
-  records.push({ ...truncate, key: null, value: JSON.stringify(value) });
-  for (let id = 50; id <= 55; id++) records.push(west.change('c', lsn++, null, voter(id, 'After truncate')));
-  for (let id = 1; id <= 40; id += 4) records.push(east.change('u', lsn++, null, voter(id, `Again${id}`)));
-  const batches: KafkaRecord[][] = [];
-  for (let i = 0; i < records.length; i += 9) batches.push(records.slice(i, i + 9));
-  return batches;
-}
-
 /** Protocol (1,2), which readers without table features (and so without deletion vectors) read. */
 function expectLegacyProtocol(protocol: Protocol) {
   expect({ ...protocol, readerFeatures: protocol.readerFeatures ?? [], writerFeatures: protocol.writerFeatures ?? [] }).toEqual({
@@ -87,7 +63,7 @@ async function applyAll(p: Pipeline, batches: KafkaRecord[][]) {
 
 describe('copy-on-write silver', () => {
   test('stays at protocol (1,2) with no deletion vector in any add, and holds the rows merge-on-read holds', async () => {
-    const batches = mixedStream();
+    const batches = mixedVoterBatches();
     const mor = await open(tempDir());
     await applyAll(mor, batches);
     const cow = await open(tempDir(), 'copy-on-write');
@@ -138,7 +114,7 @@ describe('copy-on-write silver', () => {
   });
 
   test('exactly once across a reopen mid-stream; the table keeps its mode whatever the flag says', async () => {
-    const batches = mixedStream();
+    const batches = mixedVoterBatches();
     const reference = await open(tempDir());
     await applyAll(reference, batches);
 
@@ -195,7 +171,7 @@ describe('copy-on-write silver', () => {
   });
 
   test('rebuild converts a merge-on-read table to copy-on-write, and back', async () => {
-    const batches = mixedStream();
+    const batches = mixedVoterBatches();
     const p = await open(tempDir());
     await applyAll(p, batches);
     const before = await deltaVoters(p);
