@@ -6,7 +6,8 @@
  * (`__op`, `__deleted`, `__table`, `__lsn`, `__source_ts_ms`, ...) and is not a row column. Without
  * `__op` an upsert counts as 'u'. `__deleted: "true"` (delete.handling.mode=rewrite) is a delete whose
  * row is the before image. With delete.handling.mode=drop, deletes arrive only as tombstones, so a
- * consumer of flattened topics must treat a tombstone as a delete of its key.
+ * consumer of flattened topics must treat a tombstone as a delete of its key (silver does:
+ * src/silver/topic-sources.ts); events say whether their record was flattened.
  */
 import { compileRow, convertRow, type ColumnSpec, type CompiledRow, type ConnectSchema } from './connect-schema.ts';
 import { ConnectJsonReader } from './connect-json.ts';
@@ -87,7 +88,7 @@ export class ChangeDecoder {
     if (record.value === null) {
       if (record.key === null) fail('tombstone without a key');
       const key = this.decodeKey(record);
-      return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, record: recordRef(record) };
+      return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
     }
     const { payload, compiled } = this.valueReader.read(record.value, record.topic);
     if (!isObject(payload)) fail(payload === null || payload === undefined ? 'no payload' : 'payload is not a JSON object');
@@ -130,14 +131,14 @@ export class ChangeDecoder {
     if (op === 't') {
       return {
         kind: 'change', op, table: identity.table, source: identity, key: {}, keyColumns: [], before: null, after: null,
-        position, tsMs, columns: rowSchema?.columns ?? NO_COLUMNS, unavailable: NONE_UNAVAILABLE, snapshot, record: recordRef(record),
+        position, tsMs, columns: rowSchema?.columns ?? NO_COLUMNS, unavailable: NONE_UNAVAILABLE, snapshot, flattened: false, record: recordRef(record),
       };
     }
     if (!ROW_OPS.has(op)) fail(`unknown op '${op.slice(0, 20)}'`);
     const before = optionalRow(p.before, 'before');
     const after = optionalRow(p.after, 'after');
     if (op === 'd' ? after !== null : after === null) fail(op === 'd' ? "delete with an 'after' row" : `op '${op}' without an 'after' row`);
-    return this.changeEvent(record, op as ChangeOp, identity, before, after, rowSchema, position, tsMs, snapshot);
+    return this.changeEvent(record, op as ChangeOp, identity, before, after, rowSchema, position, tsMs, snapshot, false);
   }
 
   private decodeFlattened(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -173,13 +174,13 @@ export class ChangeDecoder {
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
     return op === 'd'
-      ? this.changeEvent(record, op, identity, row, null, rowSchema, position, tsMs, snapshot)
-      : this.changeEvent(record, op, identity, null, row, rowSchema, position, tsMs, snapshot);
+      ? this.changeEvent(record, op, identity, row, null, rowSchema, position, tsMs, snapshot, true)
+      : this.changeEvent(record, op, identity, null, row, rowSchema, position, tsMs, snapshot, true);
   }
 
   private changeEvent(
     record: KafkaRecord, op: ChangeOp, source: SourceIdentity, before: Obj | null, after: Obj | null,
-    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean,
+    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean, flattened: boolean,
   ): ChangeEvent {
     let unavailable: Set<string> | null = null;
     let columns: readonly ColumnSpec[];
@@ -199,7 +200,7 @@ export class ChangeDecoder {
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,
-      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, record: recordRef(record),
+      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened, record: recordRef(record),
     };
   }
 

@@ -38,6 +38,14 @@ export interface ChangeEvent {
    */
   unavailable: ReadonlySet<string>;
   snapshot: boolean;
+  /** The record was flattened by ExtractNewRecordState (a row with `__` metadata fields, no envelope). */
+  flattened: boolean;
+  /**
+   * A delete that a tombstone stands for (flattened topics with delete.handling.mode=drop send deletes
+   * only so). It has no source position of its own: `position` holds the Kafka coordinates, and silver
+   * orders it right after the key's previous record (src/silver/topic-sources.ts).
+   */
+  fromTombstone?: true;
   record: RecordRef;
 }
 
@@ -47,6 +55,8 @@ export interface TombstoneEvent {
   table: string;
   key: Row;
   keyColumns: readonly string[];
+  /** The Kafka record's timestamp. */
+  tsMs: number;
   record: RecordRef;
 }
 

@@ -18,26 +18,35 @@ export type PositionKind = 'postgres' | 'mysql' | 'generic';
 export interface SourcePosition {
   readonly kind: PositionKind;
   readonly parts: readonly bigint[];
+  /**
+   * Right after `parts` rather than at them: it sorts after them and before every position that sorts
+   * after them, as if it had one more part, 0. A tombstone's delete has no position of its own and is
+   * placed so (src/silver/topic-sources.ts).
+   */
+  readonly justAfter?: boolean;
 }
 
 const kindLetter: Record<PositionKind, string> = { postgres: 'p', mysql: 'm', generic: 'g' };
 const letterKind: Record<string, PositionKind> = { p: 'postgres', m: 'mysql', g: 'generic' };
 const lengthDigits = '0123456789abcdefg';
 
+const partsOf = (p: SourcePosition) => (p.justAfter ? [...p.parts, 0n] : p.parts);
+
 export function comparePositions(a: SourcePosition, b: SourcePosition): -1 | 0 | 1 {
   if (a.kind !== b.kind) return kindLetter[a.kind] < kindLetter[b.kind] ? -1 : 1;
-  const n = Math.min(a.parts.length, b.parts.length);
+  const [ap, bp] = [partsOf(a), partsOf(b)];
+  const n = Math.min(ap.length, bp.length);
   for (let i = 0; i < n; i++) {
-    const x = a.parts[i]!;
-    const y = b.parts[i]!;
+    const x = ap[i]!;
+    const y = bp[i]!;
     if (x !== y) return x < y ? -1 : 1;
   }
-  return a.parts.length === b.parts.length ? 0 : a.parts.length < b.parts.length ? -1 : 1;
+  return ap.length === bp.length ? 0 : ap.length < bp.length ? -1 : 1;
 }
 
 export function encodePosition(p: SourcePosition): string {
   let out = kindLetter[p.kind];
-  for (const part of p.parts) {
+  for (const part of partsOf(p)) {
     const hex = part > 0n ? BigInt.asUintN(64, part).toString(16) : '';
     out += lengthDigits[hex.length] + hex;
   }

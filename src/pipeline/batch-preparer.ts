@@ -11,10 +11,13 @@ import type { Storage } from '../storage/storage.ts';
 import type { DeadLetter } from './dead-letters.ts';
 
 export interface DecodedBatch {
-  events: ChangeEvent[];
+  /**
+   * Change events and tombstones, in record order: what a tombstone means depends on what its topic
+   * carried before, which the pipeline knows (src/silver/topic-sources.ts).
+   */
+  events: (ChangeEvent | TombstoneEvent)[];
   /** Records that did not decode, with the reason. */
   letters: DeadLetter[];
-  tombstones: TombstoneEvent[];
   messages: number;
 }
 
@@ -28,18 +31,16 @@ export interface PreparedBatch {
 }
 
 export function decodeRecords(decoder: ChangeDecoder, records: readonly KafkaRecord[]): DecodedBatch {
-  const batch: DecodedBatch = { events: [], letters: [], tombstones: [], messages: 0 };
+  const batch: DecodedBatch = { events: [], letters: [], messages: 0 };
   for (const record of records) {
     const decoded = decoder.decode(record);
     switch (decoded.kind) {
       case 'change':
+      case 'tombstone':
         batch.events.push(decoded);
         break;
       case 'invalid':
         batch.letters.push({ record: decoded.record, reason: decoded.reason });
-        break;
-      case 'tombstone':
-        batch.tombstones.push(decoded);
         break;
       case 'message':
         batch.messages++;

@@ -21,9 +21,9 @@ import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
 import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
-import { ChangeDecoder, type ChangeEvent, type KafkaRecord } from '../cdc/index.ts';
+import { ChangeDecoder, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, silverFieldFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
+import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -89,6 +89,7 @@ export class Pipeline {
   private unlock: () => void = () => {};
   private readonly decoder = new ChangeDecoder();
   private readonly preparer: BatchPreparer;
+  private readonly topics: TopicSources;
 
   private constructor(
     readonly dataDir: string,
@@ -105,6 +106,7 @@ export class Pipeline {
     readonly tablesLocation: string,
   ) {
     this.metrics = metrics;
+    this.topics = new TopicSources(db);
     this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition));
   }
 
@@ -209,17 +211,21 @@ export class Pipeline {
   }
 
   private async processBronzeVersion(version: number, decoded: DecodedBatch): Promise<BatchSummary> {
-    const summary = { ...emptySummary(), bronzeVersion: version, tombstones: decoded.tombstones.length, messages: decoded.messages };
-    const { events } = decoded;
+    const { events, invalid, tombstones } = this.topics.resolve(decoded.events);
+    const summary = { ...emptySummary(), bronzeVersion: version, tombstones, messages: decoded.messages };
     const result = await this.silver.apply(events, version);
-    const letters = [...decoded.letters, ...result.quarantined.map((q) => ({ record: q.event.record, reason: q.reason }))];
+    const letters = [
+      ...decoded.letters,
+      ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
+      ...result.quarantined.map((q) => ({ record: q.event.record, reason: q.reason })),
+    ];
     if (letters.length > 0) {
       // The raw bytes are in bronze (the preparer may have run in another thread): read them back.
       const raw = new Map((await this.bronze.recordsAt(version)).map((r) => [refKey(r), r]));
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
-    await refreshGold(this.gold, this.db, { changes: result.applied, events, bronzeVersion: version });
+    await refreshGold(this.gold, this.db, { changes: result.applied, events: result.events, bronzeVersion: version });
     this.publish(result.applied, result.versions);
     await this.silver.compact();
 
@@ -269,25 +275,24 @@ export class Pipeline {
     rmSync(scratchDir + HISTORY_SUFFIX, { recursive: true, force: true });
     const scratchDb = new Database(':memory:');
     const decoder = new ChangeDecoder();
+    const topics = new TopicSources(scratchDb);
     let table: SilverTable | undefined;
     let history: HistoryTable | undefined;
     const withHistory = this.silver.keepsHistory(name);
     const last = this.bronze.version;
     try {
       for (let v = 1; v <= last; v++) {
-        const events: ChangeEvent[] = [];
-        for (const record of await this.bronze.recordsAt(v)) {
-          const d = decoder.decode(record);
-          if (d.kind === 'change' && this.silver.route(d) === name) events.push(d);
-        }
-        if (events.length === 0 && v < last) continue;
+        const decoded = topics.resolve(decodeRecords(decoder, await this.bronze.recordsAt(v)).events);
+        const routed = decoded.events.filter((e) => this.silver.route(e) === name);
+        if (routed.length === 0 && v < last) continue;
         table ??= await SilverTable.open(
           this.storage.at(`silver/${scratchName}`),
           scratchDb,
           name,
-          events.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? [],
+          routed.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? [],
           writeMode ?? current.writeMode,
         );
+        const events = table.placeTombstoneDeletes(routed);
         if (withHistory) {
           history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
           await history.apply(events, v);

@@ -4,3 +4,4 @@ export { ServingStore, type KeyEntry } from './serving-store.ts';
 export { mergeSchemas, canHold, silverFieldFor } from './schema-evolution.ts';
 export { HistoryTable, HISTORY_APP_ID, HISTORY_SUFFIX, historyFields } from './history-table.ts';
 export { WRITE_MODES, WRITE_MODE_PROPERTY, DEFAULT_WRITE_MODE, writeModeOf, type WriteMode } from './write-mode.ts';
+export { TopicSources } from './topic-sources.ts';

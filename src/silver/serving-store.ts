@@ -3,7 +3,8 @@
  * key, where it lives in the Delta table (data file and row index, for deletion vectors), the source
  * position last applied and a tombstone flag for deletes. It is three things at once:
  *   - the primary-key index that lets a micro-batch touch only the rows it changes;
- *   - the per-key ordering state (positions, delete tombstones) that makes application exactly-once;
+ *   - the per-key ordering state (positions, delete tombstones, and the position of the key's latest
+ *     record when that was not applied) that makes application exactly-once;
  *   - the serving copy the HTTP API and SQL queries read.
  * It is derived data: `rebuild` recreates it from the Delta table (tombstones excepted, see silver.ts).
  *
@@ -20,6 +21,12 @@ export interface KeyEntry {
   file: string | null;
   row: number | null;
   position: string;
+  /**
+   * The position of the key's latest record in stream order, when that record was not applied (a
+   * redelivery of an older one): where a tombstone after it belongs (topic-sources.ts). Flattened
+   * topics only; undefined means `position`.
+   */
+  seen?: string;
   deleted: boolean;
   image: Row | null;
 }
@@ -58,6 +65,7 @@ export class ServingStore {
   private getStmt!: Statement;
   private getManyStmt!: Statement;
   private upsertStmt!: Statement;
+  private seenStmt!: Statement;
 
   constructor(
     private readonly db: Database,
@@ -66,8 +74,11 @@ export class ServingStore {
   ) {
     this.sqlName = quote(`silver__${table}`);
     db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0)`,
+      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT)`,
     );
+    // Stores made before __seen existed get it (the data columns come after it there, which is fine).
+    const columns = (db.query(`PRAGMA table_info(${this.sqlName})`).all() as { name: string }[]).map((c) => c.name);
+    if (!columns.includes('__seen')) db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN __seen TEXT`);
     // No query looks rows up by file, and an index on it cost every upsert two more B-tree writes;
     // stores made before this change have one.
     db.run(`DROP INDEX IF EXISTS ${quote(`silver__${table}__file`)}`);
@@ -83,19 +94,23 @@ export class ServingStore {
     this.fields = schema.fields;
     this.codecs = schema.fields.map((f) => codecOf(f.type));
     const cols = this.fields.map((f) => quote(f.name));
-    this.getStmt = this.db.query(`SELECT __key, __file, __row, __position, __deleted, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key = ?`);
+    this.getStmt = this.db.query(`SELECT __key, __file, __row, __position, __deleted, __seen, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key = ?`);
     this.getStmt.safeIntegers(true);
     this.getManyStmt = this.db.query(
-      `SELECT __key, __file, __row, __position, __deleted, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?))`,
+      `SELECT __key, __file, __row, __position, __deleted, __seen, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?))`,
     );
     this.getManyStmt.safeIntegers(true);
-    const all = ['__key', '__file', '__row', '__position', '__deleted', ...cols];
+    const all = ['__key', '__file', '__row', '__position', '__deleted', '__seen', ...cols];
+    const set = all.slice(1).map((c) =>
+      // A row that only moved (compaction, a rewritten file: same position) keeps what was seen of its key.
+      c === '__seen' ? `__seen = CASE WHEN excluded.__position = __position THEN coalesce(excluded.__seen, __seen) ELSE excluded.__seen END` : `${c} = excluded.${c}`,
+    );
     // An upsert updates the row in place; INSERT OR REPLACE would delete and re-insert it, touching
     // the primary key and the file index twice.
     this.upsertStmt = this.db.query(
-      `INSERT INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')}) ` +
-        `ON CONFLICT (__key) DO UPDATE SET ${all.slice(1).map((c) => `${c} = excluded.${c}`).join(', ')}`,
+      `INSERT INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')}) ON CONFLICT (__key) DO UPDATE SET ${set.join(', ')}`,
     );
+    this.seenStmt = this.db.query(`UPDATE ${this.sqlName} SET __seen = ? WHERE __key = ?`);
     this.createView();
   }
 
@@ -140,17 +155,23 @@ export class ServingStore {
       file: (r.__file as string | null) ?? null,
       row: r.__row == null ? null : Number(r.__row),
       position: r.__position as string,
+      ...(r.__seen == null ? {} : { seen: r.__seen as string }),
       deleted,
       image,
     };
   }
 
   put(entry: KeyEntry): void {
-    const values: unknown[] = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0];
+    const values: unknown[] = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null];
     for (let i = 0; i < this.fields.length; i++) {
       values.push(entry.image ? this.codecs[i]!.toSql(entry.image[this.fields[i]!.name]) : null);
     }
     this.upsertStmt.run(...(values as never[]));
+  }
+
+  /** Records the position of a key's latest record, which was not applied (see KeyEntry.seen). */
+  markSeen(key: string, position: string): void {
+    this.seenStmt.run(position, key);
   }
 
   /** Live keys whose key string starts with a source prefix (for truncates). */

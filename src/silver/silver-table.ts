@@ -17,7 +17,7 @@ import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, Snapshot, Transaction, field, struct, type Add, type StructField, type StructType } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
-import { encodePosition, type SourcePosition } from '../cdc/index.ts';
+import { decodePosition, encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
 import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions } from './file-rows.ts';
@@ -129,18 +129,15 @@ export class SilverTable {
   async apply(events: readonly ChangeEvent[], bronzeVersion: number): Promise<ApplyResult> {
     const watermark = this.bronzeVersion;
     if (watermark !== undefined && bronzeVersion <= watermark) return { version: undefined, applied: [], duplicates: events.length, quarantined: [] };
+    events = this.placeTombstoneDeletes(events);
 
     const applied: AppliedChange[] = [];
     const quarantined: Quarantined[] = [];
     let duplicates = 0;
     let schema = this.table.snapshot().schema;
     let widened = false;
-    let keyColumns = this.keyColumns;
-    let newKeyColumns: string[] | undefined;
-    if (keyColumns.length === 0) {
-      const first = events.find((e) => e.op !== 't');
-      if (first) keyColumns = newKeyColumns = [...first.keyColumns];
-    }
+    const keyColumns = this.keyColumnsFor(events);
+    const newKeyColumns = this.keyColumns.length === 0 && keyColumns.length > 0 ? keyColumns : undefined;
     const stored = this.store.getMany(events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)));
     const storedEntry = (key: string) => (stored.has(key) ? stored.get(key) : this.store.get(key));
     const pending = new Map<string, Pending>();
@@ -150,6 +147,8 @@ export class SilverTable {
       pending.set(entry.key, { entry, original: prior ? prior.original : storedEntry(entry.key) });
     };
 
+    /** Keys of flattened topics whose latest record in this batch was not applied: that record's position. */
+    const seen = new Map<string, string>();
     const admitted = new Set<ChangeEvent['columns']>();
     for (const ev of events) {
       const position = silverPosition(ev.position);
@@ -165,10 +164,13 @@ export class SilverTable {
       }
       const key = keyString(ev, keyColumns);
       const prev = lookup(key);
-      if (prev && prev.position >= position) {
+      // A tombstone's delete with nothing live to delete repeats a delete (delete.handling.mode=rewrite) or itself.
+      if ((prev && prev.position >= position) || (ev.fromTombstone && (!prev || prev.deleted))) {
         duplicates++;
+        if (ev.flattened) seen.set(key, position);
         continue;
       }
+      seen.delete(key);
       if (ev.op === 'd') {
         stage({ key, file: null, row: null, position, deleted: true, image: null });
         if (prev && !prev.deleted) applied.push({ table: this.name, op: 'd', key: ev.key, before: prev.image, after: null, position });
@@ -200,15 +202,56 @@ export class SilverTable {
       const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { bronzeVersion } });
       txn.setTxn(SILVER_APP_ID, bronzeVersion);
       const version = await txn.commit();
-      this.recordStoreVersion(version);
+      this.db.transaction(() => {
+        for (const [key, position] of seen) this.store.markSeen(key, position);
+        this.recordStoreVersion(version);
+      })();
       return { version, applied, duplicates, quarantined };
     }
-    const version = await this.commit(pending, schema, widened, newKeyColumns, bronzeVersion);
+    const version = await this.commit(pending, seen, schema, widened, newKeyColumns, bronzeVersion);
     return { version, applied, duplicates, quarantined };
+  }
+
+  /**
+   * Gives each delete a tombstone stands for (topic-sources.ts) its place: right after the key's
+   * previous record in stream order, applied or not (earlier in `events`, else the one the key index
+   * remembers: KeyEntry.seen, else the applied position). A tombstone of a key never seen has nothing
+   * to delete and is dropped. `apply` does this itself; the history, which sees the events first, calls
+   * it too (placed events stay as they are).
+   */
+  placeTombstoneDeletes(events: readonly ChangeEvent[]): readonly ChangeEvent[] {
+    if (!events.some((e) => e.fromTombstone && !e.position.justAfter)) return events;
+    const keyColumns = this.keyColumnsFor(events);
+    const previous = new Map<string, string>();
+    const placed: ChangeEvent[] = [];
+    for (const ev of events) {
+      if (ev.op === 't') {
+        placed.push(ev);
+        continue;
+      }
+      const key = keyString(ev, keyColumns);
+      let event = ev;
+      if (ev.fromTombstone && !ev.position.justAfter) {
+        const entry = previous.has(key) ? undefined : this.store.get(key);
+        const before = previous.get(key) ?? entry?.seen ?? entry?.position;
+        if (before === undefined) continue;
+        event = { ...ev, position: { ...decodePosition(before)!, justAfter: true } };
+      }
+      previous.set(key, silverPosition(event.position));
+      placed.push(event);
+    }
+    return placed;
+  }
+
+  /** The key columns: the table's, or for a table that has none yet, those of its first keyed event. */
+  private keyColumnsFor(events: readonly ChangeEvent[]): string[] {
+    const own = this.keyColumns;
+    return own.length > 0 ? own : [...(events.find((e) => e.op !== 't')?.keyColumns ?? [])];
   }
 
   private async commit(
     pending: Map<string, Pending>,
+    seen: ReadonlyMap<string, string>,
     schema: StructType,
     widened: boolean,
     newKeyColumns: string[] | undefined,
@@ -236,6 +279,7 @@ export class SilverTable {
     this.db.transaction(() => {
       for (const p of pending.values()) this.store.put(p.entry);
       for (const e of relocated) this.store.put(e);
+      for (const [key, position] of seen) this.store.markSeen(key, position);
       this.recordStoreVersion(version);
     })();
     return version;
@@ -383,7 +427,7 @@ function sourceOfImage(image: Row): { source: ChangeEvent['source'] } {
  * redelivery is a no-op. Connectors ordered only by ts_ms keep the Kafka coordinates as tie-breakers.
  */
 export function silverPosition(p: SourcePosition): string {
-  return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3) });
+  return encodePosition(p.kind === 'generic' ? p : { kind: p.kind, parts: p.parts.slice(0, 3), justAfter: p.justAfter });
 }
 
 /** The rows this batch replaces (the keys' places before it), as data file -> row indexes. */

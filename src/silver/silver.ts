@@ -24,6 +24,8 @@ export interface RoutingRule {
 }
 
 export interface SilverBatchResult {
+  /** The events as applied: tombstones' deletes placed (SilverTable.placeTombstoneDeletes). */
+  events: ChangeEvent[];
   applied: AppliedChange[];
   duplicates: number;
   quarantined: Quarantined[];
@@ -167,14 +169,16 @@ export class Silver {
       if (!list) byTable.set(name, (list = []));
       list.push(ev);
     }
-    const result: SilverBatchResult = { applied: [], duplicates: 0, quarantined, versions: new Map() };
-    for (const [name, list] of byTable) {
+    const result: SilverBatchResult = { events: [], applied: [], duplicates: 0, quarantined, versions: new Map() };
+    for (const [name, routed] of byTable) {
       let table = this.tables.get(name);
       if (!table) {
-        const first = list.find((e) => e.op !== 't');
+        const first = routed.find((e) => e.op !== 't');
         table = await SilverTable.open(this.storage.at(name), this.db, name, first ? first.columns.map(silverFieldFor) : [], this.writeMode);
         this.tables.set(name, table);
       }
+      const list = table.placeTombstoneDeletes(routed);
+      result.events.push(...list);
       // The history first: a history that has committed nothing while its silver table has is one
       // started on an existing table, which it then seeds from silver (history-table.ts).
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);

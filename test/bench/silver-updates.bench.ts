@@ -2,9 +2,11 @@
  * Issue 4's cost target: 1,000 random updates to a 10M-row silver table commit in < 250 ms and write
  * < 2 MB (merge-on-read: one new data file, deletion vectors on the old files, one log entry, never a
  * rewrite). Figures only, never asserted.
- *   bun test/bench/silver-updates.bench.ts [rows=10000000] [updates=1000] [rounds=5]
+ *   bun test/bench/silver-updates.bench.ts [rows=10000000] [updates=1000] [rounds=5] [mode=merge-on-read]
+ * mode copy-on-write measures the same updates on a copy-on-write table, where each commit rewrites
+ * the data files holding the updated rows instead (random updates touch nearly every file).
  * The table (a voters-like silver table with its SQLite key index) is built once, in batches of
- * 400,000 rows, under .cache/bench/silver-<rows>/ (10M rows: several minutes, ~3 GB); every run then
+ * 400,000 rows, under .cache/bench/silver-<rows>[-copy-on-write]/ (10M rows: several minutes, ~3 GB); every run then
  * adds `rounds` update commits to it and reports each: time of SilverTable.apply (key lookups, the
  * new file, the DVs, the commit, the index update) and the bytes that commit wrote; then the
  * compaction the pipeline runs after a batch, when it does anything.
@@ -13,15 +15,17 @@ import { Database } from 'bun:sqlite';
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { LocalStorage, type Storage } from '../../src/storage/index.ts';
-import { SilverTable } from '../../src/silver/index.ts';
+import { SilverTable, WRITE_MODES, type WriteMode } from '../../src/silver/index.ts';
 import type { ChangeEvent, ColumnSpec } from '../../src/cdc/index.ts';
 
 const rows = Number(Bun.argv[2] ?? 10_000_000);
 const updates = Number(Bun.argv[3] ?? 1_000);
 const rounds = Number(Bun.argv[4] ?? 5);
+const mode = (Bun.argv[5] ?? 'merge-on-read') as WriteMode;
+if (!WRITE_MODES.includes(mode)) throw new Error(`mode must be one of ${WRITE_MODES.join(', ')}, got '${mode}'`);
 const BUILD_BATCH = 400_000;
 const root = resolve(import.meta.dir, '../..');
-const dir = resolve(root, `.cache/bench/silver-${rows}`);
+const dir = resolve(root, `.cache/bench/silver-${rows}${mode === 'merge-on-read' ? '' : `-${mode}`}`);
 
 const columns: ColumnSpec[] = [
   { name: 'id', type: 'long', nullable: false, connectType: 'int64' },
@@ -47,7 +51,7 @@ function event(id: number, lsn: bigint, op: 'c' | 'u'): ChangeEvent {
   return {
     kind: 'change', op, table: 'voters', source, key: { id: String(id) }, keyColumns: ['id'],
     before: null, after, position: { kind: 'postgres', parts: [lsn, 0n] }, tsMs: 1_767_600_000_000 + Number(lsn),
-    columns, unavailable: new Set(), snapshot: false, record: { topic: 'bench.public.voters', partition: 0, offset: String(lsn) },
+    columns, unavailable: new Set(), snapshot: false, flattened: false, record: { topic: 'bench.public.voters', partition: 0, offset: String(lsn) },
   };
 }
 
@@ -56,7 +60,7 @@ async function open(at: string): Promise<{ table: SilverTable; db: Database; sto
   db.run('PRAGMA journal_mode = WAL');
   db.run('PRAGMA synchronous = NORMAL');
   const storage = new LocalStorage(resolve(at, 'silver'));
-  return { table: await SilverTable.open(storage.at('voters'), db, 'voters', []), db, storage };
+  return { table: await SilverTable.open(storage.at('voters'), db, 'voters', [], mode), db, storage };
 }
 
 if (!existsSync(resolve(dir, 'complete'))) {
@@ -79,7 +83,7 @@ if (!existsSync(resolve(dir, 'complete'))) {
 
 const { table, db, storage } = await open(dir);
 const sizes = async () => new Map((await storage.list('voters', { recursive: true })).map((f) => [f.path, f.size]));
-console.log(`table: ${table.rowCount.toLocaleString()} rows, ${table.snapshot.files().length} data files, version ${table.snapshot.version}`);
+console.log(`${table.writeMode} table: ${table.rowCount.toLocaleString()} rows, ${table.snapshot.files().length} data files, version ${table.snapshot.version}`);
 let lsn = BigInt(rows) * 10n + BigInt(table.snapshot.version) * 1_000_000n;
 for (let round = 0; round < rounds; round++) {
   const ids = new Set<number>();

@@ -76,7 +76,8 @@ describe('PostgreSQL envelopes with schemas', () => {
     expect(del.after).toBeNull();
     expect(del.key).toEqual({ id: 1 });
     const tomb = decoder.decode(record(customersTopic, customerKey(1), null, '5'));
-    expect(tomb).toEqual({ kind: 'tombstone', table: 'customers', key: { id: 1 }, keyColumns: ['id'], record: { topic: customersTopic, partition: 0, offset: '5' } });
+    expect(tomb).toEqual({ kind: 'tombstone', table: 'customers', key: { id: 1 }, keyColumns: ['id'], tsMs: 1767600000500, record: { topic: customersTopic, partition: 0, offset: '5' } });
+    expect(del.flattened).toBe(false);
   });
 
   test('snapshot reads', () => {
@@ -202,6 +203,7 @@ describe('flattened by ExtractNewRecordState', () => {
     expect(event.source).toMatchObject({ connector: 'postgresql', table: 'customers', name: 'PostgreSQL_server' });
     expect(event.position).toEqual({ kind: 'postgres', parts: [33227720n, 0n, 33227720n, 0n, 2n] });
     expect(event.tsMs).toBe(1700000000000);
+    expect(event.flattened).toBe(true);
   });
 
   test('delete.handling.mode=rewrite: __deleted "true" is a delete with the row as before image', () => {

@@ -13,6 +13,20 @@ describe('source positions', () => {
     expect(pg(100, '[null,"100"]').parts).toEqual([100n, 0n, 100n, 0n, 0n]);
   });
 
+  test('a position just after another sorts after it and before every later position, encoded or not', () => {
+    const pos = (parts: bigint[], justAfter = false): SourcePosition => ({ kind: 'postgres', parts, justAfter });
+    const at = pos([100n, 0n, 100n]);
+    const next = pos([100n, 0n, 100n], true);
+    expect(comparePositions(next, at)).toBe(1);
+    expect(encodePosition(next) > encodePosition(at)).toBe(true);
+    for (const later of [pos([100n, 0n, 101n]), pos([101n, 0n, 0n]), pos([0x1000n, 0n, 0n]), pos([100n, 1n, 0n]), pos([100n, 0n, 100n, 1n])]) {
+      expect(comparePositions(next, later)).toBe(-1);
+      expect(encodePosition(next) < encodePosition(later)).toBe(true);
+    }
+    for (const earlier of [pos([99n, 0n, 100n]), pos([100n, 0n, 99n]), pos([0n, 0n, 0n])]) expect(encodePosition(next) > encodePosition(earlier)).toBe(true);
+    expect(decodePosition(encodePosition(next))).toEqual({ kind: 'postgres', parts: [100n, 0n, 100n, 0n] });
+  });
+
   test('MySQL orders by binlog file number, position, row', () => {
     const my = (file: string, pos: number, row: number) => positionOf({ connector: 'mysql', file, pos, row }, 0, 0n, 0);
     expect(comparePositions(my('mysql-bin.000009', 90000, 0), my('mysql-bin.000010', 4, 0))).toBe(-1);
