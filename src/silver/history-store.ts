@@ -8,7 +8,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import type { StructField, StructType } from '../delta/schema.ts';
-import { affinityOf, codecOf, quote, type Codec, type Row } from './serving-store.ts';
+import { addMissingColumns, codecOf, quote, type Codec, type Row } from './serving-store.ts';
 import type { Located } from './file-rows.ts';
 
 /**
@@ -49,10 +49,7 @@ export class HistoryStore {
 
   /** Adds SQL columns for new schema fields (schema evolution only ever adds). */
   setSchema(schema: StructType): void {
-    const existing = new Set((this.db.query(`PRAGMA table_info(${this.sqlName})`).all() as { name: string }[]).map((c) => c.name));
-    for (const f of schema.fields) {
-      if (!existing.has(f.name)) this.db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN ${quote(f.name)} ${affinityOf(f.type)}`);
-    }
+    addMissingColumns(this.db, this.sqlName, schema);
     this.fields = schema.fields;
     this.codecs = schema.fields.map((f) => codecOf(f.type));
     const cols = this.fields.map((f) => quote(f.name));

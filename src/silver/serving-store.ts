@@ -58,6 +58,14 @@ export function codecOf(t: DataType): Codec {
   return { toSql: identity, fromSql: identity };
 }
 
+/** Adds a SQL column (with the type's affinity) for every schema field the table lacks. */
+export function addMissingColumns(db: Database, sqlName: string, schema: StructType): void {
+  const existing = new Set((db.query(`PRAGMA table_info(${sqlName})`).all() as { name: string }[]).map((c) => c.name));
+  for (const f of schema.fields) {
+    if (!existing.has(f.name)) db.run(`ALTER TABLE ${sqlName} ADD COLUMN ${quote(f.name)} ${affinityOf(f.type)}`);
+  }
+}
+
 export class ServingStore {
   private readonly sqlName: string;
   private fields: StructField[] = [];
@@ -87,10 +95,7 @@ export class ServingStore {
 
   /** Adds SQL columns for new schema fields (schema evolution only ever adds). */
   setSchema(schema: StructType): void {
-    const existing = new Set((this.db.query(`PRAGMA table_info(${this.sqlName})`).all() as { name: string }[]).map((c) => c.name));
-    for (const f of schema.fields) {
-      if (!existing.has(f.name)) this.db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN ${quote(f.name)} ${affinityOf(f.type)}`);
-    }
+    addMissingColumns(this.db, this.sqlName, schema);
     this.fields = schema.fields;
     this.codecs = schema.fields.map((f) => codecOf(f.type));
     const cols = this.fields.map((f) => quote(f.name));
