@@ -22,6 +22,7 @@ import { silentLogger, type Logger } from '../core/log.ts';
 import type { SourceInfo } from '../pipeline/view.ts';
 import { Backoff, sleep } from './backoff.ts';
 import { RecordBatcher } from './record-batcher.ts';
+import './kafkajs-negative-timeout.ts';
 import { defaultFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from './source.ts';
 
 export interface KafkaSourceOptions {
