@@ -295,7 +295,7 @@ export class Pipeline {
         const events = table.placeTombstoneDeletes(routed);
         if (withHistory) {
           history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
-          await history.apply(events, v);
+          await history.apply(table.notTruncated(events), v);
           await history.compact();
         }
         await table.apply(events, v);

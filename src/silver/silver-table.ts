@@ -26,6 +26,12 @@ import { DEFAULT_WRITE_MODE, writeModeConfiguration, writeModeOf, type WriteMode
 export const SILVER_APP_ID = 'lakehouse-silver';
 /** Table property naming the key columns (comma-separated), so the key index can be rebuilt. */
 export const KEY_PROPERTY = 'lakehouse.primaryKey';
+/**
+ * Table property holding, per source (its key prefix), the position of the latest truncate applied, as
+ * JSON. An event older than its source's truncate is superseded by it even when it arrives later (from
+ * another Kafka partition): recorded in the Delta commit itself, so it survives like the data does.
+ */
+export const TRUNCATED_PROPERTY = 'lakehouse.truncatedAt';
 
 /** Metadata columns every silver row carries; all start with `__`. */
 export const metadataFields: StructField[] = [
@@ -103,6 +109,19 @@ export class SilverTable {
     return writeModeOf(this.table.snapshot().tableProperties);
   }
 
+  /** Per source key prefix, the position of the latest truncate this table applied. */
+  private get truncations(): Readonly<Record<string, string>> {
+    const text = this.table.snapshot().tableProperties[TRUNCATED_PROPERTY];
+    return text ? (JSON.parse(text) as Record<string, string>) : {};
+  }
+
+  /** The events not superseded by a truncate committed before (the history, which applies first, needs this). */
+  notTruncated(events: readonly ChangeEvent[]): readonly ChangeEvent[] {
+    const truncations = this.truncations;
+    if (Object.keys(truncations).length === 0) return events;
+    return events.filter((ev) => ev.op === 't' || !(silverPosition(ev.position) < (truncations[sourcePrefix(ev)] ?? '')));
+  }
+
   /** The Delta table, for maintenance (vacuum). */
   get delta(): DeltaTable {
     return this.table;
@@ -149,11 +168,17 @@ export class SilverTable {
 
     /** Keys of flattened topics whose latest record in this batch was not applied: that record's position. */
     const seen = new Map<string, string>();
+    const truncations = { ...this.truncations };
+    let truncated = false;
     const admitted = new Set<ChangeEvent['columns']>();
     for (const ev of events) {
       const position = silverPosition(ev.position);
       if (ev.op === 't') {
         const prefix = sourcePrefix(ev);
+        if (!(truncations[prefix]! >= position)) {
+          truncations[prefix] = position;
+          truncated = true;
+        }
         for (const live of this.liveKeys(prefix, pending)) {
           if (live.position >= position) continue;
           const prev = lookup(live.key)!;
@@ -165,7 +190,8 @@ export class SilverTable {
       const key = keyString(ev, keyColumns);
       const prev = lookup(key);
       // A tombstone's delete with nothing live to delete repeats a delete (delete.handling.mode=rewrite) or itself.
-      if ((prev && prev.position >= position) || (ev.fromTombstone && (!prev || prev.deleted))) {
+      const superseded = position < (truncations[sourcePrefix(ev)] ?? '');
+      if (superseded || (prev && prev.position >= position) || (ev.fromTombstone && (!prev || prev.deleted))) {
         duplicates++;
         if (ev.flattened) seen.set(key, position);
         continue;
@@ -200,6 +226,7 @@ export class SilverTable {
     if (pending.size === 0) {
       // Nothing changed, but the watermark still moves so this bronze version is never read again.
       const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { bronzeVersion } });
+      if (truncated) txn.updateMetadata({ configuration: { ...this.table.snapshot().tableProperties, [TRUNCATED_PROPERTY]: JSON.stringify(truncations) } });
       txn.setTxn(SILVER_APP_ID, bronzeVersion);
       const version = await txn.commit();
       this.db.transaction(() => {
@@ -208,7 +235,7 @@ export class SilverTable {
       })();
       return { version, applied, duplicates, quarantined };
     }
-    const version = await this.commit(pending, seen, schema, widened, newKeyColumns, bronzeVersion);
+    const version = await this.commit(pending, seen, schema, widened, newKeyColumns, truncated ? truncations : undefined, bronzeVersion);
     return { version, applied, duplicates, quarantined };
   }
 
@@ -255,12 +282,14 @@ export class SilverTable {
     schema: StructType,
     widened: boolean,
     newKeyColumns: string[] | undefined,
+    truncations: Record<string, string> | undefined,
     bronzeVersion: number,
   ): Promise<number> {
     const txn = this.table.transaction({ operation: 'MERGE', operationParameters: { bronzeVersion, keys: pending.size } });
-    if (schema !== this.table.snapshot().schema || newKeyColumns) {
+    if (schema !== this.table.snapshot().schema || newKeyColumns || truncations) {
       const configuration = { ...this.table.snapshot().tableProperties };
       if (newKeyColumns) configuration[KEY_PROPERTY] = newKeyColumns.join(',');
+      if (truncations) configuration[TRUNCATED_PROPERTY] = JSON.stringify(truncations);
       txn.updateMetadata({ schema, configuration });
       this.store.setSchema(schema);
     }

@@ -182,7 +182,7 @@ export class Silver {
       // The history first: a history that has committed nothing while its silver table has is one
       // started on an existing table, which it then seeds from silver (history-table.ts).
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
-      await history?.apply(list, bronzeVersion);
+      await history?.apply(table.notTruncated(list), bronzeVersion);
       const r = await table.apply(list, bronzeVersion);
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;

@@ -227,6 +227,9 @@ describe('SCD type 2 history', () => {
     Object.assign(value.payload, { op: 't', before: null, after: null });
     await p.process([{ ...truncate, key: null, value: JSON.stringify(value) }, s.change('c', 21, null, voter(3, 'C'))]);
     expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([`1 A ${at(10)} ${at(20)}`, `2 B ${at(11)} ${at(20)}`, `3 C ${at(21)} current`]);
+    // Written before the truncate, delivered after it (another partition): no version, as in silver.
+    await p.process([s.change('c', 15, null, voter(4, 'Late'))]);
+    expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([`1 A ${at(10)} ${at(20)}`, `2 B ${at(11)} ${at(20)}`, `3 C ${at(21)} current`]);
     p.close();
   });
 

@@ -116,6 +116,28 @@ describe('silver applies change events exactly once, in source order', () => {
     p.close();
   });
 
+  test('a row written before a truncate but delivered after it (another partition) stays truncated, across a restart', async () => {
+    const s = new VoterStream();
+    const dir = mkdtempSync(join(tmpdir(), 'lh-truncate-'));
+    dirs.push(dir);
+    let p = await open(dir);
+    await p.process([s.change('c', 10, null, voter(1, 'A'))]);
+    const truncate = s.change('d', 20, voter(1, 'A'), null);
+    const value = JSON.parse(truncate.value!);
+    Object.assign(value.payload, { op: 't', before: null, after: null });
+    await p.process([{ ...truncate, key: null, value: JSON.stringify(value) }]);
+    // Insert at LSN 15 and an update of it at 16, committed before the truncate, arrive late from
+    // another partition; the insert at 25 came after the truncate.
+    await p.process([s.change('c', 15, null, voter(4, 'Late')), s.change('u', 16, voter(4, 'Late'), voter(4, 'Later')), s.change('c', 25, null, voter(5, 'E'))]);
+    expect((await deltaVoters(p)).map((r) => r.id)).toEqual([5]);
+    p.close();
+    p = await open(dir);
+    await p.process([s.change('c', 12, null, voter(6, 'Late again'))]);
+    expect((await deltaVoters(p)).map((r) => r.id)).toEqual([5]);
+    expect(cities(p.silver.get('voters')!.rows(10, 0))).toEqual(['5:E']);
+    p.close();
+  });
+
   test('undecodable records are quarantined with their reason and processing goes on', async () => {
     const s = new VoterStream();
     const p = await open();
