@@ -42,7 +42,13 @@ export interface PipelineOptions {
   history?: readonly string[];
   /** How new silver tables replace rows (default merge-on-read); existing tables keep their own mode. */
   writeMode?: WriteMode;
+  /** How long a delete's tombstone is kept (default 7 days); 0 keeps tombstones forever. */
+  tombstoneRetentionMs?: number;
 }
+
+export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
+/** Tombstones are purged at most this often (an index range scan and a delete). */
+const TOMBSTONE_PURGE_EVERY_MS = 60_000;
 
 export interface BatchSummary {
   records: number;
@@ -90,6 +96,8 @@ export class Pipeline {
   private readonly decoder = new ChangeDecoder();
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
+  private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
+  private lastTombstonePurge = 0;
 
   private constructor(
     readonly dataDir: string,
@@ -116,6 +124,7 @@ export class Pipeline {
     try {
       const p = await Pipeline.openLocked(options);
       p.unlock = unlock;
+      p.tombstoneRetentionMs = options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
       await p.catchUp();
       return p;
     } catch (err) {
@@ -205,6 +214,7 @@ export class Pipeline {
     const version = await this.bronze.commit(batch.bronze);
     const summary = await this.processBronzeVersion(version, batch.decoded);
     this.processedVersion = version;
+    this.purgeOldTombstones();
     this.lastCommitMs = performance.now() - started;
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
@@ -311,6 +321,14 @@ export class Pipeline {
     }
     const rebuilt = this.silver.get(name)!;
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
+  }
+
+  /** Forgets silver's delete tombstones older than the retention, at most once a minute. */
+  private purgeOldTombstones(now = Date.now()): void {
+    if (this.tombstoneRetentionMs <= 0 || now - this.lastTombstonePurge < TOMBSTONE_PURGE_EVERY_MS) return;
+    this.lastTombstonePurge = now;
+    const purged = this.silver.purgeTombstones(now - this.tombstoneRetentionMs);
+    if (purged > 0) this.log.info('forgot delete tombstones past their retention', { tombstones: purged, retentionHours: this.tombstoneRetentionMs / 3_600_000 });
   }
 
   /** Deletes data files that no version within its table's retention references. */

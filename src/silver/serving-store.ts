@@ -82,11 +82,18 @@ export class ServingStore {
   ) {
     this.sqlName = quote(`silver__${table}`);
     db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT)`,
+      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT, __deleted_at INTEGER)`,
     );
-    // Stores made before __seen existed get it (the data columns come after it there, which is fine).
+    // Stores made before __seen and __deleted_at existed get them (the data columns come before them
+    // there, which is fine); their tombstones count as deleted now.
     const columns = (db.query(`PRAGMA table_info(${this.sqlName})`).all() as { name: string }[]).map((c) => c.name);
     if (!columns.includes('__seen')) db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN __seen TEXT`);
+    if (!columns.includes('__deleted_at')) {
+      db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN __deleted_at INTEGER`);
+      db.query(`UPDATE ${this.sqlName} SET __deleted_at = ? WHERE __deleted = 1`).run(Date.now());
+    }
+    // Tombstones only: purging old ones reads this small index, not the table.
+    db.run(`CREATE INDEX IF NOT EXISTS ${quote(`silver__${table}__tombstones`)} ON ${this.sqlName} (__deleted_at) WHERE __deleted = 1`);
     // No query looks rows up by file, and an index on it cost every upsert two more B-tree writes;
     // stores made before this change have one.
     db.run(`DROP INDEX IF EXISTS ${quote(`silver__${table}__file`)}`);
@@ -105,7 +112,7 @@ export class ServingStore {
       `SELECT __key, __file, __row, __position, __deleted, __seen, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?))`,
     );
     this.getManyStmt.safeIntegers(true);
-    const all = ['__key', '__file', '__row', '__position', '__deleted', '__seen', ...cols];
+    const all = ['__key', '__file', '__row', '__position', '__deleted', '__seen', '__deleted_at', ...cols];
     const set = all.slice(1).map((c) =>
       // A row that only moved (compaction, a rewritten file: same position) keeps what was seen of its key.
       c === '__seen' ? `__seen = CASE WHEN excluded.__position = __position THEN coalesce(excluded.__seen, __seen) ELSE excluded.__seen END` : `${c} = excluded.${c}`,
@@ -167,7 +174,7 @@ export class ServingStore {
   }
 
   put(entry: KeyEntry): void {
-    const values: unknown[] = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null];
+    const values: unknown[] = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null, entry.deleted ? Date.now() : null];
     for (let i = 0; i < this.fields.length; i++) {
       values.push(entry.image ? this.codecs[i]!.toSql(entry.image[this.fields[i]!.name]) : null);
     }
@@ -177,6 +184,14 @@ export class ServingStore {
   /** Records the position of a key's latest record, which was not applied (see KeyEntry.seen). */
   markSeen(key: string, position: string): void {
     this.seenStmt.run(position, key);
+  }
+
+  /**
+   * Forgets delete tombstones stored before `cutoffMs` (epoch ms). A redelivery older than a forgotten
+   * delete would then bring its row back, so the retention must outlast any redelivery window.
+   */
+  purgeTombstones(cutoffMs: number): number {
+    return this.db.query(`DELETE FROM ${this.sqlName} WHERE __deleted = 1 AND __deleted_at < ?`).run(cutoffMs).changes;
   }
 
   /** Live keys whose key string starts with a source prefix (for truncates). */

@@ -109,6 +109,11 @@ export class SilverTable {
     return writeModeOf(this.table.snapshot().tableProperties);
   }
 
+  /** See ServingStore.purgeTombstones. */
+  purgeTombstones(cutoffMs: number): number {
+    return this.store.purgeTombstones(cutoffMs);
+  }
+
   /** Per source key prefix, the position of the latest truncate this table applied. */
   private get truncations(): Readonly<Record<string, string>> {
     const text = this.table.snapshot().tableProperties[TRUNCATED_PROPERTY];

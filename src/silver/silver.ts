@@ -192,6 +192,13 @@ export class Silver {
     return result;
   }
 
+  /** Forgets delete tombstones stored before `cutoffMs` in every table's key index; returns how many. */
+  purgeTombstones(cutoffMs: number): number {
+    let purged = 0;
+    for (const table of this.tables.values()) purged += table.purgeTombstones(cutoffMs);
+    return purged;
+  }
+
   /**
    * Background compaction of every table and history (SilverTable.compact): the pipeline runs it after
    * a batch's changes are published, so folding files away never delays their visibility.

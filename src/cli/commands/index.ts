@@ -39,6 +39,15 @@ const writeModeFlag = {
   help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
 } as const;
 
+const tombstoneRetentionFlag = {
+  name: 'tombstone-retention',
+  type: 'int',
+  default: 168,
+  min: 0,
+  placeholder: 'HOURS',
+  help: "how long a deleted key's position is kept so that a late, older redelivery cannot bring the row back (0 = forever)",
+} as const;
+
 const historyFlag = {
   name: 'history',
   type: 'list',
@@ -65,6 +74,7 @@ export const commands: readonly Command[] = [
         routeFlag,
         historyFlag,
         writeModeFlag,
+        tombstoneRetentionFlag,
       ],
       examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
@@ -82,6 +92,7 @@ export const commands: readonly Command[] = [
         routeFlag,
         historyFlag,
         writeModeFlag,
+        tombstoneRetentionFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
       ],
       examples: ['lakehouse ingest --data ./lake records.ndjson', 'lakehouse ingest --data ./lake --history voters records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],

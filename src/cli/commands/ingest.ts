@@ -23,6 +23,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
     routing: parseRoutes(args.flags.route as string[] | undefined),
     history: args.flags.history as string[] | undefined,
     writeMode: args.flags['write-mode'] as WriteMode | undefined,
+    tombstoneRetentionMs: (args.flags['tombstone-retention'] as number) * 3_600_000,
   });
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();

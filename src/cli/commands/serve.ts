@@ -43,6 +43,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     routing: parseRoutes(args.flags.route as string[] | undefined),
     history: args.flags.history as string[] | undefined,
     writeMode: args.flags['write-mode'] as WriteMode | undefined,
+    tombstoneRetentionMs: (args.flags['tombstone-retention'] as number) * 3_600_000,
   });
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });

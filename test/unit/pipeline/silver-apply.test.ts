@@ -68,6 +68,21 @@ describe('silver applies change events exactly once, in source order', () => {
     p.close();
   });
 
+  test('a delete tombstone is kept for its retention, then forgotten', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    await p.process([s.change('c', 10, null, voter(1, 'A')), s.change('c', 11, null, voter(2, 'B'))]);
+    await p.process([s.change('d', 20, voter(1, 'A'), null)]);
+    expect(await p.process([s.change('u', 15, voter(1, 'A'), voter(1, 'Late'))])).toMatchObject({ applied: 0, duplicates: 1 });
+    // Stored a moment ago: a cutoff in the past keeps it, one in the future forgets it.
+    expect(p.silver.purgeTombstones(Date.now() - 60_000)).toBe(0);
+    expect(p.silver.purgeTombstones(Date.now() + 1)).toBe(1);
+    // Past its retention a delete no longer stops an older redelivery: that is what the retention trades.
+    expect(await p.process([s.change('u', 16, voter(1, 'A'), voter(1, 'Late'))])).toMatchObject({ applied: 1 });
+    expect(cities(await deltaVoters(p))).toEqual(['1:Late', '2:B']);
+    p.close();
+  });
+
   test('a redelivery at a new Kafka offset with the same LSN is a no-op', async () => {
     const s = new VoterStream();
     const p = await open();
