@@ -54,6 +54,9 @@ export class ConnectJsonReader<T> {
       const schema = doc.schema as ConnectSchema;
       return { payload: doc.payload, compiled: this.compiledFor(JSON.stringify(schema), () => schema) };
     }
+    // JsonConverter always writes both fields: a Connect schema without its payload is a broken
+    // record, not a schemaless row with a column named `schema`.
+    if (isSchemaWithoutPayload(doc)) return { payload: undefined, compiled: null };
     return { payload: doc, compiled: null };
   }
 
@@ -71,6 +74,12 @@ export class ConnectJsonReader<T> {
 function isConnectEnvelope(doc: unknown): doc is { schema: unknown; payload: unknown } {
   if (doc === null || typeof doc !== 'object' || Array.isArray(doc)) return false;
   return 'schema' in doc && 'payload' in doc;
+}
+
+function isSchemaWithoutPayload(doc: unknown): boolean {
+  if (doc === null || typeof doc !== 'object' || Array.isArray(doc) || 'payload' in doc || !('schema' in doc)) return false;
+  const schema = (doc as { schema: unknown }).schema;
+  return schema === null || (typeof schema === 'object' && typeof (schema as { type?: unknown }).type === 'string');
 }
 
 function tryParse(text: string): unknown {

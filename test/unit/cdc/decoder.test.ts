@@ -305,6 +305,7 @@ describe('malformed records are invalid values, never exceptions', () => {
     ['value not JSON', record(customersTopic, customerKey(1), '{"schema":'), /not valid JSON/],
     ['key not JSON', record(customersTopic, 'id=1', customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'c' })), /not valid JSON/],
     ['no payload', record(customersTopic, customerKey(1), doc(envelopeSchema('a', 'b.c', customerFields), null)), /no payload/],
+    ['schema without its payload', record(customersTopic, customerKey(1), JSON.stringify({ schema: envelopeSchema('a', 'b.c', customerFields) })), /no payload/],
     ['payload is an array', record(customersTopic, customerKey(1), '[1,2]'), /not a JSON object/],
     ['unknown op', record(customersTopic, customerKey(1), customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'x' })), /unknown op 'x'/],
     ['create without after', record(customersTopic, customerKey(1), customerValue({ before: null, after: null, source: pgSourceValue(), op: 'c' })), /without an 'after'/],
