@@ -22,7 +22,7 @@ export const DEFAULT_UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
 export interface DecoderOptions {
   /** Debezium's unavailable.value.placeholder. */
   unavailablePlaceholder?: string;
-  /** Key columns per source table, for records that arrive without a Kafka key. */
+  /** Key columns per source table without a primary key, whose records arrive without a Kafka key. */
   keyColumns?: Readonly<Record<string, readonly string[]>>;
 }
 
@@ -208,8 +208,14 @@ export class ChangeDecoder {
     if (record.key !== null) return this.decodeKey(record);
     const image = after ?? before;
     if (!image) fail('record has neither a key nor a row image to take the key from');
-    const columns = this.keyColumns[table] ?? this.learnedKeyColumns.get(record.topic);
-    if (!columns) fail(`record has no key and the key columns of table '${table}' are unknown; configure them for keyless tables`);
+    const columns = this.keyColumns[table];
+    if (!columns) {
+      // Debezium keys every record of a table with a primary key: one without is damaged, and taking
+      // its key from the row would apply a change nobody can vouch for.
+      const keyed = this.learnedKeyColumns.get(record.topic);
+      if (keyed) fail(`record has no key, but the records of topic ${record.topic} are keyed by (${keyed.join(', ')})`);
+      fail(`record has no key and the key columns of table '${table}' are unknown; configure them for keyless tables`);
+    }
     const row: Row = {};
     for (const name of columns!) {
       const v = image![name];

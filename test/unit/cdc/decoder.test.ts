@@ -137,11 +137,12 @@ describe('keys', () => {
     expect(event.key).toEqual({ voter_id: 123456789, election_id: 'GEN-2026' });
   });
 
-  test('or by the key columns learned from earlier keyed records of the topic', () => {
+  test('a record without a key on a topic whose records are keyed is invalid, not keyed from its row', () => {
     const decoder = new ChangeDecoder();
     decoder.decode(record(customersTopic, customerKey(1), customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'c' })));
-    const event = change(decoder.decode(record(customersTopic, null, customerValue({ before: null, after: { ...anne, id: 9 }, source: pgSourceValue(), op: 'c' }))));
-    expect(event.key).toEqual({ id: 9 });
+    const d = decoder.decode(record(customersTopic, null, customerValue({ before: null, after: { ...anne, id: 9 }, source: pgSourceValue(), op: 'c' })));
+    expect(d.kind).toBe('invalid');
+    expect((d as { reason: string }).reason).toMatch(/no key, but the records of topic .* are keyed by \(id\)/);
   });
 
   test('without a key and without known key columns the record is invalid', () => {
