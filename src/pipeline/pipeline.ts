@@ -23,7 +23,7 @@ import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
+import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -299,7 +299,7 @@ export class Pipeline {
           this.storage.at(`silver/${scratchName}`),
           scratchDb,
           name,
-          routed.find((e) => e.op !== 't')?.columns.map(silverFieldFor) ?? [],
+          silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
           writeMode ?? current.writeMode,
         );
         const events = table.placeTombstoneDeletes(routed);

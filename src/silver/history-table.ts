@@ -26,7 +26,7 @@ import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, field, formatTimestamp, struct, type Add, type Snapshot, type StructField } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { KEY_PROPERTY, imageKey, keyString, metadataOf, silverPosition, sourcePrefix, type SilverTable } from './silver-table.ts';
-import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
+import { mergeSchemas, silverFieldsFor } from './schema-evolution.ts';
 import { HistoryStore, endOf, startOf, type KeyVersion } from './history-store.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions, type Located } from './file-rows.ts';
 import type { Row } from './serving-store.ts';
@@ -135,7 +135,7 @@ export class HistoryTable {
       // The same rules as silver, so an event silver quarantines is left out here too.
       if (!admitted.has(ev.columns)) {
         try {
-          const merged = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+          const merged = mergeSchemas(schema, silverFieldsFor(ev.columns), this.name);
           schema = merged.schema;
           widened ||= merged.widened;
           admitted.add(ev.columns);

@@ -11,7 +11,13 @@ import { invalidInput } from '../core/errors.ts';
 import { field, parseDecimal, type DataType, type StructField, type StructType } from '../delta/schema.ts';
 import type { ColumnSpec } from '../cdc/index.ts';
 
-export const silverFieldFor = (c: ColumnSpec): StructField => field(c.name, c.type, true);
+/**
+ * The silver fields an event's columns ask for. A column inferred without a schema from null alone
+ * (typeUnknown) asks for nothing: its type is a placeholder, and a null reads the same from a column
+ * that is absent or of any type, so it must not fix the column's type before a value does.
+ */
+export const silverFieldsFor = (columns: readonly ColumnSpec[]): StructField[] =>
+  columns.filter((c) => !c.typeUnknown).map((c) => field(c.name, c.type, true));
 
 const integerRank: Record<string, number> = { byte: 1, short: 2, integer: 3, long: 4 };
 /** Decimal digits an integer type needs, for integer -> decimal widening. */

@@ -19,7 +19,7 @@ import { DeltaTable, Snapshot, Transaction, field, struct, type Add, type Struct
 import type { ChangeEvent } from '../cdc/index.ts';
 import { decodePosition, encodePosition, type SourcePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
-import { mergeSchemas, silverFieldFor } from './schema-evolution.ts';
+import { mergeSchemas, silverFieldsFor } from './schema-evolution.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions } from './file-rows.ts';
 import { DEFAULT_WRITE_MODE, writeModeConfiguration, writeModeOf, type WriteMode } from './write-mode.ts';
 
@@ -211,7 +211,7 @@ export class SilverTable {
       // widens: columns it admitted once it still holds, so each array is merged once per batch.
       if (!admitted.has(ev.columns)) {
         try {
-          const merged = mergeSchemas(schema, ev.columns.map(silverFieldFor), this.name);
+          const merged = mergeSchemas(schema, silverFieldsFor(ev.columns), this.name);
           schema = merged.schema;
           widened ||= merged.widened;
           admitted.add(ev.columns);

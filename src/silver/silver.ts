@@ -13,7 +13,7 @@ import type { ChangeEvent } from '../cdc/index.ts';
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import { KEY_FORMAT, SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
-import { silverFieldFor } from './schema-evolution.ts';
+import { silverFieldsFor } from './schema-evolution.ts';
 import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
 
 export interface RoutingRule {
@@ -174,7 +174,7 @@ export class Silver {
       let table = this.tables.get(name);
       if (!table) {
         const first = routed.find((e) => e.op !== 't');
-        table = await SilverTable.open(this.storage.at(name), this.db, name, first ? first.columns.map(silverFieldFor) : [], this.writeMode);
+        table = await SilverTable.open(this.storage.at(name), this.db, name, silverFieldsFor(first?.columns ?? []), this.writeMode);
         this.tables.set(name, table);
       }
       const list = table.placeTombstoneDeletes(routed);

@@ -117,6 +117,23 @@ describe('silver applies change events exactly once, in source order', () => {
     p.close();
   });
 
+  test('without schemas a null does not fix a column type: values before and after it apply', async () => {
+    const s = new VoterStream();
+    const p = await open();
+    const source = (lsn: number) => ({ connector: 'postgresql', name: 'votersbook', db: 'voters', schema: 'public', table: 'voters', lsn, ts_ms: 1767600000000 });
+    const change = (op: string, lsn: number, after: Record<string, unknown>) =>
+      s.raw(JSON.stringify({ before: null, after, source: source(lsn), op, ts_ms: 1767600000000 }), JSON.stringify({ id: after.id }));
+    const summary = await p.process([
+      change('c', 10, { id: 1, city: 'Avalon', score: null }),
+      change('c', 11, { id: 2, city: 'Brightwater', score: 7 }),
+      change('u', 12, { id: 2, city: 'Brightwater', score: null }),
+      change('u', 13, { id: 1, city: 'Avalon', score: 9 }),
+    ]);
+    expect(summary).toMatchObject({ applied: 4, quarantined: 0 });
+    expect((await deltaVoters(p)).map((r) => `${r.id}:${r.score}`)).toEqual(['1:9', '2:null']);
+    p.close();
+  });
+
   test('a truncate removes that source rows older than it, and later inserts stay', async () => {
     const s = new VoterStream();
     const other = new VoterStream('other', 'book');
