@@ -48,7 +48,7 @@ export class ConnectJsonReader<T> {
         }
       }
     }
-    const doc: unknown = JSON.parse(text);
+    const doc: unknown = parseJson(text);
     if (isConnectEnvelope(doc)) {
       if (doc.schema === null) return { payload: doc.payload, compiled: null };
       const schema = doc.schema as ConnectSchema;
@@ -82,9 +82,28 @@ function isSchemaWithoutPayload(doc: unknown): boolean {
   return schema === null || (typeof schema === 'object' && typeof (schema as { type?: unknown }).type === 'string');
 }
 
+/**
+ * JSON.parse, except that integers past 2^53 keep every digit, as bigints: Kafka Connect writes int64
+ * values as JSON numbers (snowflake ids, large sequences), which a double would round. Only a run of
+ * 16 digits can be one, so other text pays one scan and no reviver (ten times slower). The envelope's
+ * ts_us and ts_ns, in every Debezium 2+ record, are left out of the scan: nothing needs them exact.
+ */
+export function parseJson(text: string): unknown {
+  return MAYBE_LARGE_INTEGER.test(text) ? JSON.parse(text, keepLargeIntegers as never) : JSON.parse(text);
+}
+
+/** 16 digits that start a number (not a fraction's digits), other than ts_us and ts_ns. */
+const MAYBE_LARGE_INTEGER = /(?<![\d.]|"ts_[un]s":)\d{16}/;
+const INTEGER_TEXT = /^-?\d+$/;
+
+function keepLargeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value !== 'number' || Number.isSafeInteger(value) || !context?.source || !INTEGER_TEXT.test(context.source)) return value;
+  return BigInt(context.source);
+}
+
 function tryParse(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJson(text);
   } catch {
     return undefined;
   }

@@ -25,7 +25,7 @@
  */
 import type { DataType } from '../delta/schema.ts';
 import {
-  InvalidValue, base64ToHex, daysToDate, decimalText, expectInteger, expectNumber, expectString, longText,
+  InvalidValue, base64ToHex, daysToDate, decimalText, expectInteger, expectNumber, expectString, jsonText, longText,
   microsToTimeOfDay, microsToTimestamp, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
 } from './values.ts';
 
@@ -75,7 +75,6 @@ const identityBoolean: ValueConverter = (v) => {
   throw new InvalidValue(`expected a boolean, got ${typeof v}`);
 };
 const bytesToHex: ValueConverter = (v) => base64ToHex(expectString(v));
-const jsonText: ValueConverter = (v) => JSON.stringify(v);
 const expectStruct = (v: unknown): Record<string, unknown> => {
   if (v !== null && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
   throw new InvalidValue(`expected a struct, got ${Array.isArray(v) ? 'array' : typeof v}`);

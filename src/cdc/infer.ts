@@ -8,6 +8,7 @@
  */
 import type { DataType } from '../delta/schema.ts';
 import type { ColumnSpec } from './connect-schema.ts';
+import { jsonText } from './values.ts';
 
 /** Infers the columns of a parsed row and converts it in place; placeholder strings become null and are reported. */
 export function inferRow(
@@ -24,6 +25,10 @@ export function inferRow(
       const integral = Number.isInteger(v);
       columns.push({ name, type: integral ? 'long' : 'double', nullable: true, connectType: 'number' });
       if (integral) row[name] = String(v);
+    } else if (typeof v === 'bigint') {
+      // An integer past 2^53 (see parseJson).
+      columns.push({ name, type: 'long', nullable: true, connectType: 'number' });
+      row[name] = String(v);
     } else if (typeof v === 'boolean') {
       columns.push({ name, type: 'boolean', nullable: true, connectType: 'boolean' });
     } else if (typeof v === 'string') {
@@ -34,7 +39,7 @@ export function inferRow(
       }
     } else {
       columns.push({ name, type: 'string', nullable: true, connectType: Array.isArray(v) ? 'array' : 'object' });
-      row[name] = JSON.stringify(v);
+      row[name] = jsonText(v);
     }
   }
   return { columns, unavailable };

@@ -106,9 +106,16 @@ export function expectString(v: unknown): string {
   throw new InvalidValue(`expected a string, got ${typeof v}`);
 }
 
-/** int64 from JSON: a number (exact up to 2^53) or a decimal string. */
+const rawJson = (JSON as unknown as { rawJSON: (text: string) => unknown }).rawJSON;
+
+/** A parsed JSON value as JSON text again, integers past 2^53 (bigints, see parseJson) with every digit. */
+export function jsonText(v: unknown): string {
+  return JSON.stringify(v, (_key, x) => (typeof x === 'bigint' ? rawJson(String(x)) : x));
+}
+
+/** int64 from JSON: a number, a bigint (past 2^53, see parseJson) or a decimal string. */
 export function longText(v: unknown): string {
-  if (typeof v === 'number' && Number.isInteger(v)) return String(v);
+  if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return String(v);
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
   throw new InvalidValue(`expected an int64, got ${JSON.stringify(v)?.slice(0, 40)}`);
 }

@@ -359,3 +359,26 @@ describe('reading JsonConverter documents', () => {
     for (let i = 0; i < 2; i++) expect(change(decoder.decode(record('s.db.t', null, text))).after).toEqual({ id: 1, payload: 'p', note: 'n' });
   });
 });
+
+describe('int64 values past 2^53 keep every digit (Kafka Connect writes them as JSON numbers)', () => {
+  const big = '1854000000000000022';
+  const orderFields = [field('id', 'int64', false), field('parent', 'int64'), field('attrs', 'struct', true, { fields: [field('ref', 'int64')] })];
+  const topic = 'shop.public.orders';
+  const withBig = (text: string) => text.replaceAll('"BIG"', big);
+
+  test('with schemas: in the key, a column and a struct column', () => {
+    const key = withBig(doc(keySchema('shop', 'public.orders', [field('id', 'int64', false)]), { id: 'BIG' }));
+    const value = withBig(doc(envelopeSchema('shop', 'public.orders', orderFields), { before: null, after: { id: 'BIG', parent: 'BIG', attrs: { ref: 'BIG' } }, source: pgSourceValue({ table: 'orders' }), op: 'c' }));
+    const event = change(new ChangeDecoder().decode(record(topic, key, value)));
+    expect(event.key).toEqual({ id: big });
+    expect(event.after).toEqual({ id: big, parent: big, attrs: `{"ref":${big}}` });
+  });
+
+  test('without schemas: inferred as long', () => {
+    const value = withBig(JSON.stringify({ before: null, after: { id: 'BIG', small: 7 }, source: pgSourceValue({ table: 'orders' }), op: 'c' }));
+    const event = change(new ChangeDecoder().decode(record(topic, withBig('{"id":"BIG"}'), value)));
+    expect(event.key).toEqual({ id: big });
+    expect(event.after).toEqual({ id: big, small: '7' });
+    expect(event.columns.map((c) => c.type)).toEqual(['long', 'long']);
+  });
+});
