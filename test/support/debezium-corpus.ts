@@ -18,8 +18,15 @@ import { Prng } from '../../fake-it/prng.ts';
 import { decimalBase64 } from '../../fake-it/debezium-envelope.ts';
 
 export type Connector = 'postgresql' | 'mysql';
-/** envelope: full Debezium envelopes; flat: ExtractNewRecordState (add.fields=op,table,lsn,source.ts_ms, delete.handling.mode=rewrite). */
+/** envelope: full Debezium envelopes; flat: ExtractNewRecordState with add.fields=op,table,lsn,source.ts_ms. */
 export type Shape = 'envelope' | 'flat';
+
+/**
+ * How ExtractNewRecordState passes deletes on: rewrite (delete.handling.mode=rewrite: the before
+ * image with `__deleted: "true"`, tombstones dropped), rewrite+tombstone (drop.tombstones=false: and
+ * the tombstone after it), tombstone (delete.handling.mode=drop: only the tombstone).
+ */
+export type FlatDeletes = 'rewrite' | 'rewrite+tombstone' | 'tombstone';
 
 export interface CorpusSource {
   server: string;
@@ -33,6 +40,8 @@ export interface CorpusSpec {
   seed: number;
   connector: Connector;
   shape: Shape;
+  /** Flattened topics only; default rewrite. */
+  flatDeletes?: FlatDeletes;
   /** JsonConverter schemas.enable. */
   schemas: boolean;
   sources: CorpusSource[];
@@ -229,11 +238,18 @@ function zonedText(micros: number, padded: boolean): string {
   return trimmed === '' ? `${base}Z` : `${base}.${trimmed}Z`;
 }
 
+/**
+ * int64 values go on the wire as JSON numbers with every digit, past 2^53 too (snowflake ids), as
+ * Jackson writes them: wireValue marks them, connectJson writes them as bare numbers.
+ */
+const RAW_NUMBER = '\u0000number:';
+const connectJson = (v: unknown) => JSON.stringify(v).replace(/"\\u0000number:(-?\d+)"/g, '$1');
+
 /** The JSON value the connector puts on the wire for a column. */
 function wireValue(c: Column, v: Value, padZoned: boolean): unknown {
   if (v === null) return null;
   switch (c.kind) {
-    case 'int64': return Number(v);
+    case 'int64': return RAW_NUMBER + (v as string);
     case 'decimal': return decimalBase64(v as string, c.scale ?? 0);
     case 'zoned': return zonedText(v as number, padZoned);
     case 'json': return (v as { json: string }).json;
@@ -272,6 +288,7 @@ function canonical(kind: Kind, c: Column, v: Value): Canonical {
 function canonicalSchemaless(c: Column, v: Value, padZoned: boolean): Canonical {
   const wire = wireValue(c, v, padZoned);
   if (wire === null) return null;
+  if (typeof wire === 'string' && wire.startsWith(RAW_NUMBER)) return wire.slice(RAW_NUMBER.length);
   if (typeof wire === 'number' && Number.isInteger(wire)) return String(wire);
   return wire as Canonical;
 }
@@ -356,7 +373,8 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
     for (const c of t.columns) row[c.name] = randomValue(prng, c);
     if (t.def.name === 'customers') row.id = db.nextId++;
     else {
-      row.order_id = String(db.nextOrder + prng.int(0, 40));
+      // Sequence ids, and snowflake ids past 2^53 that a JSON number holds exactly only as text.
+      row.order_id = prng.chance(0.7) ? String(db.nextOrder + prng.int(0, 40)) : `18540${String(prng.int(0, 40)).padStart(14, '0')}`;
       row.line_no = prng.int(1, 6);
     }
     return row;
@@ -536,9 +554,9 @@ class Renderer {
   keyText(ev: SourceEvent, def: TableDef, row: Row): string {
     const keyColumns = def.key.map((k) => ev.columns.find((c) => c.name === k)!);
     const payload = this.rowJson(keyColumns, row, new Set(), false);
-    if (!this.spec.schemas) return JSON.stringify(payload);
+    if (!this.spec.schemas) return connectJson(payload);
     const schema = { type: 'struct', fields: keyColumns.map(columnSchema), optional: false, name: `${this.qualified(ev)}.Key` };
-    return `{"schema":${JSON.stringify(schema)},"payload":${JSON.stringify(payload)}}`;
+    return `{"schema":${JSON.stringify(schema)},"payload":${connectJson(payload)}}`;
   }
 
   private qualified(ev: SourceEvent) {
@@ -595,11 +613,11 @@ class Renderer {
   }
 
   private withSchema(ev: SourceEvent, payload: unknown, flat: boolean): string {
-    if (!this.spec.schemas) return JSON.stringify(payload);
+    if (!this.spec.schemas) return connectJson(payload);
     const cacheKey = `${flat}|${this.qualified(ev)}|${ev.columns.map((c) => c.name + ':' + c.kind).join(',')}`;
     let schema = this.valueSchemas.get(cacheKey);
     if (!schema) this.valueSchemas.set(cacheKey, (schema = JSON.stringify(flat ? this.flatSchema(ev) : this.envelopeSchema(ev))));
-    return `{"schema":${schema},"payload":${JSON.stringify(payload)}}`;
+    return `{"schema":${schema},"payload":${connectJson(payload)}}`;
   }
 
   /** The value text of a row change (or truncate) event. */
@@ -693,9 +711,10 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
       const topic = topicOf(spec, ev.db, ev.table);
       const key = renderer.keyText(ev, def!, (ev.after ?? ev.before)!);
       const partition = partitionOf(key, spec.partitions, prng);
-      group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
-      // A delete is followed by a tombstone (not with ExtractNewRecordState, which drops them by default).
-      if (ev.op === 'd' && spec.shape === 'envelope') group.push({ topic, partition, key, value: null, timestamp });
+      const flatDeletes = spec.flatDeletes ?? 'rewrite';
+      if (!(ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone')) group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
+      // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default).
+      if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes !== 'rewrite')) group.push({ topic, partition, key, value: null, timestamp });
     }
     produced.get(ev.db)!.push(group);
   }
