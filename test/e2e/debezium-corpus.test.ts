@@ -37,14 +37,14 @@ const catRows = (table: string, data: string) =>
 
 const corpora: CorpusSpec[] = [
   {
-    name: 'postgres-envelopes', seed: 11, connector: 'postgresql', shape: 'envelope', schemas: true, partitions: 3, transactions: 260,
+    name: 'postgres-envelopes', seed: 11, connector: 'postgresql', shape: 'envelope', schemas: true, partitions: 3, transactions: 200,
     sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }, { server: 'pg_apac', db: 'shop', replicaIdentity: 'default' }],
-    schemaChanges: true, truncates: true, malformed: true,
+    schemaChanges: true, truncates: true, malformed: true, metadata: true,
   },
   {
-    name: 'mysql-envelopes', seed: 22, connector: 'mysql', shape: 'envelope', schemas: true, partitions: 4, transactions: 260,
+    name: 'mysql-envelopes', seed: 22, connector: 'mysql', shape: 'envelope', schemas: true, partitions: 4, transactions: 200,
     sources: [{ server: 'mysql_a', db: 'shop_eu' }, { server: 'mysql_a', db: 'shop_us' }, { server: 'mysql_b', db: 'shop_eu' }],
-    schemaChanges: true, truncates: false, malformed: true,
+    schemaChanges: true, truncates: false, malformed: true, metadata: true,
   },
   {
     name: 'postgres-schemaless', seed: 33, connector: 'postgresql', shape: 'envelope', schemas: false, partitions: 2, transactions: 220,
@@ -53,6 +53,11 @@ const corpora: CorpusSpec[] = [
   },
   {
     name: 'postgres-flattened', seed: 44, connector: 'postgresql', shape: 'flat', schemas: true, partitions: 3, transactions: 220,
+    sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }],
+    schemaChanges: true, truncates: false, malformed: true,
+  },
+  {
+    name: 'postgres-flattened-drop-schemaless', seed: 55, connector: 'postgresql', shape: 'flat', flatDeletes: 'tombstone', schemas: false, partitions: 2, transactions: 160,
     sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }],
     schemaChanges: true, truncates: false, malformed: true,
   },

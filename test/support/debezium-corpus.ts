@@ -52,6 +52,11 @@ export interface CorpusSpec {
   schemaChanges: boolean;
   truncates: boolean;
   malformed: boolean;
+  /**
+   * The records around the changes: transaction BEGIN/END (provide.transaction.metadata=true),
+   * heartbeats, and with MySQL the schema change topic.
+   */
+  metadata?: boolean;
 }
 
 export interface KafkaLine {
@@ -172,13 +177,17 @@ interface SourceDb {
 interface SourceEvent {
   db: SourceDb;
   table: string;
-  op: 'r' | 'c' | 'u' | 'd' | 't' | 'm';
+  /** Row changes, truncate, logical message; or a transaction boundary, heartbeat or DDL (metadata). */
+  op: 'r' | 'c' | 'u' | 'd' | 't' | 'm' | 'begin' | 'end' | 'heartbeat' | 'ddl';
+  /** END: the transaction's change events. */
+  eventCount?: number;
+  ddl?: string;
   before: Row | null;
   after: Row | null;
   /** Columns whose value is not sent (unchanged TOAST). */
   unavailable: Set<string>;
   columns: Column[];
-  snapshot: 'first' | 'true' | 'last' | 'false';
+  snapshot: 'first' | 'first_in_data_collection' | 'true' | 'last_in_data_collection' | 'last' | 'false';
   lsn: number;
   lastCommitLsn: number | null;
   txId: number;
@@ -194,7 +203,8 @@ const keyOf = (def: TableDef, row: Row) => JSON.stringify(def.key.map((k) => row
 // Values
 
 const EPOCH_2026_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
-const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'kestrel', 'lumen'];
+// Text that JSON escapes and UTF-8 multibyte sequences put to the test, beside plain words.
+const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'Zoë', 'naïve "quoted"', 'back\\slash', 'two\nlines', '東京', '🙂 ok'];
 
 function randomValue(prng: Prng, c: Column): Value {
   if (c.nullable && prng.chance(0.15)) return null;
@@ -390,7 +400,7 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
       ...extra,
     };
     emitted.push(ev);
-    if (op !== 'm' && op !== 't') admit(table, ev.columns);
+    if (op === 'r' || op === 'c' || op === 'u' || op === 'd') admit(table, ev.columns);
     return ev;
   };
   const advance = (db: SourceDb) => {
@@ -417,10 +427,10 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
         t.rows.set(keyOf(t.def, row), row);
       }
     }
-    const reads = [...db.tables.values()].flatMap((t) => [...t.rows.values()].map((row) => ({ t, row })));
-    reads.forEach(({ t, row }, i) => {
-      const snapshot = i === 0 ? 'first' : i === reads.length - 1 ? 'last' : 'true';
-      emit(db, t.def.name, 'r', null, { ...row }, { snapshot, lastCommitLsn: null });
+    const reads = [...db.tables.values()].flatMap((t) => [...t.rows.values()].map((row, i, all) => ({ t, row, edge: i === 0 ? 'first' : i === all.length - 1 ? 'last' : '' })));
+    reads.forEach(({ t, row, edge }, i) => {
+      const snapshot = i === 0 ? 'first' : i === reads.length - 1 ? 'last' : edge ? `${edge}_in_data_collection` : 'true';
+      emit(db, t.def.name, 'r', null, { ...row }, { snapshot: snapshot as SourceEvent['snapshot'], lastCommitLsn: null });
     });
     commit(db);
   }
@@ -440,18 +450,27 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
     const n = (done.get(db) ?? 0) + 1;
     done.set(db, n);
     const first = db.index === 0;
+    const ddl = (text: string) => {
+      if (spec.metadata && !pg) emit(db, 'customers', 'ddl', null, null, { ddl: text });
+    };
     if (spec.schemaChanges && first && n === changeAt.get(db)) {
       const t = db.tables.get('customers')!;
       t.columns = [...t.columns, ADDED_COLUMN]; // existing rows read null
       for (const row of t.rows.values()) row[ADDED_COLUMN.name] = null;
+      ddl(`ALTER TABLE customers ADD COLUMN ${ADDED_COLUMN.name} VARCHAR(255) NULL`);
     }
     if (spec.schemaChanges && first && n === widenAt.get(db)) {
       const t = db.tables.get('customers')!;
       t.columns = t.columns.map((c) => (c.name === WIDENED_COLUMN ? { ...c, kind: 'int64' as const } : c));
+      ddl(`ALTER TABLE customers MODIFY ${WIDENED_COLUMN} BIGINT NOT NULL`);
     }
+    const before = emitted.length;
+    if (spec.metadata) emit(db, '', 'begin', null, null);
     const statements = prng.int(1, 3);
     for (let s = 0; s < statements; s++) statement(db);
+    if (spec.metadata) emit(db, '', 'end', null, null, { eventCount: emitted.slice(before).filter((e) => e.op !== 'begin' && e.op !== 'm').length });
     commit(db);
+    if (spec.metadata && prng.chance(0.05)) emit(db, '', 'heartbeat', null, null);
   }
 
   function statement(db: SourceDb) {
@@ -651,6 +670,45 @@ class Renderer {
     return out;
   }
 
+  /** A transaction boundary, heartbeat or MySQL schema change record. */
+  metadataRecord(ev: SourceEvent): { topic: string; key: string; value: string } {
+    const s = ev.db.spec;
+    const string = (f: string, optional = false) => field(f, 'string', optional);
+    const doc = (name: string, fields: Record<string, unknown>[], payload: unknown) =>
+      this.spec.schemas ? `{"schema":${JSON.stringify({ type: 'struct', fields, optional: false, name })},"payload":${JSON.stringify(payload)}}` : JSON.stringify(payload);
+    if (ev.op === 'heartbeat') {
+      return {
+        topic: `__debezium-heartbeat.${s.server}`,
+        key: doc('io.debezium.connector.common.ServerNameKey', [string('serverName')], { serverName: s.server }),
+        value: doc('io.debezium.connector.common.Heartbeat', [field('ts_ms', 'int64', false)], { ts_ms: ev.tsMs }),
+      };
+    }
+    if (ev.op === 'ddl') {
+      return {
+        topic: s.server,
+        key: doc('io.debezium.connector.mysql.SchemaChangeKey', [string('databaseName')], { databaseName: s.db }),
+        value: doc(
+          'io.debezium.connector.mysql.SchemaChangeValue',
+          [sourceSchema('mysql'), field('ts_ms', 'int64', false), string('databaseName', true), string('schemaName', true), string('ddl', true), { type: 'array', items: { type: 'struct', fields: [string('type'), string('id')], optional: false }, optional: false, field: 'tableChanges' }],
+          { source: this.source(ev), ts_ms: ev.tsMs, databaseName: s.db, schemaName: null, ddl: ev.ddl, tableChanges: [{ type: 'ALTER', id: `"${s.db}"."customers"` }] },
+        ),
+      };
+    }
+    const id = this.pg ? `${ev.txId}:${ev.lsn}` : `${s.server}-gtid:${ev.txId}`;
+    const dataCollections = { type: 'array', items: { type: 'struct', fields: [string('data_collection'), field('event_count', 'int64', false)], optional: false }, optional: true, field: 'data_collections' };
+    return {
+      topic: `${s.server}.transaction`,
+      key: doc('io.debezium.connector.common.TransactionMetadataKey', [string('id')], { id }),
+      value: doc(
+        'io.debezium.connector.common.TransactionMetadataValue',
+        [string('status'), string('id'), field('event_count', 'int64', true), dataCollections, field('ts_ms', 'int64', false)],
+        ev.op === 'begin'
+          ? { status: 'BEGIN', id, event_count: null, data_collections: null, ts_ms: ev.tsMs }
+          : { status: 'END', id, event_count: ev.eventCount, data_collections: [], ts_ms: ev.tsMs },
+      ),
+    };
+  }
+
   messageText(ev: SourceEvent): { key: string; value: string } {
     const payload = {
       op: 'm', ts_ms: ev.tsMs + 3, source: { ...this.source(ev), table: '', schema: '' },
@@ -704,6 +762,9 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
     if (ev.op === 'm') {
       const { key, value } = renderer.messageText(ev);
       group.push({ topic: `${ev.db.spec.server}.message`, partition: partitionOf(key, spec.partitions, prng), key, value, timestamp });
+    } else if (ev.op === 'begin' || ev.op === 'end' || ev.op === 'heartbeat' || ev.op === 'ddl') {
+      const { topic, key, value } = renderer.metadataRecord(ev);
+      group.push({ topic, partition: ev.op === 'heartbeat' || ev.op === 'ddl' ? 0 : partitionOf(key, spec.partitions, prng), key, value, timestamp });
     } else if (ev.op === 't') {
       const topic = topicOf(spec, ev.db, ev.table);
       group.push({ topic, partition: partitionOf(null, spec.partitions, prng), key: null, value: renderer.valueText(ev, def, padZoned), timestamp });
