@@ -69,6 +69,15 @@ const MAX_DELTA_PRECISION = 38;
 
 const identityString: ValueConverter = (v) => expectString(v);
 const identityInteger: ValueConverter = (v) => expectInteger(v);
+/** An integer type's values must fit it: the Parquet writer would refuse a whole batch for one that does not. */
+const integerIn = (type: string, min: number, max: number): ValueConverter => (v) => {
+  const n = expectInteger(v);
+  if (n < min || n > max) throw new InvalidValue(`${n} does not fit ${type}`);
+  return n;
+};
+const int8Value = integerIn('int8', -128, 127);
+const int16Value = integerIn('int16', -32768, 32767);
+const int32Value = integerIn('int32', -2147483648, 2147483647);
 const identityNumber: ValueConverter = (v) => expectNumber(v);
 const identityBoolean: ValueConverter = (v) => {
   if (typeof v === 'boolean') return v;
@@ -143,14 +152,26 @@ function compileLogical(schema: ConnectSchema): CompiledValue | undefined {
   }
 }
 
+function unscaledFromNumber(v: number, scale: number): bigint {
+  const text = v.toFixed(scale);
+  if (!/^-?\d+(\.\d+)?$/.test(text)) throw new InvalidValue(`${v} is not a decimal of scale ${scale}`);
+  return BigInt(text.replace('.', ''));
+}
+
 function compileDecimal(schema: ConnectSchema): CompiledValue {
   const scale = Number(schema.parameters?.scale ?? 0);
   const precision = Number(schema.parameters?.['connect.decimal.precision'] ?? MAX_DELTA_PRECISION);
   const fits = Number.isInteger(scale) && scale >= 0 && precision <= MAX_DELTA_PRECISION && scale <= precision;
+  // A value with more digits than its declared precision would make the Parquet writer refuse the batch.
+  const limit = 10n ** BigInt(fits ? precision : 0);
+  const checked = (unscaled: bigint) => {
+    if (fits && (unscaled >= limit || unscaled <= -limit)) throw new InvalidValue(`${decimalText(unscaled, scale)} does not fit decimal(${precision},${scale})`);
+    return decimalText(unscaled, scale);
+  };
   return {
     type: fits ? `decimal(${precision},${scale})` : 'string',
     // JsonConverter sends base64 bytes by default, a JSON number with decimal.format=NUMERIC.
-    convert: (v) => (typeof v === 'number' ? v.toFixed(scale) : decimalText(unscaledFromBase64(expectString(v)), scale)),
+    convert: (v) => checked(typeof v === 'number' ? unscaledFromNumber(v, scale) : unscaledFromBase64(expectString(v))),
     placeholderEncoding: null,
   };
 }
@@ -160,11 +181,11 @@ export function compileValue(schema: ConnectSchema): CompiledValue {
   if (logical) return logical;
   switch (schema.type) {
     case 'int8':
-      return { type: 'byte', convert: identityInteger, placeholderEncoding: null };
+      return { type: 'byte', convert: int8Value, placeholderEncoding: null };
     case 'int16':
-      return { type: 'short', convert: identityInteger, placeholderEncoding: null };
+      return { type: 'short', convert: int16Value, placeholderEncoding: null };
     case 'int32':
-      return { type: 'integer', convert: identityInteger, placeholderEncoding: null };
+      return { type: 'integer', convert: int32Value, placeholderEncoding: null };
     case 'int64':
       return { type: 'long', convert: longText, placeholderEncoding: null };
     case 'float32':

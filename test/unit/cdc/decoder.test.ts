@@ -245,6 +245,16 @@ describe('Connect and Debezium types', () => {
     expect(decodeColumn(decimal(2, 10), 1.5).value).toBe('1.50');
   });
 
+  test('a Decimal with more digits than its precision is invalid, not a value the writer would refuse', () => {
+    const bad = (v: unknown) => {
+      const d = new ChangeDecoder().decode(record('s.db.t', '{"id":1}', doc(envelopeSchema('s', 'db.t', [field('id', 'int32', false), { ...decimal(3, 10), field: 'v' }]), { before: null, after: { id: 1, v }, source: pgSourceValue(), op: 'c' })));
+      return d.kind === 'invalid' ? d.reason : 'valid';
+    };
+    expect(bad(unscaled(10n ** 10n, 8))).toBe('10000000.000 does not fit decimal(10,3)');
+    expect(bad(unscaled(-(10n ** 10n) + 1n, 8))).toBe('valid');
+    expect(bad(12345678.5)).toBe('12345678.500 does not fit decimal(10,3)');
+  });
+
   test('VariableScaleDecimal becomes exact text', () => {
     const schema: ConnectSchema = { type: 'struct', name: 'io.debezium.data.VariableScaleDecimal', fields: [field('scale', 'int32', false), field('value', 'bytes', false)] };
     expect(decodeColumn(schema, { scale: 3, value: unscaled(12345n, 2) })).toMatchObject({ value: '12.345', column: { type: 'string' } });
@@ -307,6 +317,7 @@ describe('malformed records are invalid values, never exceptions', () => {
     ['key not JSON', record(customersTopic, 'id=1', customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'c' })), /not valid JSON/],
     ['no payload', record(customersTopic, customerKey(1), doc(envelopeSchema('a', 'b.c', customerFields), null)), /no payload/],
     ['schema without its payload', record(customersTopic, customerKey(1), JSON.stringify({ schema: envelopeSchema('a', 'b.c', customerFields) })), /no payload/],
+    ['int32 value past 2^31', record(customersTopic, customerKey(1), customerValue({ before: null, after: { ...anne, id: 3_000_000_000 }, source: pgSourceValue(), op: 'c' })), /3000000000 does not fit int32/],
     ['payload is an array', record(customersTopic, customerKey(1), '[1,2]'), /not a JSON object/],
     ['unknown op', record(customersTopic, customerKey(1), customerValue({ before: null, after: anne, source: pgSourceValue(), op: 'x' })), /unknown op 'x'/],
     ['create without after', record(customersTopic, customerKey(1), customerValue({ before: null, after: null, source: pgSourceValue(), op: 'c' })), /without an 'after'/],
