@@ -143,6 +143,7 @@ function tablesFor(connector: Connector): TableDef[] {
 
 const ADDED_COLUMN: Column = { name: 'nickname', kind: 'text', nullable: true };
 const WIDENED_COLUMN = 'visits';
+const WIDENED_DECIMAL = 'unit_price';
 
 /** Source-side values: what the database holds (int64 and decimals as exact text, times as epoch micros). */
 type Value = string | number | boolean | null | { json: string };
@@ -203,10 +204,13 @@ const keyOf = (def: TableDef, row: Row) => JSON.stringify(def.key.map((k) => row
 // Values
 
 const EPOCH_2026_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
+/** Around now, sometimes before 1970 (negative epoch values). */
+const instantMs = (prng: Prng) => (prng.chance(0.05) ? Date.UTC(1965, 2, 1, 10, 0, 0) : EPOCH_2026_MS);
 // Text that JSON escapes and UTF-8 multibyte sequences put to the test, beside plain words.
 const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'Zoë', 'naïve "quoted"', 'back\\slash', 'two\nlines', '東京', '🙂 ok'];
 
-function randomValue(prng: Prng, c: Column): Value {
+/** `special`: doubles may be NaN or infinite (JsonConverter writes them as strings, which only a schema tells apart). */
+function randomValue(prng: Prng, c: Column, special = false): Value {
   if (c.nullable && prng.chance(0.15)) return null;
   switch (c.kind) {
     case 'int16': return prng.int(0, 1);
@@ -218,17 +222,19 @@ function randomValue(prng: Prng, c: Column): Value {
         : `${prng.pick(WORDS)} ${prng.pick(WORDS)} ${prng.int(0, 9999)}`;
     case 'bool': return prng.chance(0.5);
     // Never integral: without schemas a JSON number 2.0 would read as an integer.
-    case 'float64': return Math.round(prng.next() * 1e6) / 100 + 0.005;
+    case 'float64':
+      if (special && prng.chance(0.05)) return prng.pick([NaN, Infinity, -Infinity]);
+      return Math.round(prng.next() * 1e6) / 100 + 0.005;
     case 'decimal': {
       const digits = (c.precision ?? 10) - (c.scale ?? 0);
-      const whole = prng.int(0, 10 ** Math.min(digits, 7) - 1);
+      const whole = prng.int(0, 10 ** Math.min(digits, 10) - 1);
       const frac = String(prng.int(0, 10 ** (c.scale ?? 0) - 1)).padStart(c.scale ?? 0, '0');
       const zero = whole === 0 && /^0*$/.test(frac);
       return `${!zero && prng.chance(0.1) ? '-' : ''}${whole}${c.scale ? '.' + frac : ''}`;
     }
     case 'date': return prng.int(-3000, 20_000); // days since epoch, some before 1970
-    case 'micros': return (EPOCH_2026_MS + prng.int(-1e9, 1e9)) * 1000 + prng.int(0, 999);
-    case 'zoned': return (EPOCH_2026_MS + prng.int(-1e9, 1e9)) * 1000 + (prng.chance(0.3) ? 0 : prng.int(0, 999_999));
+    case 'micros': return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + prng.int(0, 999);
+    case 'zoned': return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + (prng.chance(0.3) ? 0 : prng.int(0, 999_999));
     case 'json': return { json: JSON.stringify({ theme: prng.pick(WORDS), n: prng.int(0, 9), tags: [prng.pick(WORDS)] }) };
     case 'uuid': {
       const hex = () => prng.int(0, 0xffff).toString(16).padStart(4, '0');
@@ -260,6 +266,7 @@ function wireValue(c: Column, v: Value, padZoned: boolean): unknown {
   if (v === null) return null;
   switch (c.kind) {
     case 'int64': return RAW_NUMBER + (v as string);
+    case 'float64': return Number.isFinite(v) ? v : String(v);
     case 'decimal': return decimalBase64(v as string, c.scale ?? 0);
     case 'zoned': return zonedText(v as number, padZoned);
     case 'json': return (v as { json: string }).json;
@@ -290,6 +297,7 @@ function canonical(kind: Kind, c: Column, v: Value): Canonical {
     case 'micros':
     case 'zoned': return microsText(v as number);
     case 'json': return (v as { json: string }).json;
+    case 'float64': return Number.isFinite(v) ? (v as number) : String(v);
     default: return v as Canonical;
   }
 }
@@ -374,13 +382,13 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
     if (!m) silverColumns.set(table, (m = new Map()));
     for (const c of columns) {
       const had = m.get(c.name);
-      if (!had || (had.kind === 'int32' && c.kind === 'int64')) m.set(c.name, c);
+      if (!had || (had.kind === 'int32' && c.kind === 'int64') || (c.precision ?? 0) > (had.precision ?? 0)) m.set(c.name, c);
     }
   };
 
   const newRow = (db: SourceDb, t: SourceTable): Row => {
     const row: Row = {};
-    for (const c of t.columns) row[c.name] = randomValue(prng, c);
+    for (const c of t.columns) row[c.name] = randomValue(prng, c, spec.schemas);
     if (t.def.name === 'customers') row.id = db.nextId++;
     else {
       // Sequence ids, and snowflake ids past 2^53 that a JSON number holds exactly only as text.
@@ -463,6 +471,9 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
       const t = db.tables.get('customers')!;
       t.columns = t.columns.map((c) => (c.name === WIDENED_COLUMN ? { ...c, kind: 'int64' as const } : c));
       ddl(`ALTER TABLE customers MODIFY ${WIDENED_COLUMN} BIGINT NOT NULL`);
+      // And more digits for a decimal: numeric(10,3) -> numeric(14,3).
+      const lines = db.tables.get('order_lines')!;
+      lines.columns = lines.columns.map((c) => (c.name === WIDENED_DECIMAL ? { ...c, precision: 14 } : c));
     }
     const before = emitted.length;
     if (spec.metadata) emit(db, '', 'begin', null, null);
@@ -522,7 +533,7 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
     const changeable = t.columns.filter((c) => !t.def.key.includes(c.name));
     for (let k = prng.int(1, 4); k > 0; k--) {
       const c = prng.pick(changeable);
-      row[c.name] = randomValue(prng, c);
+      row[c.name] = randomValue(prng, c, spec.schemas);
     }
     if (table === 'customers' && prng.chance(0.5)) row.visits = t.columns.find((c) => c.name === WIDENED_COLUMN)!.kind === 'int64' ? 3_000_000_000 + prng.int(0, 1e6) : prng.int(0, 100_000);
     t.rows.set(key, row);
@@ -633,7 +644,7 @@ class Renderer {
 
   private withSchema(ev: SourceEvent, payload: unknown, flat: boolean): string {
     if (!this.spec.schemas) return connectJson(payload);
-    const cacheKey = `${flat}|${this.qualified(ev)}|${ev.columns.map((c) => c.name + ':' + c.kind).join(',')}`;
+    const cacheKey = `${flat}|${this.qualified(ev)}|${JSON.stringify(ev.columns)}`;
     let schema = this.valueSchemas.get(cacheKey);
     if (!schema) this.valueSchemas.set(cacheKey, (schema = JSON.stringify(flat ? this.flatSchema(ev) : this.envelopeSchema(ev))));
     return `{"schema":${schema},"payload":${connectJson(payload)}}`;
@@ -823,6 +834,9 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
         const doc = JSON.parse(renderer.valueText(ev, customers.def, true));
         (spec.shape === 'flat' ? doc.payload : doc.payload.after).id = `id-${badId}`; // int32 column holding a string
         bad.push(keyed(ev, JSON.stringify(doc)));
+        ev = badEvent();
+        ev.after!.balance = '123456789012.34'; // 14 digits in a decimal(12,2)
+        bad.push(keyed(ev, renderer.valueText(ev, customers.def, true)));
       }
       for (const r of bad) append(r);
       deadLetters += bad.length;
