@@ -217,6 +217,7 @@ function randomValue(prng: Prng, c: Column, special = false): Value {
     case 'int32': return prng.int(-1000, 100_000);
     case 'int64': return String(prng.int(1, 2 ** 31) * 1000 + prng.int(0, 999));
     case 'text':
+      if (prng.chance(0.04)) return '';
       return c.toast && prng.chance(0.6)
         ? `${prng.pick(WORDS)} ${'long note '.repeat(prng.int(40, 80))}${prng.int(0, 1e6)}` // TOASTed: > 2 kB
         : `${prng.pick(WORDS)} ${prng.pick(WORDS)} ${prng.int(0, 9999)}`;
@@ -844,11 +845,14 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
   }
 
   // A consumer reads partitions at their own pace: take a few records from one partition, then another.
+  // Now and then a record comes twice, and a rebalance makes it read a partition again from an older
+  // committed offset: the same records, same offsets, later in the stream.
   const lines: string[] = [];
   const cursors = [...queues.values()].map((list) => ({ list, at: 0 }));
   const open = () => cursors.filter((c) => c.at < c.list.length);
   for (let live = open(); live.length > 0; live = open()) {
     const c = prng.pick(live);
+    if (c.at > 20 && prng.chance(0.01)) c.at -= prng.int(5, 20);
     for (let n = prng.int(1, 12); n > 0 && c.at < c.list.length; n--) {
       const line = JSON.stringify(c.list[c.at++]);
       lines.push(line);
