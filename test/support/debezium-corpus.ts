@@ -400,7 +400,7 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
   };
 
   // PostgreSQL: every change has its own LSN; the transaction's commit LSN becomes the next one's lastCommitLsn.
-  // MySQL: every row event has its own binlog pos (rows of one event share it, numbered by `row`).
+  // MySQL: every row event has its own binlog pos (each statement here changes one row, so `row` is 0).
   const emit = (db: SourceDb, table: string, op: SourceEvent['op'], before: Row | null, after: Row | null, extra: Partial<SourceEvent> = {}) => {
     const t = db.tables.get(table);
     const ev: SourceEvent = {
