@@ -120,13 +120,19 @@ export class HistoryTable {
     let schema = this.table.snapshot().schema;
     let widened = false;
     const admitted = new Set<ChangeEvent['columns']>();
+    // Truncates committed before reach silver's table properties (the caller leaves out what they
+    // supersede, SilverTable.notTruncated); those of this batch supersede its later events here, as in silver.
+    const truncatedAt = new Map<string, string>();
     for (const [i, ev] of events.entries()) {
       const position = positions[i]!;
       const at = timestampOf(ev.tsMs);
+      const prefix = sourcePrefix(ev);
       if (ev.op === 't') {
-        for (const key of batch.keysInForceAt(sourcePrefix(ev), position)) batch.close(key, position, at, false);
+        for (const key of batch.keysInForceAt(prefix, position)) batch.close(key, position, at, false);
+        if (!((truncatedAt.get(prefix) ?? '') >= position)) truncatedAt.set(prefix, position);
         continue;
       }
+      if (position < (truncatedAt.get(prefix) ?? '')) continue;
       const key = keyString(ev, keyColumns);
       if (ev.op === 'd') {
         batch.close(key, position, at, true);

@@ -230,6 +230,13 @@ describe('SCD type 2 history', () => {
     // Written before the truncate, delivered after it (another partition): no version, as in silver.
     await p.process([s.change('c', 15, null, voter(4, 'Late'))]);
     expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([`1 A ${at(10)} ${at(20)}`, `2 B ${at(11)} ${at(20)}`, `3 C ${at(21)} current`]);
+    // The same in the truncate's own batch.
+    const again = s.change('d', 30, voter(3, 'C'), null);
+    const againValue = JSON.parse(again.value!);
+    Object.assign(againValue.payload, { op: 't', before: null, after: null });
+    await p.process([{ ...again, key: null, value: JSON.stringify(againValue) }, s.change('c', 25, null, voter(5, 'Late too'))]);
+    expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([`1 A ${at(10)} ${at(20)}`, `2 B ${at(11)} ${at(20)}`, `3 C ${at(21)} ${at(30)}`]);
+    expect(await deltaRows(dir, 'voters')).toEqual([]);
     p.close();
   });
 
