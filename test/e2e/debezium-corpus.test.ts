@@ -2,8 +2,9 @@
  * The silver acceptance test on our own corpora: Debezium streams shaped like real ones (see
  * test/support/debezium-corpus.ts) are ingested by the compiled ./lakehouse, and `cat` of every silver
  * table must equal the simulated source databases, metadata columns aside, whether the stream comes
- * in one file, in two files and two runs, or in small batches that cut transactions. Every malformed
- * record must be in dead_letters.
+ * in one file, in two files and two runs (with the SCD2 history, whose current versions must match
+ * too), or in batches of 7 that cut transactions (copy-on-write). Every malformed record must be in
+ * dead_letters.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -78,33 +79,25 @@ function difference(actual: string[], expected: string[]): { missing: string[]; 
   return { missing: brief(missing), unexpected: brief(unexpected) };
 }
 
-/** How the records reach lakehouse: one run, two files in two runs, or batches that cut transactions. */
-const deliveries: { name: string; ingest: (data: string, lines: string[], file: string) => void }[] = [
-  {
-    name: 'one file',
-    ingest: (data, lines, file) => {
-      writeFileSync(file, lines.join('\n') + '\n');
-      lakehouse('ingest', '--data', data, file);
-    },
-  },
-  {
-    name: 'two files, two runs',
-    ingest: (data, lines, file) => {
-      const half = Math.floor(lines.length * 0.45);
-      writeFileSync(`${file}.1`, lines.slice(0, half).join('\n') + '\n');
-      writeFileSync(`${file}.2`, lines.slice(half).join('\n') + '\n');
-      lakehouse('ingest', '--data', data, `${file}.1`);
-      lakehouse('ingest', '--data', data, `${file}.2`);
-    },
-  },
-  {
-    name: 'batches of 7',
-    ingest: (data, lines, file) => {
-      writeFileSync(file, lines.join('\n') + '\n');
-      lakehouse('ingest', '--data', data, '--batch', '7', file);
-    },
-  },
+/**
+ * How the records reach lakehouse: one run; two files in two runs, keeping the SCD2 history too
+ * (whose current versions must then equal the truth as well); batches of 7 records, which cut
+ * transactions, into copy-on-write tables.
+ */
+const deliveries: { name: string; files: 1 | 2; flags: string[]; history?: boolean }[] = [
+  { name: 'one file', files: 1, flags: [] },
+  { name: 'two files, two runs, with history', files: 2, flags: ['--history', 'customers,order_lines'], history: true },
+  { name: 'batches of 7, copy-on-write', files: 1, flags: ['--batch', '7', '--write-mode', 'copy-on-write'] },
 ];
+
+function ingest(data: string, lines: string[], files: 1 | 2, flags: string[]) {
+  const cut = files === 1 ? [lines] : [lines.slice(0, Math.floor(lines.length * 0.45)), lines.slice(Math.floor(lines.length * 0.45))];
+  cut.forEach((part, i) => {
+    const file = `${data}.${i}.ndjson`;
+    writeFileSync(file, part.join('\n') + '\n');
+    lakehouse('ingest', '--data', data, ...flags, file);
+  });
+}
 
 for (const spec of corpora) {
   test(`${spec.name}: silver equals the source databases, malformed records are dead letters`, () => {
@@ -112,9 +105,13 @@ for (const spec of corpora) {
     expect(corpus.truth.size).toBeGreaterThan(0);
     for (const delivery of deliveries) {
       const data = join(work, `${spec.name}-${delivery.name.replace(/\W+/g, '-')}`);
-      delivery.ingest(data, corpus.lines, `${data}.ndjson`);
+      ingest(data, corpus.lines, delivery.files, delivery.flags);
       for (const [table, rows] of corpus.truth) {
-        expect({ delivery: delivery.name, table, ...difference(normalizedRows(catRows(table, data)), normalizedRows(rows)) }).toEqual({ delivery: delivery.name, table, missing: [], unexpected: [] });
+        const expected = normalizedRows(rows);
+        expect({ delivery: delivery.name, table, ...difference(normalizedRows(catRows(table, data)), expected) }).toEqual({ delivery: delivery.name, table, missing: [], unexpected: [] });
+        if (!delivery.history) continue;
+        const current = catRows(`${table}__history`, data).filter((r) => r.__end_at === null);
+        expect({ delivery: delivery.name, table: `${table}__history`, ...difference(normalizedRows(current), expected) }).toEqual({ delivery: delivery.name, table: `${table}__history`, missing: [], unexpected: [] });
       }
       expect({ delivery: delivery.name, deadLetters: catRows('dead_letters', data).length }).toEqual({ delivery: delivery.name, deadLetters: corpus.deadLetters });
     }
