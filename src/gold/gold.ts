@@ -9,7 +9,6 @@ import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, struct, type StructField } from '../delta/index.ts';
 import type { AppliedChange } from '../silver/index.ts';
-import type { ChangeEvent } from '../cdc/index.ts';
 import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
 
@@ -228,9 +227,8 @@ function sameRow(a: Row | null, b: Row | null, cols: readonly string[]): boolean
 /** One bronze version's outcome, as gold consumes it. */
 export interface GoldBatch {
   changes: readonly AppliedChange[];
-  /** The decoded events the changes came from (for source commit times). */
-  events: readonly ChangeEvent[];
-  bronzeVersion: number;
+  /** The change ledger rows the batch wrote (ChangeLedger.record, called as silver commits). */
+  ledger: readonly Row[];
 }
 
 /** Opens the gold tables in definition order, plus the change ledger they may read. */
@@ -254,7 +252,7 @@ export async function refreshGold(tables: readonly GoldTable[], db: Database, ba
     if (ch.before) images.push(ch.before);
     if (ch.after) images.push(ch.after);
   }
-  changed.set(CHANGE_LEDGER, new ChangeLedger(db).record(batch.changes, batch.events, batch.bronzeVersion));
+  changed.set(CHANGE_LEDGER, [...batch.ledger]);
   const toPublish: GoldTable[] = [];
   for (const g of tables) {
     const images = g.refresh(changed);

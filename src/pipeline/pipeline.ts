@@ -24,7 +24,7 @@ import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
-import { openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
 import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
@@ -96,6 +96,7 @@ export class Pipeline {
   private readonly decoder = new ChangeDecoder();
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
+  private readonly ledger: ChangeLedger;
   private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
   private lastTombstonePurge = 0;
 
@@ -115,6 +116,7 @@ export class Pipeline {
   ) {
     this.metrics = metrics;
     this.topics = new TopicSources(db);
+    this.ledger = new ChangeLedger(db);
     this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition));
   }
 
@@ -223,7 +225,10 @@ export class Pipeline {
   private async processBronzeVersion(version: number, decoded: DecodedBatch): Promise<BatchSummary> {
     const { events, invalid, tombstones } = this.topics.resolve(decoded.events);
     const summary = { ...emptySummary(), bronzeVersion: version, tombstones, messages: decoded.messages };
-    const result = await this.silver.apply(events, version);
+    // The change ledger is written as each silver table commits, so a crash right after a commit,
+    // whose replay skips that table, loses none of its activity.
+    const ledger: Record<string, unknown>[] = [];
+    const result = await this.silver.apply(events, version, (applied, placed) => ledger.push(...this.ledger.record(applied, placed, version)));
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
@@ -235,7 +240,7 @@ export class Pipeline {
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
-    await refreshGold(this.gold, this.db, { changes: result.applied, events: result.events, bronzeVersion: version });
+    await refreshGold(this.gold, this.db, { changes: result.applied, ledger });
     this.publish(result.applied, result.versions);
     await this.silver.compact();
 

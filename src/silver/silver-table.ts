@@ -59,6 +59,14 @@ export interface Quarantined {
   reason: string;
 }
 
+/**
+ * Called with a batch's decided changes (and the events, placed, they came from) just before the
+ * Delta commit. What it records survives a crash right after the commit, when a replay of the bronze
+ * version skips this table: it must be idempotent per bronze version, as a replay calls it again
+ * when the crash came first.
+ */
+export type BeforeCommit = (applied: readonly AppliedChange[], events: readonly ChangeEvent[]) => void;
+
 export interface ApplyResult {
   version: number | undefined;
   applied: AppliedChange[];
@@ -150,7 +158,7 @@ export class SilverTable {
   }
 
   /** Applies one bronze version's events for this table; a version at or below the watermark is a no-op. */
-  async apply(events: readonly ChangeEvent[], bronzeVersion: number): Promise<ApplyResult> {
+  async apply(events: readonly ChangeEvent[], bronzeVersion: number, beforeCommit?: BeforeCommit): Promise<ApplyResult> {
     const watermark = this.bronzeVersion;
     if (watermark !== undefined && bronzeVersion <= watermark) return { version: undefined, applied: [], duplicates: events.length, quarantined: [] };
     events = this.placeTombstoneDeletes(events);
@@ -228,6 +236,7 @@ export class SilverTable {
       applied.push({ table: this.name, op: ev.op, key: ev.key, before: prev?.deleted ? null : (prev?.image ?? null), after: image, position });
     }
 
+    beforeCommit?.(applied, events);
     if (pending.size === 0) {
       // Nothing changed, but the watermark still moves so this bronze version is never read again.
       const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { bronzeVersion } });

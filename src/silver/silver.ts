@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
-import { KEY_FORMAT, SilverTable, type AppliedChange, type Quarantined } from './silver-table.ts';
+import { KEY_FORMAT, SilverTable, type AppliedChange, type BeforeCommit, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
 import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
@@ -24,8 +24,6 @@ export interface RoutingRule {
 }
 
 export interface SilverBatchResult {
-  /** The events as applied: tombstones' deletes placed (SilverTable.placeTombstoneDeletes). */
-  events: ChangeEvent[];
   applied: AppliedChange[];
   duplicates: number;
   quarantined: Quarantined[];
@@ -155,7 +153,7 @@ export class Silver {
   }
 
   /** Applies the events of one bronze version, table by table, each table exactly once. */
-  async apply(events: readonly ChangeEvent[], bronzeVersion: number): Promise<SilverBatchResult> {
+  async apply(events: readonly ChangeEvent[], bronzeVersion: number, beforeCommit?: BeforeCommit): Promise<SilverBatchResult> {
     const byTable = new Map<string, ChangeEvent[]>();
     const quarantined: Quarantined[] = [];
     for (const ev of events) {
@@ -169,7 +167,7 @@ export class Silver {
       if (!list) byTable.set(name, (list = []));
       list.push(ev);
     }
-    const result: SilverBatchResult = { events: [], applied: [], duplicates: 0, quarantined, versions: new Map() };
+    const result: SilverBatchResult = { applied: [], duplicates: 0, quarantined, versions: new Map() };
     for (const [name, routed] of byTable) {
       let table = this.tables.get(name);
       if (!table) {
@@ -178,12 +176,11 @@ export class Silver {
         this.tables.set(name, table);
       }
       const list = table.placeTombstoneDeletes(routed);
-      result.events.push(...list);
       // The history first: a history that has committed nothing while its silver table has is one
       // started on an existing table, which it then seeds from silver (history-table.ts).
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
       await history?.apply(table.notTruncated(list), bronzeVersion);
-      const r = await table.apply(list, bronzeVersion);
+      const r = await table.apply(list, bronzeVersion, beforeCommit);
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);
