@@ -4,10 +4,9 @@ import { ErrorCode, LakehouseError, notFound } from '../../core/errors.ts';
 import { workerUrl } from '../../api/worker-url.ts';
 import { Pipeline, addSummaries, emptySummary, type BatchSummary, type PreparedBatch } from '../../pipeline/index.ts';
 import { Progress } from '../progress.ts';
-import { parseRoutes } from '../routing.ts';
+import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import type { FromIngestReader, ToIngestReader } from '../ingest-reader-protocol.ts';
-import type { WriteMode } from '../../silver/index.ts';
 import type { CommandContext } from './index.ts';
 
 const readerWorker = workerUrl('cli/ingest-reader-worker.ts', new URL('../ingest-reader-worker.ts', import.meta.url));
@@ -15,16 +14,7 @@ const readerWorker = workerUrl('cli/ingest-reader-worker.ts', new URL('../ingest
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const file = args.positionals[0]!;
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
-  const { tables, state } = resolveLocations(args.flags.data as string, args.flags.state as string | undefined);
-  const pipeline = await Pipeline.open({
-    dataDir: state,
-    tables,
-    log,
-    routing: parseRoutes(args.flags.route as string[] | undefined),
-    history: args.flags.history as string[] | undefined,
-    writeMode: args.flags['write-mode'] as WriteMode | undefined,
-    tombstoneRetentionMs: (args.flags['tombstone-retention'] as number) * 3_600_000,
-  });
+  const pipeline = await Pipeline.open(pipelineOptions(args.flags, resolveLocations(args.flags.data as string, args.flags.state as string | undefined), log));
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   try {

@@ -9,10 +9,9 @@ import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServerThread } from '../../api/index.ts';
 import type { RecordSource } from '../../source/source.ts';
-import { parseRoutes } from '../routing.ts';
+import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
-import type { WriteMode } from '../../silver/index.ts';
 import type { CommandContext } from './index.ts';
 
 const VACUUM_EVERY_MS = 10 * 60_000;
@@ -36,15 +35,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  const pipeline = await Pipeline.open({
-    dataDir,
-    tables,
-    log,
-    routing: parseRoutes(args.flags.route as string[] | undefined),
-    history: args.flags.history as string[] | undefined,
-    writeMode: args.flags['write-mode'] as WriteMode | undefined,
-    tombstoneRetentionMs: (args.flags['tombstone-retention'] as number) * 3_600_000,
-  });
+  const pipeline = await Pipeline.open(pipelineOptions(f, { tables, state: dataDir }, log));
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;

@@ -1,0 +1,19 @@
+/** The pipeline settings shared by the commands that run it (serve, ingest, rebuild), from their flags. */
+import type { Logger } from '../core/log.ts';
+import type { PipelineOptions } from '../pipeline/index.ts';
+import type { WriteMode } from '../silver/index.ts';
+import type { Locations } from './locations.ts';
+import { parseRoutes } from './routing.ts';
+
+export function pipelineOptions(flags: Record<string, unknown>, { tables, state }: Locations, log: Logger): PipelineOptions {
+  const retentionHours = flags['tombstone-retention'] as number | undefined;
+  return {
+    dataDir: state,
+    tables,
+    log,
+    routing: parseRoutes(flags.route as string[] | undefined),
+    history: flags.history as string[] | undefined,
+    writeMode: flags['write-mode'] as WriteMode | undefined,
+    tombstoneRetentionMs: retentionHours === undefined ? undefined : retentionHours * 3_600_000,
+  };
+}
