@@ -3,20 +3,14 @@
  * embedded default, stopped with Ctrl-C, restarted, read back with `cat`, and replayed with `ingest`.
  */
 import { beforeAll, afterAll, expect, test } from 'bun:test';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { binary, ensureBinary, root } from '../support/binary.ts';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 
-const root = resolve(import.meta.dir, '../..');
-const binary = join(root, 'lakehouse');
 const work = mkdtempSync(join(tmpdir(), 'lh-e2e-'));
 
-beforeAll(() => {
-  if (!existsSync(binary)) {
-    const built = Bun.spawnSync(['bun', join(root, 'src/cli/build.ts')], { stdout: 'inherit', stderr: 'inherit' });
-    if (built.exitCode !== 0) throw new Error('building ./lakehouse failed');
-  }
-}, 120_000);
+beforeAll(ensureBinary, 120_000);
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 function lakehouse(...args: string[]) {
