@@ -214,7 +214,7 @@ export class ChangeDecoder {
       // its key from the row would apply a change nobody can vouch for.
       const keyed = this.learnedKeyColumns.get(record.topic);
       if (keyed) fail(`record has no key, but the records of topic ${record.topic} are keyed by (${keyed.join(', ')})`);
-      fail(`record has no key and the key columns of table '${table}' are unknown; configure them for keyless tables`);
+      fail(`record has no key and the key columns of table '${table}' are unknown; name them with --key ${table}=COLUMN[,COLUMN]`);
     }
     const row: Row = {};
     for (const name of columns!) {

@@ -1,4 +1,5 @@
 /** Messages between `lakehouse ingest` and its reader thread (ingest-reader-worker.ts). */
+import type { DecoderOptions } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import type { PreparedBatch } from '../pipeline/index.ts';
 
@@ -10,6 +11,7 @@ export type ToIngestReader =
       /** Where the Delta tables live (the reader writes bronze data files under `bronze/`). */
       tables: string;
       bronzeOptions: DataFileOptions;
+      decoderOptions: DecoderOptions;
       /** topic:partition -> last offset bronze holds: records at or below it are redeliveries. */
       positions: Map<string, bigint>;
     }

@@ -35,7 +35,7 @@ async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
     // so the positions advance here as batches go out.
     const positions = start.positions;
     const bronze = (await openStorage(start.tables)).at('bronze');
-    const preparer = new BatchPreparer(bronze, start.bronzeOptions, (topic, partition) => positions.get(partitionKey(topic, partition)));
+    const preparer = new BatchPreparer(bronze, start.bronzeOptions, (topic, partition) => positions.get(partitionKey(topic, partition)), start.decoderOptions);
     const bytes = start.path === '-' ? Bun.stdin.stream() : Bun.file(start.path).stream();
     for await (const records of ndjsonBatches(bytes, start.path, start.batchSize)) {
       const batch = await preparer.prepare(records);

@@ -4,6 +4,7 @@ import type { PipelineOptions } from '../pipeline/index.ts';
 import type { WriteMode } from '../silver/index.ts';
 import type { Locations } from './locations.ts';
 import { parseRoutes } from './routing.ts';
+import { parseKeyColumns } from './key-columns.ts';
 
 export function pipelineOptions(flags: Record<string, unknown>, { tables, state }: Locations, log: Logger): PipelineOptions {
   const retentionHours = flags['tombstone-retention'] as number | undefined;
@@ -14,6 +15,7 @@ export function pipelineOptions(flags: Record<string, unknown>, { tables, state 
     routing: parseRoutes(flags.route as string[] | undefined),
     history: flags.history as string[] | undefined,
     writeMode: flags['write-mode'] as WriteMode | undefined,
+    keyColumns: parseKeyColumns(flags.key as string[] | undefined),
     tombstoneRetentionMs: retentionHours === undefined ? undefined : retentionHours * 3_600_000,
   };
 }

@@ -5,7 +5,7 @@
  * reader thread, so this work runs on the second core; other sources prepare on the pipeline's thread.
  */
 import { freshRecords, writeBronzeFiles, type WrittenBronze } from '../bronze/index.ts';
-import { ChangeDecoder, type ChangeEvent, type KafkaRecord, type TombstoneEvent } from '../cdc/index.ts';
+import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord, type TombstoneEvent } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { DeadLetter } from './dead-letters.ts';
@@ -53,14 +53,17 @@ export function decodeRecords(decoder: ChangeDecoder, records: readonly KafkaRec
 }
 
 export class BatchPreparer {
-  private readonly decoder = new ChangeDecoder();
+  private readonly decoder: ChangeDecoder;
 
   /** `storedOffset` is bronze's last stored offset of a partition, as this preparer's caller knows it. */
   constructor(
     private readonly bronzeStorage: Storage,
     private readonly bronzeOptions: DataFileOptions,
     private readonly storedOffset: (topic: string, partition: number) => bigint | undefined,
-  ) {}
+    decoderOptions: DecoderOptions = {},
+  ) {
+    this.decoder = new ChangeDecoder(decoderOptions);
+  }
 
   async prepare(records: readonly KafkaRecord[]): Promise<PreparedBatch> {
     const { fresh, spans } = freshRecords(records, this.storedOffset);

@@ -21,7 +21,7 @@ import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
 import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
-import { ChangeDecoder, type KafkaRecord } from '../cdc/index.ts';
+import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { ChangeLedger, openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
@@ -42,6 +42,8 @@ export interface PipelineOptions {
   history?: readonly string[];
   /** How new silver tables replace rows (default merge-on-read); existing tables keep their own mode. */
   writeMode?: WriteMode;
+  /** Key columns per source table, for tables whose records carry no Kafka key (no primary key). */
+  keyColumns?: Readonly<Record<string, readonly string[]>>;
   /** How long a delete's tombstone is kept (default 7 days); 0 keeps tombstones forever. */
   tombstoneRetentionMs?: number;
 }
@@ -93,7 +95,7 @@ export class Pipeline {
   /** Records received per second, over the last 10 s. */
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
-  private readonly decoder = new ChangeDecoder();
+  private readonly decoder: ChangeDecoder;
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
   private readonly ledger: ChangeLedger;
@@ -113,11 +115,14 @@ export class Pipeline {
     metrics: Metrics,
     /** Where the Delta tables live: a local folder or an s3:// URL. */
     readonly tablesLocation: string,
+    /** How records are decoded, wherever a batch is prepared (see BatchPreparer). */
+    readonly decoderOptions: DecoderOptions,
   ) {
     this.metrics = metrics;
     this.topics = new TopicSources(db);
     this.ledger = new ChangeLedger(db);
-    this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition));
+    this.decoder = new ChangeDecoder(decoderOptions);
+    this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition), decoderOptions);
   }
 
   static async open(options: PipelineOptions): Promise<Pipeline> {
@@ -159,7 +164,7 @@ export class Pipeline {
     }
     const gold = await openGold(storage.at('gold'), db, goldDefinitions);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
-    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables);
+    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables, { keyColumns: options.keyColumns });
   }
 
   /** The bronze version through which every later stage is done. */
@@ -289,7 +294,7 @@ export class Pipeline {
     rmSync(scratchDir, { recursive: true, force: true });
     rmSync(scratchDir + HISTORY_SUFFIX, { recursive: true, force: true });
     const scratchDb = new Database(':memory:');
-    const decoder = new ChangeDecoder();
+    const decoder = new ChangeDecoder(this.decoderOptions);
     const topics = new TopicSources(scratchDb);
     let table: SilverTable | undefined;
     let history: HistoryTable | undefined;

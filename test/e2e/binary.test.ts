@@ -112,4 +112,16 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
   const replayed = lakehouse('cat', 'voters', '--data', replay, '--format', 'ndjson');
   const sorted = (text: string) => text.trim().split('\n').sort();
   expect(sorted(replayed.out)).toEqual(sorted(cat.out));
+
+  // The same records without Kafka keys (as from tables without a primary key): --key names the
+  // key columns (the reader thread decodes with them), and silver comes out the same.
+  const keyless = join(work, 'keyless.ndjson');
+  writeFileSync(keyless, bronze.out.trim().split('\n').map((l) => JSON.stringify({ ...JSON.parse(l), key: null })).join('\n') + '\n');
+  const keyed = join(work, 'keyed');
+  const withKeys = lakehouse('ingest', '--data', keyed, '--key', 'voters=id', '--key', 'polls=poll_id', '--key', 'ballots=voter_id,election_id', keyless);
+  expect(withKeys.code).toBe(0);
+  for (const table of ['voters', 'polls', 'ballots']) {
+    const expected = sorted(lakehouse('cat', table, '--data', replay, '--format', 'ndjson').out);
+    expect({ table, rows: sorted(lakehouse('cat', table, '--data', keyed, '--format', 'ndjson').out) }).toEqual({ table, rows: expected });
+  }
 }, 120_000);

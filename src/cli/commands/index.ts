@@ -39,6 +39,13 @@ const writeModeFlag = {
   help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
 } as const;
 
+const keyFlag = {
+  name: 'key',
+  type: 'list',
+  placeholder: 'TABLE=COL[,COL]',
+  help: 'key columns of a source table without a primary key (its records carry no Kafka key); repeatable',
+} as const;
+
 const tombstoneRetentionFlag = {
   name: 'tombstone-retention',
   type: 'int',
@@ -72,6 +79,7 @@ export const commands: readonly Command[] = [
         { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
         { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
         routeFlag,
+        keyFlag,
         historyFlag,
         writeModeFlag,
         tombstoneRetentionFlag,
@@ -90,6 +98,7 @@ export const commands: readonly Command[] = [
         stateFlag,
         { name: 'batch', type: 'int', default: 5000, min: 1, placeholder: 'N', help: 'records per commit' },
         routeFlag,
+        keyFlag,
         historyFlag,
         writeModeFlag,
         tombstoneRetentionFlag,
@@ -124,6 +133,7 @@ export const commands: readonly Command[] = [
         dataFlag,
         stateFlag,
         routeFlag,
+        keyFlag,
         historyFlag,
         { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
       ],

@@ -50,7 +50,7 @@ async function* readBatches(pipeline: Pipeline, file: string, batchSize: number)
   };
   const send = (m: ToIngestReader) => worker.postMessage(m);
   try {
-    send({ type: 'start', path: file, batchSize, tables: pipeline.tablesLocation, bronzeOptions: pipeline.bronzeFileOptions(), positions: pipeline.resumePositions() });
+    send({ type: 'start', path: file, batchSize, tables: pipeline.tablesLocation, bronzeOptions: pipeline.bronzeFileOptions(), decoderOptions: pipeline.decoderOptions, positions: pipeline.resumePositions() });
     for (;;) {
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const m = queue.shift()!;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpText, parseArgs, type CommandSpec } from '../../../src/cli/args.ts';
 import { LakehouseError } from '../../../src/core/errors.ts';
+import { parseKeyColumns } from '../../../src/cli/key-columns.ts';
 import { parseRoutes } from '../../../src/cli/routing.ts';
 
 const spec: CommandSpec = {
@@ -74,4 +75,11 @@ test('--route collects every occurrence and rejects a bad rule with the fix', ()
   expect(parseRoutes(['^s\\.(\\w+)$=t_$1'])[0]!.pattern.test('s.voters')).toBe(true);
   expect(error(() => parseRoutes(['voters'])).message).toBe("--route 'voters': expected REGEX=TABLE");
   expect(error(() => parseRoutes(['(=x'])).code).toBe('config');
+});
+
+test('--key names the key columns of keyless tables and rejects a malformed value with the fix', () => {
+  expect(parseKeyColumns(['audit_log=event_id', 'post_tags=post_id, tag'])).toEqual({ audit_log: ['event_id'], post_tags: ['post_id', 'tag'] });
+  expect(parseKeyColumns(undefined)).toEqual({});
+  expect(error(() => parseKeyColumns(['audit_log'])).message).toBe("--key 'audit_log': expected TABLE=COLUMN[,COLUMN]");
+  expect(error(() => parseKeyColumns(['a=x', 'a=y'])).message).toBe("--key 'a=y': table a is given twice");
 });
