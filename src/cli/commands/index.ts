@@ -36,6 +36,7 @@ const writeModeFlag = {
   name: 'write-mode',
   type: 'enum',
   values: WRITE_MODES,
+  placeholder: 'MODE',
   help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
 } as const;
 
