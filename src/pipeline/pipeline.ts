@@ -23,7 +23,7 @@ import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
+import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { ChangeLedger, openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -312,13 +312,9 @@ export class Pipeline {
           silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
           writeMode ?? current.writeMode,
         );
-        const events = table.placeTombstoneDeletes(routed);
-        if (withHistory) {
-          history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
-          await history.apply(table.notTruncated(events), v);
-          await history.compact();
-        }
-        await table.apply(events, v);
+        if (withHistory) history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
+        await applyToTable(table, history, routed, v);
+        await history?.compact();
         await table.compact();
       }
     } finally {

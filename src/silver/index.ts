@@ -1,4 +1,4 @@
-export { Silver, type RoutingRule, type SilverBatchResult } from './silver.ts';
+export { Silver, applyToTable, type RoutingRule, type SilverBatchResult } from './silver.ts';
 export { SilverTable, SILVER_APP_ID, KEY_PROPERTY, metadataFields, silverPosition, type AppliedChange, type ApplyResult, type Quarantined } from './silver-table.ts';
 export { ServingStore, type KeyEntry } from './serving-store.ts';
 export { mergeSchemas, canHold, silverFieldsFor } from './schema-evolution.ts';

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
-import { KEY_FORMAT, SilverTable, type AppliedChange, type BeforeCommit, type Quarantined } from './silver-table.ts';
+import { KEY_FORMAT, SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
 import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
@@ -175,12 +175,8 @@ export class Silver {
         table = await SilverTable.open(this.storage.at(name), this.db, name, silverFieldsFor(first?.columns ?? []), this.writeMode);
         this.tables.set(name, table);
       }
-      const list = table.placeTombstoneDeletes(routed);
-      // The history first: a history that has committed nothing while its silver table has is one
-      // started on an existing table, which it then seeds from silver (history-table.ts).
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
-      await history?.apply(table.notTruncated(list), bronzeVersion);
-      const r = await table.apply(list, bronzeVersion, beforeCommit);
+      const r = await applyToTable(table, history, routed, bronzeVersion, beforeCommit);
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);
@@ -206,6 +202,24 @@ export class Silver {
       await table.compact();
     }
   }
+}
+
+/**
+ * One table's share of a bronze version (the batch path and `rebuild` both go through here): tombstone
+ * deletes placed, then the history first (one that has committed nothing while its silver table has
+ * was started on an existing table, which it then seeds from silver: history-table.ts), without the
+ * events a committed truncate supersedes, then the table itself.
+ */
+export async function applyToTable(
+  table: SilverTable,
+  history: HistoryTable | undefined,
+  routed: readonly ChangeEvent[],
+  bronzeVersion: number,
+  beforeCommit?: BeforeCommit,
+): Promise<ApplyResult> {
+  const events = table.placeTombstoneDeletes(routed);
+  await history?.apply(table.notTruncated(events), bronzeVersion);
+  return table.apply(events, bronzeVersion, beforeCommit);
 }
 
 /**
