@@ -183,6 +183,7 @@ export class SilverTable {
     const seen = new Map<string, string>();
     const truncations = { ...this.truncations };
     let truncated = false;
+    let anyTruncation = Object.keys(truncations).length > 0;
     const admitted = new Set<ChangeEvent['columns']>();
     for (const ev of events) {
       const position = silverPosition(ev.position);
@@ -190,7 +191,7 @@ export class SilverTable {
         const prefix = sourcePrefix(ev);
         if (!(truncations[prefix]! >= position)) {
           truncations[prefix] = position;
-          truncated = true;
+          truncated = anyTruncation = true;
         }
         for (const live of this.liveKeys(prefix, pending)) {
           if (live.position >= position) continue;
@@ -203,7 +204,7 @@ export class SilverTable {
       const key = keyString(ev, keyColumns);
       const prev = lookup(key);
       // A tombstone's delete with nothing live to delete repeats a delete (delete.handling.mode=rewrite) or itself.
-      const superseded = position < (truncations[sourcePrefix(ev)] ?? '');
+      const superseded = anyTruncation && position < (truncations[sourcePrefix(ev)] ?? '');
       if (superseded || (prev && prev.position >= position) || (ev.fromTombstone && (!prev || prev.deleted))) {
         duplicates++;
         if (ev.flattened) seen.set(key, position);
@@ -312,11 +313,15 @@ export class SilverTable {
     // A widened type rewrites every file (rewriteFiles says why); otherwise the replaced rows go as the
     // table's write mode says.
     const originals = replacedRows(pending);
-    const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
+    const files = this.table.snapshot().files();
+    const touched = () => {
+      const byPath = new Map(files.map((a) => [a.path, a]));
+      return [...originals.keys()].map((path) => byPath.get(path)!);
+    };
     let relocated: KeyEntry[] = [];
-    if (widened) relocated = await this.rewriteFiles(txn, this.table.snapshot().files(), originals);
-    else if (this.writeMode === 'copy-on-write') relocated = await this.rewriteFiles(txn, [...originals.keys()].map((path) => byPath.get(path)!), originals);
-    else if (originals.size > 0) await txn.deleteRowsInFiles([...originals].map(([path, rows]) => [byPath.get(path)!, [...rows]] as const));
+    if (widened) relocated = await this.rewriteFiles(txn, files, originals);
+    else if (originals.size > 0 && this.writeMode === 'copy-on-write') relocated = await this.rewriteFiles(txn, touched(), originals);
+    else if (originals.size > 0) await txn.deleteRowsInFiles(touched().map((add) => [add, [...originals.get(add.path)!]] as const));
     txn.setTxn(SILVER_APP_ID, bronzeVersion);
     const version = await txn.commit();
     this.db.transaction(() => {
