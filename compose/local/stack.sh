@@ -3,8 +3,9 @@
 # Everything is overridable from the environment:
 #   LAKEHOUSE_CACHE        jar cache, reused by later runs           (default ~/.cache/lakehouse)
 #   LAKEHOUSE_STACK_DIR    state: data, logs, pid files, configs      (default $TMPDIR/lakehouse-stack-$UID)
-#   PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT CONNECT_PORT            (defaults 55432 59092 59093 58083,
-#                          the same host ports docker-compose.yaml publishes)
+#   PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT CONNECT_PORT            (defaults 25432 29092 29093 28083,
+#                          the same host ports docker-compose.yaml publishes; below Linux's ephemeral
+#                          range, 32768-60999, where an outgoing connection's local port could take one)
 # Everything listens on 127.0.0.1 only.
 
 LOCAL_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -15,10 +16,10 @@ KAFKA_VERSION=$(pom_property kafka.version)
 DEBEZIUM_VERSION=$(pom_property debezium.version)
 
 HOST=127.0.0.1
-PG_PORT=${PG_PORT:-55432}
-KAFKA_PORT=${KAFKA_PORT:-59092}
-KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-59093}
-CONNECT_PORT=${CONNECT_PORT:-58083}
+PG_PORT=${PG_PORT:-25432}
+KAFKA_PORT=${KAFKA_PORT:-29092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-29093}
+CONNECT_PORT=${CONNECT_PORT:-28083}
 PG_USER=postgres
 PG_PASSWORD=postgres
 PG_DATABASE=votersbook

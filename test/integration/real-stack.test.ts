@@ -29,10 +29,10 @@ import {
 
 const stackEnv = {
   LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-real-stack-test'),
-  PG_PORT: '55442',
-  KAFKA_PORT: '59102',
-  KAFKA_CONTROLLER_PORT: '59103',
-  CONNECT_PORT: '58093',
+  PG_PORT: '25442',
+  KAFKA_PORT: '29102',
+  KAFKA_CONTROLLER_PORT: '29103',
+  CONNECT_PORT: '28093',
 };
 const appTables = ['voters', 'polls', 'ballots'];
 const dataDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
