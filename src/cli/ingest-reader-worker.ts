@@ -9,7 +9,7 @@ import { asLakehouseError } from '../core/errors.ts';
 import { openStorage } from '../storage/index.ts';
 import { partitionKey } from '../bronze/index.ts';
 import { BatchPreparer } from '../pipeline/index.ts';
-import { ndjsonBatches } from './ndjson-records.ts';
+import { fileChunks, ndjsonBatches } from './ndjson-records.ts';
 import type { FromIngestReader, ToIngestReader } from './ingest-reader-protocol.ts';
 
 declare const self: Worker;
@@ -36,7 +36,7 @@ async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
     const positions = start.positions;
     const bronze = (await openStorage(start.tables)).at('bronze');
     const preparer = new BatchPreparer(bronze, start.bronzeOptions, (topic, partition) => positions.get(partitionKey(topic, partition)), start.decoderOptions);
-    const bytes = start.path === '-' ? Bun.stdin.stream() : Bun.file(start.path).stream();
+    const bytes = start.path === '-' ? Bun.stdin.stream() : fileChunks(start.path);
     for await (const records of ndjsonBatches(bytes, start.path, start.batchSize)) {
       const batch = await preparer.prepare(records);
       for (const s of batch.bronze?.spans ?? []) positions.set(partitionKey(s.topic, s.partition), BigInt(s.last));

@@ -1,0 +1,60 @@
+import { expect, test } from 'bun:test';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileChunks, ndjsonBatches } from '../../../src/cli/ndjson-records.ts';
+import type { KafkaRecord } from '../../../src/cdc/index.ts';
+
+const record = (n: number): KafkaRecord => ({
+  topic: 'db.public.voters',
+  partition: n % 3,
+  offset: String(n),
+  timestamp: 1767600000000 + n,
+  key: JSON.stringify({ id: n }),
+  value: n % 5 === 0 ? null : JSON.stringify({ payload: { id: n, name: `Zoë ${'東'.repeat(n % 4)} 😀`, op: 'c' } }),
+});
+
+const records = Array.from({ length: 40 }, (_, n) => record(n));
+// Blank lines, a CRLF line ending and no newline at the very end.
+const text = records.map((r, n) => JSON.stringify(r) + (n === 7 ? '\r\n\n' : n === 20 ? '\n   \n' : '\n')).join('').trimEnd();
+
+async function* inChunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
+  // One reused buffer, as fileChunks gives: a reader must not keep a chunk past the next.
+  const buffer = new Uint8Array(size);
+  for (let at = 0; at < bytes.length; at += size) {
+    const n = Math.min(size, bytes.length - at);
+    buffer.set(bytes.subarray(at, at + n));
+    yield buffer.subarray(0, n);
+    buffer.fill(0);
+  }
+}
+
+test('records come back whole and in order whatever the chunking, multi-byte characters cut included', async () => {
+  const bytes = new TextEncoder().encode(text);
+  for (const size of [1, 2, 3, 7, 64, 1000, bytes.length]) {
+    const got: KafkaRecord[] = [];
+    const sizes: number[] = [];
+    for await (const batch of ndjsonBatches(inChunks(bytes, size), 'in.ndjson', 6)) {
+      got.push(...batch);
+      sizes.push(batch.length);
+    }
+    expect(got).toEqual(records);
+    expect(sizes).toEqual([6, 6, 6, 6, 6, 6, 4]);
+  }
+});
+
+test('a line that is not a record names the file and line', async () => {
+  const bytes = new TextEncoder().encode(`${JSON.stringify(record(1))}\n\n{"topic": 5}\n`);
+  const read = async () => {
+    for await (const _ of ndjsonBatches(inChunks(bytes, 16), 'in.ndjson', 10));
+  };
+  expect(read()).rejects.toThrow('in.ndjson:3 is not a Kafka record');
+});
+
+test('fileChunks reads a file through one buffer', async () => {
+  const path = join(mkdtempSync(join(tmpdir(), 'ndjson-')), 'in.ndjson');
+  writeFileSync(path, text);
+  const got: KafkaRecord[] = [];
+  for await (const batch of ndjsonBatches(fileChunks(path, 100), path, 1000)) got.push(...batch);
+  expect(got).toEqual(records);
+});
