@@ -367,7 +367,7 @@ class BytesBuilder implements ColumnBuilder {
   private bytes: Uint8Array;
   private end = 0;
   private readonly validity: Validity;
-  constructor(private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, capacity: number, private readonly toBinary: ((v: unknown) => Uint8Array | undefined) | null) {
+  constructor(private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, private readonly capacity: number, private readonly toBinary: ((v: unknown) => Uint8Array | undefined) | null) {
     this.offsets = new Int32Array(capacity + 1);
     this.bytes = new Uint8Array(Math.max(64, capacity * 16));
     this.validity = new Validity(column, nullable, capacity);
@@ -382,20 +382,45 @@ class BytesBuilder implements ColumnBuilder {
     if (this.toBinary) {
       const b = this.toBinary(v);
       if (!b) throw badValue(this.column, 'binary', v);
-      if (this.end + b.length > this.bytes.length) this.bytes = grow(this.bytes, this.end + b.length);
+      if (this.end + b.length > this.bytes.length) this.growBytes(i, b.length);
       this.bytes.set(b, this.end);
       this.end += b.length;
     } else {
       const s = typeof v === 'string' ? v : typeof v === 'object' ? undefined : String(v);
       if (s === undefined) throw badValue(this.column, 'string', v);
-      if (this.end + s.length * 3 > this.bytes.length) this.bytes = grow(this.bytes, this.end + s.length * 3);
-      // Short strings are encoded by hand (cheaper than a TextEncoder call and its subarray); long
-      // ones (bronze's raw records) go to the native encoder, many times faster per byte than JS.
-      this.end = s.length <= 64 ? encodeShortUtf8(s, this.bytes, this.end) : this.end + utf8.encodeInto(s, this.bytes.subarray(this.end)).written;
+      if (s.length <= 64) {
+        // Short strings are encoded by hand (cheaper than a TextEncoder call and its subarray).
+        if (this.end + s.length * 3 > this.bytes.length) this.growBytes(i, s.length * 3);
+        this.end = encodeShortUtf8(s, this.bytes, this.end);
+      } else {
+        // Long ones (bronze's raw records) go to the native encoder, many times faster per byte than
+        // JS. Room for their UTF-16 length is made first (exact for ASCII); encodeInto stops at a whole
+        // character when the rest does not fit, and the rest follows after growing.
+        if (this.end + s.length > this.bytes.length) this.growBytes(i, s.length);
+        for (let read = 0; ; ) {
+          const r = utf8.encodeInto(read === 0 ? s : s.slice(read), this.bytes.subarray(this.end));
+          this.end += r.written;
+          read += r.read;
+          if (read === s.length) break;
+          this.growBytes(i, (s.length - read) * 3);
+        }
+      }
     }
     if (this.end > 0x7fffffff) throw invalidInput(`column ${this.column} holds more than 2 GiB in one batch`, 'write fewer rows per file');
     this.offsets[i + 1] = this.end;
     this.validity.push(true);
+  }
+  /**
+   * Grows the value bytes for value `i` needing `extra` more, to what the rows so far project for all
+   * `capacity` rows: a buffer doubled again and again allocated (and copied) about twice the final size,
+   * which for bronze's raw records is tens of MB a batch.
+   */
+  private growBytes(i: number, extra: number) {
+    const need = this.end + extra;
+    const projected = i < this.capacity ? Math.ceil((need / (i + 1)) * this.capacity * 1.125) : 0;
+    const grown = new Uint8Array(Math.max(need, projected, Math.ceil(this.bytes.length * 1.5)));
+    grown.set(this.bytes.subarray(0, this.end));
+    this.bytes = grown;
   }
   finish() {
     const props = this.validity.props();

@@ -90,6 +90,17 @@ describe('rowsToArrow', () => {
     });
   });
 
+  test('long strings that outgrow the projected buffer mid-value are completed, whole characters only', () => {
+    // ASCII rows first make the projection small; then multi-byte text needs up to 3 bytes a unit.
+    const texts = [...Array.from({ length: 20 }, (_, k) => 'a'.repeat(100 + k)), '東'.repeat(5000), '😀'.repeat(3000) + 'é'.repeat(777), 'mixé😀'.repeat(999)];
+    const table = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s })));
+    const data = table.getChild('s')!.data[0];
+    const encoder = new TextEncoder();
+    texts.forEach((text, i) => {
+      expect(data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1])).toEqual(encoder.encode(text));
+    });
+  });
+
   test('bad values are rejected with the column named', () => {
     const attempt = (row: Record<string, unknown>) => {
       try {
