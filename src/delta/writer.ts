@@ -55,6 +55,10 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
     }
   }
 
+  // A table that names its stats columns says the others are useless for skipping: their Parquet
+  // statistics would cost a comparison of every value (the whole raw text, for bronze) for nothing.
+  const wanted = options.stats.statsColumns && new Set(options.stats.statsColumns);
+  const withoutStatistics = wanted ? dataSchema.fields.filter((f) => typeof f.type === 'string' && !wanted.has(f.name)).map((f) => physicalName(f, columnMapping)) : [];
   const maxRows = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
   const adds: Add[] = [];
   let fileIndex = 0;
@@ -64,7 +68,7 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
     for (let start = 0; start < groupRows.length; start += maxRows) {
       const chunk = groupRows.length <= maxRows ? groupRows : groupRows.slice(start, start + maxRows);
       const table = rowsToArrow(dataSchema, chunk, { columnMapping });
-      const bytes = writeParquet(table, { compression: 'snappy', createdBy: options.createdBy });
+      const bytes = writeParquet(table, { compression: 'snappy', createdBy: options.createdBy, withoutStatistics });
       const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.snappy.parquet`;
       const path = dir ? `${dir}/${name}` : name;
       await storage.write(path, bytes);

@@ -43,6 +43,8 @@ export interface WriteOptions {
   compression?: 'snappy' | 'zstd' | 'uncompressed';
   rowGroupSize?: number;
   createdBy?: string;
+  /** Top-level primitive columns to write without min/max statistics (costly on long text, useless). */
+  withoutStatistics?: readonly string[];
 }
 
 export function writeParquet(table: Table, options: WriteOptions = {}): Uint8Array {
@@ -51,5 +53,6 @@ export function writeParquet(table: Table, options: WriteOptions = {}): Uint8Arr
   let builder = new pw.WriterPropertiesBuilder().setCompression(codec).setCreatedBy(options.createdBy ?? 'lakehouse');
   if (options.rowGroupSize) builder = builder.setMaxRowGroupSize(options.rowGroupSize);
   for (const column of columnsWithoutDictionary(table)) builder = builder.setColumnDictionaryEnabled(column, false);
+  for (const column of options.withoutStatistics ?? []) builder = builder.setColumnStatisticsEnabled(column, pw.EnabledStatistics.None);
   return pw.writeParquet(pw.Table.fromIPCStream(tableToIPC(table, 'stream')), builder.build());
 }
