@@ -36,6 +36,8 @@ type Obj = Record<string, unknown>;
 const NO_COLUMNS: readonly ColumnSpec[] = Object.freeze([]);
 const NONE_UNAVAILABLE: ReadonlySet<string> = new Set<string>();
 const ROW_OPS = new Set(['c', 'u', 'd', 'r']);
+/** Distinct source identities remembered (databases x tables); past it the memory starts over. */
+const MAX_IDENTITIES = 10_000;
 
 class Invalid extends Error {}
 function fail(reason: string): never {
@@ -59,6 +61,11 @@ export class ChangeDecoder {
   private readonly valueReader: ConnectJsonReader<CompiledValueSchema>;
   private readonly keyReader: ConnectJsonReader<CompiledRow>;
   private readonly learnedKeyColumns = new Map<string, readonly string[]>();
+  /**
+   * One object per source identity: events of one source share it, so a batch posted to another thread
+   * carries it once, and silver spells its key prefix once per identity (silver-table.ts).
+   */
+  private readonly identities = new Map<string, SourceIdentity>();
 
   constructor(options: DecoderOptions = {}) {
     this.placeholder = options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER;
@@ -108,9 +115,8 @@ export class ChangeDecoder {
   private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
     const op = p.op;
     if (typeof op !== 'string') fail('envelope without an op');
-    const source = p.source;
-    if (!isObject(source)) fail('envelope without a source block');
-    const src = source as Obj;
+    if (!isObject(p.source)) fail('envelope without a source block');
+    const src = p.source as Obj;
     const identity: SourceIdentity = {
       connector: str(src.connector) ?? 'unknown',
       name: str(src.name) ?? record.topic.slice(0, record.topic.indexOf('.')),
@@ -118,19 +124,20 @@ export class ChangeDecoder {
       table: str(src.table) || tableFromTopic(record.topic),
     };
     if (typeof src.schema === 'string') identity.schema = src.schema;
+    const source = this.shared(identity);
     const tsMs = num(src.ts_ms) ?? num(p.ts_ms) ?? recordTimestamp(record);
     const position = positionOf(src as PositionFields, record.partition, BigInt(record.offset), tsMs);
     if (op === 'm') {
       const message = isObject(p.message) ? p.message : {};
       return {
         kind: 'message', prefix: str(message.prefix) ?? null, content: str(message.content) ?? null,
-        source: identity, position, tsMs, record: recordRef(record),
+        source, position, tsMs, record: recordRef(record),
       };
     }
     const snapshot = src.snapshot === true || (typeof src.snapshot === 'string' && src.snapshot !== 'false');
     if (op === 't') {
       return {
-        kind: 'change', op, table: identity.table, source: identity, key: {}, keyColumns: [], before: null, after: null,
+        kind: 'change', op, table: source.table, source, key: {}, keyColumns: [], before: null, after: null,
         position, tsMs, columns: rowSchema?.columns ?? NO_COLUMNS, unavailable: NONE_UNAVAILABLE, snapshot, flattened: false, record: recordRef(record),
       };
     }
@@ -138,7 +145,7 @@ export class ChangeDecoder {
     const before = optionalRow(p.before, 'before');
     const after = optionalRow(p.after, 'after');
     if (op === 'd' ? after !== null : after === null) fail(op === 'd' ? "delete with an 'after' row" : `op '${op}' without an 'after' row`);
-    return this.changeEvent(record, op as ChangeOp, identity, before, after, rowSchema, position, tsMs, snapshot, false);
+    return this.changeEvent(record, op as ChangeOp, source, before, after, rowSchema, position, tsMs, snapshot, false);
   }
 
   private decodeFlattened(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -170,12 +177,22 @@ export class ChangeDecoder {
     };
     const schema = str(meta.source_schema) ?? str(meta.schema);
     if (schema !== undefined) identity.schema = schema;
+    const source = this.shared(identity);
     const tsMs = num(fields.ts_ms) ?? recordTimestamp(record);
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
     return op === 'd'
-      ? this.changeEvent(record, op, identity, row, null, rowSchema, position, tsMs, snapshot, true)
-      : this.changeEvent(record, op, identity, null, row, rowSchema, position, tsMs, snapshot, true);
+      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, true)
+      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, true);
+  }
+
+  private shared(identity: SourceIdentity): SourceIdentity {
+    const id = `${identity.connector}\u0000${identity.name}\u0000${identity.db}\u0000${identity.schema ?? '\u0001'}\u0000${identity.table}`;
+    const known = this.identities.get(id);
+    if (known) return known;
+    if (this.identities.size >= MAX_IDENTITIES) this.identities.clear();
+    this.identities.set(id, identity);
+    return identity;
   }
 
   private changeEvent(

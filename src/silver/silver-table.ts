@@ -421,6 +421,15 @@ export class SilverTable {
 /** Keys are scoped by source identity so many source databases can feed one silver table. */
 export function sourcePrefix(ev: { source: ChangeEvent['source'] }): string {
   const s = ev.source;
+  let prefix = prefixes.get(s);
+  if (prefix === undefined) prefixes.set(s, (prefix = spellPrefix(s)));
+  return prefix;
+}
+
+/** The decoder shares one identity object among a source's events: each is spelled once. */
+const prefixes = new WeakMap<ChangeEvent['source'], string>();
+
+function spellPrefix(s: Partial<ChangeEvent['source']>): string {
   return JSON.stringify([s.connector ?? '', s.name ?? '', s.db ?? '', s.schema ?? '', s.table ?? '']).slice(0, -1) + ',';
 }
 
@@ -430,7 +439,7 @@ export function keyString(ev: ChangeEvent, keyColumns: readonly string[]): strin
 
 /** The key string of a stored row (its __source_* columns and key columns), as keyString gives for its event. */
 export function imageKey(image: Row, keyColumns: readonly string[]): string {
-  return sourcePrefix(sourceOfImage(image)) + keyValuesJson(image, keyColumns);
+  return spellPrefix(sourceOfImage(image)) + keyValuesJson(image, keyColumns);
 }
 
 /**
@@ -456,16 +465,14 @@ function keyOf(image: Row | null, ev: ChangeEvent): Row {
   return image ? Object.fromEntries(Object.keys(ev.key ?? {}).map((k) => [k, image[k]])) : {};
 }
 
-function sourceOfImage(image: Row): { source: ChangeEvent['source'] } {
+function sourceOfImage(image: Row): Partial<ChangeEvent['source']> {
   const text = (k: string) => (image[k] ?? undefined) as string | undefined;
   return {
-    source: {
-      connector: text('__source_connector'),
-      name: text('__source_name'),
-      db: text('__source_db'),
-      schema: text('__source_schema'),
-      table: text('__source_table'),
-    } as ChangeEvent['source'],
+    connector: text('__source_connector'),
+    name: text('__source_name'),
+    db: text('__source_db'),
+    schema: text('__source_schema'),
+    table: text('__source_table'),
   };
 }
 
