@@ -30,7 +30,7 @@ export class RemoteView implements LakehouseView {
     this.latest = initial;
     this.db = new Database(join(dataDir, 'lakehouse.db'), { readonly: true });
     this.db.run('PRAGMA busy_timeout = 2000');
-    this.feed = new ChangeFeed(this.db);
+    this.feed = new ChangeFeed(this.db, undefined, false);
   }
 
   /** The main thread's newest health and metrics. */

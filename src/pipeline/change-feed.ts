@@ -1,57 +1,80 @@
 /**
  * The live change stream that the API's SSE endpoint and the TUI read. Changes are kept in SQLite with
- * a monotonically increasing id, so a client that reconnects with Last-Event-ID gets what it missed;
+ * monotonically increasing ids, so a client that reconnects with Last-Event-ID gets what it missed;
  * the newest `retain` changes are kept.
+ *
+ * A batch's changes of one table are stored as one row, a JSON array, holding ids first_id..last_id:
+ * a row per change cost an insert and two JSON texts each, a large share of a batch's time, for a feed
+ * read far less often than it is written.
  */
-import type { Database } from 'bun:sqlite';
+import type { Database, Statement } from 'bun:sqlite';
 import type { ChangeRecord, Row } from './view.ts';
+
+type NewChange = Omit<ChangeRecord, 'id'>;
+/** A change as stored in its row's array: [op, key, before, after, version, position, ts]. */
+type StoredChange = [ChangeRecord['op'], Row, Row | null, Row | null, number, string, string];
 
 export class ChangeFeed {
   private listeners = new Set<(c: ChangeRecord) => void>();
-  private appended = 0;
+  private nextId = 1;
+  private insert?: Statement;
 
+  /** `writer`: this connection appends (the pipeline's); readers (the API thread's) only read. */
   constructor(
     private readonly db: Database,
     private readonly retain = 100_000,
+    writer = true,
   ) {
-    db.run(`CREATE TABLE IF NOT EXISTS changes (
-      id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
-      before TEXT, after TEXT, version INTEGER NOT NULL, position TEXT NOT NULL, ts TEXT NOT NULL)`);
+    if (!writer) return;
+    db.run(`CREATE TABLE IF NOT EXISTS change_batches (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, tbl TEXT NOT NULL, changes TEXT NOT NULL)`);
+    db.run(`CREATE INDEX IF NOT EXISTS change_batches_last_id ON change_batches (last_id)`);
+    // Feeds written one row per change (before this layout) are dropped; their ids are not reused.
+    const legacy = db.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'changes'`).get()
+      ? (db.query(`SELECT max(id) AS id FROM changes`).get() as { id: number | null }).id
+      : undefined;
+    if (legacy !== undefined) db.run(`DROP TABLE changes`);
+    const last = (db.query(`SELECT max(last_id) AS id FROM change_batches`).get() as { id: number | null }).id;
+    this.nextId = Math.max(last ?? 0, legacy ?? 0) + 1;
+    this.insert = db.query(`INSERT INTO change_batches (first_id, last_id, tbl, changes) VALUES (?, ?, ?, ?)`);
   }
 
-  append(changes: readonly Omit<ChangeRecord, 'id'>[]): void {
+  /** Appends changes in order; each run of one table's changes becomes one row. */
+  append(changes: readonly NewChange[]): void {
     if (changes.length === 0) return;
-    const insert = this.db.query('INSERT INTO changes (tbl, op, key, before, after, version, position, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+    const insert = this.insert;
+    if (!insert) throw new Error('internal: the change feed is read-only on this connection');
     const stored: ChangeRecord[] = [];
     this.db.transaction(() => {
-      for (const c of changes) {
-        const { lastInsertRowid } = insert.run(c.table, c.op, JSON.stringify(c.key), json(c.before), json(c.after), c.version, c.position, c.ts);
-        stored.push({ ...c, id: Number(lastInsertRowid) });
+      for (let start = 0; start < changes.length; ) {
+        const table = changes[start]!.table;
+        let end = start + 1;
+        while (end < changes.length && changes[end]!.table === table) end++;
+        const run = changes.slice(start, end);
+        const firstId = this.nextId;
+        insert.run(firstId, firstId + run.length - 1, table, JSON.stringify(run.map((c): StoredChange => [c.op, c.key, c.before, c.after, c.version, c.position, c.ts])));
+        for (const c of run) stored.push({ ...c, id: this.nextId++ });
+        start = end;
       }
+      this.db.query(`DELETE FROM change_batches WHERE last_id <= ?`).run(this.nextId - 1 - this.retain);
     })();
-    this.appended += changes.length;
-    if (this.appended > this.retain / 10) {
-      this.appended = 0;
-      this.db.query('DELETE FROM changes WHERE id <= (SELECT max(id) FROM changes) - ?').run(this.retain);
-    }
     for (const c of stored) for (const l of this.listeners) l(c);
   }
 
+  /** Up to `limit` changes with ids above `afterId`, oldest first, of one table or all. */
   since(afterId: number, limit: number, table?: string): ChangeRecord[] {
     const rows = table
-      ? this.db.query('SELECT * FROM changes WHERE id > ? AND tbl = ? ORDER BY id LIMIT ?').all(afterId, table, limit)
-      : this.db.query('SELECT * FROM changes WHERE id > ? ORDER BY id LIMIT ?').all(afterId, limit);
-    return (rows as Record<string, unknown>[]).map((r) => ({
-      id: r.id as number,
-      table: r.tbl as string,
-      op: r.op as ChangeRecord['op'],
-      key: JSON.parse(r.key as string) as Row,
-      before: r.before === null ? null : (JSON.parse(r.before as string) as Row),
-      after: r.after === null ? null : (JSON.parse(r.after as string) as Row),
-      version: r.version as number,
-      position: r.position as string,
-      ts: r.ts as string,
-    }));
+      ? this.db.query(`SELECT first_id, tbl, changes FROM change_batches WHERE last_id > ? AND tbl = ? ORDER BY first_id`).iterate(afterId, table)
+      : this.db.query(`SELECT first_id, tbl, changes FROM change_batches WHERE last_id > ? ORDER BY first_id`).iterate(afterId);
+    const out: ChangeRecord[] = [];
+    for (const row of rows as Iterable<{ first_id: number; tbl: string; changes: string }>) {
+      const stored = JSON.parse(row.changes) as StoredChange[];
+      for (let i = Math.max(0, afterId + 1 - row.first_id); i < stored.length && out.length < limit; i++) {
+        const [op, key, before, after, version, position, ts] = stored[i]!;
+        out.push({ id: row.first_id + i, table: row.tbl, op, key, before, after, version, position, ts });
+      }
+      if (out.length >= limit) break;
+    }
+    return out;
   }
 
   subscribe(listener: (c: ChangeRecord) => void): () => void {
@@ -59,5 +82,3 @@ export class ChangeFeed {
     return () => this.listeners.delete(listener);
   }
 }
-
-const json = (v: unknown) => (v === null || v === undefined ? null : JSON.stringify(v));
