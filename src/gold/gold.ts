@@ -241,10 +241,10 @@ export async function openGold(storage: Storage, db: Database, definitions: read
 
 /**
  * Applies a batch to every gold table in definition order: silver's changes and the change ledger's new
- * rows first, then each table's own changed rows for the definitions that read it. Then publishes the
- * tables whose rows changed.
+ * rows first, then each table's own changed rows for the definitions that read it. Returns the tables
+ * whose rows changed, which are then to be published (publishGold).
  */
-export async function refreshGold(tables: readonly GoldTable[], db: Database, batch: GoldBatch): Promise<void> {
+export function refreshGold(tables: readonly GoldTable[], batch: GoldBatch): GoldTable[] {
   const changed: ChangedImages = new Map();
   for (const ch of batch.changes) {
     let images = changed.get(ch.table);
@@ -253,13 +253,18 @@ export async function refreshGold(tables: readonly GoldTable[], db: Database, ba
     if (ch.after) images.push(ch.after);
   }
   changed.set(CHANGE_LEDGER, [...batch.ledger]);
-  const toPublish: GoldTable[] = [];
+  const refreshed: GoldTable[] = [];
   for (const g of tables) {
     const images = g.refresh(changed);
     if (images.length === 0) continue;
     changed.set(g.name, images);
-    toPublish.push(g);
+    refreshed.push(g);
   }
+  return refreshed;
+}
+
+/** Publishes gold tables' current rows to their Delta tables. */
+export async function publishGold(tables: Iterable<GoldTable>): Promise<void> {
   // Independent Delta tables: their commits (mostly waiting for the disk) overlap.
-  await Promise.all(toPublish.map((g) => g.publish()));
+  await Promise.all([...tables].map((g) => g.publish()));
 }

@@ -5,7 +5,8 @@
  *      records written as bronze data files, and decoded; undecodable ones become dead letters;
  *   2. bronze commits the files in one Delta commit whose txns are the source positions;
  *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
- *   4. gold recomputes the groups the silver changes touched and publishes;
+ *   4. gold recomputes the groups the silver changes touched and publishes (under a backlog, at most
+ *      once a second: publishing rewrites each changed gold table);
  *   5. the changes go to the change feed; then silver compacts, off the path to visibility.
  * A crash anywhere leaves bronze ahead of silver: `open` replays the bronze versions after the last
  * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
@@ -24,7 +25,7 @@ import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
-import { ChangeLedger, openGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, openGold, publishGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
 import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
@@ -51,6 +52,8 @@ export interface PipelineOptions {
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
 /** Tombstones are purged at most this often (an index range scan and a delete). */
 const TOMBSTONE_PURGE_EVERY_MS = 60_000;
+/** With more batches waiting, gold's Delta tables are published at most this often. */
+const GOLD_PUBLISH_EVERY_MS = 1_000;
 
 export interface BatchSummary {
   records: number;
@@ -101,6 +104,9 @@ export class Pipeline {
   private readonly ledger: ChangeLedger;
   private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
   private lastTombstonePurge = 0;
+  /** Gold tables refreshed in SQLite whose Delta tables are not published yet. */
+  private readonly unpublishedGold = new Set<GoldTable>();
+  private lastGoldPublish = 0;
 
   private constructor(
     readonly dataDir: string,
@@ -133,6 +139,8 @@ export class Pipeline {
       p.unlock = unlock;
       p.tombstoneRetentionMs = options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
       await p.catchUp();
+      // A run that stopped while gold's publishing was deferred left Delta behind its SQLite rows.
+      if (p.goldUnpublished) await p.publishGold(p.gold);
       return p;
     } catch (err) {
       unlock();
@@ -177,6 +185,30 @@ export class Pipeline {
     this.db.query(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ('bronze_processed', ?)`).run(v);
   }
 
+  /** Whether gold's Delta tables may be behind its SQLite rows (publishing was deferred). */
+  private get goldUnpublished(): boolean {
+    return this.db.query(`SELECT 1 FROM pipeline_state WHERE name = 'gold_unpublished' AND value = 1`).get() !== null;
+  }
+
+  private set goldUnpublished(behind: boolean) {
+    this.db.query(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ('gold_unpublished', ?)`).run(behind ? 1 : 0);
+  }
+
+  private async publishGold(tables: Iterable<GoldTable>): Promise<void> {
+    await publishGold(tables);
+    this.unpublishedGold.clear();
+    this.lastGoldPublish = Date.now();
+    if (this.goldUnpublished) this.goldUnpublished = false;
+  }
+
+  /**
+   * Publishes the gold tables whose publishing was deferred (processPrepared with `backlog`). Call it
+   * when a run of batches ends; a run that stops without it is published when the pipeline next opens.
+   */
+  async publishPendingGold(): Promise<void> {
+    if (this.unpublishedGold.size > 0) await this.publishGold(this.unpublishedGold);
+  }
+
   /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */
   async catchUp(): Promise<BatchSummary> {
     let total = emptySummary();
@@ -186,14 +218,12 @@ export class Pipeline {
     if (from > last) return total;
     this.log.info('catching up silver from bronze', { from, to: last });
     for (let v = from; v <= last; v++) {
-      total = addSummaries(total, await this.processBronzeVersion(v, decodeRecords(this.decoder, await this.bronze.recordsAt(v))));
+      total = addSummaries(total, await this.processBronzeVersion(v, decodeRecords(this.decoder, await this.bronze.recordsAt(v)), true));
     }
     // Silver commits made before the interruption are skipped above, so their changes never reach
     // gold as changes: recompute gold whole once.
-    for (const g of this.gold) {
-      g.refreshAll();
-      await g.publish();
-    }
+    for (const g of this.gold) g.refreshAll();
+    await this.publishGold(this.gold);
     this.processedVersion = last;
     return total;
   }
@@ -212,14 +242,18 @@ export class Pipeline {
     return this.processPrepared(await this.preparer.prepare(records));
   }
 
-  /** Commits a prepared batch to bronze and applies it; batches must come in source order. */
-  async processPrepared(batch: PreparedBatch): Promise<BatchSummary> {
+  /**
+   * Commits a prepared batch to bronze and applies it; batches must come in source order. `backlog`
+   * says more batches are waiting: gold's Delta tables are then published at most once a second (its
+   * SQLite rows, which the API serves, are refreshed every batch).
+   */
+  async processPrepared(batch: PreparedBatch, options: { backlog?: boolean } = {}): Promise<BatchSummary> {
     const started = performance.now();
     this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, batch.received);
     this.throughput.add(batch.received);
     if (!batch.bronze) return { ...emptySummary(), records: batch.received, redelivered: batch.redelivered };
     const version = await this.bronze.commit(batch.bronze);
-    const summary = await this.processBronzeVersion(version, batch.decoded);
+    const summary = await this.processBronzeVersion(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
     this.purgeOldTombstones();
     this.lastCommitMs = performance.now() - started;
@@ -227,7 +261,7 @@ export class Pipeline {
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
   }
 
-  private async processBronzeVersion(version: number, decoded: DecodedBatch): Promise<BatchSummary> {
+  private async processBronzeVersion(version: number, decoded: DecodedBatch, backlog: boolean): Promise<BatchSummary> {
     const { events, invalid, tombstones } = this.topics.resolve(decoded.events);
     const summary = { ...emptySummary(), bronzeVersion: version, tombstones, messages: decoded.messages };
     // The change ledger is written as each silver table commits, so a crash right after a commit,
@@ -245,7 +279,9 @@ export class Pipeline {
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
-    await refreshGold(this.gold, this.db, { changes: result.applied, ledger });
+    for (const g of refreshGold(this.gold, { changes: result.applied, ledger })) this.unpublishedGold.add(g);
+    if (!backlog || Date.now() - this.lastGoldPublish >= GOLD_PUBLISH_EVERY_MS) await this.publishPendingGold();
+    else if (!this.goldUnpublished) this.goldUnpublished = true;
     this.publish(result.applied, result.versions);
     await this.silver.compact();
 
@@ -321,10 +357,8 @@ export class Pipeline {
       scratchDb.close();
     }
     await this.silver.replace(name, scratchName);
-    for (const g of this.gold) {
-      g.refreshAll();
-      await g.publish();
-    }
+    for (const g of this.gold) g.refreshAll();
+    await this.publishGold(this.gold);
     const rebuilt = this.silver.get(name)!;
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
   }

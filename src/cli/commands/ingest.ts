@@ -18,8 +18,8 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
   try {
-    for await (const batch of readBatches(pipeline, file, args.flags.batch as number)) {
-      total = addSummaries(total, await pipeline.processPrepared(batch));
+    for await (const { batch, backlog } of readBatches(pipeline, file, args.flags.batch as number)) {
+      total = addSummaries(total, await pipeline.processPrepared(batch, { backlog }));
       // A batch leaves hundreds of MB of garbage (raw records, Arrow and Parquet buffers, images) that
       // the collector would let pile up over several batches; collecting now keeps peak RSS near one
       // batch's working set for a few % of CPU.
@@ -27,6 +27,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
       progress.update(`${total.records.toLocaleString()} records, ${total.applied.toLocaleString()} applied`);
       if (stopSignal.aborted) break;
     }
+    await pipeline.publishPendingGold();
   } finally {
     progress.done();
     pipeline.close();
@@ -35,8 +36,11 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   return 0;
 }
 
-/** Batches in file order, read and prepared by the reader thread while the pipeline works. */
-async function* readBatches(pipeline: Pipeline, file: string, batchSize: number): AsyncGenerator<PreparedBatch> {
+/**
+ * Batches in file order, read and prepared by the reader thread while the pipeline works; `backlog`
+ * says the next one is ready already.
+ */
+async function* readBatches(pipeline: Pipeline, file: string, batchSize: number): AsyncGenerator<{ batch: PreparedBatch; backlog: boolean }> {
   const worker = new Worker(readerWorker);
   const queue: FromIngestReader[] = [];
   let wake: (() => void) | undefined;
@@ -57,7 +61,7 @@ async function* readBatches(pipeline: Pipeline, file: string, batchSize: number)
       if (m.type === 'end') return;
       if (m.type === 'failed') throw new LakehouseError(m.error.code as ErrorCode, m.error.message, { hint: m.error.hint });
       send({ type: 'more' });
-      yield m.batch;
+      yield { batch: m.batch, backlog: queue.some((q) => q.type === 'batch') };
     }
   } finally {
     worker.terminate();
