@@ -238,8 +238,8 @@ export class Pipeline {
     return this.bronze.fileOptions();
   }
 
-  async process(records: readonly KafkaRecord[]): Promise<BatchSummary> {
-    return this.processPrepared(await this.preparer.prepare(records));
+  async process(records: readonly KafkaRecord[], options: { backlog?: boolean } = {}): Promise<BatchSummary> {
+    return this.processPrepared(await this.preparer.prepare(records), options);
   }
 
   /**

@@ -85,3 +85,28 @@ test('a crash right after silver commits loses no change activity: the replay th
     expect({ name, rows: await deltaLines(join(crashed, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(reference, 'gold', name)) });
   }
 }, 120_000);
+
+test('with batches waiting, gold publishing is deferred, and a run that stops before publishing is published on the next open', async () => {
+  const source = tempDir();
+  await simulate(source, 600, 5);
+  const reference = tempDir();
+  cpSync(join(source, 'bronze'), join(reference, 'bronze'), { recursive: true });
+  (await Pipeline.open({ dataDir: reference, log: silentLogger })).close();
+
+  const from = await Pipeline.open({ dataDir: source, log: silentLogger });
+  const versions = [];
+  for (let v = 1; v <= from.bronze.version; v++) versions.push(await from.bronze.recordsAt(v));
+  from.close();
+
+  const stopped = tempDir();
+  const p = await Pipeline.open({ dataDir: stopped, log: silentLogger });
+  for (const records of versions) await p.process(records, { backlog: true });
+  const goldVersions = await Promise.all(p.gold.filter((g) => g.table).map((g) => g.table!.snapshot().version));
+  // Published once (the first batch), then deferred: the batches came well within a second.
+  expect(Math.max(...goldVersions)).toBeLessThan(versions.length - 1);
+  p.close(); // stops without publishPendingGold, as a killed run would
+  (await Pipeline.open({ dataDir: stopped, log: silentLogger })).close();
+  for (const name of published) {
+    expect({ name, rows: await deltaLines(join(stopped, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(reference, 'gold', name)) });
+  }
+}, 120_000);
