@@ -8,8 +8,7 @@
  * its source of truth; replaying bronze into a fresh data folder rebuilds the same ledger.
  */
 import type { Database } from 'bun:sqlite';
-import type { ChangeEvent } from '../cdc/index.ts';
-import { silverPosition, type AppliedChange } from '../silver/index.ts';
+import type { AppliedChange } from '../silver/index.ts';
 import { formatTimestamp } from '../delta/values.ts';
 
 export const CHANGE_LEDGER = 'change_ledger';
@@ -31,21 +30,17 @@ export class ChangeLedger {
   }
 
   /**
-   * Counts one bronze version's applied changes. A change's time is its source commit time (ts_ms),
-   * taken from the decoded event it came from; deletes carry no row image with a time, so the event is
-   * the only place it is known. Returns the ledger rows written (none when the version was recorded).
+   * Counts one bronze version's applied changes per table and minute of their source commit time.
+   * Returns the ledger rows written (none when the version was recorded).
    */
-  record(changes: readonly AppliedChange[], events: readonly ChangeEvent[], bronzeVersion: number): Row[] {
+  record(changes: readonly AppliedChange[], bronzeVersion: number): Row[] {
     if (changes.length === 0) return [];
-    const tsOf = new Map<string, number>();
-    for (const ev of events) tsOf.set(silverPosition(ev.position), ev.tsMs);
     const counts = new Map<string, Row>();
     for (const ch of changes) {
-      const ts = tsOf.get(ch.position) ?? (ch.after?.__source_ts_ms == null ? undefined : Number(ch.after.__source_ts_ms));
-      const minute = ts === undefined ? null : formatTimestamp(BigInt(Math.floor(ts / 60_000) * 60_000) * 1000n);
-      const id = `${ch.table}\u0000${minute}`;
+      const minuteMs = Math.floor(ch.tsMs / 60_000) * 60_000;
+      const id = `${ch.table}\u0000${minuteMs}`;
       let row = counts.get(id);
-      if (!row) counts.set(id, (row = { bronze_version: bronzeVersion, table_name: ch.table, minute, inserts: 0, updates: 0, deletes: 0 }));
+      if (!row) counts.set(id, (row = { bronze_version: bronzeVersion, table_name: ch.table, minute: formatTimestamp(BigInt(minuteMs) * 1000n), inserts: 0, updates: 0, deletes: 0 }));
       const column = ch.op === 'u' ? 'updates' : ch.op === 'd' ? 'deletes' : 'inserts';
       row[column] = (row[column] as number) + 1;
     }

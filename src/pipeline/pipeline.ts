@@ -267,7 +267,7 @@ export class Pipeline {
     // The change ledger is written as each silver table commits, so a crash right after a commit,
     // whose replay skips that table, loses none of its activity.
     const ledger: Record<string, unknown>[] = [];
-    const result = await this.silver.apply(events, version, (applied, placed) => ledger.push(...this.ledger.record(applied, placed, version)));
+    const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)));
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
@@ -279,10 +279,15 @@ export class Pipeline {
       await this.deadLetters.write(letters, raw, version);
       for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
-    for (const g of refreshGold(this.gold, { changes: result.applied, ledger })) this.unpublishedGold.add(g);
+    // Gold's rows and the change feed derive from this batch's changes: one SQLite transaction writes
+    // each page they touch once, rather than once per gold table.
+    const refreshed = this.db.transaction(() => {
+      this.publish(result.applied, result.versions);
+      return refreshGold(this.gold, { changes: result.applied, ledger });
+    })();
+    for (const g of refreshed) this.unpublishedGold.add(g);
     if (!backlog || Date.now() - this.lastGoldPublish >= GOLD_PUBLISH_EVERY_MS) await this.publishPendingGold();
     else if (!this.goldUnpublished) this.goldUnpublished = true;
-    this.publish(result.applied, result.versions);
     await this.silver.compact();
 
     summary.applied = result.applied.length;

@@ -52,6 +52,8 @@ export interface AppliedChange {
   before: Row | null;
   after: Row | null;
   position: string;
+  /** When the source made the change (its event's ts_ms). */
+  tsMs: number;
 }
 
 export interface Quarantined {
@@ -60,12 +62,11 @@ export interface Quarantined {
 }
 
 /**
- * Called with a batch's decided changes (and the events, placed, they came from) just before the
- * Delta commit. What it records survives a crash right after the commit, when a replay of the bronze
- * version skips this table: it must be idempotent per bronze version, as a replay calls it again
- * when the crash came first.
+ * Called with a batch's decided changes just before the Delta commit. What it records survives a crash
+ * right after the commit, when a replay of the bronze version skips this table: it must be idempotent
+ * per bronze version, as a replay calls it again when the crash came first.
  */
-export type BeforeCommit = (applied: readonly AppliedChange[], events: readonly ChangeEvent[]) => void;
+export type BeforeCommit = (applied: readonly AppliedChange[]) => void;
 
 export interface ApplyResult {
   version: number | undefined;
@@ -197,7 +198,7 @@ export class SilverTable {
           if (live.position >= position) continue;
           const prev = lookup(live.key)!;
           stage({ key: live.key, file: null, row: null, position, deleted: true, image: null });
-          applied.push({ table: this.name, op: 'd', key: keyOf(prev.image, ev), before: prev.image, after: null, position });
+          applied.push({ table: this.name, op: 'd', key: keyOf(prev.image, ev), before: prev.image, after: null, position, tsMs: ev.tsMs });
         }
         continue;
       }
@@ -213,7 +214,7 @@ export class SilverTable {
       seen.delete(key);
       if (ev.op === 'd') {
         stage({ key, file: null, row: null, position, deleted: true, image: null });
-        if (prev && !prev.deleted) applied.push({ table: this.name, op: 'd', key: ev.key, before: prev.image, after: null, position });
+        if (prev && !prev.deleted) applied.push({ table: this.name, op: 'd', key: ev.key, before: prev.image, after: null, position, tsMs: ev.tsMs });
         continue;
       }
       // The decoder hands out one columns array per source schema, and `schema` only ever grows or
@@ -234,10 +235,10 @@ export class SilverTable {
       for (const col of ev.unavailable ?? []) image[col] = prev?.image?.[col] ?? null;
       Object.assign(image, metadataOf(ev, position));
       stage({ key, file: null, row: null, position, deleted: false, image });
-      applied.push({ table: this.name, op: ev.op, key: ev.key, before: prev?.deleted ? null : (prev?.image ?? null), after: image, position });
+      applied.push({ table: this.name, op: ev.op, key: ev.key, before: prev?.deleted ? null : (prev?.image ?? null), after: image, position, tsMs: ev.tsMs });
     }
 
-    beforeCommit?.(applied, events);
+    beforeCommit?.(applied);
     if (pending.size === 0) {
       // Nothing changed, but the watermark still moves so this bronze version is never read again.
       const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { bronzeVersion } });
