@@ -17,6 +17,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   const pipeline = await Pipeline.open(pipelineOptions(args.flags, resolveLocations(args.flags.data as string, args.flags.state as string | undefined), log));
   const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
   let total = emptySummary();
+  const started = performance.now();
   try {
     for await (const { batch, backlog } of readBatches(pipeline, file, args.flags.batch as number)) {
       total = addSummaries(total, await pipeline.processPrepared(batch, { backlog }));
@@ -32,7 +33,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
     progress.done();
     pipeline.close();
   }
-  printSummary(total, stopSignal.aborted);
+  printSummary(total, stopSignal.aborted, (performance.now() - started) / 1000);
   return 0;
 }
 
@@ -68,9 +69,10 @@ async function* readBatches(pipeline: Pipeline, file: string, batchSize: number)
   }
 }
 
-function printSummary(s: BatchSummary, interrupted: boolean) {
+function printSummary(s: BatchSummary, interrupted: boolean, seconds: number) {
+  const rate = seconds > 0 ? Math.round(s.records / seconds).toLocaleString('en-US') : '-';
   const lines = [
-    interrupted ? 'ingest interrupted (everything committed so far is kept; run again to continue)' : 'ingest done',
+    `${interrupted ? 'ingest interrupted (everything committed so far is kept; run again to continue)' : 'ingest done'} in ${seconds.toFixed(1)} s (${rate} records/s)`,
     `  records             ${s.records}`,
     `  applied             ${s.applied}`,
     `  duplicates skipped  ${s.duplicates + s.redelivered}`,
