@@ -48,17 +48,31 @@ test('replaying bronze into an empty folder rebuilds the same gold tables, activ
   }
 }, 120_000);
 
-test('a crash right after silver commits loses no change activity: the replay that skips silver still has it', async () => {
+/**
+ * A simulated workload's bronze versions (the records of each), and a reference data folder where
+ * the pipeline replayed them in one go.
+ */
+async function simulatedBatches() {
   const source = tempDir();
   await simulate(source, 600, 5);
   const reference = tempDir();
   cpSync(join(source, 'bronze'), join(reference, 'bronze'), { recursive: true });
   (await Pipeline.open({ dataDir: reference, log: silentLogger })).close();
-
   const from = await Pipeline.open({ dataDir: source, log: silentLogger });
   const versions = [];
   for (let v = 1; v <= from.bronze.version; v++) versions.push(await from.bronze.recordsAt(v));
   from.close();
+  return { reference, versions };
+}
+
+async function expectSameGold(dataDir: string, reference: string) {
+  for (const name of published) {
+    expect({ name, rows: await deltaLines(join(dataDir, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(reference, 'gold', name)) });
+  }
+}
+
+test('a crash right after silver commits loses no change activity: the replay that skips silver still has it', async () => {
+  const { reference, versions } = await simulatedBatches();
   expect(versions.length).toBeGreaterThanOrEqual(3);
 
   const crashed = tempDir();
@@ -81,22 +95,11 @@ test('a crash right after silver commits loses no change activity: the replay th
   p = await Pipeline.open({ dataDir: crashed, log: silentLogger }); // replays the crashed batch
   for (const records of versions.slice(crashAt + 1)) await p.process(records);
   p.close();
-  for (const name of published) {
-    expect({ name, rows: await deltaLines(join(crashed, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(reference, 'gold', name)) });
-  }
+  await expectSameGold(crashed, reference);
 }, 120_000);
 
 test('with batches waiting, gold publishing is deferred, and a run that stops before publishing is published on the next open', async () => {
-  const source = tempDir();
-  await simulate(source, 600, 5);
-  const reference = tempDir();
-  cpSync(join(source, 'bronze'), join(reference, 'bronze'), { recursive: true });
-  (await Pipeline.open({ dataDir: reference, log: silentLogger })).close();
-
-  const from = await Pipeline.open({ dataDir: source, log: silentLogger });
-  const versions = [];
-  for (let v = 1; v <= from.bronze.version; v++) versions.push(await from.bronze.recordsAt(v));
-  from.close();
+  const { reference, versions } = await simulatedBatches();
 
   const stopped = tempDir();
   const p = await Pipeline.open({ dataDir: stopped, log: silentLogger });
@@ -106,7 +109,5 @@ test('with batches waiting, gold publishing is deferred, and a run that stops be
   expect(Math.max(...goldVersions)).toBeLessThan(versions.length - 1);
   p.close(); // stops without publishPendingGold, as a killed run would
   (await Pipeline.open({ dataDir: stopped, log: silentLogger })).close();
-  for (const name of published) {
-    expect({ name, rows: await deltaLines(join(stopped, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(reference, 'gold', name)) });
-  }
+  await expectSameGold(stopped, reference);
 }, 120_000);
