@@ -169,12 +169,13 @@ export class Bronze {
     const ts = t.getChild('timestamp')!, key = t.getChild('key')!, value = t.getChild('value')!;
     const out: KafkaRecord[] = new Array(t.numRows);
     for (let i = 0; i < t.numRows; i++) {
-      const micros = ts.get(i) as bigint | number | null;
+      // Arrow gives a timestamp as epoch milliseconds, whatever the unit stored (microseconds here).
+      const ms = ts.get(i) as number | null;
       out[i] = {
         topic: topic.get(i) as string,
         partition: partition.get(i) as number,
         offset: String(offset.get(i)),
-        timestamp: micros === null ? 0 : Number(BigInt(micros) / 1000n),
+        timestamp: ms === null ? 0 : Math.floor(ms),
         key: key.get(i) as string | null,
         value: value.get(i) as string | null,
       };
