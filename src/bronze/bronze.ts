@@ -5,11 +5,33 @@
  * Each append is one Delta commit holding one data file and, atomically with it, one `txn` action per
  * topic-partition whose version is the highest offset stored. Those txns are the resume positions: a
  * record at or below its partition's stored offset is a redelivery and is skipped.
+ *
+ * Every data file's add records the versions it holds (file-versions.ts), so the stored order survives
+ * background compaction (compaction.ts), which folds processed versions' small files into larger ones
+ * with `dataChange=false`: readers replay bronze from the live files, not from the old commits.
  */
 import { readParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, dataFileOptions, readCommit, commitPath, field, struct, writeDataFiles, type Add, type DataFileOptions, type Snapshot, type StructType } from '../delta/index.ts';
+import {
+  DeltaTable,
+  dataFileOptions,
+  readCommit,
+  readDataFile,
+  readFileTable,
+  readSchemaOf,
+  commitPath,
+  field,
+  struct,
+  writeDataFiles,
+  type Add,
+  type DataFileOptions,
+  type Row,
+  type Snapshot,
+  type StructType,
+} from '../delta/index.ts';
 import type { KafkaRecord } from '../cdc/index.ts';
+import { inStoredOrder, versionsTag } from './file-versions.ts';
+import { compactionWindow, type BronzeCompactionOptions } from './compaction.ts';
 
 export const bronzeSchema: StructType = struct([
   field('topic', 'string', false),
@@ -93,6 +115,9 @@ export class Bronze {
         // four a second under serve): every 100 commits keeps that cost a tenth of the default's, and
         // replaying up to 100 small commits stays cheap for readers.
         'delta.checkpointInterval': '100',
+        // Compaction replaces every file a few times as it climbs levels (compaction.ts); the replaced
+        // files hold records the live ones still have, so keep them only briefly (serve vacuums often).
+        'delta.deletedFileRetentionDuration': 'interval 1 hours',
       },
     });
     return new Bronze(table, storage, new Map());
@@ -106,10 +131,18 @@ export class Bronze {
     return this.table.snapshot();
   }
 
-  /** How this table's data files are written, for `writeBronzeFiles` in another thread. */
+  /** The Delta table, for maintenance (vacuum). */
+  get delta(): DeltaTable {
+    return this.table;
+  }
+
+  /**
+   * How this table's data files are written, for `writeBronzeFiles` in another thread: one file per
+   * batch, however large, as the versions tag needs (file-versions.ts).
+   */
   fileOptions(): DataFileOptions {
     const snap = this.table.snapshot();
-    return dataFileOptions(snap.metadata, snap.protocol);
+    return dataFileOptions(snap.metadata, snap.protocol, { maxRowsPerFile: Infinity });
   }
 
   /** The last stored offset of a topic-partition, from the table's txn actions. */
@@ -145,20 +178,67 @@ export class Bronze {
         throw new Error(`internal: bronze batch of ${s.topic}:${s.partition} starts at offset ${s.first}, already stored up to ${stored}`);
       }
     }
+    if (written.adds.length > 1) throw new Error(`internal: a bronze batch is one data file, not ${written.adds.length}`);
+    // The one writer (the data folder's lock) commits the version after its snapshot's.
+    const expected = this.table.snapshot().version + 1;
     const txn = this.table.transaction({ operation: 'STREAMING UPDATE', operationParameters: { outputMode: 'Append' } });
-    for (const add of written.adds) txn.add(add);
+    for (const add of written.adds) txn.add({ ...add, tags: { ...add.tags, ...versionsTag({ first: expected, last: expected }) } });
     for (const s of written.spans) txn.setTxn(appIdOf(s.topic, s.partition), Number(s.last));
     const version = await txn.commit();
+    if (version !== expected) throw new Error(`internal: bronze commit landed at version ${version}, not ${expected}: another writer?`);
     for (const s of written.spans) this.offsets.set(partitionKey(s.topic, s.partition), BigInt(s.last));
     return version;
   }
 
-  /** The records one bronze version added, in the order they were appended. */
+  /**
+   * The records one bronze version added, in the order they were appended, read through its commit (so
+   * only while that version's file is live or within the retention). A compaction commit adds none:
+   * its files only regroup records already stored (dataChange=false).
+   */
   async recordsAt(version: number): Promise<KafkaRecord[]> {
     const actions = await readCommit(this.storage, { path: commitPath(version), size: 0, modified: 0 });
     const out: KafkaRecord[] = [];
-    for (const a of actions) if ('add' in a) out.push(...(await this.readFile(a.add)));
+    for (const a of actions) if ('add' in a && a.add.dataChange) out.push(...(await this.readFile(a.add)));
     return out;
+  }
+
+  /**
+   * The records of versions `from` onwards, in stored order, from the live files, one file per chunk:
+   * a batch's file at its version, a compacted file at the last version it holds. A compacted file
+   * holds only versions the pipeline had processed, so a catch-up from there on reads batch files;
+   * one that reaches back before `from` (lakehouse.db lost after a compaction) is replayed whole, and
+   * the stages' own bookkeeping (silver's txn, source positions per key) skips what they hold.
+   * Versions before the first tagged file (written before files recorded their versions) are read
+   * through their commits.
+   */
+  async *replay(from: number): AsyncGenerator<{ version: number; records: KafkaRecord[] }> {
+    const snapshot = this.table.snapshot();
+    const tagged = inStoredOrder(snapshot.files()).filter((f) => f.versions !== undefined);
+    const firstTagged = tagged[0]?.versions!.first ?? snapshot.version + 1;
+    for (let v = from; v < firstTagged; v++) {
+      const records = await this.recordsAt(v);
+      if (records.length > 0) yield { version: v, records };
+    }
+    for (const f of tagged) if (f.versions!.last >= from) yield { version: f.versions!.last, records: await this.readFile(f.add) };
+  }
+
+  /**
+   * Background compaction: when files of versions through `processedVersion` are due (compaction.ts),
+   * folds them into one file in an OPTIMIZE commit (dataChange=false: streaming readers see no new
+   * data; no txn: the stored offsets stay). Returns the commit's version, or undefined when nothing was due.
+   */
+  async compact(processedVersion: number, options: BronzeCompactionOptions = {}): Promise<number | undefined> {
+    const snapshot = this.table.snapshot();
+    const window = compactionWindow(inStoredOrder(snapshot.files()), processedVersion, options);
+    if (window.length === 0) return undefined;
+    const schema = readSchemaOf(snapshot);
+    const rows: Row[] = [];
+    for (const { add } of window) for (const row of readDataFile(add, schema, undefined, await readFileTable(this.storage, add))) rows.push(row);
+    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
+    for (const { add } of window) txn.remove(add, { dataChange: false });
+    const versions = { first: window[0]!.versions!.first, last: window[window.length - 1]!.versions!.last };
+    await txn.writeRows(rows, { dataChange: false, maxRowsPerFile: Infinity, tags: versionsTag(versions) });
+    return txn.commit();
   }
 
   private async readFile(add: Add): Promise<KafkaRecord[]> {
