@@ -7,10 +7,11 @@
  * - the oldest run of `mergeFactor` (10) neighbouring files of one level merges into one file of the
  *   next level; so at most mergeFactor - 1 files wait per level, and each record is rewritten once per
  *   level it climbs (about three times from serve's small batches up to a full file);
- * - a file of `targetFileBytes` (8 MiB) or more is left alone, and a merge reads at most that much:
- *   one that reaches it early is due with fewer files. 8 MiB of Parquet holds 50-100 MB of record text
- *   (Debezium JSON compresses 6-13x), which bounds a merge's memory while leaving a day of serve in a
- *   few hundred files.
+ * - only small files merge: one of `smallFileBytes` (1 MiB) or more, such as a batch of `ingest`'s
+ *   default 5,000 records, is not worth rewriting;
+ * - a merge reads at most `maxMergeBytes` (8 MiB; one that reaches it early is due with fewer files),
+ *   so merged files end near that size. 8 MiB of Parquet holds 50-100 MB of record text (Debezium JSON
+ *   compresses 6-13x), which bounds a merge's memory while leaving a day of serve in a few hundred files.
  *
  * Only files of versions at or below the last one the pipeline fully processed may merge (the files of
  * later versions are what a catch-up replays, by version). Untagged files (file-versions.ts) never merge.
@@ -19,32 +20,35 @@ import type { BronzeFile } from './file-versions.ts';
 
 export interface BronzeCompactionOptions {
   mergeFactor?: number;
-  targetFileBytes?: number;
+  smallFileBytes?: number;
+  maxMergeBytes?: number;
 }
 
 export const DEFAULT_MERGE_FACTOR = 10;
-export const DEFAULT_TARGET_FILE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_SMALL_FILE_BYTES = 1024 * 1024;
+export const DEFAULT_MAX_MERGE_BYTES = 8 * 1024 * 1024;
 
 const level = (f: BronzeFile) => Math.floor(Math.log10(f.versions!.last - f.versions!.first + 1));
 
 /** The neighbouring files (in stored order, as `inStoredOrder` gives them) to merge now, or none. */
 export function compactionWindow(files: readonly BronzeFile[], processedVersion: number, options: BronzeCompactionOptions = {}): BronzeFile[] {
   const mergeFactor = options.mergeFactor ?? DEFAULT_MERGE_FACTOR;
-  const target = options.targetFileBytes ?? DEFAULT_TARGET_FILE_BYTES;
+  const smallFileBytes = options.smallFileBytes ?? DEFAULT_SMALL_FILE_BYTES;
+  const maxMergeBytes = options.maxMergeBytes ?? DEFAULT_MAX_MERGE_BYTES;
   let window: BronzeFile[] = [];
   let bytes = 0;
   for (const f of files) {
     if (!f.versions) continue;
     if (f.versions.last > processedVersion) break;
-    const small = f.add.size < target;
+    const small = f.add.size < smallFileBytes;
     const sameRun = small && window.length > 0 && level(f) === level(window[0]!);
-    if (sameRun && bytes + f.add.size <= target) {
+    if (sameRun && bytes + f.add.size <= maxMergeBytes) {
       window.push(f);
       bytes += f.add.size;
       if (window.length === mergeFactor) return window;
       continue;
     }
-    // Full by size: this file would take the merge past the target.
+    // Full by size: this file would take the merge past its limit.
     if (sameRun && window.length >= 2) return window;
     window = small ? [f] : [];
     bytes = small ? f.add.size : 0;

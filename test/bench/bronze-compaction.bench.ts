@@ -2,9 +2,9 @@
  * A long `serve` in miniature: many small bronze batches (voter records with schemas, ~4 KiB each),
  * committed one after another, without and with the background compaction the pipeline runs after
  * each batch. Reports live files, commit and checkpoint cost late in the run, the compactions' cost,
- * a checkpoint of the final version once the replaced files' tombstones are past their retention (as
- * in a serve running for hours; within the hour, checkpoints carry them), and opening and replaying
- * the table at the end. Figures only, never asserted.
+ * and, once the replaced files' tombstones are past their retention (as in a serve running for hours;
+ * within the hour, checkpoints carry them), checkpointing, opening and replaying the table. Figures
+ * only, never asserted.
  *   npx bun test/bench/bronze-compaction.bench.ts [batches] [recordsPerBatch]
  */
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -52,12 +52,24 @@ async function run(compact: boolean) {
   const snapshot = bronze.snapshot;
   const checkpoint = snapshot.logSegment.checkpoint;
   const checkpointBytes = checkpoint ? checkpoint.parts.reduce((n, p) => n + statSync(join(dir, p.path)).size, 0) : 0;
-  const t4 = performance.now();
-  const expired = await writeCheckpoint(bronze.storage, snapshot, Date.now() + 2 * 3_600_000);
-  const expiredMs = performance.now() - t4;
-  const t2 = performance.now();
-  const reopened = await Bronze.open(new LocalStorage(dir));
-  const openMs = performance.now() - t2;
+  // As a serve hours later sees it: the replaced files' tombstones past their retention, dropped by a
+  // checkpoint, then the table opened from that checkpoint and checkpointed again.
+  const later = Date.now() + 2 * 3_600_000;
+  await writeCheckpoint(bronze.storage, snapshot, later);
+  const opens: number[] = [];
+  let reopened = bronze;
+  for (let i = 0; i < 5; i++) {
+    const t2 = performance.now();
+    reopened = await Bronze.open(new LocalStorage(dir));
+    opens.push(performance.now() - t2);
+  }
+  const checkpointTimes: number[] = [];
+  let steady = { sizeInBytes: 0, actions: 0 };
+  for (let i = 0; i < 5; i++) {
+    const t4 = performance.now();
+    steady = await writeCheckpoint(reopened.storage, reopened.snapshot, later);
+    checkpointTimes.push(performance.now() - t4);
+  }
   const t3 = performance.now();
   let replayed = 0;
   for await (const chunk of reopened.replay(1)) replayed += chunk.records.length;
@@ -65,9 +77,9 @@ async function run(compact: boolean) {
   const dataBytes = snapshot.files().reduce((n, a) => n + a.size, 0);
   console.log(`compaction ${compact ? 'on ' : 'off'}: version ${snapshot.version}, ${snapshot.files().length} live files (${(dataBytes / 2 ** 20).toFixed(1)} MiB), checkpoint ${(checkpointBytes / 1024).toFixed(0)} KiB in ${LOG_DIR}/`);
   console.log(`  last ${tail} batches: commit median ${ms(median(commits))}, checkpoint commit median ${checkpoints.length ? ms(median(checkpoints)) : '-'} (${checkpoints.length})`);
-  console.log(`  checkpoint past the tombstones' retention: ${ms(expiredMs)}, ${(expired.sizeInBytes / 1024).toFixed(0)} KiB, ${expired.actions} actions`);
+  console.log(`  past the tombstones' retention: checkpoint ${ms(median(checkpointTimes))} (${(steady.sizeInBytes / 1024).toFixed(0)} KiB, ${steady.actions} actions), open ${ms(median(opens))}`);
   if (compact) console.log(`  ${compactions} compactions, ${ms(compactionMs)} in all, ${ms(compactionMs / Math.max(1, compactions))} each on average`);
-  console.log(`  open ${ms(openMs)}, replay of ${replayed} records ${ms(replayMs)}`);
+  console.log(`  replay of ${replayed} records ${ms(replayMs)}`);
   rmSync(dir, { recursive: true, force: true });
 }
 

@@ -27,12 +27,11 @@ test('levels do not mix: a merged file waits for nine more of its level', () => 
   expect(ranges(compactionWindow(files(...tens, ...batches(200, 3)), 300))).toEqual(tens.map(([a, b]) => `${a}-${b}`));
 });
 
-test('a file of the target size stays, and a merge stops before passing it', () => {
-  const target = 100 * KB;
-  // A large batch splits the run: the five small files before it and the five after are not ten.
-  expect(compactionWindow(files(...batches(1, 5), [6, 6, target], ...batches(7, 5)), 100, { targetFileBytes: target })).toEqual([]);
-  // Files of 30 KB: three fit in 100 KB, the fourth would pass it, so three are due.
-  expect(ranges(compactionWindow(files(...batches(1, 5, 30 * KB)), 100, { targetFileBytes: target }))).toEqual(['1-1', '2-2', '3-3']);
+test('a file that is not small stays, and a merge stops before reading too much', () => {
+  // A 1 MiB batch splits the run: the five small files before it and the five after are not ten.
+  expect(compactionWindow(files(...batches(1, 5), [6, 6, 1024 * KB], ...batches(7, 5)), 100)).toEqual([]);
+  // Files of 900 KB: nine fit in 8 MiB, the tenth would pass it, so nine are due.
+  expect(ranges(compactionWindow(files(...batches(1, 12, 900 * KB)), 100))).toEqual(batches(1, 9).map(([v]) => `${v}-${v}`));
 });
 
 test('files without a versions tag (written before bronze recorded them) never merge', () => {
