@@ -42,6 +42,13 @@ export const bronzeSchema: StructType = struct([
   field('value', 'string', true),
 ]);
 
+const RETENTION_PROPERTY = 'delta.deletedFileRetentionDuration';
+/**
+ * Compaction replaces every file a few times as it climbs levels (compaction.ts); the replaced files
+ * hold records the live ones still have, so they are kept only briefly (serve vacuums often).
+ */
+const REPLACED_FILE_RETENTION = { [RETENTION_PROPERTY]: 'interval 1 hours' };
+
 const appIdOf = (topic: string, partition: number) => `bronze:${topic}:${partition}`;
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
 
@@ -115,11 +122,16 @@ export class Bronze {
         // four a second under serve): every 100 commits keeps that cost a tenth of the default's, and
         // replaying up to 100 small commits stays cheap for readers.
         'delta.checkpointInterval': '100',
-        // Compaction replaces every file a few times as it climbs levels (compaction.ts); the replaced
-        // files hold records the live ones still have, so keep them only briefly (serve vacuums often).
-        'delta.deletedFileRetentionDuration': 'interval 1 hours',
+        ...REPLACED_FILE_RETENTION,
       },
     });
+    // A table created before compaction would keep (and checkpoint the tombstones of) a week of them.
+    const properties = table.snapshot().tableProperties;
+    if (properties[RETENTION_PROPERTY] === undefined) {
+      const txn = table.transaction({ operation: 'SET TBLPROPERTIES', operationParameters: { properties: REPLACED_FILE_RETENTION } });
+      txn.updateMetadata({ configuration: { ...properties, ...REPLACED_FILE_RETENTION } });
+      await txn.commit();
+    }
     return new Bronze(table, storage, new Map());
   }
 

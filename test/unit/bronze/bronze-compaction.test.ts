@@ -7,12 +7,12 @@ import { afterEach, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Bronze, freshRecords, inStoredOrder, writeBronzeFiles } from '../../../src/bronze/index.ts';
+import { Bronze, bronzeSchema, freshRecords, inStoredOrder, writeBronzeFiles } from '../../../src/bronze/index.ts';
 import { Pipeline } from '../../../src/pipeline/index.ts';
 import { SILVER_APP_ID } from '../../../src/silver/index.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
-import { Snapshot, scan, vacuum } from '../../../src/delta/index.ts';
+import { DeltaTable, Snapshot, dataFileOptions, scan, vacuum } from '../../../src/delta/index.ts';
 import { mixedVoterBatches, VoterStream, voter } from '../../support/voters-records.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
 
@@ -171,4 +171,28 @@ test('a compaction behind the newest batches lists its file after them: readers 
   expect(cat.stderr.toString()).toBe('');
   const printed = cat.stdout.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(printed.map((r) => `${r.topic}:${r.offset}`)).toEqual(records.flat().map((r) => `${r.topic}:${r.offset}`));
+});
+
+test('a bronze table from before versions were recorded: its files replay first, through their commits, and never merge', async () => {
+  const dir = newDir();
+  const storage = new LocalStorage(dir);
+  const records = smallBatches().slice(0, 30);
+  // As bronze wrote before: untagged files, the week's default retention.
+  const legacy = await DeltaTable.create(storage, { schema: bronzeSchema, name: 'bronze', configuration: { 'delta.appendOnly': 'true' } });
+  for (const batch of records.slice(0, 12)) {
+    const txn = legacy.transaction({ operation: 'STREAMING UPDATE' });
+    for (const add of await writeBronzeFiles(storage, batch, dataFileOptions(legacy.snapshot().metadata, legacy.snapshot().protocol))) txn.add(add);
+    txn.setTxn(`bronze:${batch[0]!.topic}:0`, Number(batch[batch.length - 1]!.offset));
+    await txn.commit();
+  }
+  const bronze = await Bronze.open(storage);
+  expect(bronze.snapshot.tableProperties['delta.deletedFileRetentionDuration']).toBe('interval 1 hours');
+  for (const batch of records.slice(12)) await bronze.compact(await commitToBronze(bronze, batch));
+  const files = inStoredOrder(bronze.snapshot.files());
+  expect(files.slice(0, 12).every((f) => f.versions === undefined)).toBe(true);
+  expect(files.slice(12).some((f) => f.versions!.first < f.versions!.last)).toBe(true);
+  expect((await replayed(bronze)).map(identity)).toEqual(records.flat().map(identity));
+  const fromLegacy: number[] = [];
+  for await (const chunk of bronze.replay(10)) fromLegacy.push(chunk.version);
+  expect(fromLegacy.slice(0, 3)).toEqual([10, 11, 12]);
 });
