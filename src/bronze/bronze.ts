@@ -30,7 +30,7 @@ import {
   type StructType,
 } from '../delta/index.ts';
 import type { KafkaRecord } from '../cdc/index.ts';
-import { inStoredOrder, versionsTag } from './file-versions.ts';
+import { fileVersions, inStoredOrder, versionsTag } from './file-versions.ts';
 import { compactionWindow, type BronzeCompactionOptions } from './compaction.ts';
 
 export const bronzeSchema: StructType = struct([
@@ -215,13 +215,23 @@ export class Bronze {
   }
 
   /**
+   * The last version a compaction merged (0 when none): the pipeline had fully processed every version
+   * up to it, since only those merge.
+   */
+  get compactedThrough(): number {
+    let through = 0;
+    for (const add of this.table.snapshot().files()) {
+      const versions = fileVersions(add);
+      if (versions && versions.first < versions.last) through = Math.max(through, versions.last);
+    }
+    return through;
+  }
+
+  /**
    * The records of versions `from` onwards, in stored order, from the live files, one file per chunk:
-   * a batch's file at its version, a compacted file at the last version it holds. A compacted file
-   * holds only versions the pipeline had processed, so a catch-up from there on reads batch files;
-   * one that reaches back before `from` (lakehouse.db lost after a compaction) is replayed whole, and
-   * the stages' own bookkeeping (silver's txn, source positions per key) skips what they hold.
-   * Versions before the first tagged file (written before files recorded their versions) are read
-   * through their commits.
+   * a batch's file at its version, a merged file (whole, even when it starts before `from`) at the
+   * last version it holds. Versions before the first tagged file (written before files recorded their
+   * versions) are read through their commits.
    */
   async *replay(from: number): AsyncGenerator<{ version: number; records: KafkaRecord[] }> {
     const snapshot = this.table.snapshot();

@@ -217,8 +217,13 @@ export class Pipeline {
     const from = Math.max(this.processedVersion + 1, 1);
     if (from > last) return total;
     this.log.info('catching up silver from bronze', { from, to: last });
+    // Compaction merges only processed versions, so those were done even when lakehouse.db is lost:
+    // their files only rebuild the topics' derived state, as every stage skips them (its txn).
+    const processedThrough = Math.max(this.processedVersion, this.bronze.compactedThrough);
     for await (const chunk of this.bronze.replay(from)) {
-      total = addSummaries(total, await this.processBronzeVersion(chunk.version, decodeRecords(this.decoder, chunk.records), true));
+      const decoded = decodeRecords(this.decoder, chunk.records);
+      if (chunk.version <= processedThrough) this.topics.resolve(decoded.events);
+      else total = addSummaries(total, await this.processBronzeVersion(chunk.version, decoded, true));
     }
     // Silver commits made before the interruption are skipped above, so their changes never reach
     // gold as changes: recompute gold whole once.
