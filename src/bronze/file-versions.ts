@@ -42,3 +42,6 @@ export function inStoredOrder(files: readonly Add[]): BronzeFile[] {
   const tagged = all.filter((f) => f.versions !== undefined).sort((a, b) => a.versions!.first - b.versions!.first);
   return [...untagged, ...tagged];
 }
+
+/** Live files in the order a reader should read them: bronze's stored order (other tables' files have no tag and keep theirs). */
+export const readingOrder = (files: readonly Add[]): Add[] => inStoredOrder(files).map((f) => f.add);

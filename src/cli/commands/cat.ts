@@ -1,7 +1,7 @@
 /** `lakehouse cat`: a Delta table's rows as a table, CSV or lossless NDJSON. */
 import { invalidInput } from '../../core/errors.ts';
 import { Snapshot, scan } from '../../delta/index.ts';
-import { inStoredOrder } from '../../bronze/index.ts';
+import { readingOrder } from '../../bronze/index.ts';
 import { toCsv } from '../../api/formats.ts';
 import { tableStorage } from '../table-ref.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
@@ -25,8 +25,8 @@ export async function run({ args }: CommandContext): Promise<number> {
         })();
   const limit = args.flags.limit as number | undefined;
   // Bronze's files record the order they were stored in (compaction adds its files last): keep it,
-  // so `cat bronze | ingest` replays every partition in offset order. Other tables' files have no order.
-  const files = inStoredOrder(snapshot.files()).map((f) => f.add);
+  // so `cat bronze | ingest` replays every partition in offset order.
+  const files = readingOrder(snapshot.files());
   const format = args.flags.format as 'ndjson' | 'csv' | 'table';
   const out = Bun.stdout.writer();
   if (format === 'ndjson') {
