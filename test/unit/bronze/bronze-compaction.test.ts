@@ -175,6 +175,11 @@ test('a compaction behind the newest batches lists its file after them: readers 
   expect(cat.stderr.toString()).toBe('');
   const printed = cat.stdout.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(printed.map((r) => `${r.topic}:${r.offset}`)).toEqual(records.flat().map((r) => `${r.topic}:${r.offset}`));
+  // `lakehouse optimize`, which bin-packs by size, leaves bronze alone.
+  const optimize = Bun.spawnSync([process.execPath, join(import.meta.dir, '../../../src/cli/main.ts'), 'optimize', dir], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  expect(optimize.exitCode).toBe(1);
+  expect(optimize.stderr.toString()).toContain("is lakehouse's bronze table, whose files must stay in stored order");
+  expect(bronze.snapshot.version).toBe((await Snapshot.open(new LocalStorage(dir))).version);
 });
 
 test('a bronze table from before versions were recorded: its files replay first, through their commits, and never merge', async () => {
