@@ -9,9 +9,10 @@
  *   level it climbs (about three times from serve's small batches up to a full file);
  * - only small files merge: one of `smallFileBytes` (1 MiB) or more, such as a batch of `ingest`'s
  *   default 5,000 records, is not worth rewriting;
- * - a merge reads at most `maxMergeBytes` (8 MiB; one that reaches it early is due with fewer files),
- *   so merged files end near that size. 8 MiB of Parquet holds 50-100 MB of record text (Debezium JSON
- *   compresses 6-13x), which bounds a merge's memory while leaving a day of serve in a few hundred files.
+ * - a merge reads at most `maxMergeBytes` (4 MiB; one that reaches it early is due with fewer files),
+ *   so merged files end near that size. 4 MiB of Parquet holds 25-50 MB of record text (Debezium JSON
+ *   compresses 6-13x) and a merge of it takes about 200 MB while it runs (rows, Arrow, Parquet in
+ *   WebAssembly), which bounds a serve's memory while leaving a day of it in several hundred files.
  *
  * Only files of versions at or below the last one the pipeline fully processed may merge (the files of
  * later versions are what a catch-up replays, by version). Untagged files (file-versions.ts) never merge.
@@ -26,7 +27,7 @@ export interface BronzeCompactionOptions {
 
 export const DEFAULT_MERGE_FACTOR = 10;
 export const DEFAULT_SMALL_FILE_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_MERGE_BYTES = 8 * 1024 * 1024;
+export const DEFAULT_MAX_MERGE_BYTES = 4 * 1024 * 1024;
 
 const level = (f: BronzeFile) => Math.floor(Math.log10(f.versions!.last - f.versions!.first + 1));
 
