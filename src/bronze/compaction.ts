@@ -12,7 +12,8 @@
  * - a merge reads at most `maxMergeBytes` (4 MiB; one that reaches it early is due with fewer files),
  *   so merged files end near that size. 4 MiB of Parquet holds 25-50 MB of record text (Debezium JSON
  *   compresses 6-13x) and a merge of it takes about 200 MB while it runs (rows, Arrow, Parquet in
- *   WebAssembly), which bounds a serve's memory while leaving a day of it in several hundred files.
+ *   WebAssembly), as does a replay, which reads a file at a time: that bounds a serve's memory while
+ *   leaving a day of it in several hundred files.
  *
  * Only files of versions at or below the last one the pipeline fully processed may merge (the files of
  * later versions are what a catch-up replays, by version). Untagged files (file-versions.ts) never merge.
