@@ -163,6 +163,7 @@ export class DeltaTable {
 export interface DataFileWriteOptions {
   dataChange?: boolean;
   maxRowsPerFile?: number;
+  tags?: Record<string, string>;
 }
 
 /**
@@ -179,6 +180,7 @@ export function dataFileOptions(metadata: Metadata, protocol: Protocol, opts: Da
     stats,
     dataChange: opts.dataChange ?? true,
     maxRowsPerFile: opts.maxRowsPerFile,
+    tags: opts.tags,
     createdBy: ENGINE_INFO,
   };
 }

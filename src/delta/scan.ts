@@ -4,7 +4,7 @@
  * from add.partitionValues, columns the file lacks (added later) read as null, physical names and
  * field ids are mapped back to logical names.
  *
- * Ordering promise: files in snapshot order, rows in file order.
+ * Ordering promise: files in snapshot order (or the order given), rows in file order.
  */
 import type { Table } from 'apache-arrow';
 import type { Add } from './actions.ts';
@@ -27,6 +27,8 @@ export interface ScanOptions {
   columns?: string[];
   /** Stop after this many rows. */
   limit?: number;
+  /** The snapshot's live files in the order to read them (a table whose files record an order). */
+  files?: readonly Add[];
 }
 
 /** What a file read needs from the table: its logical schema, partitioning and column mapping. */
@@ -68,7 +70,7 @@ export async function* scan(snapshot: Snapshot, storage: Storage, options: ScanO
   const schema = readSchemaOf(snapshot, options.columns);
   let remaining = options.limit ?? Infinity;
   if (remaining <= 0) return;
-  for (const add of snapshot.files()) {
+  for (const add of options.files ?? snapshot.files()) {
     const selection = add.deletionVector ? { deleted: await readDeletionVector(storage, add.deletionVector) } : undefined;
     for (const row of readDataFile(add, schema, selection, await readFileTable(storage, add))) {
       yield row;

@@ -26,6 +26,8 @@ export interface DataFileOptions {
   dataChange: boolean;
   /** Rows per file at most; larger groups are split. Default 1,000,000. */
   maxRowsPerFile?: number;
+  /** `add.tags` of every file written (metadata about the file that travels with its add). */
+  tags?: Record<string, string>;
   createdBy: string;
 }
 
@@ -79,6 +81,7 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
         modificationTime: Date.now(),
         dataChange: options.dataChange,
         stats: computeStats(dataSchema, table, options.stats),
+        ...(options.tags ? { tags: options.tags } : {}),
       });
     }
   }

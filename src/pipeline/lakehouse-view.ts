@@ -5,6 +5,7 @@
 import { notFound } from '../core/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
+import { readingOrder } from '../bronze/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './view.ts';
 
@@ -143,7 +144,7 @@ export class PipelineView implements LakehouseView {
     if (latest && r.serving) return { version: snap.version, rows: r.serving.rows(q.limit, q.offset) };
     const rows: Row[] = [];
     let skip = q.offset;
-    for await (const row of scan(snap, r.storage, { limit: q.offset + q.limit })) {
+    for await (const row of scan(snap, r.storage, { limit: q.offset + q.limit, files: readingOrder(snap.files()) })) {
       if (skip > 0) {
         skip--;
         continue;

@@ -7,7 +7,7 @@
  *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
  *   4. gold recomputes the groups the silver changes touched and publishes (under a backlog, at most
  *      once a second: publishing rewrites each changed gold table);
- *   5. the changes go to the change feed; then silver compacts, off the path to visibility.
+ *   5. the changes go to the change feed; then silver and bronze compact, off the path to visibility.
  * A crash anywhere leaves bronze ahead of silver: `open` replays the bronze versions after the last
  * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
  * positions, never from their own bookkeeping.
@@ -22,7 +22,7 @@ import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
 import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
-import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
+import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { ChangeLedger, openGold, publishGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
@@ -217,15 +217,31 @@ export class Pipeline {
     const from = Math.max(this.processedVersion + 1, 1);
     if (from > last) return total;
     this.log.info('catching up silver from bronze', { from, to: last });
-    for (let v = from; v <= last; v++) {
-      total = addSummaries(total, await this.processBronzeVersion(v, decodeRecords(this.decoder, await this.bronze.recordsAt(v)), true));
+    // Compaction merges only processed versions, so those were done even when lakehouse.db is lost:
+    // their files only rebuild the topics' derived state, as every stage skips them (its txn).
+    const processedThrough = Math.max(this.processedVersion, this.bronze.compactedThrough);
+    for await (const chunk of this.bronze.replay(from)) {
+      const decoded = decodeRecords(this.decoder, chunk.records);
+      if (chunk.version <= processedThrough) this.topics.resolve(decoded.events);
+      else total = addSummaries(total, await this.processBronzeVersion(chunk.version, decoded, true));
     }
     // Silver commits made before the interruption are skipped above, so their changes never reach
     // gold as changes: recompute gold whole once.
     for (const g of this.gold) g.refreshAll();
     await this.publishGold(this.gold);
     this.processedVersion = last;
+    await this.compactBronze();
     return total;
+  }
+
+  /**
+   * Folds small bronze files of processed versions together (Bronze.compact), after a batch is
+   * published. The compaction commit adds no records, so it is processed as soon as it exists; a crash
+   * before that is recorded replays it as an empty version.
+   */
+  private async compactBronze(): Promise<void> {
+    const version = await this.bronze.compact(this.processedVersion);
+    if (version !== undefined) this.processedVersion = version;
   }
 
   /** Positions the source should resume after: topic:partition -> last offset stored in bronze. */
@@ -258,6 +274,7 @@ export class Pipeline {
     this.purgeOldTombstones();
     this.lastCommitMs = performance.now() - started;
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
+    await this.compactBronze();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
   }
 
@@ -341,23 +358,30 @@ export class Pipeline {
     let history: HistoryTable | undefined;
     const withHistory = this.silver.keepsHistory(name);
     const last = this.bronze.version;
+    let covered = 0;
+    const apply = async (routed: readonly ChangeEvent[], version: number) => {
+      table ??= await SilverTable.open(
+        this.storage.at(`silver/${scratchName}`),
+        scratchDb,
+        name,
+        silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
+        writeMode ?? current.writeMode,
+      );
+      if (withHistory) history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
+      await applyToTable(table, history, routed, version);
+      await history?.compact();
+      await table.compact();
+      covered = version;
+    };
     try {
-      for (let v = 1; v <= last; v++) {
-        const decoded = topics.resolve(decodeRecords(decoder, await this.bronze.recordsAt(v)).events);
-        const routed = decoded.events.filter((e) => this.silver.route(e) === name);
-        if (routed.length === 0 && v < last) continue;
-        table ??= await SilverTable.open(
-          this.storage.at(`silver/${scratchName}`),
-          scratchDb,
-          name,
-          silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
-          writeMode ?? current.writeMode,
-        );
-        if (withHistory) history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
-        await applyToTable(table, history, routed, v);
-        await history?.compact();
-        await table.compact();
+      // Bronze in stored order from its live files (the commits of compacted versions may be gone), a
+      // file at a time: silver's result depends on the order, not on the batching.
+      for await (const chunk of this.bronze.replay(1)) {
+        const routed = topics.resolve(decodeRecords(decoder, chunk.records).events).events.filter((e) => this.silver.route(e) === name);
+        if (routed.length > 0) await apply(routed, chunk.version);
       }
+      // Like the live table, the rebuilt one records the last bronze version it covers.
+      if (covered < last) await apply([], last);
     } finally {
       scratchDb.close();
     }
@@ -379,7 +403,8 @@ export class Pipeline {
   /** Deletes data files that no version within its table's retention references. */
   async vacuum(now = Date.now()): Promise<number> {
     let deleted = 0;
-    for (const table of [...this.silver.list().map((t) => t.delta), ...this.silver.histories().map((h) => h.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))]) {
+    const tables = [this.bronze.delta, ...this.silver.list().map((t) => t.delta), ...this.silver.histories().map((h) => h.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))];
+    for (const table of tables) {
       deleted += (await vacuum(table, { now })).files.length;
     }
     if (deleted > 0) this.log.info('vacuumed unreferenced data files', { files: deleted });

@@ -1,6 +1,7 @@
 /** `lakehouse cat`: a Delta table's rows as a table, CSV or lossless NDJSON. */
 import { invalidInput } from '../../core/errors.ts';
 import { Snapshot, scan } from '../../delta/index.ts';
+import { readingOrder } from '../../bronze/index.ts';
 import { toCsv } from '../../api/formats.ts';
 import { tableStorage } from '../table-ref.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
@@ -23,13 +24,16 @@ export async function run({ args }: CommandContext): Promise<number> {
           return { storage, snapshot: await Snapshot.open(storage, { version, timestamp }) };
         })();
   const limit = args.flags.limit as number | undefined;
+  // Bronze's files record the order they were stored in (compaction adds its files last): keep it,
+  // so `cat bronze | ingest` replays every partition in offset order.
+  const files = readingOrder(snapshot.files());
   const format = args.flags.format as 'ndjson' | 'csv' | 'table';
   const out = Bun.stdout.writer();
   if (format === 'ndjson') {
-    for await (const row of scan(snapshot, storage, { limit })) out.write(JSON.stringify(row) + '\n');
+    for await (const row of scan(snapshot, storage, { limit, files })) out.write(JSON.stringify(row) + '\n');
   } else {
     const rows = [];
-    for await (const row of scan(snapshot, storage, { limit })) rows.push(row);
+    for await (const row of scan(snapshot, storage, { limit, files })) rows.push(row);
     const columns = snapshot.schema.fields.map((f) => f.name);
     out.write(format === 'csv' ? toCsv(rows, columns) : renderTable(columns, rows) + `(${rows.length} rows, version ${snapshot.version})\n`);
   }
