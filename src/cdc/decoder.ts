@@ -283,6 +283,5 @@ function optionalRow(v: unknown, which: string): Obj | null {
 }
 
 function recordTimestamp(record: KafkaRecord): number {
-  const t = typeof record.timestamp === 'number' ? record.timestamp : Number(record.timestamp);
-  return Number.isFinite(t) ? t : 0;
+  return Number.isFinite(record.timestamp) ? record.timestamp : 0;
 }

@@ -854,7 +854,9 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
     const c = prng.pick(live);
     if (c.at > 20 && prng.chance(0.01)) c.at -= prng.int(5, 20);
     for (let n = prng.int(1, 12); n > 0 && c.at < c.list.length; n--) {
-      const line = JSON.stringify(c.list[c.at++]);
+      // Offsets and timestamps as kafkajs hands them over (and a dump of them writes): decimal strings.
+      const r = c.list[c.at++]!;
+      const line = JSON.stringify({ ...r, offset: String(r.offset), timestamp: String(r.timestamp) });
       lines.push(line);
       if (prng.chance(0.01)) lines.push(line); // an exact duplicate
     }
