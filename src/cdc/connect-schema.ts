@@ -6,7 +6,8 @@
  *  - io.debezium.time.Date, connect Date (days)                -> date 'YYYY-MM-DD'
  *  - io.debezium.time.Time / MicroTime / NanoTime, connect Time -> string 'HH:MM:SS.ffffff' (Delta has no
  *    time-of-day type; the text sorts and reads well)
- *  - io.debezium.time.ZonedTime                                 -> string, as sent ('HH:MM:SS.ffffffZ')
+ *  - io.debezium.time.ZonedTime                                 -> string, as sent (UTC, the fraction only as long
+ *    as needed: '10:34:56.789Z', '00:00:00Z')
  *  - io.debezium.time.Timestamp / MicroTimestamp / NanoTimestamp, connect Timestamp -> timestamp_ntz:
  *    they come from columns without time zone (PostgreSQL TIMESTAMP, MySQL DATETIME), encoded as if UTC
  *  - io.debezium.time.ZonedTimestamp (ISO text with offset)    -> timestamp, converted to UTC
@@ -18,15 +19,16 @@
  *  - Bits, bytes                                               -> binary (hex)
  *  - geometry.Geometry / Geography / Point {wkb, srid}         -> binary (the WKB)
  *  - Year -> integer, MicroDuration -> long
- *  - int8/16/32/64 -> byte/short/integer/long (long as text), float32/64 -> float/double, boolean, string
+ *  - int8/16/32/64 -> byte/short/integer/long (long as text), float/double (JsonConverter's names for Connect's
+ *    float32/64) -> float/double, boolean, string
  *  - array -> array of the element type; map and other structs -> string (JSON text)
- * NanoTime and NanoTimestamp pass through JSON numbers, so they are exact to the microsecond only
- * while they fit 2^53 nanoseconds; we keep microseconds anyway.
+ * Int64 values past 2^53 arrive as bigints (parseJson), so MicroTimestamp and NanoTimestamp stay exact;
+ * we keep microseconds.
  */
 import type { DataType } from '../delta/schema.ts';
 import {
-  InvalidValue, base64ToHex, daysToDate, decimalText, expectInteger, expectNumber, expectString, jsonText, longText,
-  microsToTimeOfDay, microsToTimestamp, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
+  InvalidValue, base64ToHex, daysToDate, decimalText, expectInt64, expectInteger, expectNumber, expectString, jsonText, longText,
+  microsToTimeOfDay, microsToTimestamp, nanosToMicros, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
 } from './values.ts';
 
 export interface ConnectSchema {
@@ -105,9 +107,9 @@ function compileLogical(schema: ConnectSchema): CompiledValue | undefined {
     case 'org.apache.kafka.connect.data.Timestamp':
       return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInteger(v) * 1000), placeholderEncoding: null };
     case 'io.debezium.time.MicroTimestamp':
-      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInteger(v)), placeholderEncoding: null };
+      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInt64(v)), placeholderEncoding: null };
     case 'io.debezium.time.NanoTimestamp':
-      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(Math.floor(expectInteger(v) / 1000)), placeholderEncoding: null };
+      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(nanosToMicros(expectInt64(v))), placeholderEncoding: null };
     case 'io.debezium.time.ZonedTimestamp':
       return { type: 'timestamp', convert: (v) => zonedToUtcTimestamp(expectString(v)), placeholderEncoding: 'text' };
     case 'org.apache.kafka.connect.data.Decimal':
@@ -188,8 +190,11 @@ export function compileValue(schema: ConnectSchema): CompiledValue {
       return { type: 'integer', convert: int32Value, placeholderEncoding: null };
     case 'int64':
       return { type: 'long', convert: longText, placeholderEncoding: null };
+    // JsonConverter names them float and double; float32 and float64 are Connect's own names.
+    case 'float':
     case 'float32':
       return { type: 'float', convert: identityNumber, placeholderEncoding: null };
+    case 'double':
     case 'float64':
       return { type: 'double', convert: identityNumber, placeholderEncoding: null };
     case 'boolean':

@@ -54,11 +54,22 @@ export function daysToDate(days: number): string {
   return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
-/** Epoch microseconds -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
-export function microsToTimestamp(micros: number): string {
+/** Epoch microseconds (a bigint past 2^53, from 2255 on) -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
+export function microsToTimestamp(micros: number | bigint): string {
+  if (typeof micros === 'bigint') {
+    const ms = floorDiv(micros, 1000n);
+    return new Date(Number(ms)).toISOString().slice(0, 23) + String(micros - ms * 1000n).padStart(3, '0');
+  }
   const ms = Math.floor(micros / 1000);
   return new Date(ms).toISOString().slice(0, 23) + String(micros - ms * 1000).padStart(3, '0');
 }
+
+/** Epoch nanoseconds -> epoch microseconds, rounded down. */
+export function nanosToMicros(nanos: number | bigint): number | bigint {
+  return typeof nanos === 'bigint' ? floorDiv(nanos, 1000n) : Math.floor(nanos / 1000);
+}
+
+const floorDiv = (a: bigint, b: bigint): bigint => a / b - (a % b < 0n ? 1n : 0n);
 
 /** Microseconds since midnight -> 'HH:MM:SS.ffffff'. */
 export function microsToTimeOfDay(micros: number): string {
@@ -98,7 +109,13 @@ export function expectNumber(v: unknown): number {
 
 export function expectInteger(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new InvalidValue(`expected an integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  throw new InvalidValue(`expected an integer, got ${jsonText(v)?.slice(0, 40)}`);
+}
+
+/** An int64 from JSON: a number, or a bigint past 2^53 (see parseJson). */
+export function expectInt64(v: unknown): number | bigint {
+  if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return v;
+  throw new InvalidValue(`expected an integer, got ${jsonText(v)?.slice(0, 40)}`);
 }
 
 export function expectString(v: unknown): string {
@@ -117,5 +134,5 @@ export function jsonText(v: unknown): string {
 export function longText(v: unknown): string {
   if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return String(v);
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
-  throw new InvalidValue(`expected an int64, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  throw new InvalidValue(`expected an int64, got ${jsonText(v)?.slice(0, 40)}`);
 }

@@ -320,7 +320,8 @@ const field = (f: string, type: string, optional: boolean, extra: Record<string,
 function columnSchema(c: Column): Record<string, unknown> {
   const o = c.nullable;
   switch (c.kind) {
-    case 'int16': case 'int32': case 'int64': case 'float64': return field(c.name, c.kind, o);
+    case 'int16': case 'int32': case 'int64': return field(c.name, c.kind, o);
+    case 'float64': return field(c.name, 'double', o); // JsonConverter's name for Connect's float64
     case 'text': return field(c.name, 'string', o);
     case 'bool': return field(c.name, 'boolean', o);
     case 'decimal':

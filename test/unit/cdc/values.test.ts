@@ -1,5 +1,6 @@
 import { expect, test } from 'bun:test';
 import { daysToDate, decimalText, microsToTimestamp, zonedToUtcTimestamp } from '../../../src/cdc/index.ts';
+import { nanosToMicros } from '../../../src/cdc/values.ts';
 
 test('daysToDate agrees with Date across eras, leap days and the epoch', () => {
   for (let days = -800_000; days <= 2_900_000; days += 997) {
@@ -14,6 +15,12 @@ test('timestamps and decimals', () => {
   expect(zonedToUtcTimestamp('2026-01-05 08:00:00.1234567+00')).toBe('2026-01-05T08:00:00.123456');
   expect(() => zonedToUtcTimestamp('yesterday')).toThrow(/not an ISO timestamp/);
   expect(microsToTimestamp(1_000_001)).toBe('1970-01-01T00:00:01.000001');
+  // Past 2^53 (from 2255 on) JSON integers arrive as bigints, exact to the last digit.
+  expect(microsToTimestamp(9223372800000001n)).toBe('2262-04-12T00:00:00.000001');
+  expect(microsToTimestamp(-9007199254740993n)).toBe('1684-07-28T00:12:25.259007');
+  expect(nanosToMicros(9223372036854775807n)).toBe(9223372036854775n);
+  expect(nanosToMicros(-1n)).toBe(-1n);
+  expect(nanosToMicros(-1)).toBe(-1);
   expect(decimalText(5n, 3)).toBe('0.005');
   expect(decimalText(-123n, 0)).toBe('-123');
   expect(decimalText(12n, -2)).toBe('1200');
