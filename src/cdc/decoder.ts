@@ -145,7 +145,7 @@ export class ChangeDecoder {
     const before = optionalRow(p.before, 'before');
     const after = optionalRow(p.after, 'after');
     if (op === 'd' ? after !== null : after === null) fail(op === 'd' ? "delete with an 'after' row" : `op '${op}' without an 'after' row`);
-    return this.changeEvent(record, op as ChangeOp, source, before, after, rowSchema, position, tsMs, snapshot, false);
+    return this.changeEvent(record, op as ChangeOp, source, before, after, rowSchema, position, tsMs, snapshot, null);
   }
 
   private decodeFlattened(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -182,8 +182,8 @@ export class ChangeDecoder {
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
     return op === 'd'
-      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, true)
-      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, true);
+      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p)
+      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
   }
 
   private shared(identity: SourceIdentity): SourceIdentity {
@@ -197,7 +197,9 @@ export class ChangeDecoder {
 
   private changeEvent(
     record: KafkaRecord, op: ChangeOp, source: SourceIdentity, before: Obj | null, after: Obj | null,
-    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean, flattened: boolean,
+    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean,
+    /** The flattened record the row was copied from (what parseJson gave), or null for an envelope. */
+    flattenedFrom: Obj | null,
   ): ChangeEvent {
     let unavailable: Set<string> | null = null;
     let columns: readonly ColumnSpec[];
@@ -208,7 +210,7 @@ export class ChangeDecoder {
     } else {
       // Infer from the fullest image; the other one is converted the same way.
       const main = after ?? before!;
-      const inferred = inferRow(main, this.placeholder, null);
+      const inferred = inferRow(main, this.placeholder, null, flattenedFrom ?? main);
       columns = inferred.columns;
       unavailable = inferred.unavailable;
       if (after && before) unavailable = inferRow(before, this.placeholder, unavailable).unavailable;
@@ -217,7 +219,7 @@ export class ChangeDecoder {
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,
-      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened, record: recordRef(record),
+      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, record: recordRef(record),
     };
   }
 
