@@ -92,12 +92,11 @@ export class ChangeDecoder {
   }
 
   private decodeOrFail(record: KafkaRecord): DecodedRecord {
-    if (record.value === null) {
-      if (record.key === null) fail('tombstone without a key');
-      const key = this.decodeKey(record);
-      return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
-    }
+    if (record.value === null) return this.tombstone(record);
     const { payload, compiled } = this.valueReader.read(record.value, record.topic);
+    // A null value that kept its schema, as JsonConverter writes it: {"schema":{...},"payload":null}, or
+    // null without schemas. ExtractNewRecordState turns deletes into these (Debezium 3's default).
+    if (payload === null && (compiled !== null || record.value === 'null')) return this.tombstone(record);
     if (!isObject(payload)) fail(payload === null || payload === undefined ? 'no payload' : 'payload is not a JSON object');
     const p = payload as Obj;
     if (record.topic.startsWith('__debezium-heartbeat')) {
@@ -110,6 +109,12 @@ export class ChangeDecoder {
     }
     if ('tableChanges' in p || 'ddl' in p) return { kind: 'schema-change', ddl: str(p.ddl) ?? null, record: recordRef(record) };
     return this.decodeFlattened(record, p, compiled?.row ?? null);
+  }
+
+  private tombstone(record: KafkaRecord): DecodedRecord {
+    if (record.key === null) fail('tombstone without a key');
+    const key = this.decodeKey(record);
+    return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
   }
 
   private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {

@@ -84,3 +84,20 @@ describe('without schemas', () => {
     });
   });
 });
+
+describe('flattened by ExtractNewRecordState, with and without schemas', () => {
+  const decoded = decodeAll('flattened.ndjson');
+
+  test("a delete arrives as a null value that kept its schema ('payload': null, or null), and is a tombstone of its key", () => {
+    expect(decoded.map((d) => (d.kind === 'change' ? d.op : d.kind))).toEqual(['c', 'tombstone', 'u', 'c', 'tombstone', 'u']);
+    expect(decoded.filter((d) => d.kind === 'tombstone').map((d) => d.kind === 'tombstone' && d.key)).toEqual([{ id: '4' }, { id: '4' }]);
+  });
+
+  test('rows are flattened, metadata fields aside, and an unchanged TOASTed column is unavailable', () => {
+    for (const update of changes(decoded).filter((e) => e.op === 'u')) {
+      expect(update.flattened).toBe(true);
+      expect(update.after).toEqual({ id: '1', note: 'first, edited', body: null });
+      expect([...update.unavailable]).toEqual(['body']);
+    }
+  });
+});
