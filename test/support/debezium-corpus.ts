@@ -24,7 +24,9 @@ export type Shape = 'envelope' | 'flat';
 /**
  * How ExtractNewRecordState passes deletes on: rewrite (delete.handling.mode=rewrite: the before
  * image with `__deleted: "true"`, tombstones dropped), rewrite+tombstone (drop.tombstones=false: and
- * the tombstone after it), tombstone (delete.handling.mode=drop: only the tombstone).
+ * the tombstone after it), tombstone (Debezium 3's default delete.tombstone.handling.mode=tombstone: only
+ * a tombstone, the delete turned into a null value, which JsonConverter writes as `"payload":null` under
+ * the value's schema, or `null`).
  */
 export type FlatDeletes = 'rewrite' | 'rewrite+tombstone' | 'tombstone';
 
@@ -798,8 +800,13 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
       const partition = partitionOf(key, spec.partitions, prng);
       const flatDeletes = spec.flatDeletes ?? 'rewrite';
       if (!(ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone')) group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
-      // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default).
-      if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes !== 'rewrite')) group.push({ topic, partition, key, value: null, timestamp });
+      // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default). The SMT's
+      // own tombstones are null values that kept their schema, which JsonConverter writes as such.
+      if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes === 'rewrite+tombstone')) group.push({ topic, partition, key, value: null, timestamp });
+      if (ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone') {
+        const value = spec.schemas ? `{"schema":${JSON.stringify(JSON.parse(renderer.valueText(ev, def, padZoned)).schema)},"payload":null}` : 'null';
+        group.push({ topic, partition, key, value, timestamp });
+      }
     }
     produced.get(ev.db)!.push(group);
   }
