@@ -97,8 +97,12 @@ export async function createSourceTables(sql: SQL): Promise<void> {
   await sql.unsafe(`INSERT INTO ${toastTable} VALUES (1, 'first', ${bigText(1)}), (2, 'second', ${bigText(2)})`);
 }
 
-/** The changes, streamed: inserts, updates (of every kind), deletes, a key change and a truncate. */
-export async function changeSourceRows(sql: SQL): Promise<void> {
+/**
+ * The changes, streamed: inserts, updates (of every kind), deletes, a key change and a truncate.
+ * Returns the rows of the TOASTed table that only the truncate removed (ExtractNewRecordState drops
+ * truncates, so flattened topics keep them).
+ */
+export async function changeSourceRows(sql: SQL): Promise<Record<string, unknown>[]> {
   await insertTypes(sql, [
     `('ünï', 3, 32767, 2147483647, 9223372036854775807, 999999999.999, 0, 'NaN', 'Infinity', 92233720368547758.07,
       true, E'quote " backslash \\\\ newline \\n tab \\t', 'exactly twenty chars', 'fünf5', '\\xdeadbeef', 'ffffffff-ffff-ffff-ffff-ffffffffffff',
@@ -126,11 +130,15 @@ export async function changeSourceRows(sql: SQL): Promise<void> {
     INSERT INTO ${toastTable} VALUES (3, 'third', ${bigText(4)}), (4, 'fourth', NULL);
     UPDATE ${toastTable} SET note = 'third, edited' WHERE id = 3;
     DELETE FROM ${toastTable} WHERE id = 4;
+  `);
+  const truncated = (await sql.unsafe(`SELECT id::text AS id, note, body FROM ${toastTable}`)) as Record<string, unknown>[];
+  await sql.unsafe(`
     TRUNCATE ${toastTable};
     INSERT INTO ${toastTable} VALUES (5, 'fifth', ${bigText(5)}), (6, 'sixth', ${bigText(6)});
     UPDATE ${toastTable} SET note = 'fifth, edited' WHERE id = 5;
     UPDATE ${toastTable} SET note = NULL, body = body || '!' WHERE id = 6;
   `);
+  return truncated.map((r) => ({ ...r }));
 }
 
 /** The last change: once both connectors' topics hold it, they hold everything before it. */
@@ -149,7 +157,20 @@ export interface ConnectorSpec {
   name: string;
   topicPrefix: string;
   schemas: boolean;
+  /**
+   * Rows flattened by Debezium's ExtractNewRecordState, its deletes passed on as its
+   * delete.tombstone.handling.mode says: `tombstone` (the default: a null value) or `rewrite` (the
+   * before image with `__deleted: "true"`).
+   */
+  flatten?: 'tombstone' | 'rewrite';
 }
+
+const flattening = (deletes: 'tombstone' | 'rewrite') => ({
+  transforms: 'unwrap',
+  'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
+  'transforms.unwrap.delete.tombstone.handling.mode': deletes,
+  'transforms.unwrap.add.fields': 'op,table,lsn,source.ts_ms',
+});
 
 /**
  * Registers a Debezium connector for the two tables, with its own slot and publication, and waits until
@@ -182,6 +203,7 @@ export async function registerConnector(connectUrl: string, pgUrl: string, spec:
     'key.converter.schemas.enable': String(spec.schemas),
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': String(spec.schemas),
+    ...(spec.flatten ? flattening(spec.flatten) : {}),
   };
   const response = await fetch(`${connectUrl}/connectors/${spec.name}/config`, {
     method: 'PUT',

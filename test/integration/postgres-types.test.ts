@@ -1,10 +1,10 @@
 /**
  * Real Debezium output for every common PostgreSQL column type, checked value by value: PostgreSQL
  * (compose/local/up) holds a table with one column of each type and a table with a TOASTed column;
- * two Debezium connectors capture them, one with JsonConverter schemas and one without; their topics
- * are dumped to NDJSON and `lakehouse ingest`ed, and every silver row must equal what PostgreSQL holds
- * (postgres-types-expected.ts says what that is per type), through `lakehouse cat` and through
- * delta-rs.
+ * four Debezium connectors capture them: full envelopes and rows flattened by ExtractNewRecordState,
+ * each with JsonConverter schemas and without. Their topics are dumped to NDJSON and `lakehouse
+ * ingest`ed, and every silver row must equal what PostgreSQL holds (postgres-types-expected.ts says
+ * what that is per type), through `lakehouse cat` and through delta-rs.
  *
  * The stack runs on its own ports and state directory (+20 from the defaults), so it can run beside
  * real-stack.test.ts. If it cannot start, the suite fails with the launcher's message.
@@ -17,7 +17,7 @@ import { SQL } from 'bun';
 import { lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
 import { expectedRows } from './postgres-types-expected.ts';
 import {
-  changeSourceRows, createSourceTables, dumpTopics, registerConnector, toastTable, typesTable, writeEndMarker, type DumpedRecord,
+  changeSourceRows, createSourceTables, dumpTopics, registerConnector, toastTable, typesTable, writeEndMarker, type ConnectorSpec, type DumpedRecord,
 } from './postgres-types-support.ts';
 
 const stackEnv = {
@@ -28,15 +28,18 @@ const stackEnv = {
   CONNECT_PORT: '28103',
 };
 const workDir = mkdtempSync(join(tmpdir(), 'lh-postgres-types-'));
-const runs = [
-  { name: 'with schemas', schemas: true, prefix: 'pgtypes', connector: 'pgtypes-schemas' },
-  { name: 'without schemas', schemas: false, prefix: 'pgtypes_noschema', connector: 'pgtypes-noschema' },
-] as const;
-const dataDir = (schemas: boolean) => join(workDir, schemas ? 'lake-schemas' : 'lake-noschema');
+const runs: readonly (ConnectorSpec & { title: string })[] = [
+  { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true },
+  { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false },
+  { title: 'flattened with schemas, deletes as null values', name: 'pgtypes-flat', topicPrefix: 'pgtypes_flat', schemas: true, flatten: 'tombstone' },
+  { title: 'flattened without schemas, deletes rewritten', name: 'pgtypes-flat-noschema', topicPrefix: 'pgtypes_flat_noschema', schemas: false, flatten: 'rewrite' },
+];
+const dataDir = (run: ConnectorSpec) => join(workDir, run.name);
 
 let stack: Stack;
 let sql: SQL;
-const dumped = new Map<boolean, DumpedRecord[]>();
+const dumped = new Map<ConnectorSpec, DumpedRecord[]>();
+let truncatedRows: Record<string, unknown>[] = [];
 let failures = 0;
 
 beforeAll(async () => {
@@ -44,13 +47,13 @@ beforeAll(async () => {
   stack = await stackUp(stackEnv);
   sql = new SQL(stack.PG_URL);
   await createSourceTables(sql);
-  await Promise.all(runs.map((r) => registerConnector(stack.CONNECT_URL, stack.PG_URL, { name: r.connector, topicPrefix: r.prefix, schemas: r.schemas })));
-  await changeSourceRows(sql);
+  await Promise.all(runs.map((r) => registerConnector(stack.CONNECT_URL, stack.PG_URL, r)));
+  truncatedRows = await changeSourceRows(sql);
   await writeEndMarker(sql);
   for (const r of runs) {
-    const file = join(workDir, `${r.prefix}.ndjson`);
-    dumped.set(r.schemas, await dumpTopics(stack.KAFKA_BROKERS, r.prefix, file));
-    await lakehouse(['ingest', '--data', dataDir(r.schemas), file]);
+    const file = join(workDir, `${r.topicPrefix}.ndjson`);
+    dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, file));
+    await lakehouse(['ingest', '--data', dataDir(r), file]);
   }
 }, 10 * 60_000);
 
@@ -75,15 +78,26 @@ const tracked = (body: () => Promise<void>) => async () => {
   }
 };
 
+/** What a record is: its op (`__op` when flattened), 'deleted' for a rewritten delete, 'null' for a null value. */
+function kindOf(value: string | null): string {
+  if (value === null) return 'kafka-null';
+  const doc = JSON.parse(value) as Record<string, unknown> | null;
+  const payload = (doc !== null && 'schema' in doc ? doc.payload : doc) as Record<string, unknown> | null;
+  if (payload === null) return 'null';
+  return payload.__deleted === 'true' ? 'deleted' : String(payload.op ?? payload.__op);
+}
+
+/** What the captured stream of each run must hold for the test to be about it. */
+const expectedKinds = (run: ConnectorSpec) =>
+  run.flatten === undefined ? ['r', 'c', 'u', 'd', 't', 'kafka-null'] : ['r', 'c', 'u', run.flatten === 'tombstone' ? 'null' : 'deleted'];
+
 for (const run of runs) {
-  describe(run.name, () => {
+  describe(run.title, () => {
     test(
-      'the captured stream has what the test is about: snapshot reads, unavailable TOAST values, a truncate, tombstones',
+      'the captured stream has what the test is about: snapshot reads, changes, deletes, unavailable TOAST values',
       tracked(async () => {
-        const values = dumped.get(run.schemas)!.map((r) => r.value);
-        const ops = values.map((v) => (v === null ? 'tombstone' : (JSON.parse(v) as { payload?: { op: string }; op?: string })));
-        const opOf = (o: (typeof ops)[number]) => (typeof o === 'string' ? o : (o.payload ?? o).op);
-        expect(new Set(ops.map(opOf))).toEqual(new Set(['r', 'c', 'u', 'd', 't', 'tombstone']));
+        const values = dumped.get(run)!.map((r) => r.value);
+        expect(new Set(values.map(kindOf))).toEqual(new Set(expectedKinds(run)));
         expect(values.filter((v) => v?.includes('__debezium_unavailable_value')).length).toBe(3);
       }),
     );
@@ -92,8 +106,8 @@ for (const run of runs) {
       test(
         `${table}: every column of every row equals PostgreSQL`,
         tracked(async () => {
-          const expected = await expectedRows(sql, table, run.schemas);
-          const silver = await silverTable(dataDir(run.schemas), table);
+          const expected = await expectedRows(sql, table, run.schemas, run.flatten ? truncatedRows : []);
+          const silver = await silverTable(dataDir(run), table);
           expect(silver.length).toBeGreaterThan(0);
           expect(tableDiff(expected.key, expected.rows, silver, 20)).toEqual([]);
         }),
@@ -103,7 +117,7 @@ for (const run of runs) {
     test(
       'no record became a dead letter',
       tracked(async () => {
-        const deadLetters = await lakehouse(['cat', 'dead_letters', '--data', dataDir(run.schemas), '--format', 'ndjson']).catch((err: Error) => err.message);
+        const deadLetters = await lakehouse(['cat', 'dead_letters', '--data', dataDir(run), '--format', 'ndjson']).catch((err: Error) => err.message);
         expect(deadLetters.includes('no Delta table') ? '' : deadLetters).toBe('');
       }),
     );
@@ -111,7 +125,7 @@ for (const run of runs) {
     test(
       'delta-rs reads the silver tables as lakehouse does',
       tracked(async () => {
-        const requests = [typesTable, toastTable].map((t) => ({ path: join(dataDir(run.schemas), 'silver', t) }));
+        const requests = [typesTable, toastTable].map((t) => ({ path: join(dataDir(run), 'silver', t) }));
         const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify(requests)], { stdout: 'pipe', stderr: 'pipe' });
         if (proc.exitCode !== 0) throw new Error(`delta-rs failed: ${proc.stderr.toString().slice(-3000)}`);
         const read = JSON.parse(proc.stdout.toString()) as (Record<string, unknown>[] | { error: string })[];
@@ -119,7 +133,7 @@ for (const run of runs) {
           const rows = read[i]!;
           if (!Array.isArray(rows)) throw new Error(`delta-rs could not read ${table}: ${rows.error}`);
           const withoutMetadata = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('__'))));
-          const ours = await silverTable(dataDir(run.schemas), table);
+          const ours = await silverTable(dataDir(run), table);
           expect(withoutMetadata.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort()).toEqual(ours.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort());
         }
       }),
