@@ -141,8 +141,12 @@ export async function changeSourceRows(sql: SQL): Promise<Record<string, unknown
   return truncated.map((r) => ({ ...r }));
 }
 
-/** The last change: once both connectors' topics hold it, they hold everything before it. */
+/**
+ * The last change: once a connector's topics hold it, they hold everything before it. A logical
+ * decoding message comes first, in a transaction of its own.
+ */
 export async function writeEndMarker(sql: SQL): Promise<void> {
+  await sql.unsafe(`SELECT pg_logical_emit_message(true, 'lakehouse-test', 'a message ✓')`);
   await sql.unsafe(`INSERT INTO ${toastTable} VALUES (999, 'end', NULL)`);
 }
 
@@ -163,7 +167,14 @@ export interface ConnectorSpec {
    * before image with `__deleted: "true"`).
    */
   flatten?: 'tombstone' | 'rewrite';
+  /** Also transaction metadata (`<prefix>.transaction`) and heartbeats (`__debezium-heartbeat.<prefix>`). */
+  metadata?: boolean;
 }
+
+const metadataTopics = {
+  'provide.transaction.metadata': 'true',
+  'heartbeat.interval.ms': '1000',
+};
 
 const flattening = (deletes: 'tombstone' | 'rewrite') => ({
   transforms: 'unwrap',
@@ -204,6 +215,7 @@ export async function registerConnector(connectUrl: string, pgUrl: string, spec:
     'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
     'value.converter.schemas.enable': String(spec.schemas),
     ...(spec.flatten ? flattening(spec.flatten) : {}),
+    ...(spec.metadata ? metadataTopics : {}),
   };
   const response = await fetch(`${connectUrl}/connectors/${spec.name}/config`, {
     method: 'PUT',
@@ -242,43 +254,51 @@ export interface DumpedRecord {
 }
 
 /**
- * Every record of the topics `<prefix>.public.*`, read from the start until the end marker has arrived
- * and every partition is read to its end, written to `file` as NDJSON in `lakehouse ingest`'s shape.
+ * Every record of the connector's topics (`<prefix>.*`, and its heartbeats), read from the start once
+ * the end marker has arrived (so every topic exists) to the end of every partition, written to `file`
+ * as NDJSON in `lakehouse ingest`'s shape.
  */
 export async function dumpTopics(brokers: string, prefix: string, file: string, timeoutMs = 90_000): Promise<DumpedRecord[]> {
   const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   await admin.connect();
-  const topics = [`${prefix}.public.${typesTable}`, `${prefix}.public.${toastTable}`];
+  const deadline = Date.now() + timeoutMs;
+  try {
+    const isMarker = (r: DumpedRecord) => r.value !== null && r.value.includes('"end"');
+    await readTopics(kafka, [`${prefix}.public.${toastTable}`], deadline, async (records) => records.some(isMarker));
+    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) || t === `__debezium-heartbeat.${prefix}`);
+    const records = await readTopics(kafka, topics, deadline, async (records) => {
+      const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
+      const read = (topic: string, partition: number) => records.filter((r) => r.topic === topic && r.partition === partition).length;
+      return ends.every(({ topic, partitions }) => partitions.every((p) => read(topic, p.partition) >= Number(p.high) - Number(p.low)));
+    });
+    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+    return records;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+/** The records of `topics` from their start, as a new consumer group reads them, until `done` says so. */
+async function readTopics(kafka: Kafka, topics: string[], deadline: number, done: (records: DumpedRecord[]) => Promise<boolean>): Promise<DumpedRecord[]> {
   const records: DumpedRecord[] = [];
-  const consumer = kafka.consumer({ groupId: `dump-${prefix}-${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: `dump-${Date.now()}-${Math.random()}` });
   try {
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
-    let markerSeen = false;
     await consumer.run({
       eachMessage: async ({ topic, partition, message }) => {
         const key = message.key?.toString('utf8') ?? null;
         const value = message.value?.toString('utf8') ?? null;
-        if (topic === topics[1] && value !== null && value.includes('"end"')) markerSeen = true;
         records.push({ topic, partition, offset: message.offset, timestamp: message.timestamp, key, value });
       },
     });
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (markerSeen) {
-        const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
-        const read = (topic: string, partition: number) => records.filter((r) => r.topic === topic && r.partition === partition).length;
-        const done = ends.every(({ topic, partitions }) => partitions.every((p) => read(topic, p.partition) >= Number(p.high) - Number(p.low)));
-        if (done) break;
-      }
-      if (Date.now() > deadline) throw new Error(`the topics of ${prefix} were not read to the end marker within ${timeoutMs / 1000} s (${records.length} records read)`);
+    while (!(await done(records))) {
+      if (Date.now() > deadline) throw new Error(`${topics.join(', ')}: not read to the end in time (${records.length} records read)`);
       await Bun.sleep(200);
     }
+    return records;
   } finally {
     await consumer.disconnect();
-    await admin.disconnect();
   }
-  writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-  return records;
 }

@@ -2,9 +2,11 @@
  * Real Debezium output for every common PostgreSQL column type, checked value by value: PostgreSQL
  * (compose/local/up) holds a table with one column of each type and a table with a TOASTed column;
  * four Debezium connectors capture them: full envelopes and rows flattened by ExtractNewRecordState,
- * each with JsonConverter schemas and without. Their topics are dumped to NDJSON and `lakehouse
- * ingest`ed, and every silver row must equal what PostgreSQL holds (postgres-types-expected.ts says
- * what that is per type), through `lakehouse cat` and through delta-rs.
+ * each with JsonConverter schemas and without (the envelope ones also send transaction metadata and
+ * heartbeats, and every one a logical decoding message). Their topics are dumped to NDJSON and
+ * `lakehouse ingest`ed; none may become a dead letter, and every silver row must equal what
+ * PostgreSQL holds (postgres-types-expected.ts says what that is per type), through `lakehouse cat`
+ * and through delta-rs.
  *
  * The stack runs on its own ports and state directory (+20 from the defaults), so it can run beside
  * real-stack.test.ts. If it cannot start, the suite fails with the launcher's message.
@@ -29,8 +31,8 @@ const stackEnv = {
 };
 const workDir = mkdtempSync(join(tmpdir(), 'lh-postgres-types-'));
 const runs: readonly (ConnectorSpec & { title: string })[] = [
-  { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true },
-  { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false },
+  { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true, metadata: true },
+  { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false, metadata: true },
   { title: 'flattened with schemas, deletes as null values', name: 'pgtypes-flat', topicPrefix: 'pgtypes_flat', schemas: true, flatten: 'tombstone' },
   { title: 'flattened without schemas, deletes rewritten', name: 'pgtypes-flat-noschema', topicPrefix: 'pgtypes_flat_noschema', schemas: false, flatten: 'rewrite' },
 ];
@@ -50,11 +52,9 @@ beforeAll(async () => {
   await Promise.all(runs.map((r) => registerConnector(stack.CONNECT_URL, stack.PG_URL, r)));
   truncatedRows = await changeSourceRows(sql);
   await writeEndMarker(sql);
-  for (const r of runs) {
-    const file = join(workDir, `${r.topicPrefix}.ndjson`);
-    dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, file));
-    await lakehouse(['ingest', '--data', dataDir(r), file]);
-  }
+  const file = (r: ConnectorSpec) => join(workDir, `${r.topicPrefix}.ndjson`);
+  await Promise.all(runs.map(async (r) => dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, file(r)))));
+  for (const r of runs) await lakehouse(['ingest', '--data', dataDir(r), file(r)]);
 }, 10 * 60_000);
 
 afterAll(async () => {
@@ -78,18 +78,26 @@ const tracked = (body: () => Promise<void>) => async () => {
   }
 };
 
-/** What a record is: its op (`__op` when flattened), 'deleted' for a rewritten delete, 'null' for a null value. */
-function kindOf(value: string | null): string {
+/**
+ * What a record is: its op (`__op` when flattened), 'deleted' for a rewritten delete, 'null' for a null
+ * value, 'kafka-null' for a Kafka tombstone, a heartbeat, or a transaction's BEGIN or END.
+ */
+function kindOf({ topic, value }: DumpedRecord): string {
+  if (topic.startsWith('__debezium-heartbeat.')) return 'heartbeat';
   if (value === null) return 'kafka-null';
   const doc = JSON.parse(value) as Record<string, unknown> | null;
   const payload = (doc !== null && 'schema' in doc ? doc.payload : doc) as Record<string, unknown> | null;
   if (payload === null) return 'null';
+  if (topic.endsWith('.transaction')) return String(payload.status);
   return payload.__deleted === 'true' ? 'deleted' : String(payload.op ?? payload.__op);
 }
 
 /** What the captured stream of each run must hold for the test to be about it. */
-const expectedKinds = (run: ConnectorSpec) =>
-  run.flatten === undefined ? ['r', 'c', 'u', 'd', 't', 'kafka-null'] : ['r', 'c', 'u', run.flatten === 'tombstone' ? 'null' : 'deleted'];
+function expectedKinds(run: ConnectorSpec): string[] {
+  // Logical decoding messages pass ExtractNewRecordState unflattened.
+  if (run.flatten) return ['r', 'c', 'u', 'm', run.flatten === 'tombstone' ? 'null' : 'deleted'];
+  return ['r', 'c', 'u', 'd', 't', 'm', 'kafka-null', ...(run.metadata ? ['heartbeat', 'BEGIN', 'END'] : [])];
+}
 
 for (const run of runs) {
   describe(run.title, () => {
@@ -97,7 +105,7 @@ for (const run of runs) {
       'the captured stream has what the test is about: snapshot reads, changes, deletes, unavailable TOAST values',
       tracked(async () => {
         const values = dumped.get(run)!.map((r) => r.value);
-        expect(new Set(values.map(kindOf))).toEqual(new Set(expectedKinds(run)));
+        expect(new Set(dumped.get(run)!.map(kindOf))).toEqual(new Set(expectedKinds(run)));
         expect(values.filter((v) => v?.includes('__debezium_unavailable_value')).length).toBe(3);
       }),
     );
