@@ -16,7 +16,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
-import { lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
+import { LakehouseServer, freePort, lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
 import { expectedRows } from './postgres-types-expected.ts';
 import {
   changeSourceRows, createSourceTables, dumpTopics, registerConnector, toastTable, typesTable, writeEndMarker, type ConnectorSpec, type DumpedRecord,
@@ -40,6 +40,8 @@ const dataDir = (run: ConnectorSpec) => join(workDir, run.name);
 
 let stack: Stack;
 let sql: SQL;
+/** `lakehouse serve --kafka` on the topics of the first run, beside its dump. */
+let server: LakehouseServer;
 const dumped = new Map<ConnectorSpec, DumpedRecord[]>();
 let truncatedRows: Record<string, unknown>[] = [];
 let failures = 0;
@@ -50,6 +52,8 @@ beforeAll(async () => {
   sql = new SQL(stack.PG_URL);
   await createSourceTables(sql);
   await Promise.all(runs.map((r) => registerConnector(stack.CONNECT_URL, stack.PG_URL, r)));
+  server = new LakehouseServer(join(workDir, 'serve'), freePort(), stack.KAFKA_BROKERS, join(workDir, 'serve.log'), `${runs[0]!.topicPrefix}\\..*`);
+  await server.start();
   truncatedRows = await changeSourceRows(sql);
   await writeEndMarker(sql);
   const file = (r: ConnectorSpec) => join(workDir, `${r.topicPrefix}.ndjson`);
@@ -58,6 +62,7 @@ beforeAll(async () => {
 }, 10 * 60_000);
 
 afterAll(async () => {
+  await server?.stop().catch(() => {});
   await sql?.close();
   if (failures > 0) {
     await stackDown(stackEnv);
@@ -149,3 +154,26 @@ for (const run of runs) {
     );
   });
 }
+
+test(
+  `serve --kafka (${runs[0]!.title}): silver reaches what PostgreSQL holds`,
+  tracked(async () => {
+    const deadline = Date.now() + 60_000;
+    for (;;) {
+      const problems: string[] = [];
+      for (const table of [typesTable, toastTable]) {
+        const expected = await expectedRows(sql, table, runs[0]!.schemas);
+        const silver = await silverTable(server.dataDir, table).catch((err: Error) => err);
+        if (silver instanceof Error) problems.push(`${table}: ${silver.message.split('\n')[1]}`);
+        else problems.push(...tableDiff(expected.key, expected.rows, silver, 20).map((p) => `${table}: ${p}`));
+      }
+      if (problems.length === 0) break;
+      if (Date.now() > deadline) throw new Error(`silver did not reach the PostgreSQL state within 60 s:\n${problems.join('\n')}\n--- lakehouse log:\n${server.logTail()}`);
+      await Bun.sleep(1_000);
+    }
+    const deadLetters = await lakehouse(['cat', 'dead_letters', '--data', server.dataDir, '--format', 'ndjson']).catch((err: Error) => err.message);
+    expect(deadLetters.includes('no Delta table') ? '' : deadLetters).toBe('');
+    expect(server.unexpectedExits).toEqual([]);
+  }),
+  90_000,
+);
