@@ -30,6 +30,7 @@ import {
   InvalidValue, base64ToHex, daysToDate, decimalText, expectInt64, expectInteger, expectNumber, expectString, jsonText, longText,
   microsToTimeOfDay, microsToTimestamp, nanosToMicros, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
 } from './values.ts';
+import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
 
 export interface ConnectSchema {
   type: string;
@@ -63,8 +64,8 @@ export type ValueConverter = (v: unknown) => CanonicalValue;
 interface CompiledValue {
   type: DataType;
   convert: ValueConverter;
-  /** Which encoding Debezium's unavailable-value placeholder takes in this column, if it can appear. */
-  placeholderEncoding: 'text' | 'base64' | null;
+  /** Which form Debezium's unavailable-value placeholder takes in this column, if it can appear. */
+  placeholderEncoding: keyof UnavailableForms | null;
 }
 
 const MAX_DELTA_PRECISION = 38;
@@ -206,13 +207,14 @@ export function compileValue(schema: ConnectSchema): CompiledValue {
     case 'array': {
       if (!schema.items) throw new InvalidValue('array schema without items');
       const element = compileValue(schema.items);
+      const integers = !schema.items.name && ['int16', 'int32', 'int64'].includes(schema.items.type);
       return {
         type: { type: 'array', elementType: element.type, containsNull: schema.items.optional ?? true },
         convert: (v) => {
           if (!Array.isArray(v)) throw new InvalidValue(`expected an array, got ${typeof v}`);
           return v.map((item) => (item === null ? null : element.convert(item)));
         },
-        placeholderEncoding: null,
+        placeholderEncoding: element.placeholderEncoding === 'text' ? 'textArray' : integers ? 'byteArray' : null,
       };
     }
     case 'map':
@@ -231,16 +233,15 @@ export interface CompiledRow {
   readonly columns: readonly ColumnSpec[];
   readonly names: readonly string[];
   readonly converters: readonly ValueConverter[];
-  /** Per column, the exact text that marks an unavailable (unchanged TOAST) value, or null. */
-  readonly placeholders: readonly (string | null)[];
+  /** Per column, the value that marks it unavailable (unchanged TOAST): text, or an array; or null. */
+  readonly placeholders: readonly (string | readonly (string | number)[] | null)[];
 }
 
-export function compileRow(struct: ConnectSchema, unavailablePlaceholder: string): CompiledRow {
+export function compileRow(struct: ConnectSchema, unavailableValue: UnavailableForms): CompiledRow {
   if (struct.type !== 'struct' || !Array.isArray(struct.fields)) throw new InvalidValue('row schema is not a struct');
-  const placeholderBase64 = Buffer.from(unavailablePlaceholder, 'utf8').toString('base64');
   const columns: ColumnSpec[] = [];
   const converters: ValueConverter[] = [];
-  const placeholders: (string | null)[] = [];
+  const placeholders: CompiledRow['placeholders'][number][] = [];
   for (const f of struct.fields) {
     if (typeof f.field !== 'string') throw new InvalidValue('struct field without a name');
     const compiled = compileValue(f);
@@ -252,9 +253,7 @@ export function compileRow(struct: ConnectSchema, unavailablePlaceholder: string
       ...(f.name ? { logicalName: f.name } : {}),
     });
     converters.push(compiled.convert);
-    placeholders.push(
-      compiled.placeholderEncoding === 'text' ? unavailablePlaceholder : compiled.placeholderEncoding === 'base64' ? placeholderBase64 : null,
-    );
+    placeholders.push(compiled.placeholderEncoding === null ? null : unavailableValue[compiled.placeholderEncoding]);
   }
   return { columns, names: columns.map((c) => c.name), converters, placeholders };
 }
@@ -270,7 +269,8 @@ export function convertRow(compiled: CompiledRow, row: Record<string, unknown>, 
     const name = names[i]!;
     const v = row[name];
     if (v === null || v === undefined) continue;
-    if (v === placeholders[i]) {
+    const placeholder = placeholders[i];
+    if (v === placeholder || (typeof placeholder === 'object' && placeholder !== null && isArrayForm(v, placeholder))) {
       row[name] = null;
       (unavailable ??= new Set()).add(name);
       continue;

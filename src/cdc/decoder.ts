@@ -15,6 +15,7 @@ import type { ChangeEvent, ChangeOp, DecodedKind, DecodedRecord, SourceIdentity 
 import { inferRow } from './infer.ts';
 import { positionOf, type PositionFields } from './position.ts';
 import { recordRef, type KafkaRecord } from './record.ts';
+import { unavailableForms, type UnavailableForms } from './unavailable-value.ts';
 import { InvalidValue, type Row } from './values.ts';
 
 export const DEFAULT_UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
@@ -56,7 +57,7 @@ export class ChangeDecoder {
   readonly stats: Record<DecodedKind, number> = {
     change: 0, tombstone: 0, message: 0, heartbeat: 0, 'schema-change': 0, transaction: 0, invalid: 0,
   };
-  private readonly placeholder: string;
+  private readonly unavailableValue: UnavailableForms;
   private readonly keyColumns: Readonly<Record<string, readonly string[]>>;
   private readonly valueReader: ConnectJsonReader<CompiledValueSchema>;
   private readonly keyReader: ConnectJsonReader<CompiledRow>;
@@ -68,10 +69,10 @@ export class ChangeDecoder {
   private readonly identities = new Map<string, SourceIdentity>();
 
   constructor(options: DecoderOptions = {}) {
-    this.placeholder = options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER;
+    this.unavailableValue = unavailableForms(options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER);
     this.keyColumns = options.keyColumns ?? {};
-    this.valueReader = new ConnectJsonReader((schema) => compileValueSchema(schema, this.placeholder));
-    this.keyReader = new ConnectJsonReader((schema) => compileRow(schema, this.placeholder));
+    this.valueReader = new ConnectJsonReader((schema) => compileValueSchema(schema, this.unavailableValue));
+    this.keyReader = new ConnectJsonReader((schema) => compileRow(schema, this.unavailableValue));
   }
 
   decode(record: KafkaRecord): DecodedRecord {
@@ -215,10 +216,10 @@ export class ChangeDecoder {
     } else {
       // Infer from the fullest image; the other one is converted the same way.
       const main = after ?? before!;
-      const inferred = inferRow(main, this.placeholder, null, flattenedFrom ?? main);
+      const inferred = inferRow(main, this.unavailableValue, null, flattenedFrom ?? main);
       columns = inferred.columns;
       unavailable = inferred.unavailable;
-      if (after && before) unavailable = inferRow(before, this.placeholder, unavailable).unavailable;
+      if (after && before) unavailable = inferRow(before, this.unavailableValue, unavailable).unavailable;
     }
     const key = this.keyOf(record, source.table, before, after);
     return {
@@ -258,7 +259,7 @@ export class ChangeDecoder {
       if (convertRow(compiled, row, null)) fail('key holds the unavailable-value placeholder');
       columns = compiled.names;
     } else {
-      if (inferRow(row, this.placeholder, null).unavailable) fail('key holds the unavailable-value placeholder');
+      if (inferRow(row, this.unavailableValue, null).unavailable) fail('key holds the unavailable-value placeholder');
       columns = this.learnedKeyColumns.get(record.topic) ?? Object.keys(row);
       if (columns.length !== Object.keys(row).length || columns.some((c) => !(c in row))) columns = Object.keys(row);
     }
@@ -267,16 +268,16 @@ export class ChangeDecoder {
   }
 }
 
-function compileValueSchema(schema: ConnectSchema, placeholder: string): CompiledValueSchema {
+function compileValueSchema(schema: ConnectSchema, unavailableValue: UnavailableForms): CompiledValueSchema {
   if (schema.type !== 'struct' || !Array.isArray(schema.fields)) return { shape: 'other', row: null };
   const byName = new Map(schema.fields.map((f) => [f.field, f]));
   if (byName.get('op')?.type === 'string' && byName.get('source')?.type === 'struct') {
     const image = byName.get('after') ?? byName.get('before');
-    return { shape: 'envelope', row: image?.type === 'struct' ? compileRow(image, placeholder) : null };
+    return { shape: 'envelope', row: image?.type === 'struct' ? compileRow(image, unavailableValue) : null };
   }
   if (byName.has('status') && byName.has('id') && !byName.has('op')) return { shape: 'other', row: null };
   const rowFields = schema.fields.filter((f) => !(f.field ?? '').startsWith('__'));
-  return { shape: 'flat', row: compileRow({ ...schema, fields: rowFields }, placeholder) };
+  return { shape: 'flat', row: compileRow({ ...schema, fields: rowFields }, unavailableValue) };
 }
 
 function inferShape(p: Obj): CompiledValueSchema['shape'] {

@@ -11,17 +11,19 @@
 import type { DataType } from '../delta/schema.ts';
 import type { ColumnSpec } from './connect-schema.ts';
 import { writtenAsDouble } from './connect-json.ts';
+import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
 import { jsonText } from './values.ts';
 
 const NON_FINITE_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
 
 /**
- * Infers the columns of a parsed row and converts it in place; placeholder strings become null and are
- * reported. `parsedAs` is the object parseJson gave for the row (the row itself unless it was copied).
+ * Infers the columns of a parsed row and converts it in place; unavailable values (any form of the
+ * placeholder) become null and are reported. `parsedAs` is the object parseJson gave for the row (the
+ * row itself unless it was copied).
  */
 export function inferRow(
   row: Record<string, unknown>,
-  unavailablePlaceholder: string,
+  unavailableValue: UnavailableForms,
   unavailable: Set<string> | null,
   parsedAs: object = row,
 ): { columns: ColumnSpec[]; unavailable: Set<string> | null } {
@@ -42,13 +44,18 @@ export function inferRow(
       columns.push({ name, type: 'boolean', nullable: true, connectType: 'boolean' });
     } else if (typeof v === 'string') {
       columns.push({ name, type: NON_FINITE_DOUBLES.has(v) ? 'double' : 'string', nullable: true, connectType: 'string' });
-      if (v === unavailablePlaceholder) {
+      if (v === unavailableValue.text || v === unavailableValue.base64) {
         row[name] = null;
         (unavailable ??= new Set()).add(name);
       }
     } else {
       columns.push({ name, type: 'string', nullable: true, connectType: Array.isArray(v) ? 'array' : 'object' });
-      row[name] = jsonText(v);
+      if (isArrayForm(v, unavailableValue.textArray) || isArrayForm(v, unavailableValue.byteArray)) {
+        row[name] = null;
+        (unavailable ??= new Set()).add(name);
+      } else {
+        row[name] = jsonText(v);
+      }
     }
   }
   return { columns, unavailable };

@@ -101,3 +101,15 @@ describe('flattened by ExtractNewRecordState, with and without schemas', () => {
     }
   });
 });
+
+describe('unchanged TOASTed columns of every kind, with and without schemas', () => {
+  // Debezium writes the placeholder as text, as base64 bytes (bytea), as a one-element text array
+  // (text[]) and as the placeholder's bytes (int[]); each is unavailable, never data.
+  test('text, jsonb, bytea, text[] and int[] are unavailable; the numeric that was not TOASTed is a value', () => {
+    for (const update of changes(decodeAll('unchanged-toast.ndjson'))) {
+      expect([...update.unavailable].sort()).toEqual(['blob', 'body', 'doc', 'nums', 'tags']);
+      expect(update.after).toMatchObject({ id: '1', note: 'edited', body: null, tags: null, blob: null, doc: null, nums: null });
+      expect(String(update.after!.big)).toMatch(/^(\d{3000}\.5|\{"scale":1,"value":".+"\})$/);
+    }
+  });
+});
