@@ -13,7 +13,9 @@
  * arrays as JSON text.
  */
 import type { SQL } from 'bun';
-import { toastTable, typeColumns, typesTable, type ValueKind } from './postgres-types-support.ts';
+import {
+  toastColumns, toastKey, toastTable, truncatedToastTable, typeColumns, typeKey, typesTable, type SourceColumn, type ValueKind,
+} from './postgres-types-support.ts';
 
 type Row = Record<string, unknown>;
 
@@ -161,26 +163,31 @@ function withoutSchema(kind: ValueKind, canonical: unknown, source: unknown): un
   }
 }
 
+const tables: Record<string, { key: readonly SourceColumn[]; columns: readonly SourceColumn[] }> = {
+  [typesTable]: { key: typeKey, columns: typeColumns },
+  [toastTable]: { key: toastKey, columns: toastColumns },
+};
+
 /**
- * The rows silver must hold for `table`, and its primary key. `truncatedRows` are rows of the TOASTed
- * table that only a truncate removed, which silver keeps when the topics carry no truncate (flattened).
+ * The rows silver must hold for `table`, and its primary key. With `withTruncated`, the rows of the
+ * TOASTed table that only the truncate removed too: silver keeps them when its topics carry no
+ * truncate (flattened).
  */
-export async function expectedRows(sql: SQL, table: string, schemas: boolean, truncatedRows: readonly Row[] = []): Promise<{ key: string[]; rows: Row[] }> {
-  if (table === toastTable) {
-    const rows = (await sql.unsafe(`SELECT id::text AS id, note, body FROM ${toastTable}`)) as Row[];
-    return { key: ['id'], rows: [...rows.map((r) => ({ ...r })), ...truncatedRows] };
-  }
-  if (table !== typesTable) throw new Error(`no expectations for table ${table}`);
-  const select = typeColumns.map((c) => `${selectExpression(c.name, c.kind)} AS "${c.name}"`).join(', ');
-  const read = (await sql.unsafe(`SELECT row_to_json(t)::text AS j FROM (SELECT region, id, ${select} FROM ${typesTable}) t`)) as { j: string }[];
+export async function expectedRows(sql: SQL, table: string, schemas: boolean, withTruncated = false): Promise<{ key: string[]; rows: Row[] }> {
+  const spec = tables[table];
+  if (!spec) throw new Error(`no expectations for table ${table}`);
+  const columns = [...spec.key, ...spec.columns];
+  const select = columns.map((c) => `${selectExpression(c.name, c.kind)} AS "${c.name}"`).join(', ');
+  const from = withTruncated && table === toastTable ? `(SELECT * FROM ${toastTable} UNION ALL SELECT * FROM ${truncatedToastTable}) s` : table;
+  const read = (await sql.unsafe(`SELECT row_to_json(t)::text AS j FROM (SELECT ${select} FROM ${from}) t`)) as { j: string }[];
   const rows = read.map(({ j }) => {
     const source = JSON.parse(j) as Row;
-    const row: Row = { region: source.region, id: schemas ? source.id : String(source.id) };
-    for (const c of typeColumns) {
+    const row: Row = {};
+    for (const c of columns) {
       const canonical = withSchema(c.kind, source[c.name]);
       row[c.name] = schemas ? canonical : withoutSchema(c.kind, canonical, source[c.name]);
     }
     return row;
   });
-  return { key: ['region', 'id'], rows };
+  return { key: spec.key.map((c) => c.name), rows };
 }

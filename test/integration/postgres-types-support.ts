@@ -20,8 +20,20 @@ export type ValueKind =
   | 'micro-time' | 'milli-time' | 'zoned-time' | 'micro-timestamp' | 'milli-timestamp' | 'zoned-timestamp' | 'interval'
   | 'bits' | 'array' | 'point' | 'hstore';
 
-/** The typed columns of pg_types, after its key (region text, id integer). */
-export const typeColumns: readonly { name: string; type: string; kind: ValueKind }[] = [
+export interface SourceColumn {
+  name: string;
+  type: string;
+  kind: ValueKind;
+}
+
+/** The key of pg_types: composite. */
+export const typeKey: readonly SourceColumn[] = [
+  { name: 'region', type: 'text', kind: 'text' },
+  { name: 'id', type: 'integer', kind: 'int' },
+];
+
+/** The typed columns of pg_types, after its key. */
+export const typeColumns: readonly SourceColumn[] = [
   { name: 'c_smallint', type: 'smallint', kind: 'int' },
   { name: 'c_integer', type: 'integer', kind: 'int' },
   { name: 'c_bigint', type: 'bigint', kind: 'bigint' },
@@ -61,6 +73,22 @@ export const typeColumns: readonly { name: string; type: string; kind: ValueKind
   { name: 'c_hstore', type: 'hstore', kind: 'hstore' },
 ];
 
+export const toastKey: readonly SourceColumn[] = [{ name: 'id', type: 'bigint', kind: 'bigint' }];
+
+/** The columns of toasted_notes after its key: `note` changes, the others are TOASTed (each form of the placeholder). */
+export const toastColumns: readonly SourceColumn[] = [
+  { name: 'note', type: 'text', kind: 'text' },
+  { name: 'body', type: 'text', kind: 'text' },
+  { name: 'tags', type: 'text[]', kind: 'array' },
+  { name: 'nums', type: 'integer[]', kind: 'array' },
+  { name: 'blob', type: 'bytea', kind: 'bytea' },
+  { name: 'doc', type: 'jsonb', kind: 'json' },
+];
+const toasted = toastColumns.filter((c) => c.name !== 'note');
+
+/** Where the rows of toasted_notes that only the truncate removed are kept (see changeSourceRows). */
+export const truncatedToastTable = 'toasted_notes_truncated';
+
 /** Created before the connectors start, so these rows arrive as the snapshot ('r'). */
 export async function createSourceTables(sql: SQL): Promise<void> {
   await sql.unsafe(`
@@ -73,9 +101,9 @@ export async function createSourceTables(sql: SQL): Promise<void> {
       PRIMARY KEY (region, id)
     );
     ALTER TABLE ${typesTable} REPLICA IDENTITY DEFAULT;
-    CREATE TABLE ${toastTable} (id bigint PRIMARY KEY, note text, body text);
-    -- EXTERNAL: stored out of line uncompressed, so every body is TOASTed.
-    ALTER TABLE ${toastTable} ALTER COLUMN body SET STORAGE EXTERNAL;
+    CREATE TABLE ${toastTable} (id bigint PRIMARY KEY, ${toastColumns.map((c) => `${c.name} ${c.type}`).join(', ')});
+    -- EXTERNAL: stored out of line uncompressed, so every large value is TOASTed.
+    ALTER TABLE ${toastTable} ${toasted.map((c) => `ALTER COLUMN ${c.name} SET STORAGE EXTERNAL`).join(', ')};
     ALTER TABLE ${toastTable} REPLICA IDENTITY DEFAULT;
   `);
   await insertTypes(sql, [
@@ -94,15 +122,15 @@ export async function createSourceTables(sql: SQL): Promise<void> {
       '-1 day -00:00:01', B'0001', B'', '::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', 'sad', '{}', '{}', '(0,0)', '<r/>',
       'empty', '', '')`,
   ]);
-  await sql.unsafe(`INSERT INTO ${toastTable} VALUES (1, 'first', ${bigText(1)}), (2, 'second', ${bigText(2)})`);
+  await insertToasted(sql, [[1, 'first'], [2, 'second']]);
 }
 
 /**
- * The changes, streamed: inserts, updates (of every kind), deletes, a key change and a truncate.
- * Returns the rows of the TOASTed table that only the truncate removed (ExtractNewRecordState drops
- * truncates, so flattened topics keep them).
+ * The changes, streamed: inserts, updates (of every kind), deletes, a key change and a truncate. The
+ * rows of the TOASTed table that only the truncate removed are copied to truncatedToastTable first:
+ * ExtractNewRecordState drops truncates, so silver keeps them from flattened topics.
  */
-export async function changeSourceRows(sql: SQL): Promise<Record<string, unknown>[]> {
+export async function changeSourceRows(sql: SQL): Promise<void> {
   await insertTypes(sql, [
     `('ünï', 3, 32767, 2147483647, 9223372036854775807, 999999999.999, 0, 'NaN', 'Infinity', 92233720368547758.07,
       true, E'quote " backslash \\\\ newline \\n tab \\t', 'exactly twenty chars', 'fünf5', '\\xdeadbeef', 'ffffffff-ffff-ffff-ffff-ffffffffffff',
@@ -126,19 +154,21 @@ export async function changeSourceRows(sql: SQL): Promise<Record<string, unknown
   `);
   await sql.unsafe(`
     UPDATE ${toastTable} SET note = 'first, edited' WHERE id = 1;
-    UPDATE ${toastTable} SET body = ${bigText(3)} WHERE id = 2;
-    INSERT INTO ${toastTable} VALUES (3, 'third', ${bigText(4)}), (4, 'fourth', NULL);
+    UPDATE ${toastTable} SET body = (SELECT body FROM ${toastTable} WHERE id = 1) WHERE id = 2;
+  `);
+  await insertToasted(sql, [[3, 'third']]);
+  await sql.unsafe(`
+    INSERT INTO ${toastTable} (id, note) VALUES (4, 'fourth');
     UPDATE ${toastTable} SET note = 'third, edited' WHERE id = 3;
     DELETE FROM ${toastTable} WHERE id = 4;
-  `);
-  const truncated = (await sql.unsafe(`SELECT id::text AS id, note, body FROM ${toastTable}`)) as Record<string, unknown>[];
-  await sql.unsafe(`
+    CREATE TABLE ${truncatedToastTable} AS SELECT * FROM ${toastTable};
     TRUNCATE ${toastTable};
-    INSERT INTO ${toastTable} VALUES (5, 'fifth', ${bigText(5)}), (6, 'sixth', ${bigText(6)});
-    UPDATE ${toastTable} SET note = 'fifth, edited' WHERE id = 5;
-    UPDATE ${toastTable} SET note = NULL, body = body || '!' WHERE id = 6;
   `);
-  return truncated.map((r) => ({ ...r }));
+  await insertToasted(sql, [[5, 'fifth'], [6, 'sixth']]);
+  await sql.unsafe(`
+    UPDATE ${toastTable} SET note = 'fifth, edited' WHERE id = 5;
+    UPDATE ${toastTable} SET note = NULL, body = body || '!', nums = nums || 7 WHERE id = 6;
+  `);
 }
 
 /**
@@ -154,8 +184,14 @@ async function insertTypes(sql: SQL, rows: string[]): Promise<void> {
   await sql.unsafe(`INSERT INTO ${typesTable} VALUES ${rows.join(',\n')}`);
 }
 
-/** About 13 KB of distinct non-ASCII text: larger than the TOAST threshold (2 KB). */
-const bigText = (seed: number) => `(SELECT string_agg(md5(i::text) || 'é', '') FROM generate_series(${seed * 1000}, ${seed * 1000 + 399}) i)`;
+/** Rows of toasted_notes whose every TOASTed column holds some 6 to 13 KB of distinct values (the threshold is 2 KB). */
+async function insertToasted(sql: SQL, rows: [id: number, note: string][]): Promise<void> {
+  for (const [id, note] of rows) {
+    await sql.unsafe(`INSERT INTO ${toastTable} SELECT ${id}, '${note}', string_agg(md5(i::text) || 'é', ''), array_agg(md5(i::text)),
+      (SELECT array_agg(n * ${id}) FROM generate_series(-500, 499) n), decode(string_agg(md5(i::text), ''), 'hex'),
+      jsonb_agg(jsonb_build_object('i', i, 'ü', md5(i::text))) FROM generate_series(${id * 1000}, ${id * 1000 + 399}) i`);
+  }
+}
 
 export interface ConnectorSpec {
   name: string;
@@ -265,7 +301,12 @@ export async function dumpTopics(brokers: string, prefix: string, file: string, 
   const deadline = Date.now() + timeoutMs;
   try {
     const isMarker = (r: DumpedRecord) => r.value !== null && r.value.includes('"end"');
-    await readTopics(kafka, [`${prefix}.public.${toastTable}`], deadline, async (records) => records.some(isMarker));
+    const markerTopic = `${prefix}.public.${toastTable}`;
+    while (!(await admin.listTopics()).includes(markerTopic)) {
+      if (Date.now() > deadline) throw new Error(`topic ${markerTopic} was not created in time`);
+      await Bun.sleep(200);
+    }
+    await readTopics(kafka, [markerTopic], deadline, async (records) => records.some(isMarker));
     const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) || t === `__debezium-heartbeat.${prefix}`);
     const records = await readTopics(kafka, topics, deadline, async (records) => {
       const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
