@@ -113,3 +113,17 @@ describe('unchanged TOASTed columns of every kind, with and without schemas', ()
     }
   });
 });
+
+describe('values Delta cannot hold', () => {
+  test("PostgreSQL's infinity and BC dates are dead letters that say why; 9999-12-31 is a value", () => {
+    const decoded = decodeAll('out-of-range.ndjson');
+    expect(decoded.slice(0, 3).map((d) => d.kind === 'invalid' && d.reason)).toEqual([
+      '-2147472692 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)',
+      '-2147472691 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)',
+      '-735160 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)',
+    ]);
+    expect(changes(decoded)[0]!.after).toEqual({
+      region: 'x', id: 3, n: null, na: null, d: '9999-12-31', ts: '9999-12-31T23:59:59.999999', tstz: '9999-12-31T23:59:59.999999',
+    });
+  });
+});

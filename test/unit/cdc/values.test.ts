@@ -1,9 +1,9 @@
 import { expect, test } from 'bun:test';
 import { daysToDate, decimalText, microsToTimestamp, zonedToUtcTimestamp } from '../../../src/cdc/index.ts';
-import { nanosToMicros } from '../../../src/cdc/values.ts';
+import { InvalidValue, nanosToMicros } from '../../../src/cdc/values.ts';
 
 test('daysToDate agrees with Date across eras, leap days and the epoch', () => {
-  for (let days = -800_000; days <= 2_900_000; days += 997) {
+  for (let days = -719_162; days <= 2_932_896; days += 997) {
     expect(daysToDate(days)).toBe(new Date(days * 86_400_000).toISOString().slice(0, 10));
   }
   for (const d of [-1, 0, 59, 60, 11_016, 11_017, 2_932_896]) expect(daysToDate(d)).toBe(new Date(d * 86_400_000).toISOString().slice(0, 10));
@@ -24,4 +24,21 @@ test('timestamps and decimals', () => {
   expect(decimalText(5n, 3)).toBe('0.005');
   expect(decimalText(-123n, 0)).toBe('-123');
   expect(decimalText(12n, -2)).toBe('1200');
+});
+
+test('dates and timestamps outside 0001-01-01..9999-12-31 (BC, PostgreSQL infinity) are refused, not written as text no reader takes', () => {
+  expect(daysToDate(-719_162)).toBe('0001-01-01');
+  expect(() => daysToDate(-735_160)).toThrow(InvalidValue); // 44 BC
+  expect(() => daysToDate(-2_147_472_692)).toThrow('-2147472692 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)');
+  expect(() => daysToDate(2_932_897)).toThrow(InvalidValue);
+  expect(microsToTimestamp(253402300799999999n)).toBe('9999-12-31T23:59:59.999999');
+  expect(() => microsToTimestamp(9223372036825200000n)).toThrow(InvalidValue); // Debezium's 'infinity'
+  expect(() => microsToTimestamp(-63517780800000000)).toThrow(InvalidValue);
+  expect(() => zonedToUtcTimestamp('12000-01-01T00:00:00Z')).toThrow(InvalidValue);
+  expect(() => zonedToUtcTimestamp('0001-01-01T00:30:00+01:00')).toThrow(InvalidValue);
+});
+
+test('a zoned timestamp of the years 1 to 99 keeps its year (Date.UTC would read 1900 to 1999)', () => {
+  expect(zonedToUtcTimestamp('0044-03-15T12:00:00+05:30')).toBe('0044-03-15T06:30:00.000000');
+  expect(zonedToUtcTimestamp('2024-02-29T23:59:59.999999-14')).toBe('2024-03-01T13:59:59.999999');
 });
