@@ -95,7 +95,7 @@ export async function writeBronzeFiles(storage: Storage, records: readonly Kafka
       topic: r.topic,
       partition: r.partition,
       offset: r.offset,
-      timestamp: typeof r.timestamp === 'number' ? new Date(r.timestamp) : r.timestamp,
+      timestamp: new Date(r.timestamp),
       key: r.key,
       value: r.value,
     })),

@@ -48,7 +48,8 @@ export class ConnectJsonReader<T> {
         }
       }
     }
-    const doc: unknown = parseJson(text);
+    // Without a schema, the row's types come from its JSON text, so doubles written whole are tracked.
+    const doc: unknown = parseJson(text, !text.startsWith(SCHEMA_OPEN));
     if (isConnectEnvelope(doc)) {
       if (doc.schema === null) return { payload: doc.payload, compiled: null };
       const schema = doc.schema as ConnectSchema;
@@ -87,19 +88,43 @@ function isSchemaWithoutPayload(doc: unknown): boolean {
  * values as JSON numbers (snowflake ids, large sequences), which a double would round. Only a run of
  * 16 digits can be one, so other text pays one scan and no reviver (ten times slower). The envelope's
  * ts_us and ts_ns, in every Debezium 2+ record, are left out of the scan: nothing needs them exact.
+ *
+ * With `trackDoubles`, a number written as a double (JsonConverter writes float and double values
+ * with a fraction or an exponent: 7.0, -3.4E38) that parses to an integer is remembered, so that
+ * writtenAsDouble can tell a schemaless double column from an integer one.
  */
-export function parseJson(text: string): unknown {
-  return MAYBE_LARGE_INTEGER.test(text) ? JSON.parse(text, keepLargeIntegers as never) : JSON.parse(text);
+export function parseJson(text: string, trackDoubles = false): unknown {
+  return MAYBE_LARGE_INTEGER.test(text) || (trackDoubles && MAYBE_WHOLE_DOUBLE.test(text))
+    ? JSON.parse(text, (trackDoubles ? keepLargeIntegersAndDoubles : keepLargeIntegers) as never)
+    : JSON.parse(text);
 }
 
 /** 16 digits that start a number (not a fraction's digits), other than ts_us and ts_ns. */
 const MAYBE_LARGE_INTEGER = /(?<![\d.]|"ts_[un]s":)\d{16}/;
+/** A fraction of zeros (7.0) or an exponent (1E10): a double that may parse to an integer. */
+const MAYBE_WHOLE_DOUBLE = /\d(?:\.0+(?!\d)|[eE]\+?\d)/;
 const INTEGER_TEXT = /^-?\d+$/;
 
 function keepLargeIntegers(_key: string, value: unknown, context?: { source?: string }): unknown {
   if (typeof value !== 'number' || Number.isSafeInteger(value) || !context?.source || !INTEGER_TEXT.test(context.source)) return value;
   return BigInt(context.source);
 }
+
+/** Per parsed object, the keys whose value was written as a double but is an integer. */
+const wholeDoubles = new WeakMap<object, Set<string>>();
+
+function keepLargeIntegersAndDoubles(this: object, key: string, value: unknown, context?: { source?: string }): unknown {
+  if (typeof value === 'number' && Number.isInteger(value) && context?.source && !INTEGER_TEXT.test(context.source)) {
+    let keys = wholeDoubles.get(this);
+    if (!keys) wholeDoubles.set(this, (keys = new Set()));
+    keys.add(key);
+    return value;
+  }
+  return keepLargeIntegers(key, value, context);
+}
+
+/** True when `object[key]` is an integer that its JSON text wrote as a double (see parseJson). */
+export const writtenAsDouble = (object: object, key: string): boolean => wholeDoubles.get(object)?.has(key) === true;
 
 function tryParse(text: string): unknown {
   try {

@@ -6,7 +6,8 @@
  *  - io.debezium.time.Date, connect Date (days)                -> date 'YYYY-MM-DD'
  *  - io.debezium.time.Time / MicroTime / NanoTime, connect Time -> string 'HH:MM:SS.ffffff' (Delta has no
  *    time-of-day type; the text sorts and reads well)
- *  - io.debezium.time.ZonedTime                                 -> string, as sent ('HH:MM:SS.ffffffZ')
+ *  - io.debezium.time.ZonedTime                                 -> string, as sent (UTC, the fraction only as long
+ *    as needed: '10:34:56.789Z', '00:00:00Z')
  *  - io.debezium.time.Timestamp / MicroTimestamp / NanoTimestamp, connect Timestamp -> timestamp_ntz:
  *    they come from columns without time zone (PostgreSQL TIMESTAMP, MySQL DATETIME), encoded as if UTC
  *  - io.debezium.time.ZonedTimestamp (ISO text with offset)    -> timestamp, converted to UTC
@@ -18,16 +19,18 @@
  *  - Bits, bytes                                               -> binary (hex)
  *  - geometry.Geometry / Geography / Point {wkb, srid}         -> binary (the WKB)
  *  - Year -> integer, MicroDuration -> long
- *  - int8/16/32/64 -> byte/short/integer/long (long as text), float32/64 -> float/double, boolean, string
+ *  - int8/16/32/64 -> byte/short/integer/long (long as text), float/double (JsonConverter's names for Connect's
+ *    float32/64) -> float/double, boolean, string
  *  - array -> array of the element type; map and other structs -> string (JSON text)
- * NanoTime and NanoTimestamp pass through JSON numbers, so they are exact to the microsecond only
- * while they fit 2^53 nanoseconds; we keep microseconds anyway.
+ * Int64 values past 2^53 arrive as bigints (parseJson), so MicroTimestamp and NanoTimestamp stay exact;
+ * we keep microseconds.
  */
 import type { DataType } from '../delta/schema.ts';
 import {
-  InvalidValue, base64ToHex, daysToDate, decimalText, expectInteger, expectNumber, expectString, jsonText, longText,
-  microsToTimeOfDay, microsToTimestamp, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
+  InvalidValue, base64ToHex, daysToDate, decimalText, expectInt64, expectInteger, expectNumber, expectString, jsonText, longText,
+  microsToTimeOfDay, microsToTimestamp, nanosToMicros, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
 } from './values.ts';
+import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
 
 export interface ConnectSchema {
   type: string;
@@ -61,8 +64,8 @@ export type ValueConverter = (v: unknown) => CanonicalValue;
 interface CompiledValue {
   type: DataType;
   convert: ValueConverter;
-  /** Which encoding Debezium's unavailable-value placeholder takes in this column, if it can appear. */
-  placeholderEncoding: 'text' | 'base64' | null;
+  /** Which form Debezium's unavailable-value placeholder takes in this column, if it can appear. */
+  placeholderEncoding: keyof UnavailableForms | null;
 }
 
 const MAX_DELTA_PRECISION = 38;
@@ -105,9 +108,9 @@ function compileLogical(schema: ConnectSchema): CompiledValue | undefined {
     case 'org.apache.kafka.connect.data.Timestamp':
       return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInteger(v) * 1000), placeholderEncoding: null };
     case 'io.debezium.time.MicroTimestamp':
-      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInteger(v)), placeholderEncoding: null };
+      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(expectInt64(v)), placeholderEncoding: null };
     case 'io.debezium.time.NanoTimestamp':
-      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(Math.floor(expectInteger(v) / 1000)), placeholderEncoding: null };
+      return { type: 'timestamp_ntz', convert: (v) => microsToTimestamp(nanosToMicros(expectInt64(v))), placeholderEncoding: null };
     case 'io.debezium.time.ZonedTimestamp':
       return { type: 'timestamp', convert: (v) => zonedToUtcTimestamp(expectString(v)), placeholderEncoding: 'text' };
     case 'org.apache.kafka.connect.data.Decimal':
@@ -188,8 +191,11 @@ export function compileValue(schema: ConnectSchema): CompiledValue {
       return { type: 'integer', convert: int32Value, placeholderEncoding: null };
     case 'int64':
       return { type: 'long', convert: longText, placeholderEncoding: null };
+    // JsonConverter names them float and double; float32 and float64 are Connect's own names.
+    case 'float':
     case 'float32':
       return { type: 'float', convert: identityNumber, placeholderEncoding: null };
+    case 'double':
     case 'float64':
       return { type: 'double', convert: identityNumber, placeholderEncoding: null };
     case 'boolean':
@@ -201,13 +207,14 @@ export function compileValue(schema: ConnectSchema): CompiledValue {
     case 'array': {
       if (!schema.items) throw new InvalidValue('array schema without items');
       const element = compileValue(schema.items);
+      const integers = !schema.items.name && ['int16', 'int32', 'int64'].includes(schema.items.type);
       return {
         type: { type: 'array', elementType: element.type, containsNull: schema.items.optional ?? true },
         convert: (v) => {
           if (!Array.isArray(v)) throw new InvalidValue(`expected an array, got ${typeof v}`);
           return v.map((item) => (item === null ? null : element.convert(item)));
         },
-        placeholderEncoding: null,
+        placeholderEncoding: element.placeholderEncoding === 'text' ? 'textArray' : integers ? 'byteArray' : null,
       };
     }
     case 'map':
@@ -226,16 +233,15 @@ export interface CompiledRow {
   readonly columns: readonly ColumnSpec[];
   readonly names: readonly string[];
   readonly converters: readonly ValueConverter[];
-  /** Per column, the exact text that marks an unavailable (unchanged TOAST) value, or null. */
-  readonly placeholders: readonly (string | null)[];
+  /** Per column, the value that marks it unavailable (unchanged TOAST): text, or an array; or null. */
+  readonly placeholders: readonly (string | readonly (string | number)[] | null)[];
 }
 
-export function compileRow(struct: ConnectSchema, unavailablePlaceholder: string): CompiledRow {
+export function compileRow(struct: ConnectSchema, unavailableValue: UnavailableForms): CompiledRow {
   if (struct.type !== 'struct' || !Array.isArray(struct.fields)) throw new InvalidValue('row schema is not a struct');
-  const placeholderBase64 = Buffer.from(unavailablePlaceholder, 'utf8').toString('base64');
   const columns: ColumnSpec[] = [];
   const converters: ValueConverter[] = [];
-  const placeholders: (string | null)[] = [];
+  const placeholders: CompiledRow['placeholders'][number][] = [];
   for (const f of struct.fields) {
     if (typeof f.field !== 'string') throw new InvalidValue('struct field without a name');
     const compiled = compileValue(f);
@@ -247,9 +253,7 @@ export function compileRow(struct: ConnectSchema, unavailablePlaceholder: string
       ...(f.name ? { logicalName: f.name } : {}),
     });
     converters.push(compiled.convert);
-    placeholders.push(
-      compiled.placeholderEncoding === 'text' ? unavailablePlaceholder : compiled.placeholderEncoding === 'base64' ? placeholderBase64 : null,
-    );
+    placeholders.push(compiled.placeholderEncoding === null ? null : unavailableValue[compiled.placeholderEncoding]);
   }
   return { columns, names: columns.map((c) => c.name), converters, placeholders };
 }
@@ -265,7 +269,8 @@ export function convertRow(compiled: CompiledRow, row: Record<string, unknown>, 
     const name = names[i]!;
     const v = row[name];
     if (v === null || v === undefined) continue;
-    if (v === placeholders[i]) {
+    const placeholder = placeholders[i];
+    if (v === placeholder || (typeof placeholder === 'object' && placeholder !== null && isArrayForm(v, placeholder))) {
       row[name] = null;
       (unavailable ??= new Set()).add(name);
       continue;

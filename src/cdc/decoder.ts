@@ -15,6 +15,7 @@ import type { ChangeEvent, ChangeOp, DecodedKind, DecodedRecord, SourceIdentity 
 import { inferRow } from './infer.ts';
 import { positionOf, type PositionFields } from './position.ts';
 import { recordRef, type KafkaRecord } from './record.ts';
+import { unavailableForms, type UnavailableForms } from './unavailable-value.ts';
 import { InvalidValue, type Row } from './values.ts';
 
 export const DEFAULT_UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
@@ -56,7 +57,7 @@ export class ChangeDecoder {
   readonly stats: Record<DecodedKind, number> = {
     change: 0, tombstone: 0, message: 0, heartbeat: 0, 'schema-change': 0, transaction: 0, invalid: 0,
   };
-  private readonly placeholder: string;
+  private readonly unavailableValue: UnavailableForms;
   private readonly keyColumns: Readonly<Record<string, readonly string[]>>;
   private readonly valueReader: ConnectJsonReader<CompiledValueSchema>;
   private readonly keyReader: ConnectJsonReader<CompiledRow>;
@@ -68,10 +69,10 @@ export class ChangeDecoder {
   private readonly identities = new Map<string, SourceIdentity>();
 
   constructor(options: DecoderOptions = {}) {
-    this.placeholder = options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER;
+    this.unavailableValue = unavailableForms(options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER);
     this.keyColumns = options.keyColumns ?? {};
-    this.valueReader = new ConnectJsonReader((schema) => compileValueSchema(schema, this.placeholder));
-    this.keyReader = new ConnectJsonReader((schema) => compileRow(schema, this.placeholder));
+    this.valueReader = new ConnectJsonReader((schema) => compileValueSchema(schema, this.unavailableValue));
+    this.keyReader = new ConnectJsonReader((schema) => compileRow(schema, this.unavailableValue));
   }
 
   decode(record: KafkaRecord): DecodedRecord {
@@ -92,12 +93,11 @@ export class ChangeDecoder {
   }
 
   private decodeOrFail(record: KafkaRecord): DecodedRecord {
-    if (record.value === null) {
-      if (record.key === null) fail('tombstone without a key');
-      const key = this.decodeKey(record);
-      return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
-    }
+    if (record.value === null) return this.tombstone(record);
     const { payload, compiled } = this.valueReader.read(record.value, record.topic);
+    // A null value that kept its schema, as JsonConverter writes it: {"schema":{...},"payload":null}, or
+    // null without schemas. ExtractNewRecordState turns deletes into these (Debezium 3's default).
+    if (payload === null && (compiled !== null || record.value === 'null')) return this.tombstone(record);
     if (!isObject(payload)) fail(payload === null || payload === undefined ? 'no payload' : 'payload is not a JSON object');
     const p = payload as Obj;
     if (record.topic.startsWith('__debezium-heartbeat')) {
@@ -110,6 +110,12 @@ export class ChangeDecoder {
     }
     if ('tableChanges' in p || 'ddl' in p) return { kind: 'schema-change', ddl: str(p.ddl) ?? null, record: recordRef(record) };
     return this.decodeFlattened(record, p, compiled?.row ?? null);
+  }
+
+  private tombstone(record: KafkaRecord): DecodedRecord {
+    if (record.key === null) fail('tombstone without a key');
+    const key = this.decodeKey(record);
+    return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
   }
 
   private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -145,7 +151,7 @@ export class ChangeDecoder {
     const before = optionalRow(p.before, 'before');
     const after = optionalRow(p.after, 'after');
     if (op === 'd' ? after !== null : after === null) fail(op === 'd' ? "delete with an 'after' row" : `op '${op}' without an 'after' row`);
-    return this.changeEvent(record, op as ChangeOp, source, before, after, rowSchema, position, tsMs, snapshot, false);
+    return this.changeEvent(record, op as ChangeOp, source, before, after, rowSchema, position, tsMs, snapshot, null);
   }
 
   private decodeFlattened(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -182,8 +188,8 @@ export class ChangeDecoder {
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
     return op === 'd'
-      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, true)
-      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, true);
+      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p)
+      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
   }
 
   private shared(identity: SourceIdentity): SourceIdentity {
@@ -197,7 +203,9 @@ export class ChangeDecoder {
 
   private changeEvent(
     record: KafkaRecord, op: ChangeOp, source: SourceIdentity, before: Obj | null, after: Obj | null,
-    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean, flattened: boolean,
+    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean,
+    /** The flattened record the row was copied from (what parseJson gave), or null for an envelope. */
+    flattenedFrom: Obj | null,
   ): ChangeEvent {
     let unavailable: Set<string> | null = null;
     let columns: readonly ColumnSpec[];
@@ -208,16 +216,16 @@ export class ChangeDecoder {
     } else {
       // Infer from the fullest image; the other one is converted the same way.
       const main = after ?? before!;
-      const inferred = inferRow(main, this.placeholder, null);
+      const inferred = inferRow(main, this.unavailableValue, null, flattenedFrom ?? main);
       columns = inferred.columns;
       unavailable = inferred.unavailable;
-      if (after && before) unavailable = inferRow(before, this.placeholder, unavailable).unavailable;
+      if (after && before) unavailable = inferRow(before, this.unavailableValue, unavailable).unavailable;
     }
     const key = this.keyOf(record, source.table, before, after);
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,
-      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened, record: recordRef(record),
+      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, record: recordRef(record),
     };
   }
 
@@ -251,7 +259,7 @@ export class ChangeDecoder {
       if (convertRow(compiled, row, null)) fail('key holds the unavailable-value placeholder');
       columns = compiled.names;
     } else {
-      if (inferRow(row, this.placeholder, null).unavailable) fail('key holds the unavailable-value placeholder');
+      if (inferRow(row, this.unavailableValue, null).unavailable) fail('key holds the unavailable-value placeholder');
       columns = this.learnedKeyColumns.get(record.topic) ?? Object.keys(row);
       if (columns.length !== Object.keys(row).length || columns.some((c) => !(c in row))) columns = Object.keys(row);
     }
@@ -260,16 +268,16 @@ export class ChangeDecoder {
   }
 }
 
-function compileValueSchema(schema: ConnectSchema, placeholder: string): CompiledValueSchema {
+function compileValueSchema(schema: ConnectSchema, unavailableValue: UnavailableForms): CompiledValueSchema {
   if (schema.type !== 'struct' || !Array.isArray(schema.fields)) return { shape: 'other', row: null };
   const byName = new Map(schema.fields.map((f) => [f.field, f]));
   if (byName.get('op')?.type === 'string' && byName.get('source')?.type === 'struct') {
     const image = byName.get('after') ?? byName.get('before');
-    return { shape: 'envelope', row: image?.type === 'struct' ? compileRow(image, placeholder) : null };
+    return { shape: 'envelope', row: image?.type === 'struct' ? compileRow(image, unavailableValue) : null };
   }
   if (byName.has('status') && byName.has('id') && !byName.has('op')) return { shape: 'other', row: null };
   const rowFields = schema.fields.filter((f) => !(f.field ?? '').startsWith('__'));
-  return { shape: 'flat', row: compileRow({ ...schema, fields: rowFields }, placeholder) };
+  return { shape: 'flat', row: compileRow({ ...schema, fields: rowFields }, unavailableValue) };
 }
 
 function inferShape(p: Obj): CompiledValueSchema['shape'] {
@@ -283,6 +291,5 @@ function optionalRow(v: unknown, which: string): Obj | null {
 }
 
 function recordTimestamp(record: KafkaRecord): number {
-  const t = typeof record.timestamp === 'number' ? record.timestamp : Number(record.timestamp);
-  return Number.isFinite(t) ? t : 0;
+  return Number.isFinite(record.timestamp) ? record.timestamp : 0;
 }

@@ -1,20 +1,31 @@
 /**
  * Rows without a schema (JsonConverter with schemas.enable=false): column types inferred from the JSON
  * values of each record, and widened across records by the consumer with widenColumns:
- *   integer -> long (canonical text), fractional -> double, boolean, string, object/array -> string (JSON),
+ *   integer -> long (canonical text); a number written as a double (1.5, 7.0, -3.4E38: JsonConverter
+ *   writes float and double values so) -> double; 'NaN', 'Infinity', '-Infinity' (how JsonConverter
+ *   writes those doubles) -> double, kept as that text; boolean; string; object/array -> string (JSON);
  *   null -> string marked typeUnknown.
  * Widening: equal types stay; long + double -> double; a typeUnknown column takes the other type;
  * any other mix -> string.
  */
 import type { DataType } from '../delta/schema.ts';
 import type { ColumnSpec } from './connect-schema.ts';
+import { writtenAsDouble } from './connect-json.ts';
+import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
 import { jsonText } from './values.ts';
 
-/** Infers the columns of a parsed row and converts it in place; placeholder strings become null and are reported. */
+const NON_FINITE_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
+
+/**
+ * Infers the columns of a parsed row and converts it in place; unavailable values (any form of the
+ * placeholder) become null and are reported. `parsedAs` is the object parseJson gave for the row (the
+ * row itself unless it was copied).
+ */
 export function inferRow(
   row: Record<string, unknown>,
-  unavailablePlaceholder: string,
+  unavailableValue: UnavailableForms,
   unavailable: Set<string> | null,
+  parsedAs: object = row,
 ): { columns: ColumnSpec[]; unavailable: Set<string> | null } {
   const columns: ColumnSpec[] = [];
   for (const name in row) {
@@ -22,7 +33,7 @@ export function inferRow(
     if (v === null || v === undefined) {
       columns.push({ name, type: 'string', nullable: true, connectType: 'null', typeUnknown: true });
     } else if (typeof v === 'number') {
-      const integral = Number.isInteger(v);
+      const integral = Number.isInteger(v) && !writtenAsDouble(parsedAs, name);
       columns.push({ name, type: integral ? 'long' : 'double', nullable: true, connectType: 'number' });
       if (integral) row[name] = String(v);
     } else if (typeof v === 'bigint') {
@@ -32,14 +43,19 @@ export function inferRow(
     } else if (typeof v === 'boolean') {
       columns.push({ name, type: 'boolean', nullable: true, connectType: 'boolean' });
     } else if (typeof v === 'string') {
-      columns.push({ name, type: 'string', nullable: true, connectType: 'string' });
-      if (v === unavailablePlaceholder) {
+      columns.push({ name, type: NON_FINITE_DOUBLES.has(v) ? 'double' : 'string', nullable: true, connectType: 'string' });
+      if (v === unavailableValue.text || v === unavailableValue.base64) {
         row[name] = null;
         (unavailable ??= new Set()).add(name);
       }
     } else {
       columns.push({ name, type: 'string', nullable: true, connectType: Array.isArray(v) ? 'array' : 'object' });
-      row[name] = jsonText(v);
+      if (isArrayForm(v, unavailableValue.textArray) || isArrayForm(v, unavailableValue.byteArray)) {
+        row[name] = null;
+        (unavailable ??= new Set()).add(name);
+      } else {
+        row[name] = jsonText(v);
+      }
     }
   }
   return { columns, unavailable };

@@ -8,8 +8,8 @@ export interface KafkaRecord {
   partition: number;
   /** int64 as a decimal string, as Kafka clients hand it over. */
   offset: string;
-  /** Epoch milliseconds, as a number or a decimal string. */
-  timestamp: number | string;
+  /** Epoch milliseconds. */
+  timestamp: number;
   key: string | null;
   value: string | null;
 }

@@ -15,6 +15,15 @@ export type Row = Record<string, CanonicalValue>;
 export class InvalidValue extends Error {}
 
 const MS_PER_DAY = 86_400_000;
+/**
+ * Delta's dates and timestamps run from 0001-01-01 to 9999-12-31 (Spark's range, and what the canonical
+ * 'YYYY-MM-DD' text can say). PostgreSQL also has BC dates and infinity (which Debezium sends as
+ * sentinel numbers): such a value is refused, so its record becomes a dead letter rather than text the
+ * writer would refuse for the whole batch.
+ */
+const MIN_MS = Date.parse('0001-01-01T00:00:00Z');
+const MAX_MS = Date.parse('9999-12-31T23:59:59.999Z');
+const outOfRange = (what: string) => new InvalidValue(`${what} is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)`);
 
 export function base64ToHex(b64: string): string {
   return Buffer.from(b64, 'base64').toString('hex');
@@ -50,15 +59,28 @@ export function daysToDate(days: number): string {
   const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
   const month = mp < 10 ? mp + 3 : mp - 9;
   const year = yoe + era * 400 + (month <= 2 ? 1 : 0);
-  if (year < 0 || year > 9999) return new Date(days * MS_PER_DAY).toISOString().slice(0, 10);
+  if (year < 1 || year > 9999) throw outOfRange(`${days} days from 1970-01-01`);
   return `${String(year).padStart(4, '0')}-${month < 10 ? '0' : ''}${month}-${day < 10 ? '0' : ''}${day}`;
 }
 
-/** Epoch microseconds -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
-export function microsToTimestamp(micros: number): string {
+/** Epoch microseconds (a bigint past 2^53, from 2255 on) -> 'YYYY-MM-DDTHH:MM:SS.ffffff'. */
+export function microsToTimestamp(micros: number | bigint): string {
+  if (typeof micros === 'bigint') {
+    const ms = floorDiv(micros, 1000n);
+    if (ms < MIN_MS || ms > MAX_MS) throw outOfRange(`${micros} µs from 1970-01-01`);
+    return new Date(Number(ms)).toISOString().slice(0, 23) + String(micros - ms * 1000n).padStart(3, '0');
+  }
   const ms = Math.floor(micros / 1000);
+  if (ms < MIN_MS || ms > MAX_MS) throw outOfRange(`${micros} µs from 1970-01-01`);
   return new Date(ms).toISOString().slice(0, 23) + String(micros - ms * 1000).padStart(3, '0');
 }
+
+/** Epoch nanoseconds -> epoch microseconds, rounded down. */
+export function nanosToMicros(nanos: number | bigint): number | bigint {
+  return typeof nanos === 'bigint' ? floorDiv(nanos, 1000n) : Math.floor(nanos / 1000);
+}
+
+const floorDiv = (a: bigint, b: bigint): bigint => a / b - (a % b < 0n ? 1n : 0n);
 
 /** Microseconds since midnight -> 'HH:MM:SS.ffffff'. */
 export function microsToTimeOfDay(micros: number): string {
@@ -80,11 +102,13 @@ export function zonedToUtcTimestamp(text: string): string {
   if (!m) throw new InvalidValue(`not an ISO timestamp with zone: ${text.slice(0, 40)}`);
   const frac = (m[7] ?? '').padEnd(6, '0').slice(0, 6);
   const zone = m[8]!;
-  if (zone === 'Z' || /^[+-]00(:?00)?$/.test(zone)) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${frac}`;
   const digits = zone.replace(':', '');
-  const offsetMin = (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0));
-  const localMs = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6]));
-  return new Date(localMs - offsetMin * 60_000).toISOString().slice(0, 19) + '.' + frac;
+  const offsetMin = zone === 'Z' ? 0 : (zone[0] === '-' ? -1 : 1) * (Number(digits.slice(1, 3)) * 60 + Number(digits.slice(3, 5) || 0));
+  const local = new Date(Date.UTC(2000, Number(m[2]) - 1, Number(m[3]), Number(m[4]), Number(m[5]), Number(m[6])));
+  local.setUTCFullYear(Number(m[1])); // Date.UTC reads the years 0 to 99 as 1900 to 1999
+  const ms = local.getTime() - offsetMin * 60_000;
+  if (!(ms >= MIN_MS && ms <= MAX_MS)) throw outOfRange(text.slice(0, 40));
+  return new Date(ms).toISOString().slice(0, 19) + '.' + frac;
 }
 
 export function expectNumber(v: unknown): number {
@@ -98,7 +122,13 @@ export function expectNumber(v: unknown): number {
 
 export function expectInteger(v: unknown): number {
   if (typeof v === 'number' && Number.isInteger(v)) return v;
-  throw new InvalidValue(`expected an integer, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  throw new InvalidValue(`expected an integer, got ${jsonText(v)?.slice(0, 40)}`);
+}
+
+/** An int64 from JSON: a number, or a bigint past 2^53 (see parseJson). */
+export function expectInt64(v: unknown): number | bigint {
+  if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return v;
+  throw new InvalidValue(`expected an integer, got ${jsonText(v)?.slice(0, 40)}`);
 }
 
 export function expectString(v: unknown): string {
@@ -117,5 +147,5 @@ export function jsonText(v: unknown): string {
 export function longText(v: unknown): string {
   if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return String(v);
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
-  throw new InvalidValue(`expected an int64, got ${JSON.stringify(v)?.slice(0, 40)}`);
+  throw new InvalidValue(`expected an int64, got ${jsonText(v)?.slice(0, 40)}`);
 }

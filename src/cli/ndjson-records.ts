@@ -24,10 +24,18 @@ export function parseRecord(text: string, file: string, line: number): KafkaReco
     topic: r.topic,
     partition: r.partition as number,
     offset: String(offset),
-    timestamp: typeof r.timestamp === 'number' || typeof r.timestamp === 'string' ? r.timestamp : Date.now(),
+    timestamp: timestampOf(r.timestamp, file, line),
     key: rawText(r.key),
     value: rawText(r.value),
   };
+}
+
+/** Epoch milliseconds: a number, or a decimal string as Kafka clients (kafkajs) give it; absent -> now. */
+function timestampOf(v: unknown, file: string, line: number): number {
+  if (v === undefined || v === null) return Date.now();
+  if (Number.isInteger(v)) return v as number;
+  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  throw invalidInput(`${file}:${line} has a timestamp that is not epoch milliseconds: ${JSON.stringify(v).slice(0, 40)}`, SHAPE_HINT);
 }
 
 const rawText = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));

@@ -53,14 +53,14 @@ export function toEpochDays(v: unknown): number | undefined {
 }
 
 /**
- * A timestamp as microseconds since the epoch, as a JS number (exact up to year ~2255).
+ * A timestamp as microseconds since the epoch: a number, or a bigint past 2^53 (from the year 2255 on).
  * Text: `YYYY-MM-DD[T ]HH:MM:SS[.f{1,9}][Z|±HH:MM]`, UTC when no offset is given; digits past
  * microseconds are truncated. A number or bigint is taken as microseconds; a Date as its milliseconds.
  */
-export function toEpochMicros(v: unknown): number | undefined {
+export function toEpochMicros(v: unknown): number | bigint | undefined {
   if (typeof v === 'string') return parseTimestampText(v);
   if (typeof v === 'number') return Number.isInteger(v) ? v : undefined;
-  if (typeof v === 'bigint') return Number(v);
+  if (typeof v === 'bigint') return v;
   if (v instanceof Date) {
     const ms = v.getTime();
     return Number.isNaN(ms) ? undefined : ms * 1000;
@@ -68,7 +68,7 @@ export function toEpochMicros(v: unknown): number | undefined {
   return undefined;
 }
 
-function parseTimestampText(s: string): number | undefined {
+function parseTimestampText(s: string): number | bigint | undefined {
   const days = parseDatePart(s);
   if (Number.isNaN(days)) return undefined;
   if (s.length === 10) return days * MICROS_PER_DAY;
@@ -106,8 +106,10 @@ function parseTimestampText(s: string): number | undefined {
     }
   }
   const seconds = days * 86_400 + h * 3600 + m * 60 + sec - offsetMinutes * 60;
+  if (Number.isNaN(seconds)) return undefined;
   const micros = seconds * 1_000_000 + fraction;
-  return Number.isNaN(micros) ? undefined : micros;
+  // Past 2^53 microseconds (from the year 2255 on) a double would round the last digits.
+  return Number.isSafeInteger(micros) ? micros : BigInt(seconds) * 1_000_000n + BigInt(fraction);
 }
 
 /**

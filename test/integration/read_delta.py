@@ -40,7 +40,7 @@ def encode(value, typ):
     if pa.types.is_timestamp(typ):
         if value.tzinfo is not None:
             value = value.astimezone(datetime.timezone.utc).replace(tzinfo=None)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.%f")
+        return value.isoformat(timespec="microseconds")  # strftime's %Y does not pad years before 1000
     if pa.types.is_struct(typ):
         return {typ.field(i).name: encode(value[typ.field(i).name], typ.field(i).type) for i in range(typ.num_fields)}
     if pa.types.is_map(typ):

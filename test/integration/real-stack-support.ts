@@ -60,6 +60,7 @@ export class LakehouseServer {
     readonly port: number,
     private readonly brokers: string,
     readonly logPath: string,
+    private readonly topics = 'votersbook\\..*',
   ) {}
 
   get url(): string {
@@ -68,7 +69,7 @@ export class LakehouseServer {
 
   async start(): Promise<void> {
     const fd = openSync(this.logPath, 'a');
-    const args = ['serve', '--kafka', this.brokers, '--topics', 'votersbook\\..*', '--data', this.dataDir, '--port', String(this.port)];
+    const args = ['serve', '--kafka', this.brokers, '--topics', this.topics, '--data', this.dataDir, '--port', String(this.port)];
     const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: fd, stderr: fd, stdin: 'ignore' });
     closeSync(fd);
     this.proc = proc;

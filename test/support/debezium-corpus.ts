@@ -24,7 +24,9 @@ export type Shape = 'envelope' | 'flat';
 /**
  * How ExtractNewRecordState passes deletes on: rewrite (delete.handling.mode=rewrite: the before
  * image with `__deleted: "true"`, tombstones dropped), rewrite+tombstone (drop.tombstones=false: and
- * the tombstone after it), tombstone (delete.handling.mode=drop: only the tombstone).
+ * the tombstone after it), tombstone (Debezium 3's default delete.tombstone.handling.mode=tombstone: only
+ * a tombstone, the delete turned into a null value, which JsonConverter writes as `"payload":null` under
+ * the value's schema, or `null`).
  */
 export type FlatDeletes = 'rewrite' | 'rewrite+tombstone' | 'tombstone';
 
@@ -209,8 +211,7 @@ const instantMs = (prng: Prng) => (prng.chance(0.05) ? Date.UTC(1965, 2, 1, 10, 
 // Text that JSON escapes and UTF-8 multibyte sequences put to the test, beside plain words.
 const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'Zoë', 'naïve "quoted"', 'back\\slash', 'two\nlines', '東京', '🙂 ok'];
 
-/** `special`: doubles may be NaN or infinite (JsonConverter writes them as strings, which only a schema tells apart). */
-function randomValue(prng: Prng, c: Column, special = false): Value {
+function randomValue(prng: Prng, c: Column): Value {
   if (c.nullable && prng.chance(0.15)) return null;
   switch (c.kind) {
     case 'int16': return prng.int(0, 1);
@@ -222,9 +223,10 @@ function randomValue(prng: Prng, c: Column, special = false): Value {
         ? `${prng.pick(WORDS)} ${'long note '.repeat(prng.int(40, 80))}${prng.int(0, 1e6)}` // TOASTed: > 2 kB
         : `${prng.pick(WORDS)} ${prng.pick(WORDS)} ${prng.int(0, 9999)}`;
     case 'bool': return prng.chance(0.5);
-    // Never integral: without schemas a JSON number 2.0 would read as an integer.
+    // Whole values too: JsonConverter writes them 2.0, which without a schema must still read as a double.
     case 'float64':
-      if (special && prng.chance(0.05)) return prng.pick([NaN, Infinity, -Infinity]);
+      if (prng.chance(0.05)) return prng.pick([NaN, Infinity, -Infinity]);
+      if (prng.chance(0.1)) return prng.pick([0, 2, -7, 1e10]);
       return Math.round(prng.next() * 1e6) / 100 + 0.005;
     case 'decimal': {
       const digits = (c.precision ?? 10) - (c.scale ?? 0);
@@ -256,18 +258,28 @@ function zonedText(micros: number, padded: boolean): string {
 }
 
 /**
- * int64 values go on the wire as JSON numbers with every digit, past 2^53 too (snowflake ids), as
- * Jackson writes them: wireValue marks them, connectJson writes them as bare numbers.
+ * Numbers go on the wire as Jackson writes them: int64 with every digit, past 2^53 too (snowflake ids),
+ * doubles as Java prints them (2.0, 1.0E10). wireValue marks them, connectJson writes them as bare numbers.
  */
 const RAW_NUMBER = '\u0000number:';
-const connectJson = (v: unknown) => JSON.stringify(v).replace(/"\\u0000number:(-?\d+)"/g, '$1');
+const connectJson = (v: unknown) => JSON.stringify(v).replace(/"\\u0000number:(-?[\d.E-]+)"/g, '$1');
+
+/** A finite double as Java's Double.toString writes it: always a fraction or an exponent. */
+function javaDouble(v: number): string {
+  const abs = Math.abs(v);
+  if (abs !== 0 && (abs >= 1e7 || abs < 1e-3)) {
+    const [mantissa, exponent] = v.toExponential().split('e');
+    return `${mantissa!.includes('.') ? mantissa : mantissa + '.0'}E${Number(exponent)}`;
+  }
+  return Number.isInteger(v) ? v.toFixed(1) : String(v);
+}
 
 /** The JSON value the connector puts on the wire for a column. */
 function wireValue(c: Column, v: Value, padZoned: boolean): unknown {
   if (v === null) return null;
   switch (c.kind) {
     case 'int64': return RAW_NUMBER + (v as string);
-    case 'float64': return Number.isFinite(v) ? v : String(v);
+    case 'float64': return Number.isFinite(v) ? RAW_NUMBER + javaDouble(v as number) : String(v);
     case 'decimal': return decimalBase64(v as string, c.scale ?? 0);
     case 'zoned': return zonedText(v as number, padZoned);
     case 'json': return (v as { json: string }).json;
@@ -305,6 +317,7 @@ function canonical(kind: Kind, c: Column, v: Value): Canonical {
 
 /** Without schemas a consumer sees only JSON: integers read as long (text), everything else as sent. */
 function canonicalSchemaless(c: Column, v: Value, padZoned: boolean): Canonical {
+  if (c.kind === 'float64') return canonical(c.kind, c, v);
   const wire = wireValue(c, v, padZoned);
   if (wire === null) return null;
   if (typeof wire === 'string' && wire.startsWith(RAW_NUMBER)) return wire.slice(RAW_NUMBER.length);
@@ -320,7 +333,8 @@ const field = (f: string, type: string, optional: boolean, extra: Record<string,
 function columnSchema(c: Column): Record<string, unknown> {
   const o = c.nullable;
   switch (c.kind) {
-    case 'int16': case 'int32': case 'int64': case 'float64': return field(c.name, c.kind, o);
+    case 'int16': case 'int32': case 'int64': return field(c.name, c.kind, o);
+    case 'float64': return field(c.name, 'double', o); // JsonConverter's name for Connect's float64
     case 'text': return field(c.name, 'string', o);
     case 'bool': return field(c.name, 'boolean', o);
     case 'decimal':
@@ -389,7 +403,7 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
 
   const newRow = (db: SourceDb, t: SourceTable): Row => {
     const row: Row = {};
-    for (const c of t.columns) row[c.name] = randomValue(prng, c, spec.schemas);
+    for (const c of t.columns) row[c.name] = randomValue(prng, c);
     if (t.def.name === 'customers') row.id = db.nextId++;
     else {
       // Sequence ids, and snowflake ids past 2^53 that a JSON number holds exactly only as text.
@@ -534,7 +548,7 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
     const changeable = t.columns.filter((c) => !t.def.key.includes(c.name));
     for (let k = prng.int(1, 4); k > 0; k--) {
       const c = prng.pick(changeable);
-      row[c.name] = randomValue(prng, c, spec.schemas);
+      row[c.name] = randomValue(prng, c);
     }
     if (table === 'customers' && prng.chance(0.5)) row.visits = t.columns.find((c) => c.name === WIDENED_COLUMN)!.kind === 'int64' ? 3_000_000_000 + prng.int(0, 1e6) : prng.int(0, 100_000);
     t.rows.set(key, row);
@@ -786,8 +800,13 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
       const partition = partitionOf(key, spec.partitions, prng);
       const flatDeletes = spec.flatDeletes ?? 'rewrite';
       if (!(ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone')) group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
-      // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default).
-      if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes !== 'rewrite')) group.push({ topic, partition, key, value: null, timestamp });
+      // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default). The SMT's
+      // own tombstones are null values that kept their schema, which JsonConverter writes as such.
+      if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes === 'rewrite+tombstone')) group.push({ topic, partition, key, value: null, timestamp });
+      if (ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone') {
+        const value = spec.schemas ? `{"schema":${JSON.stringify(JSON.parse(renderer.valueText(ev, def, padZoned)).schema)},"payload":null}` : 'null';
+        group.push({ topic, partition, key, value, timestamp });
+      }
     }
     produced.get(ev.db)!.push(group);
   }
@@ -854,7 +873,9 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
     const c = prng.pick(live);
     if (c.at > 20 && prng.chance(0.01)) c.at -= prng.int(5, 20);
     for (let n = prng.int(1, 12); n > 0 && c.at < c.list.length; n--) {
-      const line = JSON.stringify(c.list[c.at++]);
+      // Offsets and timestamps as kafkajs hands them over (and a dump of them writes): decimal strings.
+      const r = c.list[c.at++]!;
+      const line = JSON.stringify({ ...r, offset: String(r.offset), timestamp: String(r.timestamp) });
       lines.push(line);
       if (prng.chance(0.01)) lines.push(line); // an exact duplicate
     }

@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileChunks, ndjsonBatches } from '../../../src/cli/ndjson-records.ts';
+import { fileChunks, ndjsonBatches, parseRecord } from '../../../src/cli/ndjson-records.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
 
 const record = (n: number): KafkaRecord => ({
@@ -57,4 +57,16 @@ test('fileChunks reads a file through one buffer', async () => {
   const got: KafkaRecord[] = [];
   for await (const batch of ndjsonBatches(fileChunks(path, 100), path, 1000)) got.push(...batch);
   expect(got).toEqual(records);
+});
+
+const line = (over: Record<string, unknown>) => JSON.stringify({ topic: 't', partition: 0, offset: '5', key: 'k', value: 'v', ...over });
+
+test('a timestamp is epoch milliseconds, as a number or as the decimal string kafkajs gives', () => {
+  expect(parseRecord(line({ timestamp: 1795612581209 }), 'f', 1).timestamp).toBe(1795612581209);
+  expect(parseRecord(line({ timestamp: '1795612581209' }), 'f', 1).timestamp).toBe(1795612581209);
+  const before = Date.now();
+  expect(parseRecord(line({}), 'f', 1).timestamp).toBeGreaterThanOrEqual(before);
+  expect(() => parseRecord(line({ timestamp: '2026-11-25T13:17:18Z' }), 'in.ndjson', 3)).toThrow(
+    'in.ndjson:3 has a timestamp that is not epoch milliseconds: "2026-11-25T13:17:18Z"',
+  );
 });

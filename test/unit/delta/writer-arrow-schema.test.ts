@@ -130,6 +130,9 @@ describe('input values', () => {
     expect(toEpochMicros('1970-01-01 00:00:01.5')).toBe(1_500_000);
     expect(toEpochMicros('1970-01-01T01:00:00+01:00')).toBe(0);
     expect(toEpochMicros('1969-12-31T23:59:59.999999999Z')).toBe(-1);
+    // Past 2^53 microseconds (2255 on) a double would round: PostgreSQL's '2262-04-12 00:00:00.000001'.
+    expect(toEpochMicros('2262-04-12T00:00:00.000001')).toBe(9223372800000001n);
+    expect(toEpochMicros('2262-04-11T23:47:16.854775Z')).toBe(9223372036854775n);
     expect(toEpochMicros('2024-01-01')).toBe(Date.UTC(2024, 0, 1) * 1000);
     expect(toEpochMicros('2024-01-01T00:00')).toBeUndefined();
     expect(toEpochMicros('2024-01-01T00:00:00X')).toBeUndefined();
