@@ -30,13 +30,24 @@ export function parseRecord(text: string, file: string, line: number): KafkaReco
   };
 }
 
-/** Epoch milliseconds: a number, or a decimal string as Kafka clients (kafkajs) give it; absent -> now. */
+/**
+ * Epoch milliseconds: a number, a decimal string as Kafka clients (kafkajs) give it, or a timestamp text
+ * as `lakehouse cat bronze --format ndjson` writes it (UTC unless it names an offset); absent -> now.
+ */
 function timestampOf(v: unknown, file: string, line: number): number {
   if (v === undefined || v === null) return Date.now();
   if (Number.isInteger(v)) return v as number;
   if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
-  throw invalidInput(`${file}:${line} has a timestamp that is not epoch milliseconds: ${JSON.stringify(v).slice(0, 40)}`, SHAPE_HINT);
+  const text = typeof v === 'string' ? TIMESTAMP_TEXT.exec(v) : null;
+  if (text) {
+    const ms = Date.parse(`${text[1]}${(text[2] ?? '').slice(0, 4)}${text[3] ?? 'Z'}`);
+    if (Number.isFinite(ms)) return ms;
+  }
+  throw invalidInput(`${file}:${line} has a timestamp that is neither epoch milliseconds nor a timestamp text: ${JSON.stringify(v).slice(0, 40)}`, SHAPE_HINT);
 }
+
+/** Date and time, fraction (its milliseconds are kept), offset. */
+const TIMESTAMP_TEXT = /^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(\.\d+)?(Z|[+-]\d\d:\d\d)?$/;
 
 const rawText = (v: unknown) => (v === null || v === undefined ? null : typeof v === 'string' ? v : JSON.stringify(v));
 

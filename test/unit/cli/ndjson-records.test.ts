@@ -61,12 +61,16 @@ test('fileChunks reads a file through one buffer', async () => {
 
 const line = (over: Record<string, unknown>) => JSON.stringify({ topic: 't', partition: 0, offset: '5', key: 'k', value: 'v', ...over });
 
-test('a timestamp is epoch milliseconds, as a number or as the decimal string kafkajs gives', () => {
+test('a timestamp is epoch milliseconds (a number, or the decimal string kafkajs gives) or a timestamp text, as cat bronze writes', () => {
   expect(parseRecord(line({ timestamp: 1795612581209 }), 'f', 1).timestamp).toBe(1795612581209);
   expect(parseRecord(line({ timestamp: '1795612581209' }), 'f', 1).timestamp).toBe(1795612581209);
+  expect(parseRecord(line({ timestamp: '2026-11-25T13:17:18.123456' }), 'f', 1).timestamp).toBe(Date.UTC(2026, 10, 25, 13, 17, 18, 123));
+  expect(parseRecord(line({ timestamp: '2026-11-25T13:17:18Z' }), 'f', 1).timestamp).toBe(Date.UTC(2026, 10, 25, 13, 17, 18));
+  expect(parseRecord(line({ timestamp: '2026-11-25T15:17:18.5+02:00' }), 'f', 1).timestamp).toBe(Date.UTC(2026, 10, 25, 13, 17, 18, 500));
   const before = Date.now();
   expect(parseRecord(line({}), 'f', 1).timestamp).toBeGreaterThanOrEqual(before);
-  expect(() => parseRecord(line({ timestamp: '2026-11-25T13:17:18Z' }), 'in.ndjson', 3)).toThrow(
-    'in.ndjson:3 has a timestamp that is not epoch milliseconds: "2026-11-25T13:17:18Z"',
+  expect(() => parseRecord(line({ timestamp: 'yesterday' }), 'in.ndjson', 3)).toThrow(
+    'in.ndjson:3 has a timestamp that is neither epoch milliseconds nor a timestamp text: "yesterday"',
   );
+  expect(() => parseRecord(line({ timestamp: '2026-13-45T13:17:18' }), 'in.ndjson', 3)).toThrow('in.ndjson:3 has a timestamp');
 });
