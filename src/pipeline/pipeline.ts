@@ -241,7 +241,10 @@ export class Pipeline {
    */
   private async compactBronze(): Promise<void> {
     const version = await this.bronze.compact(this.processedVersion);
-    if (version !== undefined) this.processedVersion = version;
+    if (version === undefined) return;
+    this.processedVersion = version;
+    this.metrics.inc('lakehouse_bronze_compactions_total', 'bronze compactions: small files folded together in stored order', {});
+    this.log.debug('bronze files compacted', { version });
   }
 
   /** Positions the source should resume after: topic:partition -> last offset stored in bronze. */

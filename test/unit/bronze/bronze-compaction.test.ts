@@ -107,6 +107,7 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
   await p.process([s.raw('not json')]);
   for (let id = 1; id <= 25; id++) await p.process([s.change('c', id, null, voter(id, `City${id % 3}`))]);
   expect(p.bronze.snapshot.files().length).toBeLessThan(10);
+  expect(p.metrics.get('lakehouse_bronze_compactions_total')).toBeGreaterThan(0);
   expect(p.deadLetters.count).toBe(1);
   // A crash right after a bronze commit: silver has not seen it.
   const crashed = await commitToBronze(p.bronze, [s.change('u', 100, null, voter(1, 'After crash')), s.change('u', 101, null, voter(2, 'After crash'))]);
