@@ -80,25 +80,24 @@ describe('rowsToArrow', () => {
     expect(t.getChild('id')!.get(999)).toBe(999n);
   });
 
-  test('strings in every script are stored as the UTF-8 TextEncoder gives, short and long', () => {
-    const texts = ['', 'plain', 'Chloé García', '東京都', 'emoji 😀 pair', 'lone \ud800 high', 'lone \udc00 low', 'é'.repeat(64), 'é'.repeat(65), 'x'.repeat(64) + '😀'];
-    const table = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s })));
-    const data = table.getChild('s')!.data[0];
+  /** Each text is stored as the bytes TextEncoder gives for it. */
+  const expectUtf8AsTextEncoderGives = (texts: string[]) => {
+    const data = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s }))).getChild('s')!.data[0];
     const encoder = new TextEncoder();
     texts.forEach((text, i) => {
       expect(data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1])).toEqual(encoder.encode(text));
     });
+  };
+
+  test('strings in every script are stored as the UTF-8 TextEncoder gives, short and long', () => {
+    const texts = ['', 'plain', 'Chloé García', '東京都', 'emoji 😀 pair', 'lone \ud800 high', 'lone \udc00 low', 'é'.repeat(64), 'é'.repeat(65), 'x'.repeat(64) + '😀'];
+    expectUtf8AsTextEncoderGives(texts);
   });
 
   test('long strings that outgrow the projected buffer mid-value are completed, whole characters only', () => {
     // ASCII rows first make the projection small; then multi-byte text needs up to 3 bytes a unit.
     const texts = [...Array.from({ length: 20 }, (_, k) => 'a'.repeat(100 + k)), '東'.repeat(5000), '😀'.repeat(3000) + 'é'.repeat(777), 'mixé😀'.repeat(999)];
-    const table = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s })));
-    const data = table.getChild('s')!.data[0];
-    const encoder = new TextEncoder();
-    texts.forEach((text, i) => {
-      expect(data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1])).toEqual(encoder.encode(text));
-    });
+    expectUtf8AsTextEncoderGives(texts);
   });
 
   test('bad values are rejected with the column named', () => {
