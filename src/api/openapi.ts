@@ -54,7 +54,7 @@ export function openApiDocument(version: string) {
           summary: 'Run one read-only SQL query (SQLite dialect) over every table by name',
           description: [
             'The body is the SQL text (or JSON {"sql": "..."}). Tables: silver tables by name (live rows, with __ metadata columns), gold tables by name',
-            '(poll_results, poll_results_by_city, voters_per_city, ballots_per_precinct, change_activity, poll_latest_answers), change_ledger, changes (the live change feed).',
+            '(poll_results, poll_results_by_city, voters_per_city, ballots_per_precinct, change_activity, poll_latest_answers).',
             'Time travel: name@vN reads a table as of Delta version N (also bronze@vN, dead_letters@vN); an older version is loaded from its Delta snapshot on first use.',
             'Read-only: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/ATTACH/DETACH/PRAGMA/VACUUM/transactions, load_extension and more than one statement are rejected with 400.',
             'Results stream. More rows than limit: the first limit rows are returned; JSON says "truncated": true. A query past its timeout is stopped:',

@@ -10,7 +10,7 @@ import { Database } from 'bun:sqlite';
 import { join } from 'node:path';
 import { LakehouseError, type ErrorCode } from '../core/errors.ts';
 import { ChangeFeed } from '../pipeline/change-feed.ts';
-import { goldDefinitions, readGoldRows } from '../gold/index.ts';
+import { readGoldRows } from '../gold/index.ts';
 import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Row, RowsQuery, TableDetail, TableSummary } from '../pipeline/view.ts';
 import type { RemoteMethod, WireError } from './server-thread-protocol.ts';
 
@@ -86,11 +86,10 @@ export class RemoteView implements LakehouseView {
   /** A gold table's latest rows are read here (they are small and asked for often); the rest asks. */
   rows(name: string, query: RowsQuery): Promise<{ version: number; rows: Row[] }> {
     const plain = name.replace(/^gold\//, '');
-    const gold = goldDefinitions.find((d) => d.name === plain && d.publish !== false);
-    const version = gold && this.latest.health.versions.gold[gold.name];
-    if (gold && version !== undefined && query.version === undefined && query.timestamp === undefined) {
-      return Promise.resolve({ version, rows: readGoldRows(this.db, gold, query.limit, query.offset) });
-    }
+    // health lists the published gold tables with their versions.
+    const version = this.latest.health.versions.gold[plain];
+    const rows = version !== undefined && query.version === undefined && query.timestamp === undefined ? readGoldRows(this.db, plain, query.limit, query.offset) : undefined;
+    if (rows) return Promise.resolve({ version: version!, rows });
     return this.ask('rows', name, query);
   }
 

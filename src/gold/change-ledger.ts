@@ -10,8 +10,11 @@
 import type { Database } from 'bun:sqlite';
 import type { AppliedChange } from '../silver/index.ts';
 import { formatTimestamp } from '../delta/values.ts';
+import { INTERNAL_PREFIX, STATE_TABLES } from '../state/index.ts';
 
-export const CHANGE_LEDGER = 'change_ledger';
+/** The ledger's relation name, as gold definitions read it (an internal table). */
+export const CHANGE_LEDGER = INTERNAL_PREFIX + 'change_ledger';
+const LEDGER = STATE_TABLES.changeLedger;
 /**
  * Versions further back than this are folded into one row per table and minute (bronze_version 0):
  * replays start after the last fully processed version, never this far back, so idempotency holds and
@@ -22,12 +25,7 @@ const KEEP_VERSIONS = 1000;
 type Row = Record<string, unknown>;
 
 export class ChangeLedger {
-  constructor(private readonly db: Database) {
-    db.run(`CREATE TABLE IF NOT EXISTS ${CHANGE_LEDGER} (
-      bronze_version INTEGER NOT NULL, table_name TEXT NOT NULL, minute TEXT,
-      inserts INTEGER NOT NULL, updates INTEGER NOT NULL, deletes INTEGER NOT NULL,
-      PRIMARY KEY (bronze_version, table_name, minute))`);
-  }
+  constructor(private readonly db: Database) {}
 
   /**
    * Counts one bronze version's applied changes per table and minute of their source commit time.
@@ -45,7 +43,7 @@ export class ChangeLedger {
       row[column] = (row[column] as number) + 1;
     }
     const insert = this.db.query(
-      `INSERT OR IGNORE INTO ${CHANGE_LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes) VALUES (?, ?, ?, ?, ?, ?)`,
+      `INSERT OR IGNORE INTO ${LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     const written: Row[] = [];
     this.db.transaction(() => {
@@ -61,13 +59,13 @@ export class ChangeLedger {
   private fold(before: number): void {
     if (before < 1) return;
     this.db.run(
-      `INSERT INTO ${CHANGE_LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes)
-       SELECT 0, table_name, minute, sum(inserts), sum(updates), sum(deletes) FROM ${CHANGE_LEDGER}
+      `INSERT INTO ${LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes)
+       SELECT 0, table_name, minute, sum(inserts), sum(updates), sum(deletes) FROM ${LEDGER}
        WHERE bronze_version BETWEEN 1 AND ?1 GROUP BY table_name, minute
        ON CONFLICT (bronze_version, table_name, minute) DO UPDATE SET
          inserts = inserts + excluded.inserts, updates = updates + excluded.updates, deletes = deletes + excluded.deletes`,
       [before],
     );
-    this.db.run(`DELETE FROM ${CHANGE_LEDGER} WHERE bronze_version BETWEEN 1 AND ?`, [before]);
+    this.db.run(`DELETE FROM ${LEDGER} WHERE bronze_version BETWEEN 1 AND ?`, [before]);
   }
 }

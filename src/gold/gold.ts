@@ -1,7 +1,7 @@
 /**
- * Gold: aggregates over silver, kept live. Each aggregate is a GoldDefinition (definitions.ts). A batch
+ * Gold: aggregates over silver, kept live. Each aggregate is a GoldDefinition (the pipeline's input). A batch
  * recomputes only the result rows its changes can affect (see definition.ts), stores them in SQLite
- * (`gold__<name>`, with a view `<name>` that SQL users and later definitions read), and republishes the
+ * (goldTableName, with a view `<name>` that SQL users and later definitions read), and republishes the
  * Delta table with the current rows. Published gold tables are small (one row per group), so the
  * rewrite is cheap and every version of the Delta table is a complete, consistent aggregate.
  */
@@ -11,9 +11,19 @@ import { DeltaTable, struct, type StructField } from '../delta/index.ts';
 import type { AppliedChange } from '../silver/index.ts';
 import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
+import { INTERNAL_PREFIX, STATE_TABLES, internal, quote } from '../state/index.ts';
 
 type Row = Record<string, unknown>;
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+/** The SQLite table holding gold table `name`'s rows, behind the view named `name`. */
+export const goldTableName = (name: string) => `${INTERNAL_PREFIX}gold:${name}`;
+
+/**
+ * A result column's declared SQLite type: its affinity, and BIGINT for Delta longs, so the table says
+ * by itself which columns to spell as strings when read back (readGoldRows).
+ */
+const declaredType = (t: StructField['type']) =>
+  t === 'long' ? 'BIGINT' : t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
 
 /** Before and after images of the rows a batch changed, per relation name (silver or gold). */
 type ChangedImages = Map<string, Row[]>;
@@ -47,9 +57,9 @@ export class GoldTable {
             },
           });
     const g = new GoldTable(definition, table, db);
-    db.run('CREATE TABLE IF NOT EXISTS gold_state (name TEXT PRIMARY KEY)');
     const cols = definition.columns.map((c) => quote(c.name));
-    db.run(`CREATE TABLE IF NOT EXISTS ${g.sqlName} (${cols.join(', ')}, PRIMARY KEY (${definition.key.map(quote).join(', ')}))`);
+    const typed = definition.columns.map((c) => `${quote(c.name)} ${declaredType(c.type)}`);
+    db.run(`CREATE TABLE IF NOT EXISTS ${g.sqlName} (${typed.join(', ')}, PRIMARY KEY (${definition.key.map(quote).join(', ')}))`);
     db.run(`DROP VIEW IF EXISTS ${quote(definition.name)}`);
     db.run(`CREATE VIEW ${quote(definition.name)} AS SELECT ${cols.join(', ')} FROM ${g.sqlName}`);
     return g;
@@ -64,7 +74,7 @@ export class GoldTable {
   }
 
   private get sqlName() {
-    return quote(`gold__${this.definition.name}`);
+    return quote(goldTableName(this.definition.name));
   }
 
   private exists(name: string): boolean {
@@ -84,10 +94,10 @@ export class GoldTable {
     for (const [source, lists] of Object.entries(this.definition.indexes ?? {})) {
       // Index the table behind the view: silver's serving table (live rows only) or a gold table.
       const silver = this.exists(`silver__${source}`);
-      const target = silver ? `silver__${source}` : this.exists(`gold__${source}`) ? `gold__${source}` : source;
+      const target = silver ? `silver__${source}` : this.exists(goldTableName(source)) ? goldTableName(source) : source;
       for (const columns of lists) {
         const indexed = silver ? [...columns, '__deleted'] : [...columns];
-        this.db.run(`CREATE INDEX IF NOT EXISTS ${quote(`gold_idx__${target}__${columns.join('__')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);
+        this.db.run(`CREATE INDEX IF NOT EXISTS ${internal(`gold_idx:${target}:${columns.join(':')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);
       }
     }
   }
@@ -158,7 +168,7 @@ export class GoldTable {
 
   /** A table that has never been computed whole (new, or its sources just appeared) starts from scratch. */
   private get wasRefreshedWhole(): boolean {
-    const row = this.db.query(`SELECT 1 FROM gold_state WHERE name = ?`).get(this.name);
+    const row = this.db.query(`SELECT 1 FROM ${STATE_TABLES.goldState} WHERE name = ?`).get(this.name);
     return row !== null;
   }
 
@@ -175,7 +185,7 @@ export class GoldTable {
       this.db.run(`DELETE FROM ${this.sqlName}`);
       const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
       for (const r of rows) insert.run(...(cols.map((c) => r[c] ?? null) as never[]));
-      this.db.query(`INSERT OR IGNORE INTO gold_state (name) VALUES (?)`).run(this.name);
+      this.db.query(`INSERT OR IGNORE INTO ${STATE_TABLES.goldState} (name) VALUES (?)`).run(this.name);
     })();
   }
 
@@ -189,7 +199,12 @@ export class GoldTable {
   }
 
   rows(limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] {
-    return readGoldRows(this.db, this.definition, limit, offset);
+    return readGoldRows(this.db, this.name, limit, offset) ?? [];
+  }
+
+  /** Whether the rows were ever computed whole; until then they are not the aggregate. */
+  get computed(): boolean {
+    return this.wasRefreshedWhole;
   }
 
   count(): number {
@@ -208,12 +223,16 @@ export class GoldTable {
 }
 
 /**
- * A gold table's current rows in key order, in the canonical encoding (long columns come back from
- * SQLite as numbers and are spelled as strings). Works on any connection, read-only ones included.
+ * Gold table `name`'s current rows in key order, in the canonical encoding (long columns come back from
+ * SQLite as numbers and are spelled as strings), or undefined when there is no such gold table. Works
+ * on any connection, read-only ones included: the table's declared types and key say all it needs.
  */
-export function readGoldRows(db: Database, definition: GoldDefinition, limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] {
-  const stmt = db.query(`SELECT * FROM ${quote(`gold__${definition.name}`)} ORDER BY ${definition.key.map(quote).join(', ')} LIMIT ? OFFSET ?`);
-  const longs = definition.columns.filter((c) => c.type === 'long').map((c) => c.name);
+export function readGoldRows(db: Database, name: string, limit = Number.MAX_SAFE_INTEGER, offset = 0): Row[] | undefined {
+  const columns = db.query(`SELECT name, type, pk FROM pragma_table_info(?)`).all(goldTableName(name)) as { name: string; type: string; pk: number }[];
+  if (columns.length === 0) return undefined;
+  const key = columns.filter((c) => c.pk > 0).sort((a, b) => a.pk - b.pk);
+  const stmt = db.query(`SELECT * FROM ${quote(goldTableName(name))} ORDER BY ${key.map((c) => quote(c.name)).join(', ')} LIMIT ? OFFSET ?`);
+  const longs = columns.filter((c) => c.type === 'BIGINT').map((c) => c.name);
   const rows = stmt.all(limit, offset) as Row[];
   for (const r of rows) for (const c of longs) if (r[c] != null) r[c] = String(r[c]);
   return rows;

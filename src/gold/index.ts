@@ -1,4 +1,4 @@
-export { GoldTable, openGold, refreshGold, publishGold, readGoldRows, type GoldBatch } from './gold.ts';
-export { goldDefinitions } from './definitions.ts';
+export { GoldTable, openGold, refreshGold, publishGold, readGoldRows, goldTableName, type GoldBatch } from './gold.ts';
+export { votersBookGold } from './voters-book.ts';
 export { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
 export type { GoldDefinition } from './definition.ts';

@@ -8,7 +8,10 @@
  * read far less often than it is written.
  */
 import type { Database, Statement } from 'bun:sqlite';
+import { STATE_TABLES } from '../state/index.ts';
 import type { ChangeRecord, Row } from './view.ts';
+
+const BATCHES = STATE_TABLES.changeBatches;
 
 type NewChange = Omit<ChangeRecord, 'id'>;
 /** A change as stored in its row's array: [op, key, before, after, version, position, ts]. */
@@ -26,16 +29,9 @@ export class ChangeFeed {
     writer = true,
   ) {
     if (!writer) return;
-    db.run(`CREATE TABLE IF NOT EXISTS change_batches (first_id INTEGER PRIMARY KEY, last_id INTEGER NOT NULL, tbl TEXT NOT NULL, changes TEXT NOT NULL)`);
-    db.run(`CREATE INDEX IF NOT EXISTS change_batches_last_id ON change_batches (last_id)`);
-    // Feeds written one row per change (before this layout) are dropped; their ids are not reused.
-    const legacy = db.query(`SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'changes'`).get()
-      ? (db.query(`SELECT max(id) AS id FROM changes`).get() as { id: number | null }).id
-      : undefined;
-    if (legacy !== undefined) db.run(`DROP TABLE changes`);
-    const last = (db.query(`SELECT max(last_id) AS id FROM change_batches`).get() as { id: number | null }).id;
-    this.nextId = Math.max(last ?? 0, legacy ?? 0) + 1;
-    this.insert = db.query(`INSERT INTO change_batches (first_id, last_id, tbl, changes) VALUES (?, ?, ?, ?)`);
+    const last = (db.query(`SELECT max(last_id) AS id FROM ${BATCHES}`).get() as { id: number | null }).id;
+    this.nextId = (last ?? 0) + 1;
+    this.insert = db.query(`INSERT INTO ${BATCHES} (first_id, last_id, tbl, changes) VALUES (?, ?, ?, ?)`);
   }
 
   /** Appends changes in order; each run of one table's changes becomes one row. */
@@ -55,7 +51,7 @@ export class ChangeFeed {
         for (const c of run) stored.push({ ...c, id: this.nextId++ });
         start = end;
       }
-      this.db.query(`DELETE FROM change_batches WHERE last_id <= ?`).run(this.nextId - 1 - this.retain);
+      this.db.query(`DELETE FROM ${BATCHES} WHERE last_id <= ?`).run(this.nextId - 1 - this.retain);
     })();
     for (const c of stored) for (const l of this.listeners) l(c);
   }
@@ -63,8 +59,8 @@ export class ChangeFeed {
   /** Up to `limit` changes with ids above `afterId`, oldest first, of one table or all. */
   since(afterId: number, limit: number, table?: string): ChangeRecord[] {
     const rows = table
-      ? this.db.query(`SELECT first_id, tbl, changes FROM change_batches WHERE last_id > ? AND tbl = ? ORDER BY first_id`).iterate(afterId, table)
-      : this.db.query(`SELECT first_id, tbl, changes FROM change_batches WHERE last_id > ? ORDER BY first_id`).iterate(afterId);
+      ? this.db.query(`SELECT first_id, tbl, changes FROM ${BATCHES} WHERE last_id > ? AND tbl = ? ORDER BY first_id`).iterate(afterId, table)
+      : this.db.query(`SELECT first_id, tbl, changes FROM ${BATCHES} WHERE last_id > ? ORDER BY first_id`).iterate(afterId);
     const out: ChangeRecord[] = [];
     for (const row of rows as Iterable<{ first_id: number; tbl: string; changes: string }>) {
       const stored = JSON.parse(row.changes) as StoredChange[];

@@ -5,9 +5,8 @@
  *      records written as bronze data files, and decoded; undecodable ones become dead letters;
  *   2. bronze commits the files in one Delta commit whose txns are the source positions;
  *   3. silver applies the events, each table committing `txn(silver, bronzeVersion)` with its data;
- *   4. gold recomputes the groups the silver changes touched and publishes (under a backlog, at most
- *      once a second: publishing rewrites each changed gold table);
- *   5. the changes go to the change feed; then silver and bronze compact, off the path to visibility.
+ *   4. gold recomputes the groups the silver changes touched and publishes;
+ *   5. the changes go to the change feed; then background work (maintenance.ts) runs if due.
  * A crash anywhere leaves bronze ahead of silver: `open` replays the bronze versions after the last
  * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
  * positions, never from their own bookkeeping.
@@ -25,7 +24,9 @@ import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
-import { ChangeLedger, openGold, publishGold, refreshGold, goldDefinitions, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, openGold, publishGold, refreshGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
+import { StateStore } from '../state/index.ts';
+import { MaintenanceSchedule, type MaintenanceTask } from './maintenance.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
 import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
@@ -47,13 +48,13 @@ export interface PipelineOptions {
   keyColumns?: Readonly<Record<string, readonly string[]>>;
   /** How long a delete's tombstone is kept (default 7 days); 0 keeps tombstones forever. */
   tombstoneRetentionMs?: number;
+  /** The gold tables to keep, in dependency order (a definition reads only earlier ones). Default none. */
+  gold?: readonly GoldDefinition[];
+  /** Vacuum every table periodically (a long-running serve). */
+  periodicVacuum?: boolean;
 }
 
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
-/** Tombstones are purged at most this often (an index range scan and a delete). */
-const TOMBSTONE_PURGE_EVERY_MS = 60_000;
-/** With more batches waiting, gold's Delta tables are published at most this often. */
-const GOLD_PUBLISH_EVERY_MS = 1_000;
 
 export interface BatchSummary {
   records: number;
@@ -103,15 +104,14 @@ export class Pipeline {
   private readonly topics: TopicSources;
   private readonly ledger: ChangeLedger;
   private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
-  private lastTombstonePurge = 0;
+  private schedule = new MaintenanceSchedule(new Set());
   /** Gold tables refreshed in SQLite whose Delta tables are not published yet. */
   private readonly unpublishedGold = new Set<GoldTable>();
-  private lastGoldPublish = 0;
 
   private constructor(
     readonly dataDir: string,
     readonly storage: Storage,
-    readonly db: Database,
+    readonly state: StateStore,
     readonly bronze: Bronze,
     readonly silver: Silver,
     readonly gold: GoldTable[],
@@ -125,8 +125,8 @@ export class Pipeline {
     readonly decoderOptions: DecoderOptions,
   ) {
     this.metrics = metrics;
-    this.topics = new TopicSources(db);
-    this.ledger = new ChangeLedger(db);
+    this.topics = new TopicSources(state.db);
+    this.ledger = new ChangeLedger(state.db);
     this.decoder = new ChangeDecoder(decoderOptions);
     this.preparer = new BatchPreparer(bronze.storage, bronze.fileOptions(), (topic, partition) => bronze.storedOffset(topic, partition), decoderOptions);
   }
@@ -138,9 +138,13 @@ export class Pipeline {
       const p = await Pipeline.openLocked(options);
       p.unlock = unlock;
       p.tombstoneRetentionMs = options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
+      const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
+      if (options.periodicVacuum) tasks.push('vacuum');
+      p.schedule = new MaintenanceSchedule(new Set(tasks));
       await p.catchUp();
       // A run that stopped while gold's publishing was deferred left Delta behind its SQLite rows.
       if (p.goldUnpublished) await p.publishGold(p.gold);
+      await p.computeNewGold();
       return p;
     } catch (err) {
       unlock();
@@ -151,15 +155,10 @@ export class Pipeline {
   private static async openLocked(options: PipelineOptions): Promise<Pipeline> {
     const tables = options.tables ?? options.dataDir;
     const storage = await openStorage(tables);
-    const db = new Database(join(options.dataDir, 'lakehouse.db'), { create: true });
-    // CLI commands share this file (the log index, the serving copy): wait for them rather than fail.
-    db.run('PRAGMA busy_timeout = 5000');
-    db.run('PRAGMA journal_mode = WAL');
-    db.run('PRAGMA synchronous = NORMAL');
-    db.run('CREATE TABLE IF NOT EXISTS pipeline_state (name TEXT PRIMARY KEY, value INTEGER NOT NULL)');
+    const state = StateStore.open(options.dataDir);
+    const db = state.db;
     // Readers of lakehouse.db (SQL time travel) find the tables through it.
-    db.run('CREATE TABLE IF NOT EXISTS pipeline_meta (name TEXT PRIMARY KEY, value TEXT NOT NULL)');
-    db.query(`INSERT OR REPLACE INTO pipeline_meta (name, value) VALUES ('tables', ?)`).run(tables);
+    state.setMeta('tables', tables);
     const bronze = await Bronze.open(storage.at('bronze'));
     const silver = await Silver.open(storage.at('silver'), db, options.routing, options.history, options.writeMode);
     for (const t of silver.list()) {
@@ -170,34 +169,38 @@ export class Pipeline {
         );
       }
     }
-    const gold = await openGold(storage.at('gold'), db, goldDefinitions);
+    const gold = await openGold(storage.at('gold'), db, options.gold ?? []);
     const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
-    return new Pipeline(options.dataDir, storage, db, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables, { keyColumns: options.keyColumns });
+    return new Pipeline(options.dataDir, storage, state, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables, { keyColumns: options.keyColumns });
+  }
+
+  /** The SQLite connection of lakehouse.db (the state store's). */
+  get db(): Database {
+    return this.state.db;
   }
 
   /** The bronze version through which every later stage is done. */
   private get processedVersion(): number {
-    const row = this.db.query(`SELECT value FROM pipeline_state WHERE name = 'bronze_processed'`).get() as { value: number } | null;
-    return row?.value ?? -1;
+    return this.state.mark('bronze_processed') ?? -1;
   }
 
   private set processedVersion(v: number) {
-    this.db.query(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ('bronze_processed', ?)`).run(v);
+    this.state.setMark('bronze_processed', v);
   }
 
   /** Whether gold's Delta tables may be behind its SQLite rows (publishing was deferred). */
   private get goldUnpublished(): boolean {
-    return this.db.query(`SELECT 1 FROM pipeline_state WHERE name = 'gold_unpublished' AND value = 1`).get() !== null;
+    return this.state.mark('gold_unpublished') === 1;
   }
 
   private set goldUnpublished(behind: boolean) {
-    this.db.query(`INSERT OR REPLACE INTO pipeline_state (name, value) VALUES ('gold_unpublished', ?)`).run(behind ? 1 : 0);
+    this.state.setMark('gold_unpublished', behind ? 1 : 0);
   }
 
   private async publishGold(tables: Iterable<GoldTable>): Promise<void> {
     await publishGold(tables);
     this.unpublishedGold.clear();
-    this.lastGoldPublish = Date.now();
+    this.schedule.ran('goldPublish');
     if (this.goldUnpublished) this.goldUnpublished = false;
   }
 
@@ -207,6 +210,14 @@ export class Pipeline {
    */
   async publishPendingGold(): Promise<void> {
     if (this.unpublishedGold.size > 0) await this.publishGold(this.unpublishedGold);
+  }
+
+  /** Computes whole the gold tables never computed (new definitions) whose sources exist, and publishes them. */
+  private async computeNewGold(): Promise<void> {
+    const fresh = this.gold.filter((g) => !g.computed);
+    for (const g of fresh) g.refreshAll();
+    const computed = fresh.filter((g) => g.computed);
+    if (computed.length > 0) await this.publishGold(computed);
   }
 
   /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */
@@ -274,10 +285,9 @@ export class Pipeline {
     const version = await this.bronze.commit(batch.bronze);
     const summary = await this.processBronzeVersion(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
-    this.purgeOldTombstones();
     this.lastCommitMs = performance.now() - started;
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
-    await this.compactBronze();
+    await this.afterBatch();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
   }
 
@@ -306,7 +316,7 @@ export class Pipeline {
       return refreshGold(this.gold, { changes: result.applied, ledger });
     })();
     for (const g of refreshed) this.unpublishedGold.add(g);
-    if (!backlog || Date.now() - this.lastGoldPublish >= GOLD_PUBLISH_EVERY_MS) await this.publishPendingGold();
+    if (!backlog || this.schedule.due('goldPublish')) await this.publishPendingGold();
     else if (!this.goldUnpublished) this.goldUnpublished = true;
     await this.silver.compact();
 
@@ -395,10 +405,16 @@ export class Pipeline {
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
   }
 
+  /** Background work between batches, when due (maintenance.ts). */
+  private async afterBatch(): Promise<void> {
+    this.purgeOldTombstones();
+    await this.compactBronze();
+    if (this.schedule.take('vacuum')) await this.vacuum();
+  }
+
   /** Forgets silver's delete tombstones older than the retention, at most once a minute. */
   private purgeOldTombstones(now = Date.now()): void {
-    if (this.tombstoneRetentionMs <= 0 || now - this.lastTombstonePurge < TOMBSTONE_PURGE_EVERY_MS) return;
-    this.lastTombstonePurge = now;
+    if (this.tombstoneRetentionMs <= 0 || !this.schedule.take('tombstonePurge', now)) return;
     const purged = this.silver.purgeTombstones(now - this.tombstoneRetentionMs);
     if (purged > 0) this.log.info('forgot delete tombstones past their retention', { tombstones: purged, retentionHours: this.tombstoneRetentionMs / 3_600_000 });
   }
@@ -415,7 +431,7 @@ export class Pipeline {
   }
 
   close(): void {
-    this.db.close();
+    this.state.close();
     this.unlock();
   }
 }

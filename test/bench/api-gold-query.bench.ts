@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../src/gold/index.ts';
 /**
  * Gold query latency while ingest runs. Figures only, never asserted.
  *   bun test/bench/api-gold-query.bench.ts [seconds=20] [events_per_second=10000] [requests_per_second=500] [thread|main]
@@ -70,7 +71,7 @@ async function main() {
   const ndjson = await votersNdjson(200_000, 3, join(BENCH_CACHE, 'voters-200000-3.ndjson'));
   const records: KafkaRecord[] = (await Bun.file(ndjson).text()).trimEnd().split('\n').map((l) => JSON.parse(l));
   const dataDir = mkdtempSync(join(tmpdir(), 'lh-bench-gold-'));
-  const pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
   const server = onMainThread ? startServer(view, { host: '127.0.0.1', port: 0 }) : await startServerThread(view, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;

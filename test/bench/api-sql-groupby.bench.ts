@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { LocalStorage } from '../../src/storage/local.ts';
 import { Snapshot, scanFiles, readDataFile, readSchemaOf, struct } from '../../src/delta/index.ts';
 import { ServingStore, metadataFields } from '../../src/silver/index.ts';
-import { GoldTable, goldDefinitions } from '../../src/gold/index.ts';
+import { GoldTable, votersBookGold } from '../../src/gold/index.ts';
 import { QueryEngine } from '../../src/api/sql-engine.ts';
 import { createApp } from '../../src/api/index.ts';
 import type { LakehouseView } from '../../src/pipeline/view.ts';
@@ -44,7 +44,7 @@ async function servingCopy(): Promise<string> {
     }
   }
   db.run('COMMIT');
-  const def = goldDefinitions.find((d) => d.name === 'voters_per_city')!;
+  const def = votersBookGold.find((d) => d.name === 'voters_per_city')!;
   const gold = await GoldTable.open(new LocalStorage(join(dataDir, 'gold', def.name)), db, def);
   gold.refreshAll(); // creates the index the definition declares
   db.close();

@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../src/gold/index.ts';
 /**
  * The embedded default end to end, in process: the simulator writes to its SQLite application
  * database, its Debezium outbox flows through bronze -> silver -> gold, the pipeline is stopped and
@@ -20,7 +21,7 @@ const dbPath = join(dataDir, 'embedded', 'voters-book.db');
 
 /** Runs serve's loop until the simulator has applied `ops` more operations and the outbox is drained. */
 async function runUntilDrained(ops: number, stopEarly = false) {
-  const pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const source = await EmbeddedSource.open({ dbPath, rate: 0, seed: 42, ops, flush: { maxLatencyMs: 20, maxRecords: 500 } });
   const stop = new AbortController();
   let batches = 0;
@@ -65,7 +66,7 @@ test('at a quiescent point every silver table equals the source table, across re
     book.close();
   }
 
-  const pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   try {
     for (const g of pipeline.gold) {
       const recomputed = g.recompute().map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && g.definition.columns.find((c) => c.name === k)?.type === 'long' ? String(v) : v]))));

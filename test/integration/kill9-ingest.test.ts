@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../src/gold/index.ts';
 /**
  * Exactly once under crashes: `lakehouse ingest` is killed with SIGKILL at 50 random moments of a long
  * ingest and started again each time (re-reading the whole input, as a consumer restarting from an
@@ -62,7 +63,7 @@ test(`silver equals the source after ${KILLS} kill -9 restarts`, async () => {
   } finally {
     book.close();
   }
-  const pipeline = await Pipeline.open({ dataDir: data, log: silentLogger });
+  const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir: data, log: silentLogger });
   try {
     for (const g of pipeline.gold) {
       const longs = new Set(g.definition.columns.filter((c) => c.type === 'long').map((c) => c.name));

@@ -11,6 +11,7 @@ const rank: Record<string, number> = {
   'src/core': 0,
   'src/storage': 1,
   'src/parquet': 1,
+  'src/state': 1,
   'src/delta': 2,
   'src/cdc': 3,
   'fake-it': 4,

@@ -14,8 +14,6 @@ import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
 import type { CommandContext } from './index.ts';
 
-const VACUUM_EVERY_MS = 10 * 60_000;
-
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
   const { tables, state: dataDir } = resolveLocations(f.data as string, f.state as string | undefined);
@@ -35,7 +33,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  const pipeline = await Pipeline.open(pipelineOptions(f, { tables, state: dataDir }, log));
+  const pipeline = await Pipeline.open({ ...pipelineOptions(f, { tables, state: dataDir }, log), periodicVacuum: true });
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
@@ -44,15 +42,9 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   else printWelcome(url, tables, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
 
   let batches = 0;
-  let lastVacuum = Date.now();
   const running = source.run(
     async (records) => {
       const s = await pipeline.process(records);
-      // Maintenance runs between batches, never beside one.
-      if (Date.now() - lastVacuum > VACUUM_EVERY_MS) {
-        lastVacuum = Date.now();
-        await pipeline.vacuum();
-      }
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });
       }

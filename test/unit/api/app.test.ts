@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -13,7 +14,7 @@ let view: PipelineView;
 const stream = new VoterStream();
 
 beforeAll(async () => {
-  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
   await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater'))]);
   await pipeline.process([stream.change('u', 3, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);

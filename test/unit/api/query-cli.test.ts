@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 /** `lakehouse query` runs the API's SQL against a data folder or a server (the CLI is a thin client). */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -13,7 +14,7 @@ const dataDir = mkdtempSync(join(tmpdir(), 'lh-query-cli-'));
 let pipeline: Pipeline;
 
 beforeAll(async () => {
-  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const s = new VoterStream();
   await pipeline.process([s.change('c', 1, null, voter(1, 'Avalon')), s.change('c', 2, null, voter(2, 'Avalon')), s.change('c', 3, null, voter(3, 'Brightwater'))]);
 });

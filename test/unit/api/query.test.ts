@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,7 +16,7 @@ const status: RunStatus = { status: 'ok', source: { kind: 'file' }, startedAt: D
 const stream = new VoterStream();
 
 beforeAll(async () => {
-  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater')), stream.change('c', 3, null, voter(3, 'Avalon'))]);
   await pipeline.process([stream.change('u', 4, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);
   engine = new QueryEngine(dataDir, 2);

@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,7 +15,7 @@ let base: string;
 const stream = new VoterStream();
 
 beforeAll(async () => {
-  pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater'))]);
   const view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
   server = await startServerThread(view, { host: '127.0.0.1', port: 0, heartbeatMs: 50 });

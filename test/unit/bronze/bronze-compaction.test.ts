@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 /**
  * Bronze compaction on real Delta files: many small batches fold into few files that hold every record
  * once, in stored order; catch-up after a compaction applies nothing twice, also after losing
@@ -103,7 +104,7 @@ test('small batches fold into few files holding every record once, in stored ord
 test('the pipeline compacts bronze as it goes, and a catch-up after a compaction applies nothing twice', async () => {
   const dataDir = newDir();
   const s = new VoterStream();
-  const p = await Pipeline.open({ dataDir, log: silentLogger });
+  const p = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   await p.process([s.raw('not json')]);
   for (let id = 1; id <= 25; id++) await p.process([s.change('c', id, null, voter(id, `City${id % 3}`))]);
   expect(p.bronze.snapshot.files().length).toBeLessThan(10);
@@ -113,7 +114,7 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
   const crashed = await commitToBronze(p.bronze, [s.change('u', 100, null, voter(1, 'After crash')), s.change('u', 101, null, voter(2, 'After crash'))]);
   p.close();
 
-  const again = await Pipeline.open({ dataDir, log: silentLogger });
+  const again = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   // open() caught up: only the crashed version was replayed, and it applied.
   expect(again.silver.get('voters')!.snapshot.txnVersion(SILVER_APP_ID)).toBe(crashed);
   const cities = again.silver.get('voters')!.rows(100, 0).map((r) => `${r.id}:${r.city}`);
@@ -123,14 +124,14 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
   again.close();
 
   // Losing lakehouse.db after compaction and vacuum: the whole bronze replays from its live files.
-  const reopened = await Pipeline.open({ dataDir, log: silentLogger });
+  const reopened = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   await reopened.process([s.change('u', 102, null, voter(3, 'Later'))]);
   expect((await vacuumNow(reopened)).files.length).toBeGreaterThan(0);
   const beforeLoss = await deltaRows(dataDir, 'voters');
   reopened.close();
   rmSync(join(dataDir, 'lakehouse.db'));
   // The dead letter's version is in a merged file (its batch file is gone): processed, not written again.
-  const restored = await Pipeline.open({ dataDir, log: silentLogger });
+  const restored = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   expect(await deltaRows(dataDir, 'voters')).toEqual(beforeLoss);
   expect(restored.deadLetters.count).toBe(1);
   expect(restored.silver.get('voters')!.rows(100, 0).map((r) => `${r.id}:${r.city}`).sort()).toEqual(
@@ -141,7 +142,7 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
 
 test('rebuild after compaction and vacuum reads bronze from its live files and equals the live tables', async () => {
   const dataDir = newDir();
-  const p = await Pipeline.open({ dataDir, log: silentLogger, history: ['voters'] });
+  const p = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger, history: ['voters'] });
   const batches = smallBatches();
   for (const batch of batches) await p.process(batch);
   expect(p.bronze.snapshot.files().length).toBeLessThan(20);

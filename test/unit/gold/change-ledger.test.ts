@@ -1,4 +1,5 @@
 import { Database } from 'bun:sqlite';
+import { migrate } from '../../../src/state/index.ts';
 import { expect, test } from 'bun:test';
 import { ChangeLedger, CHANGE_LEDGER } from '../../../src/gold/index.ts';
 import type { AppliedChange } from '../../../src/silver/index.ts';
@@ -14,10 +15,11 @@ const change = (op: AppliedChange['op'], tsMs: number): AppliedChange => ({
 });
 
 const totals = (db: Database) =>
-  db.query(`SELECT table_name, minute, sum(inserts) AS i, sum(updates) AS u, sum(deletes) AS d FROM ${CHANGE_LEDGER} GROUP BY 1, 2 ORDER BY 2`).all();
+  db.query(`SELECT table_name, minute, sum(inserts) AS i, sum(updates) AS u, sum(deletes) AS d FROM "${CHANGE_LEDGER}" GROUP BY 1, 2 ORDER BY 2`).all();
 
 test('counts per table and source minute, once per bronze version, and folds old versions without changing totals', () => {
   const db = new Database(':memory:');
+  migrate(db);
   const ledger = new ChangeLedger(db);
   const minute = 1_767_600_000_000;
   expect(ledger.record([change('c', minute), change('u', minute + 59_999), change('u', minute + 60_000)], 1)).toEqual([
@@ -39,7 +41,7 @@ test('counts per table and source minute, once per bronze version, and folds old
     ledger.record([change(op, minute + (v % 3) * 60_000)], v);
     tally(`2026-01-05T08:0${v % 3}:00.000000`, op);
   }
-  const rows = (db.query(`SELECT count(*) AS n FROM ${CHANGE_LEDGER}`).get() as { n: number }).n;
+  const rows = (db.query(`SELECT count(*) AS n FROM "${CHANGE_LEDGER}"`).get() as { n: number }).n;
   expect(rows).toBeLessThan(1100); // versions 1..1000 were folded at version 2000
   expect(totals(db)).toEqual([...expected.values()].sort((a, b) => a.minute.localeCompare(b.minute)));
   db.close();

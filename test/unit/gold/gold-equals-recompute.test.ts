@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/log.ts';
 import { Pipeline } from '../../../src/pipeline/index.ts';
-import { goldDefinitions } from '../../../src/gold/index.ts';
+import { votersBookGold } from '../../../src/gold/index.ts';
 import { deltaLines, recomputeGold, simulate } from './gold-support.ts';
 
 const dirs: string[] = [];
@@ -17,7 +17,7 @@ afterAll(() => {
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
 });
 
-const published = goldDefinitions.filter((d) => d.publish !== false).map((d) => d.name);
+const published = votersBookGold.filter((d) => d.publish !== false).map((d) => d.name);
 
 test('every gold Delta table equals a from-scratch recomputation over the silver Delta tables, across restarts', async () => {
   const dataDir = tempDir();
@@ -42,7 +42,7 @@ test('replaying bronze into an empty folder rebuilds the same gold tables, activ
   await simulate(dataDir, 800, 11);
   const replay = tempDir();
   cpSync(join(dataDir, 'bronze'), join(replay, 'bronze'), { recursive: true });
-  (await Pipeline.open({ dataDir: replay, log: silentLogger })).close();
+  (await Pipeline.open({ gold: votersBookGold, dataDir: replay, log: silentLogger })).close();
   for (const name of published) {
     expect({ name, rows: await deltaLines(join(replay, 'gold', name)) }).toEqual({ name, rows: await deltaLines(join(dataDir, 'gold', name)) });
   }
@@ -57,8 +57,8 @@ async function simulatedBatches() {
   await simulate(source, 600, 5);
   const reference = tempDir();
   cpSync(join(source, 'bronze'), join(reference, 'bronze'), { recursive: true });
-  (await Pipeline.open({ dataDir: reference, log: silentLogger })).close();
-  const from = await Pipeline.open({ dataDir: source, log: silentLogger });
+  (await Pipeline.open({ gold: votersBookGold, dataDir: reference, log: silentLogger })).close();
+  const from = await Pipeline.open({ gold: votersBookGold, dataDir: source, log: silentLogger });
   const versions = [];
   for (let v = 1; v <= from.bronze.version; v++) versions.push(await from.bronze.recordsAt(v));
   from.close();
@@ -76,7 +76,7 @@ test('a crash right after silver commits loses no change activity: the replay th
   expect(versions.length).toBeGreaterThanOrEqual(3);
 
   const crashed = tempDir();
-  let p = await Pipeline.open({ dataDir: crashed, log: silentLogger });
+  let p = await Pipeline.open({ gold: votersBookGold, dataDir: crashed, log: silentLogger });
   const crashAt = Math.floor(versions.length / 2);
   for (const [i, records] of versions.slice(0, crashAt + 1).entries()) {
     if (i === crashAt) {
@@ -92,7 +92,7 @@ test('a crash right after silver commits loses no change activity: the replay th
     }
   }
   p.close();
-  p = await Pipeline.open({ dataDir: crashed, log: silentLogger }); // replays the crashed batch
+  p = await Pipeline.open({ gold: votersBookGold, dataDir: crashed, log: silentLogger }); // replays the crashed batch
   for (const records of versions.slice(crashAt + 1)) await p.process(records);
   p.close();
   await expectSameGold(crashed, reference);
@@ -102,12 +102,12 @@ test('with batches waiting, gold publishing is deferred, and a run that stops be
   const { reference, versions } = await simulatedBatches();
 
   const stopped = tempDir();
-  const p = await Pipeline.open({ dataDir: stopped, log: silentLogger });
+  const p = await Pipeline.open({ gold: votersBookGold, dataDir: stopped, log: silentLogger });
   for (const records of versions) await p.process(records, { backlog: true });
   const goldVersions = await Promise.all(p.gold.filter((g) => g.table).map((g) => g.table!.snapshot().version));
   // Published once (the first batch), then deferred: the batches came well within a second.
   expect(Math.max(...goldVersions)).toBeLessThan(versions.length - 1);
   p.close(); // stops without publishPendingGold, as a killed run would
-  (await Pipeline.open({ dataDir: stopped, log: silentLogger })).close();
+  (await Pipeline.open({ gold: votersBookGold, dataDir: stopped, log: silentLogger })).close();
   await expectSameGold(stopped, reference);
 }, 120_000);

@@ -10,13 +10,13 @@ import { Pipeline } from '../../../src/pipeline/index.ts';
 import { EmbeddedSource } from '../../../src/source/embedded.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
 import { Snapshot, scan, type DataType } from '../../../src/delta/index.ts';
-import { goldDefinitions, CHANGE_LEDGER } from '../../../src/gold/index.ts';
+import { votersBookGold, CHANGE_LEDGER } from '../../../src/gold/index.ts';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 
 /** Runs `ops` simulator operations through a pipeline in `dataDir` and waits until all are applied. */
 export async function simulate(dataDir: string, ops: number, seed = 7): Promise<void> {
-  const pipeline = await Pipeline.open({ dataDir, log: silentLogger });
+  const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const source = await EmbeddedSource.open({ dbPath: join(dataDir, 'embedded', 'voters-book.db'), rate: 0, seed, ops, flush: { maxLatencyMs: 20, maxRecords: 300 } });
   const stop = new AbortController();
   const running = source.run((records) => pipeline.process(records).then(() => {}), pipeline.resumePositions(), stop.signal);
@@ -67,10 +67,10 @@ export async function recomputeGold(dataDir: string): Promise<Map<string, string
       if (existsSync(join(dataDir, 'silver', name))) await loadDelta(db, name, join(dataDir, 'silver', name));
     }
     db.run(`ATTACH DATABASE ? AS live`, [join(dataDir, 'lakehouse.db')]);
-    db.run(`CREATE TABLE ${CHANGE_LEDGER} AS SELECT * FROM live.${CHANGE_LEDGER}`);
+    db.run(`CREATE TABLE ${quote(CHANGE_LEDGER)} AS SELECT * FROM live.${quote(CHANGE_LEDGER)}`);
     db.run('DETACH DATABASE live');
     const out = new Map<string, string[]>();
-    for (const def of goldDefinitions) {
+    for (const def of votersBookGold) {
       if (def.publish === false) {
         db.run(`CREATE VIEW ${quote(def.name)} AS ${def.select}`);
         continue;

@@ -1,4 +1,5 @@
 import { Database } from 'bun:sqlite';
+import { migrate } from '../../../src/state/index.ts';
 import { expect, test } from 'bun:test';
 import { ChangeFeed } from '../../../src/pipeline/change-feed.ts';
 import type { ChangeRecord } from '../../../src/pipeline/view.ts';
@@ -16,6 +17,7 @@ const change = (table: string, n: number): Omit<ChangeRecord, 'id'> => ({
 
 test('changes come back in order with their ids, from any id, per table, up to a limit', () => {
   const db = new Database(':memory:');
+  migrate(db);
   const feed = new ChangeFeed(db);
   const heard: ChangeRecord[] = [];
   feed.subscribe((c) => heard.push(c));
@@ -36,6 +38,7 @@ test('changes come back in order with their ids, from any id, per table, up to a
 
 test('only the newest changes are retained, and ids continue after a reopen', () => {
   const db = new Database(':memory:');
+  migrate(db);
   const feed = new ChangeFeed(db, 5);
   for (let n = 1; n <= 12; n += 2) feed.append([change('voters', n), change('voters', n + 1)]);
   const kept = feed.since(0, 100).map((c) => c.id);
@@ -54,6 +57,7 @@ test('a feed stored one row per change (the earlier layout) gives way without re
   db.run(`CREATE TABLE changes (id INTEGER PRIMARY KEY AUTOINCREMENT, tbl TEXT NOT NULL, op TEXT NOT NULL, key TEXT NOT NULL,
     before TEXT, after TEXT, version INTEGER NOT NULL, position TEXT NOT NULL, ts TEXT NOT NULL)`);
   db.run(`INSERT INTO changes (id, tbl, op, key, version, position, ts) VALUES (41, 'voters', 'c', '{"id":1}', 1, 'p', 't')`);
+  migrate(db);
   const feed = new ChangeFeed(db);
   feed.append([change('voters', 2)]);
   expect(feed.since(0, 10).map((c) => c.id)).toEqual([42]);

@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 /**
  * SCD type 2 history (silver/<table>__history) on real Delta files: the history an in-order stream
  * gives matches a model computed from the events, and every other delivery (shuffled, duplicated,
@@ -25,7 +26,7 @@ const newDir = () => {
   dirs.push(d);
   return d;
 };
-const open = (dataDir: string, history: string[] = ['voters']) => Pipeline.open({ dataDir, log: silentLogger, history });
+const open = (dataDir: string, history: string[] = ['voters']) => Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger, history });
 
 type Row = Record<string, unknown>;
 
@@ -264,7 +265,7 @@ describe('SCD type 2 history', () => {
       const last = readdirSync(log).filter((f) => f.endsWith('.json')).sort().at(-1)!;
       expect(readdirSync(log).some((f) => f.startsWith(last.slice(0, 20)) && f.includes('checkpoint'))).toBe(false);
       rmSync(join(log, last));
-      p1.db.run(`UPDATE pipeline_state SET value = value - 1 WHERE name = 'bronze_processed'`);
+      p1.db.run(`UPDATE "lh:pipeline_state" SET value = value - 1 WHERE name = 'bronze_processed'`);
       p1.close();
       const p2 = await open(dir, []);
       p2.close();

@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterEach, describe, expect, test } from 'bun:test';
 import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ afterEach(() => {
 async function open(dir?: string) {
   const dataDir = dir ?? mkdtempSync(join(tmpdir(), 'lh-silver-'));
   if (!dir) dirs.push(dataDir);
-  return Pipeline.open({ dataDir, log: silentLogger });
+  return Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
 }
 
 /** Silver voters as the Delta table says (not the serving copy), data columns only, by id. */
@@ -91,7 +92,7 @@ describe('silver applies change events exactly once, in source order', () => {
     let p = await open(dir);
     expect(await p.process([keyless(s.change('c', 10, null, voter(1, 'A')))])).toMatchObject({ applied: 0, quarantined: 1 });
     p.close();
-    p = await Pipeline.open({ dataDir: dir, log: silentLogger, keyColumns: { voters: ['id'] } });
+    p = await Pipeline.open({ gold: votersBookGold, dataDir: dir, log: silentLogger, keyColumns: { voters: ['id'] } });
     await p.process([keyless(s.change('c', 11, null, voter(2, 'B'))), keyless(s.change('u', 12, voter(2, 'B'), voter(2, 'C')))]);
     expect(cities(await deltaVoters(p))).toEqual(['2:C']);
     p.close();
@@ -263,7 +264,7 @@ test('rebuild recomputes a silver table from bronze alone, and the result is equ
 test('routing rules send topics to the silver table they name', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lh-route-'));
   dirs.push(dataDir);
-  const p = await Pipeline.open({ dataDir, log: silentLogger, routing: [{ pattern: /^(east|west)\.public\.voters$/, table: 'voters_$1' }] });
+  const p = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger, routing: [{ pattern: /^(east|west)\.public\.voters$/, table: 'voters_$1' }] });
   const east = new VoterStream('east', 'book');
   const other = new VoterStream('north', 'book');
   await p.process([east.change('c', 1, null, voter(1, 'Avalon')), other.change('c', 1, null, voter(2, 'Northby'))]);
@@ -362,10 +363,10 @@ test('background compaction folds small files and deletion vectors away, and the
 
 test('a second writer on the same data folder is refused with the holder pid; a stale lock is taken over', async () => {
   const p = await open();
-  await expect(Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).rejects.toThrow(`in use by another lakehouse process (pid ${process.pid})`);
+  await expect(Pipeline.open({ gold: votersBookGold, dataDir: p.dataDir, log: silentLogger })).rejects.toThrow(`in use by another lakehouse process (pid ${process.pid})`);
   p.close();
   writeFileSync(join(p.dataDir, '.lakehouse.lock'), '999999999');
-  const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
+  const again = await Pipeline.open({ gold: votersBookGold, dataDir: p.dataDir, log: silentLogger });
   again.close();
 });
 

@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 /**
  * Copy-on-write silver tables: protocol (1,2), no deletion vectors anywhere in the log, only the files a
  * batch touches rewritten, and the same rows as merge-on-read for the same stream.
@@ -25,7 +26,7 @@ function tempDir(): string {
   return dir;
 }
 
-const open = (dataDir: string, writeMode?: WriteMode, log = silentLogger) => Pipeline.open({ dataDir, log, writeMode });
+const open = (dataDir: string, writeMode?: WriteMode, log = silentLogger) => Pipeline.open({ gold: votersBookGold, dataDir, log, writeMode });
 
 const votersPath = (p: Pipeline) => join(p.dataDir, 'silver', 'voters');
 

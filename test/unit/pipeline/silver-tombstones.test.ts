@@ -1,3 +1,4 @@
+import { votersBookGold } from '../../../src/gold/index.ts';
 /**
  * Tombstones: on a flattened topic (ExtractNewRecordState, delete.handling.mode=drop) a tombstone is the
  * delete of its key, placed right after the key's previous record; on a topic of full envelopes it
@@ -25,7 +26,7 @@ function tempDir(): string {
   return dir;
 }
 
-const open = (dataDir: string) => Pipeline.open({ dataDir, log: silentLogger });
+const open = (dataDir: string) => Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
 
 /**
  * A flattened PostgreSQL topic as ExtractNewRecordState writes it without schemas
@@ -135,7 +136,7 @@ describe('tombstones on flattened topics (delete.handling.mode=drop) delete thei
 
   test("a kept history ends the key's last version at the tombstone", async () => {
     const s = new FlatStream();
-    const p = await Pipeline.open({ dataDir: tempDir(), log: silentLogger, history: ['items'] });
+    const p = await Pipeline.open({ gold: votersBookGold, dataDir: tempDir(), log: silentLogger, history: ['items'] });
     await p.process([s.row('c', 10, 1, 'a'), s.row('u', 20, 1, 'b'), s.row('c', 21, 2, 'x')]);
     await p.process([s.tombstone(1), s.tombstone(2), s.row('c', 30, 2, 'y')]);
     const versions = (await deltaRows(p, 'items__history')).sort((a, b) => Number(a.id) - Number(b.id) || String(a.__source_position).localeCompare(String(b.__source_position)));

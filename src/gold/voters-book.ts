@@ -1,11 +1,13 @@
 /**
- * The voters book's gold aggregates, in dependency order (a definition reads only earlier ones).
- * Adding one is a few lines here.
+ * The voters book's gold aggregates (the embedded demo's), in dependency order (a definition reads only
+ * earlier ones). The pipeline keeps the definitions it is given; the CLI gives these.
  */
 import { field } from '../delta/schema.ts';
+import { quote } from '../state/index.ts';
+import { CHANGE_LEDGER } from './change-ledger.ts';
 import type { GoldDefinition } from './definition.ts';
 
-export const goldDefinitions: readonly GoldDefinition[] = [
+export const votersBookGold: readonly GoldDefinition[] = [
   {
     name: 'poll_latest_answers',
     description: "each voter's latest answer per poll, with the voter's city (an intermediate step)",
@@ -72,9 +74,9 @@ export const goldDefinitions: readonly GoldDefinition[] = [
     columns: [field('table_name', 'string'), field('minute', 'timestamp'), field('inserts', 'long'), field('updates', 'long'), field('deletes', 'long')],
     select: `
       SELECT table_name, minute, sum(inserts) AS inserts, sum(updates) AS updates, sum(deletes) AS deletes
-      FROM change_ledger GROUP BY table_name, minute`,
-    sources: { change_ledger: null },
+      FROM ${quote(CHANGE_LEDGER)} GROUP BY table_name, minute`,
+    sources: { [CHANGE_LEDGER]: null },
     // Each affected (table, minute) is recomputed on its own: without this the ledger is scanned each time.
-    indexes: { change_ledger: [['table_name', 'minute']] },
+    indexes: { [CHANGE_LEDGER]: [['table_name', 'minute']] },
   },
 ];
