@@ -6,8 +6,8 @@
  * metrics (the latest state the main thread pushed, a few times a second). Table metadata and rows ask
  * the main thread, which answers between batches.
  */
-import { Database } from 'bun:sqlite';
-import { join } from 'node:path';
+import type { Database } from 'bun:sqlite';
+import { StateStore } from '../state/index.ts';
 import { LakehouseError, type ErrorCode } from '../core/errors.ts';
 import { ChangeFeed } from '../pipeline/change-feed.ts';
 import { readGoldRows } from '../gold/index.ts';
@@ -28,8 +28,9 @@ export class RemoteView implements LakehouseView {
     initial: { health: HealthStatus; metrics: string },
   ) {
     this.latest = initial;
-    this.db = new Database(join(dataDir, 'lakehouse.db'), { readonly: true });
-    this.db.run('PRAGMA busy_timeout = 2000');
+    const state = StateStore.openReader(dataDir);
+    if (!state) throw new Error(`internal: the pipeline's lakehouse.db is missing from ${dataDir}`);
+    this.db = state.db;
     this.feed = new ChangeFeed(this.db, undefined, false);
   }
 

@@ -4,20 +4,18 @@
  * (`voters@v12`) are materialised into TEMP tables from the Delta snapshot on first use and kept, since
  * a Delta version never changes (up to a row budget, oldest dropped first).
  */
-import { Database, type Statement } from 'bun:sqlite';
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
+import type { Database, Statement } from 'bun:sqlite';
 import { ErrorCode, LakehouseError, invalidInput, notFound } from '../core/errors.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
 import { Snapshot, scan, type DataType } from '../delta/index.ts';
+import { StateStore } from '../state/index.ts';
+import { TableCatalog } from '../catalog/index.ts';
 import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
 import { csvCell } from './formats.ts';
 
 export type QueryFormat = 'json' | 'ndjson' | 'csv';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-/** Where a table name may live under the data folder, in lookup order. */
-const LAYERS = ['silver', 'gold', ''];
 /** Rows kept in materialised old versions, over all of them. */
 const MATERIALISED_ROW_BUDGET = 2_000_000;
 
@@ -32,17 +30,19 @@ export class SqlSession {
   private readonly materialised = new Map<string, number>();
   private materialisedRows = 0;
 
+  private readonly db: Database;
+
   private constructor(
-    private readonly db: Database,
+    private readonly state: StateStore,
     private readonly dataDir: string,
-  ) {}
+  ) {
+    this.db = state.db;
+  }
 
   static open(dataDir: string): SqlSession {
-    const path = join(dataDir, 'lakehouse.db');
-    if (!existsSync(path)) throw missingServingCopy(dataDir);
-    const db = new Database(path, { readonly: true });
-    db.run('PRAGMA busy_timeout = 2000');
-    return new SqlSession(db, dataDir);
+    const state = StateStore.openReader(dataDir);
+    if (!state) throw missingServingCopy(dataDir);
+    return new SqlSession(state, dataDir);
   }
 
   /** Checks and prepares one query; errors carry the position in the text the user sent. */
@@ -59,17 +59,11 @@ export class SqlSession {
     }
   }
 
-  /** The table's storage, under the tables location the pipeline recorded (local folder or s3://). */
+  /** The table's storage, from the catalog of the tables location the pipeline recorded (local folder or s3://). */
   private async tableStorage(table: string): Promise<Storage | undefined> {
-    const recorded = this.db.query(`SELECT 1 FROM sqlite_master WHERE name = 'pipeline_meta'`).get()
-      ? (this.db.query(`SELECT value FROM pipeline_meta WHERE name = 'tables'`).get() as { value: string } | null)?.value
-      : undefined;
-    const tables = await openStorage(recorded ?? this.dataDir);
-    for (const layer of LAYERS) {
-      const storage = tables.at(layer ? `${layer}/${table}` : table);
-      if ((await Snapshot.latestVersion(storage)) !== undefined) return storage;
-    }
-    return undefined;
+    const catalog = new TableCatalog(await openStorage(this.state.meta('tables') ?? this.dataDir));
+    const entry = await catalog.resolve(table);
+    return entry && catalog.storage(entry);
   }
 
   private async materialise({ table, version }: TableVersionRef): Promise<void> {
@@ -105,7 +99,7 @@ export class SqlSession {
   }
 
   close(): void {
-    this.db.close();
+    this.state.close();
   }
 }
 

@@ -8,7 +8,7 @@ import { existsSync } from 'node:fs';
 import { join, relative, resolve, isAbsolute } from 'node:path';
 import { LocalStorage, type Storage } from '../storage/index.ts';
 import { LogIndex, Snapshot } from '../delta/index.ts';
-import { isRemote, resolveTablePath, tableStorage } from './table-ref.ts';
+import { isRemote, tableStorage } from './table-ref.ts';
 
 export const INDEX_FILE = 'log-index.db';
 
@@ -19,13 +19,12 @@ export interface OpenedTable {
   indexed: boolean;
 }
 
-/** The latest snapshot of a TABLE argument (see resolveTablePath). */
+/** The latest snapshot of a TABLE argument (see tableStorage). */
 export async function openTableSnapshot(table: string, dataDir: string): Promise<OpenedTable> {
-  if (isRemote(table) || isRemote(dataDir)) {
-    const storage = await tableStorage(table, dataDir);
+  const storage = await tableStorage(table, dataDir);
+  if (isRemote(table) || isRemote(dataDir) || !(storage instanceof LocalStorage)) {
     return { storage, snapshot: await Snapshot.open(storage), indexed: false };
   }
-  const storage = new LocalStorage(resolveTablePath(table, dataDir));
   const indexPath = join(dataDir, INDEX_FILE);
   const inside = relative(resolve(dataDir), storage.root);
   if (!existsSync(dataDir) || inside.startsWith('..') || isAbsolute(inside)) {

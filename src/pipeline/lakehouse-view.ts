@@ -6,6 +6,7 @@ import { notFound } from '../core/errors.ts';
 import type { Storage } from '../storage/storage.ts';
 import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import { readingOrder } from '../bronze/index.ts';
+import { resolveIn, tablePath } from '../catalog/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './view.ts';
 
@@ -39,12 +40,13 @@ export class PipelineView implements LakehouseView {
 
   private refs(): TableRef[] {
     const p = this.pipeline;
-    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: p.storage.at('bronze'), current: () => p.bronze.snapshot }];
+    const at = (layer: Layer, name: string) => p.storage.at(tablePath(layer, name));
+    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: at('bronze', 'bronze'), current: () => p.bronze.snapshot }];
     for (const t of p.silver.list()) {
       refs.push({
         name: t.name,
         layer: 'silver',
-        storage: p.storage.at(`silver/${t.name}`),
+        storage: at('silver', t.name),
         current: () => t.snapshot,
         serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount },
       });
@@ -53,22 +55,21 @@ export class PipelineView implements LakehouseView {
       refs.push({
         name: h.name,
         layer: 'silver',
-        storage: p.storage.at(`silver/${h.name}`),
+        storage: at('silver', h.name),
         current: () => h.snapshot,
         serving: { rows: (l, o) => h.rows(l, o), count: () => h.rowCount },
       });
     }
     for (const g of p.gold) {
       const table = g.table;
-      if (g.published && table) refs.push({ name: g.name, layer: 'gold', storage: p.storage.at(`gold/${g.name}`), current: () => table.snapshot(), serving: g });
+      if (g.published && table) refs.push({ name: g.name, layer: 'gold', storage: at('gold', g.name), current: () => table.snapshot(), serving: g });
     }
-    refs.push({ name: 'dead_letters', layer: 'bronze', storage: p.storage.at('dead_letters'), current: () => p.deadLetters.snapshot });
+    refs.push({ name: 'dead_letters', layer: 'bronze', storage: at('bronze', 'dead_letters'), current: () => p.deadLetters.snapshot });
     return refs;
   }
 
   private ref(name: string): TableRef {
-    const plain = name.replace(/^(bronze|silver|gold)\//, '');
-    const found = this.refs().find((r) => r.name === plain);
+    const found = resolveIn(name, this.refs());
     if (!found) throw notFound(`no table named '${name}'`, 'GET /api/tables lists the tables');
     return found;
   }

@@ -26,6 +26,7 @@ import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { ChangeLedger, openGold, publishGold, refreshGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { StateStore } from '../state/index.ts';
+import { LAYOUT, TableCatalog } from '../catalog/index.ts';
 import { MaintenanceSchedule, type MaintenanceTask } from './maintenance.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
@@ -159,8 +160,9 @@ export class Pipeline {
     const db = state.db;
     // Readers of lakehouse.db (SQL time travel) find the tables through it.
     state.setMeta('tables', tables);
-    const bronze = await Bronze.open(storage.at('bronze'));
-    const silver = await Silver.open(storage.at('silver'), db, options.routing, options.history, options.writeMode);
+    const catalog = new TableCatalog(storage);
+    const bronze = await Bronze.open(catalog.storage({ path: LAYOUT.bronze }));
+    const silver = await Silver.open(catalog.layerStorage('silver'), db, options.routing, options.history, options.writeMode);
     for (const t of silver.list()) {
       if (options.writeMode && t.writeMode !== options.writeMode) {
         options.log.warn(
@@ -169,8 +171,8 @@ export class Pipeline {
         );
       }
     }
-    const gold = await openGold(storage.at('gold'), db, options.gold ?? []);
-    const deadLetters = await DeadLetters.open(storage.at('dead_letters'));
+    const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? []);
+    const deadLetters = await DeadLetters.open(catalog.storage({ path: LAYOUT.deadLetters }));
     return new Pipeline(options.dataDir, storage, state, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables, { keyColumns: options.keyColumns });
   }
 

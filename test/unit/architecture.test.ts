@@ -15,6 +15,7 @@ const rank: Record<string, number> = {
   'src/delta': 2,
   'src/cdc': 3,
   'fake-it': 4,
+  'src/catalog': 4,
   'src/bronze': 5,
   'src/silver': 5,
   'src/gold': 6,
