@@ -9,7 +9,7 @@ import { ErrorCode, LakehouseError, asLakehouseError } from '../core/errors.ts';
 import type { ChangeRecord, LakehouseView } from '../pipeline/view.ts';
 import type { ServerOptions } from './server.ts';
 import type { FromServerThread, RemoteMethod, ToServerThread } from './server-thread-protocol.ts';
-import { workerUrl } from './worker-url.ts';
+import { workerUrl } from '../core/worker-url.ts';
 
 const STATE_EVERY_MS = 250;
 const serverWorker = workerUrl('api/server-worker.ts', new URL('./server-worker.ts', import.meta.url));

@@ -9,7 +9,7 @@
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
 import { failureTail, type QueryFormat } from './sql-session.ts';
-import { workerUrl } from './worker-url.ts';
+import { workerUrl } from '../core/worker-url.ts';
 
 export interface QueryOptions {
   format: QueryFormat;

@@ -9,7 +9,7 @@
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
-import { KafkaSource } from '../../src/source/kafka.ts';
+import { KafkaSource } from '../../src/source/kafka/kafka.ts';
 import { VotersBook, Workload } from '../../fake-it/index.ts';
 
 const count = Number(process.argv[2] ?? 200_000);

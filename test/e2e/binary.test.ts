@@ -35,10 +35,10 @@ async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, tim
   throw new Error(`timed out waiting for ${what}`);
 }
 
-async function serveFor(dataDir: string, ms: number, onUp?: (url: string) => Promise<void>) {
+async function serveFor(dataDir: string, ms: number, onUp?: (url: string) => Promise<void>, source = ['--rate', '200']) {
   const port = freePort();
   const url = `http://127.0.0.1:${port}`;
-  const proc = Bun.spawn([binary, 'serve', '--data', dataDir, '--port', String(port), '--rate', '200'], { cwd: work, stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawn([binary, 'serve', '--data', dataDir, '--port', String(port), ...source], { cwd: work, stdout: 'pipe', stderr: 'pipe' });
   await waitFor('/health', async () => ((await fetch(`${url}/health`)).status === 200 ? true : undefined));
   await onUp?.(url);
   await Bun.sleep(ms);
@@ -112,6 +112,19 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
   const replayed = lakehouse('cat', 'voters', '--data', replay, '--format', 'ndjson');
   const sorted = (text: string) => text.trim().split('\n').sort();
   expect(sorted(replayed.out)).toEqual(sorted(cat.out));
+
+  // The same recording as serve's source: the API serves the same silver, and the source says it is a file.
+  const served = join(work, 'served');
+  const fromFile = await serveFor(served, 0, async (url) => {
+    await waitFor('every voter from the file', async () => {
+      const t = (await (await fetch(`${url}/api/tables`)).json()) as { tables: { name: string; rows: number }[] };
+      return t.tables.find((x) => x.name === 'voters')?.rows === voters.length ? true : undefined;
+    });
+    expect(((await (await fetch(`${url}/health`)).json()) as { source: { kind: string } }).source.kind).toBe('file');
+  }, ['--file', records]);
+  expect(fromFile.code).toBe(0);
+  expect(fromFile.out).toContain(`records from ${records}`);
+  expect(sorted(lakehouse('cat', 'voters', '--data', served, '--format', 'ndjson').out)).toEqual(sorted(cat.out));
 
   // The same records without Kafka keys (as from tables without a primary key): --key names the
   // key columns (the reader thread decodes with them), and silver comes out the same.

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { silentLogger } from '../../src/core/log.ts';
 import { Pipeline } from '../../src/pipeline/index.ts';
-import { EmbeddedSource } from '../../src/source/embedded.ts';
+import { EmbeddedSource } from '../../src/source/embedded/embedded.ts';
 import { VotersBook, type TableName } from '../../fake-it/index.ts';
 import { asSortedLines, canonicalSourceRow, silverRows } from '../support/source-truth.ts';
 

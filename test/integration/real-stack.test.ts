@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
-import { KafkaSource } from '../../src/source/kafka.ts';
+import { KafkaSource } from '../../src/source/kafka/kafka.ts';
 import {
   LakehouseServer,
   freePort,

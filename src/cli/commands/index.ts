@@ -76,6 +76,7 @@ export const commands: readonly Command[] = [
         { name: 'token', type: 'string', placeholder: 'SECRET', help: 'bearer token the API requires' },
         { name: 'kafka', type: 'string', placeholder: 'BROKERS', help: 'Kafka brokers host:port[,...]; without it the embedded simulator is the source' },
         { name: 'topics', type: 'string', default: '.*', placeholder: 'REGEX', help: 'Debezium topics to consume (with --kafka)' },
+        { name: 'file', type: 'string', placeholder: 'NDJSON', help: 'replay a recorded stream of Kafka records (as cat bronze --format ndjson writes) instead of a live source' },
         { name: 'rate', type: 'int', default: 50, min: 0, placeholder: 'OPS', help: 'embedded simulator: changes per second (0 = as fast as possible)' },
         { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
         { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },

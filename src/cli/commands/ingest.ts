@@ -1,15 +1,12 @@
 /** `lakehouse ingest`: NDJSON Kafka records through the pipeline, then a summary. */
 import { existsSync, statSync } from 'node:fs';
-import { ErrorCode, LakehouseError, notFound } from '../../core/errors.ts';
-import { workerUrl } from '../../api/worker-url.ts';
-import { Pipeline, addSummaries, emptySummary, type BatchSummary, type PreparedBatch } from '../../pipeline/index.ts';
+import { notFound } from '../../core/errors.ts';
+import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../pipeline/index.ts';
 import { Progress } from '../progress.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
-import type { FromIngestReader, ToIngestReader } from '../ingest-reader-protocol.ts';
+import { readPreparedBatches } from '../../source/file/threaded-reader.ts';
 import type { CommandContext } from './index.ts';
-
-const readerWorker = workerUrl('cli/ingest-reader-worker.ts', new URL('../ingest-reader-worker.ts', import.meta.url));
 
 export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
   const file = args.positionals[0]!;
@@ -19,7 +16,7 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   let total = emptySummary();
   const started = performance.now();
   try {
-    for await (const { batch, backlog } of readBatches(pipeline, file, args.flags.batch as number)) {
+    for await (const { batch, backlog } of readPreparedBatches(pipeline, file, args.flags.batch as number)) {
       total = addSummaries(total, await pipeline.processPrepared(batch, { backlog }));
       // A batch leaves hundreds of MB of garbage (raw records, Arrow and Parquet buffers, images) that
       // the collector would let pile up over several batches; collecting now keeps peak RSS near one
@@ -35,38 +32,6 @@ export async function run({ args, log, stopSignal }: CommandContext): Promise<nu
   }
   printSummary(total, stopSignal.aborted, (performance.now() - started) / 1000);
   return 0;
-}
-
-/**
- * Batches in file order, read and prepared by the reader thread while the pipeline works; `backlog`
- * says the next one is ready already.
- */
-async function* readBatches(pipeline: Pipeline, file: string, batchSize: number): AsyncGenerator<{ batch: PreparedBatch; backlog: boolean }> {
-  const worker = new Worker(readerWorker);
-  const queue: FromIngestReader[] = [];
-  let wake: (() => void) | undefined;
-  worker.onmessage = (event: MessageEvent<FromIngestReader>) => {
-    queue.push(event.data);
-    wake?.();
-  };
-  worker.onerror = (event) => {
-    queue.push({ type: 'failed', error: { code: ErrorCode.internal, message: `internal error (a bug, please report it): the ingest reader thread failed: ${event.message}` } });
-    wake?.();
-  };
-  const send = (m: ToIngestReader) => worker.postMessage(m);
-  try {
-    send({ type: 'start', path: file, batchSize, tables: pipeline.tablesLocation, bronzeOptions: pipeline.bronzeFileOptions(), decoderOptions: pipeline.decoderOptions, positions: pipeline.resumePositions() });
-    for (;;) {
-      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
-      const m = queue.shift()!;
-      if (m.type === 'end') return;
-      if (m.type === 'failed') throw new LakehouseError(m.error.code as ErrorCode, m.error.message, { hint: m.error.hint });
-      send({ type: 'more' });
-      yield { batch: m.batch, backlog: queue.some((q) => q.type === 'batch') };
-    }
-  } finally {
-    worker.terminate();
-  }
 }
 
 function printSummary(s: BatchSummary, interrupted: boolean, seconds: number) {

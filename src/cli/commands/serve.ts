@@ -3,12 +3,12 @@
  * opens the pipeline, starts the API, and runs until Ctrl-C, then stops cleanly: the batch in flight
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
-import { basename, join, relative, resolve } from 'node:path';
-import { createLogger, type LogFormat, type LogLevel, type Logger } from '../../core/log.ts';
+import { basename, join, relative } from 'node:path';
+import { createLogger, type LogFormat, type LogLevel } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServerThread } from '../../api/index.ts';
-import type { RecordSource } from '../../source/source.ts';
+import { openSource } from '../../source/registry.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
@@ -23,7 +23,16 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     ? createLogger({ format: f['log-format'] as LogFormat, level: f['log-level'] as LogLevel, write: (line) => appendFileSync(logFile, line + '\n') })
     : terminalLog;
   if (f.tui) mkdirSync(dataDir, { recursive: true });
-  const source = await createSource(f, dataDir, log);
+  const { source, description } = await openSource({
+    kafka: f.kafka as string | undefined,
+    topics: f.topics as string,
+    file: f.file as string | undefined,
+    rate: f.rate as number,
+    seed: f.seed as number,
+    stateDir: dataDir,
+    env: process.env,
+    log,
+  });
   const status: RunStatus = {
     status: 'starting',
     source: source.info,
@@ -39,7 +48,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
-  else printWelcome(url, tables, source.info.kind === 'embedded' ? 'embedded voters-book simulator' : `Kafka ${source.info.brokers} topics /${source.info.topics}/`);
+  else printWelcome(url, tables, description);
 
   let batches = 0;
   const running = source.run(
@@ -69,15 +78,6 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   }
   log.info('stopped cleanly; run the same command to resume');
   return 0;
-}
-
-async function createSource(f: Record<string, unknown>, dataDir: string, log: Logger): Promise<RecordSource> {
-  if (f.kafka) {
-    const [{ KafkaSource }, { kafkaConnection }] = await Promise.all([import('../../source/kafka.ts'), import('../../source/kafka-config.ts')]);
-    return KafkaSource.open({ ...kafkaConnection(f.kafka as string, f.topics as string, process.env), log });
-  }
-  const { EmbeddedSource } = await import('../../source/embedded.ts');
-  return EmbeddedSource.open({ dbPath: resolve(dataDir, 'embedded', 'voters-book.db'), rate: f.rate as number, seed: f.seed as number });
 }
 
 /** How the user can call this binary again from here: ./lakehouse when it sits below the working folder. */

@@ -7,7 +7,7 @@ import { describe, expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChangeDecoder, type ChangeEvent, type DecodedRecord } from '../../../src/cdc/index.ts';
-import { parseRecord } from '../../../src/cli/ndjson-records.ts';
+import { parseRecord } from '../../../src/source/file/ndjson-records.ts';
 
 const fixtures = join(import.meta.dir, '../../fixtures/debezium-postgres-types');
 

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { silentLogger } from '../../../src/core/log.ts';
 import { Pipeline } from '../../../src/pipeline/index.ts';
-import { EmbeddedSource } from '../../../src/source/embedded.ts';
+import { EmbeddedSource } from '../../../src/source/embedded/embedded.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
 import { Snapshot, scan, type DataType } from '../../../src/delta/index.ts';
 import { votersBookGold, CHANGE_LEDGER } from '../../../src/gold/index.ts';

@@ -3,8 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { LakehouseError } from '../../../src/core/errors.ts';
-import { kafkaConnection } from '../../../src/source/kafka-config.ts';
-import { KafkaSource } from '../../../src/source/kafka.ts';
+import { kafkaConnection } from '../../../src/source/kafka/kafka-config.ts';
+import { KafkaSource } from '../../../src/source/kafka/kafka.ts';
 
 const codeOf = (fn: () => unknown) => {
   try {

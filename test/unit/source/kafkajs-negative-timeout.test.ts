@@ -17,5 +17,5 @@ function stderrOfIdleQueue(importLine: string): string {
 test('an idle kafkajs connection schedules its queue check without a TimeoutNegativeWarning', () => {
   // Without the wrapper, kafkajs asks for a delay of minus the epoch and the runtime warns.
   expect(stderrOfIdleQueue(`import RequestQueue from 'kafkajs/src/network/requestQueue/index.js';`)).toContain('TimeoutNegativeWarning');
-  expect(stderrOfIdleQueue(`import { RequestQueue } from './src/source/kafkajs-negative-timeout.ts';`)).toBe('');
+  expect(stderrOfIdleQueue(`import { RequestQueue } from './src/source/kafka/kafkajs-negative-timeout.ts';`)).toBe('');
 });

@@ -16,14 +16,14 @@
  * Only a failing delivery (the pipeline itself) ends `run`.
  */
 import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type KafkaConfig, type KafkaMessage, type SASLOptions } from 'kafkajs';
-import type { KafkaRecord } from '../cdc/index.ts';
-import { LakehouseError, ErrorCode } from '../core/errors.ts';
-import { silentLogger, type Logger } from '../core/log.ts';
-import type { SourceInfo } from '../pipeline/view.ts';
-import { Backoff, sleep } from './backoff.ts';
-import { RecordBatcher } from './record-batcher.ts';
+import type { KafkaRecord } from '../../cdc/index.ts';
+import { LakehouseError, ErrorCode } from '../../core/errors.ts';
+import { silentLogger, type Logger } from '../../core/log.ts';
+import type { SourceInfo } from '../../pipeline/view.ts';
+import { Backoff, sleep } from '../backoff.ts';
+import { RecordBatcher } from '../record-batcher.ts';
 import './kafkajs-negative-timeout.ts';
-import { defaultFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from './source.ts';
+import { defaultFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from '../source.ts';
 
 export interface KafkaSourceOptions {
   /** Bootstrap brokers, `host:port`. */

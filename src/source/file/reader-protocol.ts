@@ -1,7 +1,7 @@
 /** Messages between `lakehouse ingest` and its reader thread (ingest-reader-worker.ts). */
-import type { DecoderOptions } from '../cdc/index.ts';
-import type { DataFileOptions } from '../delta/index.ts';
-import type { PreparedBatch } from '../pipeline/index.ts';
+import type { DecoderOptions } from '../../cdc/index.ts';
+import type { DataFileOptions } from '../../delta/index.ts';
+import type { PreparedBatch } from '../../pipeline/index.ts';
 
 export type ToIngestReader =
   | {

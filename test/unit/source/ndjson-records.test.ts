@@ -2,7 +2,7 @@ import { expect, test } from 'bun:test';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileChunks, ndjsonBatches, parseRecord } from '../../../src/cli/ndjson-records.ts';
+import { fileChunks, ndjsonBatches, parseRecord } from '../../../src/source/file/ndjson-records.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
 
 const record = (n: number): KafkaRecord => ({

@@ -10,7 +10,7 @@
 import { readFileSync } from 'node:fs';
 import type { ConnectionOptions } from 'node:tls';
 import type { SASLOptions } from 'kafkajs';
-import { LakehouseError, ErrorCode } from '../core/errors.ts';
+import { LakehouseError, ErrorCode } from '../../core/errors.ts';
 import type { KafkaSourceOptions } from './kafka.ts';
 
 const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;

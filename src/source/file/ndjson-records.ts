@@ -3,8 +3,8 @@
  * `{topic, partition, offset, timestamp, key, value}`, key and value being the raw record text.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { invalidInput } from '../core/errors.ts';
-import type { KafkaRecord } from '../cdc/index.ts';
+import { invalidInput } from '../../core/errors.ts';
+import type { KafkaRecord } from '../../cdc/index.ts';
 
 const SHAPE_HINT = 'each line must be {"topic","partition","offset","timestamp","key","value"}';
 

@@ -5,12 +5,12 @@
  * commits and applies the previous batch. Batches go out in file order; the reader stays at most
  * `AHEAD` batches ahead, which bounds memory.
  */
-import { asLakehouseError } from '../core/errors.ts';
-import { openStorage } from '../storage/index.ts';
-import { partitionKey } from '../bronze/index.ts';
-import { BatchPreparer } from '../pipeline/index.ts';
+import { asLakehouseError } from '../../core/errors.ts';
+import { openStorage } from '../../storage/index.ts';
+import { partitionKey } from '../../bronze/index.ts';
+import { BatchPreparer } from '../../pipeline/index.ts';
 import { fileChunks, ndjsonBatches } from './ndjson-records.ts';
-import type { FromIngestReader, ToIngestReader } from './ingest-reader-protocol.ts';
+import type { FromIngestReader, ToIngestReader } from './reader-protocol.ts';
 
 declare const self: Worker;
 
