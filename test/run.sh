@@ -20,7 +20,9 @@ step "bun test"
 log=$(mktemp)
 # Ink (the TUI) stops redrawing when it sees CI set, and it decides once per process; the TUI tests
 # drive it as the interactive terminal program it is, so the suite runs without that variable.
-env -u CI -u CONTINUOUS_INTEGRATION bun test "$@" 2>&1 | tee "$log"
+# bun 1.4 leaves bunfig.toml's [test] timeout unapplied (each test gets 5 s unless it says otherwise),
+# which a loaded machine exceeds: the flag says it for every test.
+env -u CI -u CONTINUOUS_INTEGRATION bun test --timeout 120000 "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 pass=$(grep -Eo '^ *[0-9]+ pass$' "$log" | tail -1 | grep -Eo '[0-9]+')
 fail=$(grep -Eo '^ *[0-9]+ fail$' "$log" | tail -1 | grep -Eo '[0-9]+')

@@ -9,6 +9,13 @@
  *   - small-file compaction of bronze and silver: after every batch (each decides for itself whether
  *     anything is due, which costs a look at its file list).
  */
+import type { Logger } from '../core/log.ts';
+import type { Metrics } from '../core/metrics.ts';
+import { vacuum } from '../delta/index.ts';
+import type { Bronze } from '../bronze/index.ts';
+import type { Silver } from '../silver/index.ts';
+import type { GoldTable } from '../gold/index.ts';
+
 export const MAINTENANCE_INTERVALS_MS = {
   /** With more batches waiting, gold's Delta tables are published at most this often. */
   goldPublish: 1_000,
@@ -47,5 +54,64 @@ export class MaintenanceSchedule {
   /** Records that `task` ran now (a publish that happened for another reason). */
   ran(task: MaintenanceTask, now = Date.now()): void {
     this.last.set(task, now);
+  }
+}
+
+export interface MaintenanceParts {
+  bronze: Bronze;
+  silver: Silver;
+  gold: readonly GoldTable[];
+  /** The bronze version through which every stage is done (a compaction commit is done as it exists). */
+  processed: { get(): number; set(version: number): void };
+  schedule: MaintenanceSchedule;
+  /** How long a delete's tombstone is kept; 0 keeps tombstones forever. */
+  tombstoneRetentionMs: number;
+  log: Logger;
+  metrics: Metrics;
+}
+
+/** The background work itself, run by the pipeline between batches. */
+export class Maintenance {
+  constructor(private readonly parts: MaintenanceParts) {}
+
+  /** What is due after a batch (gold publishing is the gold stage's: gold-stage.ts). */
+  async afterBatch(): Promise<void> {
+    this.purgeOldTombstones();
+    await this.compactBronze();
+    if (this.parts.schedule.take('vacuum')) await this.vacuum();
+  }
+
+  /**
+   * Folds small bronze files of processed versions together (Bronze.compact), after a batch is
+   * published. The compaction commit adds no records, so it is processed as soon as it exists; a crash
+   * before that is recorded replays it as an empty version.
+   */
+  async compactBronze(): Promise<void> {
+    const { bronze, processed, metrics, log } = this.parts;
+    const version = await bronze.compact(processed.get());
+    if (version === undefined) return;
+    processed.set(version);
+    metrics.inc('lakehouse_bronze_compactions_total', 'bronze compactions: small files folded together in stored order', {});
+    log.debug('bronze files compacted', { version });
+  }
+
+  /** Forgets silver's delete tombstones older than the retention, at most once a minute. */
+  private purgeOldTombstones(now = Date.now()): void {
+    const { tombstoneRetentionMs, schedule, silver, log } = this.parts;
+    if (tombstoneRetentionMs <= 0 || !schedule.take('tombstonePurge', now)) return;
+    const purged = silver.purgeTombstones(now - tombstoneRetentionMs);
+    if (purged > 0) log.info('forgot delete tombstones past their retention', { tombstones: purged, retentionHours: tombstoneRetentionMs / 3_600_000 });
+  }
+
+  /** Deletes data files that no version within its table's retention references. */
+  async vacuum(now = Date.now()): Promise<number> {
+    const { bronze, silver, gold, log } = this.parts;
+    let deleted = 0;
+    const tables = [bronze.delta, ...silver.list().map((t) => t.delta), ...silver.histories().map((h) => h.delta), ...gold.flatMap((g) => (g.table ? [g.table] : []))];
+    for (const table of tables) {
+      deleted += (await vacuum(table, { now })).files.length;
+    }
+    if (deleted > 0) log.info('vacuumed unreferenced data files', { files: deleted });
+    return deleted;
   }
 }

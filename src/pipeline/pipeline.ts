@@ -13,7 +13,6 @@
  */
 import { Database } from 'bun:sqlite';
 import { mkdirSync, rmSync } from 'node:fs';
-import { vacuum } from '../delta/index.ts';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
@@ -24,10 +23,11 @@ import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
 import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
-import { ChangeLedger, openGold, publishGold, refreshGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
+import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
 import { LAYOUT, TableCatalog } from '../catalog/index.ts';
-import { MaintenanceSchedule, type MaintenanceTask } from './maintenance.ts';
+import { Maintenance, MaintenanceSchedule, type MaintenanceTask } from './maintenance.ts';
 import { ChangeFeed } from './change-feed.ts';
 import { DeadLetters, refKey } from './dead-letters.ts';
 import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
@@ -104,10 +104,8 @@ export class Pipeline {
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
   private readonly ledger: ChangeLedger;
-  private tombstoneRetentionMs = DEFAULT_TOMBSTONE_RETENTION_MS;
-  private schedule = new MaintenanceSchedule(new Set());
-  /** Gold tables refreshed in SQLite whose Delta tables are not published yet. */
-  private readonly unpublishedGold = new Set<GoldTable>();
+  private readonly goldStage: GoldStage;
+  private readonly maintenance: Maintenance;
 
   private constructor(
     readonly dataDir: string,
@@ -124,8 +122,14 @@ export class Pipeline {
     readonly tablesLocation: string,
     /** How records are decoded, wherever a batch is prepared (see BatchPreparer). */
     readonly decoderOptions: DecoderOptions,
+    private readonly schedule: MaintenanceSchedule,
+    /** How long a delete's tombstone is kept; 0 keeps tombstones forever. */
+    private readonly tombstoneRetentionMs: number,
   ) {
     this.metrics = metrics;
+    this.goldStage = new GoldStage(gold, state, schedule);
+    const processed = { get: () => this.processedVersion, set: (v: number) => (this.processedVersion = v) };
+    this.maintenance = new Maintenance({ bronze, silver, gold, processed, schedule, tombstoneRetentionMs, log, metrics });
     this.topics = new TopicSources(state.db);
     this.ledger = new ChangeLedger(state.db);
     this.decoder = new ChangeDecoder(decoderOptions);
@@ -138,14 +142,8 @@ export class Pipeline {
     try {
       const p = await Pipeline.openLocked(options);
       p.unlock = unlock;
-      p.tombstoneRetentionMs = options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS;
-      const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
-      if (options.periodicVacuum) tasks.push('vacuum');
-      p.schedule = new MaintenanceSchedule(new Set(tasks));
       await p.catchUp();
-      // A run that stopped while gold's publishing was deferred left Delta behind its SQLite rows.
-      if (p.goldUnpublished) await p.publishGold(p.gold);
-      await p.computeNewGold();
+      await p.goldStage.open();
       return p;
     } catch (err) {
       unlock();
@@ -173,7 +171,24 @@ export class Pipeline {
     }
     const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? []);
     const deadLetters = await DeadLetters.open(catalog.storage({ path: LAYOUT.deadLetters }));
-    return new Pipeline(options.dataDir, storage, state, bronze, silver, gold, deadLetters, new ChangeFeed(db), options.log, options.metrics ?? new Metrics(), tables, { keyColumns: options.keyColumns });
+    const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
+    if (options.periodicVacuum) tasks.push('vacuum');
+    return new Pipeline(
+      options.dataDir,
+      storage,
+      state,
+      bronze,
+      silver,
+      gold,
+      deadLetters,
+      new ChangeFeed(db),
+      options.log,
+      options.metrics ?? new Metrics(),
+      tables,
+      { keyColumns: options.keyColumns },
+      new MaintenanceSchedule(new Set(tasks)),
+      options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS,
+    );
   }
 
   /** The SQLite connection of lakehouse.db (the state store's). */
@@ -190,20 +205,9 @@ export class Pipeline {
     this.state.setMark('bronze_processed', v);
   }
 
-  /** Whether gold's Delta tables may be behind its SQLite rows (publishing was deferred). */
-  private get goldUnpublished(): boolean {
-    return this.state.mark('gold_unpublished') === 1;
-  }
-
-  private set goldUnpublished(behind: boolean) {
-    this.state.setMark('gold_unpublished', behind ? 1 : 0);
-  }
-
-  private async publishGold(tables: Iterable<GoldTable>): Promise<void> {
-    await publishGold(tables);
-    this.unpublishedGold.clear();
-    this.schedule.ran('goldPublish');
-    if (this.goldUnpublished) this.goldUnpublished = false;
+  /** Deletes data files that no version within its table's retention references. */
+  vacuum(now = Date.now()): Promise<number> {
+    return this.maintenance.vacuum(now);
   }
 
   /**
@@ -211,15 +215,7 @@ export class Pipeline {
    * when a run of batches ends; a run that stops without it is published when the pipeline next opens.
    */
   async publishPendingGold(): Promise<void> {
-    if (this.unpublishedGold.size > 0) await this.publishGold(this.unpublishedGold);
-  }
-
-  /** Computes whole the gold tables never computed (new definitions) whose sources exist, and publishes them. */
-  private async computeNewGold(): Promise<void> {
-    const fresh = this.gold.filter((g) => !g.computed);
-    for (const g of fresh) g.refreshAll();
-    const computed = fresh.filter((g) => g.computed);
-    if (computed.length > 0) await this.publishGold(computed);
+    await this.goldStage.publishPending();
   }
 
   /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */
@@ -240,24 +236,10 @@ export class Pipeline {
     }
     // Silver commits made before the interruption are skipped above, so their changes never reach
     // gold as changes: recompute gold whole once.
-    for (const g of this.gold) g.refreshAll();
-    await this.publishGold(this.gold);
+    await this.goldStage.recomputeAll();
     this.processedVersion = last;
-    await this.compactBronze();
+    await this.maintenance.compactBronze();
     return total;
-  }
-
-  /**
-   * Folds small bronze files of processed versions together (Bronze.compact), after a batch is
-   * published. The compaction commit adds no records, so it is processed as soon as it exists; a crash
-   * before that is recorded replays it as an empty version.
-   */
-  private async compactBronze(): Promise<void> {
-    const version = await this.bronze.compact(this.processedVersion);
-    if (version === undefined) return;
-    this.processedVersion = version;
-    this.metrics.inc('lakehouse_bronze_compactions_total', 'bronze compactions: small files folded together in stored order', {});
-    this.log.debug('bronze files compacted', { version });
   }
 
   /** Positions the source should resume after: topic:partition -> last offset stored in bronze. */
@@ -289,7 +271,7 @@ export class Pipeline {
     this.processedVersion = version;
     this.lastCommitMs = performance.now() - started;
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
-    await this.afterBatch();
+    await this.maintenance.afterBatch();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
   }
 
@@ -313,13 +295,11 @@ export class Pipeline {
     }
     // Gold's rows and the change feed derive from this batch's changes: one SQLite transaction writes
     // each page they touch once, rather than once per gold table.
-    const refreshed = this.db.transaction(() => {
-      this.publish(result.applied, result.versions);
-      return refreshGold(this.gold, { changes: result.applied, ledger });
+    this.db.transaction(() => {
+      this.appendToChangeFeed(result.applied, result.versions);
+      this.goldStage.refresh({ changes: result.applied, ledger });
     })();
-    for (const g of refreshed) this.unpublishedGold.add(g);
-    if (!backlog || this.schedule.due('goldPublish')) await this.publishPendingGold();
-    else if (!this.goldUnpublished) this.goldUnpublished = true;
+    await this.goldStage.afterBatch(backlog);
     await this.silver.compact();
 
     summary.applied = result.applied.length;
@@ -331,7 +311,7 @@ export class Pipeline {
     return summary;
   }
 
-  private publish(applied: readonly AppliedChange[], versions: ReadonlyMap<string, number>) {
+  private appendToChangeFeed(applied: readonly AppliedChange[], versions: ReadonlyMap<string, number>) {
     const ts = new Date().toISOString();
     this.changes.append(
       applied.map((c) => ({
@@ -401,35 +381,9 @@ export class Pipeline {
       scratchDb.close();
     }
     await this.silver.replace(name, scratchName);
-    for (const g of this.gold) g.refreshAll();
-    await this.publishGold(this.gold);
+    await this.goldStage.recomputeAll();
     const rebuilt = this.silver.get(name)!;
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
-  }
-
-  /** Background work between batches, when due (maintenance.ts). */
-  private async afterBatch(): Promise<void> {
-    this.purgeOldTombstones();
-    await this.compactBronze();
-    if (this.schedule.take('vacuum')) await this.vacuum();
-  }
-
-  /** Forgets silver's delete tombstones older than the retention, at most once a minute. */
-  private purgeOldTombstones(now = Date.now()): void {
-    if (this.tombstoneRetentionMs <= 0 || !this.schedule.take('tombstonePurge', now)) return;
-    const purged = this.silver.purgeTombstones(now - this.tombstoneRetentionMs);
-    if (purged > 0) this.log.info('forgot delete tombstones past their retention', { tombstones: purged, retentionHours: this.tombstoneRetentionMs / 3_600_000 });
-  }
-
-  /** Deletes data files that no version within its table's retention references. */
-  async vacuum(now = Date.now()): Promise<number> {
-    let deleted = 0;
-    const tables = [this.bronze.delta, ...this.silver.list().map((t) => t.delta), ...this.silver.histories().map((h) => h.delta), ...this.gold.flatMap((g) => (g.table ? [g.table] : []))];
-    for (const table of tables) {
-      deleted += (await vacuum(table, { now })).files.length;
-    }
-    if (deleted > 0) this.log.info('vacuumed unreferenced data files', { files: deleted });
-    return deleted;
   }
 
   close(): void {
