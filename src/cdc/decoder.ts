@@ -222,6 +222,7 @@ export class ChangeDecoder {
       if (after && before) unavailable = inferRow(before, this.unavailableValue, unavailable).unavailable;
     }
     const key = this.keyOf(record, source.table, before, after);
+    checkKey(key, before, after);
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,
@@ -264,9 +265,37 @@ export class ChangeDecoder {
       if (columns.length !== Object.keys(row).length || columns.some((c) => !(c in row))) columns = Object.keys(row);
     }
     if (this.learnedKeyColumns.get(record.topic) !== columns) this.learnedKeyColumns.set(record.topic, columns);
+    if (columns.length === 0) fail('key has no columns');
+    for (const c of columns) if (row[c] === null || row[c] === undefined) fail(`key column '${c}' is null`);
     return { row: row as Row, columns };
   }
 }
+
+/**
+ * The gate every row change passes before silver: each image the record carries holds every key
+ * column, non-null and equal to the key (a primary-key change arrives as a delete and a create, so no
+ * image of one record can name another key). A value that is not the table's row (a stray object, a
+ * row without its key) is refused here rather than stored under a key it does not have.
+ */
+function checkKey(key: { row: Row; columns: readonly string[] }, before: Obj | null, after: Obj | null): void {
+  for (const [which, image] of [['after', after], ['before', before]] as const) {
+    if (!image) continue;
+    for (const c of key.columns) {
+      const v = image[c];
+      if (v === undefined) fail(`the '${which}' row has no key column '${c}' (the key names it): not a row of this table`);
+      if (v === null) fail(`the '${which}' row's key column '${c}' is null`);
+      if (!sameKeyValue(v, key.row[c])) fail(`the '${which}' row's key column '${c}' is ${shortText(v)} but the record's key says ${shortText(key.row[c])}`);
+    }
+  }
+}
+
+/** Key values in canonical form compare by their text (a key schema and a row schema may spell a number differently). */
+const sameKeyValue = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b));
+
+const shortText = (v: unknown): string => {
+  const text = typeof v === 'object' ? JSON.stringify(v) : String(v);
+  return text.length > 40 ? text.slice(0, 40) + '…' : text;
+};
 
 function compileValueSchema(schema: ConnectSchema, unavailableValue: UnavailableForms): CompiledValueSchema {
   if (schema.type !== 'struct' || !Array.isArray(schema.fields)) return { shape: 'other', row: null };

@@ -1,7 +1,8 @@
 /**
  * Rows without a schema (JsonConverter with schemas.enable=false): column types inferred from the JSON
  * values of each record, and widened across records by the consumer with widenColumns:
- *   integer -> long (canonical text); a number written as a double (1.5, 7.0, -3.4E38: JsonConverter
+ *   integer -> long (canonical text), past int64 -> decimal(38,0) (up to 38 digits; more is an invalid
+ *   value); a number written as a double (1.5, 7.0, -3.4E38: JsonConverter
  *   writes float and double values so) -> double; 'NaN', 'Infinity', '-Infinity' (how JsonConverter
  *   writes those doubles) -> double, kept as that text; boolean; string; object/array -> string (JSON);
  *   null -> string marked typeUnknown.
@@ -12,7 +13,10 @@ import type { DataType } from '../delta/schema.ts';
 import type { ColumnSpec } from './connect-schema.ts';
 import { writtenAsDouble } from './connect-json.ts';
 import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
-import { jsonText } from './values.ts';
+import { InvalidValue, fitsInt64, jsonText } from './values.ts';
+
+/** Delta's widest decimal. */
+const MAX_DECIMAL_DIGITS = 38;
 
 const NON_FINITE_DOUBLES = new Set(['NaN', 'Infinity', '-Infinity']);
 
@@ -37,9 +41,13 @@ export function inferRow(
       columns.push({ name, type: integral ? 'long' : 'double', nullable: true, connectType: 'number' });
       if (integral) row[name] = String(v);
     } else if (typeof v === 'bigint') {
-      // An integer past 2^53 (see parseJson).
-      columns.push({ name, type: 'long', nullable: true, connectType: 'number' });
-      row[name] = String(v);
+      // An integer past 2^53 (see parseJson); past int64, a decimal as wide as Delta allows.
+      const text = String(v);
+      if (!fitsInt64(v) && text.replace('-', '').length > MAX_DECIMAL_DIGITS) {
+        throw new InvalidValue(`integer ${text.slice(0, 45)}… (${text.replace('-', '').length} digits) in column '${name}' is wider than decimal(${MAX_DECIMAL_DIGITS},0)`);
+      }
+      columns.push({ name, type: fitsInt64(v) ? 'long' : `decimal(${MAX_DECIMAL_DIGITS},0)`, nullable: true, connectType: 'number' });
+      row[name] = text;
     } else if (typeof v === 'boolean') {
       columns.push({ name, type: 'boolean', nullable: true, connectType: 'boolean' });
     } else if (typeof v === 'string') {

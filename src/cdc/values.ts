@@ -143,9 +143,14 @@ export function jsonText(v: unknown): string {
   return JSON.stringify(v, (_key, x) => (typeof x === 'bigint' ? rawJson(String(x)) : x));
 }
 
-/** int64 from JSON: a number, a bigint (past 2^53, see parseJson) or a decimal string. */
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+export const fitsInt64 = (v: bigint): boolean => v >= INT64_MIN && v <= INT64_MAX;
+
+/** int64 from JSON: a number, a bigint (past 2^53, see parseJson) or a decimal string, within int64's range. */
 export function longText(v: unknown): string {
-  if ((typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint') return String(v);
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return v;
-  throw new InvalidValue(`expected an int64, got ${jsonText(v)?.slice(0, 40)}`);
+  const text = (typeof v === 'number' && Number.isInteger(v)) || typeof v === 'bigint' ? String(v) : typeof v === 'string' && /^-?\d+$/.test(v) ? v : undefined;
+  if (text === undefined) throw new InvalidValue(`expected an int64, got ${jsonText(v)?.slice(0, 40)}`);
+  if (!fitsInt64(BigInt(text))) throw new InvalidValue(`int64 value ${text.slice(0, 45)} is outside the int64 range`);
+  return text;
 }

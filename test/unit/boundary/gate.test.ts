@@ -1,0 +1,147 @@
+/**
+ * The gate before silver: records that are not rows of their table, or whose key the row contradicts,
+ * are dead letters with their reason; good records beside them are applied; values past int64 widen the
+ * column instead of halting. Each case is a repro from issue 12, with good records around it.
+ */
+import { afterEach, expect, test } from 'bun:test';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Pipeline } from '../../../src/pipeline/index.ts';
+import { silentLogger } from '../../../src/core/log.ts';
+import { LocalStorage } from '../../../src/storage/index.ts';
+import { Snapshot, scan } from '../../../src/delta/index.ts';
+import type { KafkaRecord } from '../../../src/cdc/index.ts';
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+async function open() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lh-gate-'));
+  dirs.push(dataDir);
+  return Pipeline.open({ dataDir, log: silentLogger });
+}
+
+const SRC = (table: string, lsn: number) => ({ connector: 'postgresql', name: 'srv', db: 'db', schema: 'public', table, lsn, ts_ms: 1_767_600_000_000 + lsn });
+
+let offset = 0;
+const record = (table: string, key: unknown, value: unknown): KafkaRecord => ({
+  topic: `srv.public.${table}`,
+  partition: 0,
+  offset: String(offset++),
+  timestamp: 1_767_600_000_000,
+  key: key === null ? null : JSON.stringify(key),
+  value: value === null ? null : typeof value === 'string' ? value : JSON.stringify(value),
+});
+const envelope = (table: string, op: string, lsn: number, after: unknown, before: unknown = null) => ({ op, before, after, source: SRC(table, lsn), ts_ms: 1 });
+
+async function rows(p: Pipeline, table: string): Promise<Record<string, unknown>[]> {
+  const storage = new LocalStorage(join(p.dataDir, 'silver', table));
+  const out = [];
+  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(r);
+  return out;
+}
+
+async function deadLetters(p: Pipeline): Promise<string[]> {
+  const storage = new LocalStorage(join(p.dataDir, 'dead_letters'));
+  if ((await Snapshot.latestVersion(storage)) === undefined) return [];
+  const out: string[] = [];
+  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(String(r.reason));
+  return out.sort();
+}
+
+const ids = (rs: Record<string, unknown>[]) => rs.map((r) => String(r.id)).sort();
+
+test('a value that is not a row of its table, or contradicts its key, is a dead letter; the good rows land', async () => {
+  const p = await open();
+  const summary = await p.process([
+    record('t', { id: 1 }, envelope('t', 'c', 10, { id: 1, name: 'good' })),
+    // 5: a stray object under a key, on a topic of envelopes
+    record('t', { id: 2 }, { hello: 'world' }),
+    // 5: a JsonConverter document without its schema, its payload read as a row
+    record('t', { id: 2 }, { payload: { op: 'x', after: { id: 2 } } }),
+    // 6: the row lacks its key column
+    record('t', { id: 3 }, envelope('t', 'c', 11, { name: 'no id' })),
+    // 7: the row names another key than the record's
+    record('t', { id: 4 }, envelope('t', 'c', 12, { id: 5, name: 'wrong key' })),
+    // 8: a null key
+    record('t', { id: null }, envelope('t', 'c', 13, { id: null, name: 'null key' })),
+    record('t', { id: 6 }, envelope('t', 'c', 14, { id: 6, name: 'good too' })),
+  ]);
+  expect(summary).toMatchObject({ applied: 2, quarantined: 5 });
+  const silver = await rows(p, 't');
+  expect(ids(silver)).toEqual(['1', '6']);
+  // No junk columns from the refused values.
+  expect(Object.keys(silver[0]!).filter((c) => !c.startsWith('__'))).toEqual(['id', 'name']);
+  const reasons = await deadLetters(p);
+  expect(reasons).toHaveLength(5);
+  expect(reasons.filter((r) => r.includes("no key column 'id'"))).toHaveLength(3);
+  expect(reasons.some((r) => r.includes("key column 'id' is 5 but the record's key says 4"))).toBe(true);
+  expect(reasons.some((r) => r.includes("key column 'id' is null"))).toBe(true);
+  p.close();
+});
+
+test('with schemas, a row without its key column is refused and the table keeps its key column', async () => {
+  const p = await open();
+  const schema = (fields: { field: string; type: string; optional: boolean }[]) => ({
+    type: 'struct',
+    fields: [
+      { field: 'before', type: 'struct', optional: true, fields },
+      { field: 'after', type: 'struct', optional: true, fields },
+      { field: 'source', type: 'struct', optional: false, fields: [] },
+      { field: 'op', type: 'string', optional: false },
+    ],
+  });
+  const keySchema = { type: 'struct', fields: [{ field: 'id', type: 'int32', optional: false }] };
+  const withId = schema([{ field: 'id', type: 'int32', optional: false }, { field: 'name', type: 'string', optional: true }]);
+  const withoutId = schema([{ field: 'name', type: 'string', optional: true }]);
+  await p.process([
+    record('s', { schema: keySchema, payload: { id: 1 } }, { schema: withId, payload: envelope('s', 'c', 1, { id: 1, name: 'a' }) }),
+    record('s', { schema: keySchema, payload: { id: 3 } }, { schema: withoutId, payload: envelope('s', 'c', 2, { name: 'b' }) }),
+    record('s', { schema: keySchema, payload: { id: null } }, { schema: withId, payload: envelope('s', 'c', 3, { id: null, name: 'c' }) }),
+  ]);
+  const silver = await rows(p, 's');
+  expect(ids(silver)).toEqual(['1']);
+  expect(Object.keys(silver[0]!)).toContain('id');
+  expect(await deadLetters(p)).toHaveLength(2);
+  p.close();
+});
+
+test('3: an integer past int64 widens a schemaless column to decimal(38,0); under an int64 schema it is a dead letter', async () => {
+  const p = await open();
+  const huge = '123456789012345678901234567890';
+  await p.process([
+    record('n', { id: 1 }, `{"op":"c","before":null,"after":{"id":1,"v":7},"source":${JSON.stringify(SRC('n', 1))},"ts_ms":1}`),
+    record('n', { id: 2 }, `{"op":"c","before":null,"after":{"id":2,"v":${huge}},"source":${JSON.stringify(SRC('n', 2))},"ts_ms":1}`),
+    // Past decimal(38,0): a dead letter, not a halt.
+    record('n', { id: 3 }, `{"op":"c","before":null,"after":{"id":3,"v":1${huge}${huge}},"source":${JSON.stringify(SRC('n', 3))},"ts_ms":1}`),
+  ]);
+  const byId = new Map((await rows(p, 'n')).map((r) => [String(r.id), r.v]));
+  expect(byId).toEqual(new Map([['1', '7'], ['2', huge]]));
+  const snap = await Snapshot.open(new LocalStorage(join(p.dataDir, 'silver', 'n')));
+  expect(snap.schema.fields.find((f) => f.name === 'v')!.type).toBe('decimal(38,0)');
+  const int64 = { type: 'struct', fields: [{ field: 'before', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] }, { field: 'after', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] }, { field: 'source', type: 'struct', optional: false, fields: [] }, { field: 'op', type: 'string', optional: false }] };
+  await p.process([record('m', { id: 1 }, `{"schema":${JSON.stringify(int64)},"payload":{"op":"c","before":null,"after":{"id":${huge}},"source":${JSON.stringify(SRC('m', 1))}}}`)]);
+  const reasons = await deadLetters(p);
+  expect(reasons.some((r) => r.includes('wider than decimal(38,0)'))).toBe(true);
+  expect(reasons.some((r) => r.includes('outside the int64 range'))).toBe(true);
+  // The pipeline goes on: an empty batch and a reopen are fine.
+  await p.process([]);
+  p.close();
+  (await Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).close();
+});
+
+test('2: source tables named like internal state tables are ordinary tables', async () => {
+  const p = await open();
+  const names = ['pipeline_state', 'pipeline_meta', 'change_batches', 'change_ledger', 'gold_state'];
+  await p.process(names.map((t, i) => record(t, { id: i }, envelope(t, 'c', 100 + i, { id: i, name: t }))));
+  for (const [i, t] of names.entries()) expect(ids(await rows(p, t))).toEqual([String(i)]);
+  expect(await deadLetters(p)).toEqual([]);
+  p.close();
+  const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
+  await again.process([record('pipeline_state', { id: 9 }, envelope('pipeline_state', 'c', 200, { id: 9, name: 'x' }))]);
+  expect(ids(again.silver.get('pipeline_state')!.rows(10, 0))).toEqual(['0', '9']);
+  again.close();
+});
