@@ -29,7 +29,7 @@ import { StateStore } from '../state/index.ts';
 import { LAYOUT, TableCatalog } from '../catalog/index.ts';
 import { Maintenance, MaintenanceSchedule, type MaintenanceTask } from './maintenance.ts';
 import { ChangeFeed } from './change-feed.ts';
-import { DeadLetters, refKey } from './dead-letters.ts';
+import { DeadLetters, QuarantineLog, refKey } from './dead-letters.ts';
 import { BatchPreparer, decodeRecords, type DecodedBatch, type PreparedBatch } from './batch-preparer.ts';
 import { lockDataDir } from './data-lock.ts';
 
@@ -106,6 +106,7 @@ export class Pipeline {
   private readonly ledger: ChangeLedger;
   private readonly goldStage: GoldStage;
   private readonly maintenance: Maintenance;
+  private readonly quarantines: QuarantineLog;
 
   private constructor(
     readonly dataDir: string,
@@ -128,6 +129,7 @@ export class Pipeline {
   ) {
     this.metrics = metrics;
     this.goldStage = new GoldStage(gold, state, schedule);
+    this.quarantines = new QuarantineLog(log, metrics);
     const processed = { get: () => this.processedVersion, set: (v: number) => (this.processedVersion = v) };
     this.maintenance = new Maintenance({ bronze, silver, gold, processed, schedule, tombstoneRetentionMs, log, metrics });
     this.topics = new TopicSources(state.db);
@@ -291,8 +293,8 @@ export class Pipeline {
       // The raw bytes are in bronze (the preparer may have run in another thread): read them back.
       const raw = new Map((await this.bronze.recordsAt(version)).map((r) => [refKey(r), r]));
       await this.deadLetters.write(letters, raw, version);
-      for (const l of letters) this.log.warn('record quarantined', { topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason });
     }
+    this.quarantines.note(letters);
     // Gold's rows and the change feed derive from this batch's changes: one SQLite transaction writes
     // each page they touch once, rather than once per gold table.
     this.db.transaction(() => {
@@ -307,7 +309,6 @@ export class Pipeline {
     summary.quarantined = letters.length;
     this.metrics.inc('lakehouse_events_out_total', 'changes applied to silver', { stage: 'silver' }, result.applied.length);
     this.metrics.inc('lakehouse_duplicates_total', 'events skipped as not newer than the applied state', {}, result.duplicates);
-    this.metrics.inc('lakehouse_dead_letters_total', 'records quarantined to the dead-letter table', {}, letters.length);
     return summary;
   }
 

@@ -13,22 +13,34 @@ export function parseRecord(text: string, file: string, line: number): KafkaReco
   let r: Record<string, unknown>;
   try {
     r = JSON.parse(text);
-  } catch {
-    throw invalidInput(`${file}:${line} is not JSON`, SHAPE_HINT);
+  } catch (err) {
+    throw invalidInput(`${file}:${line} is not JSON${err instanceof RangeError ? ' (nested too deeply)' : ''}`, SHAPE_HINT);
   }
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw invalidInput(`${file}:${line} is not a JSON object`, SHAPE_HINT);
   const offset = r.offset;
-  if (typeof r.topic !== 'string' || !Number.isInteger(r.partition) || !(typeof offset === 'string' || Number.isInteger(offset))) {
-    throw invalidInput(`${file}:${line} is not a Kafka record: needs topic (string), partition (integer) and offset`, SHAPE_HINT);
+  if (typeof r.topic !== 'string' || r.topic === '' || !isInt32(r.partition) || !isOffset(offset)) {
+    throw invalidInput(`${file}:${line} is not a Kafka record: needs topic (string), partition (integer 0..2^31-1) and offset (integer 0..2^63-1)`, SHAPE_HINT);
   }
-  return {
-    topic: r.topic,
-    partition: r.partition as number,
-    offset: String(offset),
-    timestamp: timestampOf(r.timestamp, file, line),
-    key: rawText(r.key),
-    value: rawText(r.value),
-  };
+  try {
+    return {
+      topic: r.topic,
+      partition: r.partition as number,
+      offset: String(offset),
+      timestamp: timestampOf(r.timestamp, file, line),
+      key: rawText(r.key),
+      value: rawText(r.value),
+    };
+  } catch (err) {
+    if (err instanceof RangeError) throw invalidInput(`${file}:${line} has a key or value nested too deeply`, SHAPE_HINT);
+    throw err;
+  }
 }
+
+const isInt32 = (v: unknown) => Number.isInteger(v) && (v as number) >= 0 && (v as number) <= 2 ** 31 - 1;
+const isOffset = (v: unknown) =>
+  (Number.isSafeInteger(v) && (v as number) >= 0) || (typeof v === 'string' && /^\d{1,19}$/.test(v) && BigInt(v) <= 2n ** 63n - 1n);
+/** The milliseconds a JavaScript date holds at most, either side of 1970. */
+const MAX_DATE_MS = 8.64e15;
 
 /**
  * Epoch milliseconds: a number, a decimal string as Kafka clients (kafkajs) give it, or a timestamp text
@@ -36,8 +48,8 @@ export function parseRecord(text: string, file: string, line: number): KafkaReco
  */
 function timestampOf(v: unknown, file: string, line: number): number {
   if (v === undefined || v === null) return Date.now();
-  if (Number.isInteger(v)) return v as number;
-  if (typeof v === 'string' && /^-?\d+$/.test(v)) return Number(v);
+  if (Number.isInteger(v) && Math.abs(v as number) <= MAX_DATE_MS) return v as number;
+  if (typeof v === 'string' && /^-?\d+$/.test(v) && Math.abs(Number(v)) <= MAX_DATE_MS) return Number(v);
   const text = typeof v === 'string' ? TIMESTAMP_TEXT.exec(v) : null;
   if (text) {
     const ms = Date.parse(`${text[1]}${(text[2] ?? '').slice(0, 4)}${text[3] ?? 'Z'}`);

@@ -74,3 +74,28 @@ test('a timestamp is epoch milliseconds (a number, or the decimal string kafkajs
   );
   expect(() => parseRecord(line({ timestamp: '2026-13-45T13:17:18' }), 'in.ndjson', 3)).toThrow('in.ndjson:3 has a timestamp');
 });
+
+test('a malformed line is one clear error naming the file and line, never an internal error', () => {
+  const line = (r: Record<string, unknown>) => JSON.stringify({ topic: 't', partition: 0, offset: 1, timestamp: 1, key: null, value: null, ...r });
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  const cases: [string, RegExp][] = [
+    [line({ offset: 'abc' }), /^in\.ndjson:3 is not a Kafka record/],
+    [line({ offset: -1 }), /^in\.ndjson:3 is not a Kafka record/],
+    [line({ offset: '99999999999999999999' }), /^in\.ndjson:3 is not a Kafka record/],
+    [line({ partition: -2 }), /^in\.ndjson:3 is not a Kafka record/],
+    [line({ timestamp: '99999999999999999999' }), /^in\.ndjson:3 has a timestamp/],
+    [line({ timestamp: 1e300 }), /^in\.ndjson:3 has a timestamp/],
+    ['[1,2]', /^in\.ndjson:3 is not a JSON object/],
+    [`{"topic":"t","partition":0,"offset":1,"key":null,"value":${deep}}`, /^in\.ndjson:3 (is not JSON \(nested too deeply\)|has a key or value nested too deeply)/],
+  ];
+  for (const [text, message] of cases) {
+    let error: unknown;
+    try {
+      parseRecord(text, 'in.ndjson', 3);
+    } catch (err) {
+      error = err;
+    }
+    expect({ text: text.slice(0, 60), error: String((error as Error)?.message) }).toEqual({ text: text.slice(0, 60), error: expect.stringMatching(message) });
+    expect((error as { code?: string }).code).toBe('invalid_input');
+  }
+});
