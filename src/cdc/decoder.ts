@@ -17,6 +17,7 @@ import { positionOf, type PositionFields } from './position.ts';
 import { recordRef, type KafkaRecord } from './record.ts';
 import { unavailableForms, type UnavailableForms } from './unavailable-value.ts';
 import { InvalidValue, type Row } from './values.ts';
+import { escapeColumns, escapeRow, silverColumnName } from './source-names.ts';
 
 export const DEFAULT_UNAVAILABLE_PLACEHOLDER = '__debezium_unavailable_value';
 
@@ -115,7 +116,7 @@ export class ChangeDecoder {
   private tombstone(record: KafkaRecord): DecodedRecord {
     if (record.key === null) fail('tombstone without a key');
     const key = this.decodeKey(record);
-    return { kind: 'tombstone', table: tableFromTopic(record.topic), key: key.row, keyColumns: key.columns, tsMs: recordTimestamp(record), record: recordRef(record) };
+    return { kind: 'tombstone', table: tableFromTopic(record.topic), key: escapeRow(key.row), keyColumns: key.columns.map(silverColumnName), tsMs: recordTimestamp(record), record: recordRef(record) };
   }
 
   private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -223,6 +224,16 @@ export class ChangeDecoder {
     }
     const key = this.keyOf(record, source.table, before, after);
     checkKey(key, before, after);
+    // Source columns named like metadata are renamed here, once, for everything downstream.
+    const escaped = escapeColumns(columns);
+    if (escaped !== columns) {
+      const rename = (names: Iterable<string>) => [...names].map(silverColumnName);
+      return {
+        kind: 'change', op, table: source.table, source, key: escapeRow(key.row), keyColumns: rename(key.columns),
+        before: escapeRow(before as Row | null), after: escapeRow(after as Row | null), position, tsMs, columns: escaped,
+        unavailable: unavailable ? new Set(rename(unavailable)) : NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, record: recordRef(record),
+      };
+    }
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,

@@ -145,3 +145,21 @@ test('2: source tables named like internal state tables are ordinary tables', as
   expect(ids(again.silver.get('pipeline_state')!.rows(10, 0))).toEqual(['0', '9']);
   again.close();
 });
+
+test('10: source columns named like metadata are kept under an escaped name, never overwritten', async () => {
+  const p = await open();
+  const row = (id: number, op: string) => ({ __id: id, __op: op, __source_db: 'mine', __key: 'k', __deleted: 'no', ___x: 1, name: 'n' });
+  await p.process([
+    record('m', { __id: 1 }, envelope('m', 'c', 1, row(1, 'source op'))),
+    record('m', { __id: 2 }, envelope('m', 'c', 2, row(2, 'other'))),
+    record('m', { __id: 2 }, envelope('m', 'd', 3, null, row(2, 'other'))),
+  ]);
+  const silver = await rows(p, 'm');
+  expect(silver).toHaveLength(1);
+  const r = silver[0]!;
+  expect([r.___id, r.___op, r.___source_db, r.___key, r.___deleted, r.____x, r.name]).toEqual(['1', 'source op', 'mine', 'k', 'no', '1', 'n']);
+  expect([r.__op, r.__source_db]).toEqual(['c', 'db']);
+  expect(p.silver.get('m')!.rows(10, 0).map((x) => x.___op)).toEqual(['source op']);
+  expect(await deadLetters(p)).toEqual([]);
+  p.close();
+});
