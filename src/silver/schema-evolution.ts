@@ -73,9 +73,19 @@ export function mergeSchemas(current: StructType, incoming: readonly StructField
   let fields: StructField[] | undefined;
   let widened = false;
   const index = new Map(current.fields.map((f, i) => [f.name, i]));
+  // Delta column names are case-insensitive: a column that differs from another only by case is refused.
+  const folded = new Map(current.fields.map((f) => [f.name.toLowerCase(), f.name]));
   for (const f of incoming) {
     const at = index.get(f.name);
     if (at === undefined) {
+      const other = folded.get(f.name.toLowerCase());
+      if (other !== undefined) {
+        throw invalidInput(
+          `column '${f.name}' of silver table ${table} differs only by case from column '${other}' (Delta column names are case-insensitive)`,
+          'the event is quarantined; rename one of the columns at the source, or route the table elsewhere',
+        );
+      }
+      folded.set(f.name.toLowerCase(), f.name);
       fields ??= [...current.fields];
       index.set(f.name, fields.length);
       fields.push(field(f.name, f.type, true, f.metadata));

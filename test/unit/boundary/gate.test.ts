@@ -163,3 +163,25 @@ test('10: source columns named like metadata are kept under an escaped name, nev
   expect(await deadLetters(p)).toEqual([]);
   p.close();
 });
+
+test('1: columns that differ only by case are a dead letter naming both, in one record or across runs; the table goes on', async () => {
+  const p = await open();
+  await p.process([
+    record('c', { id: 1 }, envelope('c', 'c', 1, { id: 1, name: 'a' })),
+    record('c', { id: 2 }, envelope('c', 'c', 2, { id: 2, name: 'a', Name: 'b' })),
+    record('c', { id: 3 }, envelope('c', 'c', 3, { id: 3, name: 'c' })),
+  ]);
+  p.close();
+  const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
+  await again.process([record('c', { id: 4 }, envelope('c', 'c', 4, { id: 4, NAME: 'd' })), record('c', { id: 5 }, envelope('c', 'c', 5, { id: 5, name: 'e' }))]);
+  expect(ids(await rows(again, 'c'))).toEqual(['1', '3', '5']);
+  const reasons = await deadLetters(again);
+  expect(reasons).toEqual([
+    "column 'NAME' of silver table c differs only by case from column 'name' (Delta column names are case-insensitive)",
+    "column 'Name' of silver table c differs only by case from column 'name' (Delta column names are case-insensitive)",
+  ]);
+  // An empty run afterwards is fine: nothing replays into a failure.
+  await again.process([]);
+  again.close();
+  (await Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).close();
+});
