@@ -59,6 +59,9 @@ export class EmbeddedSource implements RecordSource {
     const flush = this.options.flush ?? defaultFlushPolicy;
     this.delivered = this.resumePosition(resume);
     const target = new EmbeddedTarget(this.options.dbPath, { serverName: this.options.serverName ?? 'votersbook', seed: this.options.seed });
+    // The simulator stops with the source, also when a delivery fails: the failure then ends run() at
+    // once, for the caller to report, instead of waiting for a stop that nobody will ask for.
+    const stopSimulator = new AbortController();
     this.simulator = runFakeIt(
       {
         target: { kind: 'embedded', path: this.options.dbPath },
@@ -68,7 +71,7 @@ export class EmbeddedSource implements RecordSource {
         serverName: this.options.serverName ?? 'votersbook',
         replicaIdentity: 'full',
         tombstones: true,
-        signal,
+        signal: AbortSignal.any([signal, stopSimulator.signal]),
         log: this.options.log,
       },
       target,
@@ -86,6 +89,7 @@ export class EmbeddedSource implements RecordSource {
         if (entries.length < flush.maxRecords) await sleep(flush.maxLatencyMs, signal);
       }
     } finally {
+      stopSimulator.abort();
       await this.simulator.catch(() => undefined);
       this.book.close();
     }
