@@ -1,14 +1,13 @@
 /**
- * The SQLite side of a history table: one SQL table `history__<table>` holding every version of every
- * key (the same rows as the Delta table) with the data file and row index that hold it, so closing a
- * version marks exactly one row in a deletion vector. It is the history's index (all versions of the
- * keys a batch touches, in one query) and its serving copy (the view `<table>__history` SQL users
- * query). Derived data: rebuilt from the Delta table when missing or behind (tombstones excepted, as
- * silver's).
+ * The index store of a history table (index-store.ts) under the SCD type 2 policy: every version of
+ * every key (the same rows as the Delta table), so closing a version marks exactly one row in a
+ * deletion vector, and all versions of the keys a batch touches come in one query. Delete tombstones
+ * live here only, as silver's do.
  */
 import type { Database, Statement } from 'bun:sqlite';
-import type { StructField, StructType } from '../delta/schema.ts';
-import { addMissingColumns, codecOf, quote, type Codec, type Row } from './serving-store.ts';
+import type { StructType } from '../delta/schema.ts';
+import { IndexStore, type Row } from './index-store.ts';
+import { createHistoryTable } from './store-schema.ts';
 import type { Located } from './file-rows.ts';
 
 /**
@@ -26,33 +25,17 @@ export interface KeyVersion extends Located {
 export const startOf = (v: KeyVersion) => v.image.__source_position as string;
 export const endOf = (v: KeyVersion) => (v.image.__end_position as string | null) ?? null;
 
-export class HistoryStore {
-  private readonly sqlName: string;
-  private fields: StructField[] = [];
-  private codecs: Codec[] = [];
+export class HistoryStore extends IndexStore<KeyVersion> {
   private versionsStmt!: Statement;
   private upsertStmt!: Statement;
 
-  constructor(
-    private readonly db: Database,
-    /** The history table's name, `<silver table>__history`: also the SQL view's. */
-    readonly table: string,
-    schema: StructType,
-  ) {
-    this.sqlName = quote(`history__${table}`);
-    db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT NOT NULL, __file TEXT, __row INTEGER, __tombstone INTEGER NOT NULL, "__source_position" TEXT NOT NULL, ` +
-        `PRIMARY KEY (__key, "__source_position")) WITHOUT ROWID`,
-    );
+  /** `table` is the history table's name, `<silver table>__history`. */
+  constructor(db: Database, table: string, schema: StructType) {
+    super(db, table, createHistoryTable(db, table), { live: '__tombstone = 0', order: '__key, "__source_position"' });
     this.setSchema(schema);
   }
 
-  /** Adds SQL columns for new schema fields (schema evolution only ever adds). */
-  setSchema(schema: StructType): void {
-    addMissingColumns(this.db, this.sqlName, schema);
-    this.fields = schema.fields;
-    this.codecs = schema.fields.map((f) => codecOf(f.type));
-    const cols = this.fields.map((f) => quote(f.name));
+  protected prepare(cols: readonly string[]): void {
     this.versionsStmt = this.db.query(
       `SELECT __key, __file, __row, __tombstone, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key IN (SELECT value FROM json_each(?)) ` +
         `AND ("__end_position" IS NULL OR "__end_position" >= ?) ORDER BY __key, "__source_position"`,
@@ -62,9 +45,6 @@ export class HistoryStore {
     this.upsertStmt = this.db.query(
       `INSERT OR REPLACE INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`,
     );
-    const view = quote(this.table);
-    this.db.run(`DROP VIEW IF EXISTS ${view}`);
-    this.db.run(`CREATE VIEW ${view} AS SELECT ${cols.join(', ')} FROM ${this.sqlName} WHERE __tombstone = 0`);
   }
 
   /**
@@ -96,38 +76,8 @@ export class HistoryStore {
     return rows.map((r) => r.key);
   }
 
-  /** Every version (tombstones aside), for a rewrite under a widened schema. */
-  all(): KeyVersion[] {
-    const stmt = this.db.query(`SELECT __key, __file, __row, __tombstone, ${this.fields.map((f) => quote(f.name)).join(', ')} FROM ${this.sqlName} WHERE __tombstone = 0`);
-    stmt.safeIntegers(true);
-    return (stmt.all() as Record<string, unknown>[]).map((r) => this.decode(r));
-  }
-
   put(v: KeyVersion): void {
-    const values: unknown[] = [v.key, v.file, v.row, v.tombstone ? 1 : 0];
-    for (let i = 0; i < this.fields.length; i++) values.push(this.codecs[i]!.toSql(v.image[this.fields[i]!.name]));
-    this.upsertStmt.run(...(values as never[]));
-  }
-
-  /** Versions for the API, by key then start. */
-  rows(limit: number, offset: number): Row[] {
-    const stmt = this.db.query(`SELECT ${this.fields.map((f) => quote(f.name)).join(', ')} FROM ${this.sqlName} WHERE __tombstone = 0 ORDER BY __key, "__source_position" LIMIT ? OFFSET ?`);
-    stmt.safeIntegers(true);
-    return (stmt.all(limit, offset) as Record<string, unknown>[]).map((r) => this.imageOf(r));
-  }
-
-  count(): number {
-    return (this.db.query(`SELECT count(*) AS n FROM ${this.sqlName} WHERE __tombstone = 0`).get() as { n: number }).n;
-  }
-
-  clear(): void {
-    this.db.run(`DELETE FROM ${this.sqlName}`);
-  }
-
-  private imageOf(r: Record<string, unknown>): Row {
-    const image: Row = {};
-    for (let i = 0; i < this.fields.length; i++) image[this.fields[i]!.name] = this.codecs[i]!.fromSql(r[this.fields[i]!.name]);
-    return image;
+    this.upsertStmt.run(...(this.appendValues([v.key, v.file, v.row, v.tombstone ? 1 : 0], v.image) as never[]));
   }
 
   private decode(r: Record<string, unknown>): KeyVersion {
