@@ -15,11 +15,11 @@
  * current versions are silver's rows. An event whose position a version already starts or ends at
  * has been applied and does nothing.
  *
- * Cost follows the batch: a SQLite index (history-store.ts) holds every version with its data file and
- * row; a batch writes its new and closed versions as one file and marks the closed versions' old rows
- * in deletion vectors. Each commit carries `txn(lakehouse-history, bronze version)`, independent of
- * silver's, so a crash between the two commits is repaired by replaying bronze: each table skips the
- * bronze versions it already holds.
+ * It is an indexed table (indexed-table.ts) under this policy: its index (history-store.ts) holds every
+ * version with its data file and row; a batch (VersionBatch) writes its new and closed versions as one
+ * file and marks the closed versions' old rows in deletion vectors. Its commits carry
+ * `txn(lakehouse-history, bronze version)`, independent of silver's, so a crash between the two commits
+ * is repaired by replaying bronze: each table skips the bronze versions it already holds.
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
@@ -52,16 +52,16 @@ export class HistoryTable extends IndexedTable<KeyVersion, HistoryStore> {
   static async open(storage: Storage, db: Database, silver: SilverTable): Promise<HistoryTable> {
     const silverSnap = silver.snapshot;
     const keyColumns = silverSnap.tableProperties[KEY_PROPERTY];
-    const { table, versions, store } = await IndexedTable.openParts(storage, db, {
-      name: silver.name + HISTORY_SUFFIX,
+    const name = silver.name + HISTORY_SUFFIX;
+    const { table, versions } = await IndexedTable.openDelta(storage, db, {
+      name,
       fields: [...silverSnap.schema.fields, ...historyFields],
       // Closed versions are marked in deletion vectors whatever silver's write mode.
       properties: { 'delta.enableDeletionVectors': 'true' },
       extraProperties: keyColumns ? { [KEY_PROPERTY]: keyColumns } : {},
       kind: 'history',
-      store: (db, name, schema) => new HistoryStore(db, name, schema),
     });
-    const history = new HistoryTable(silver.name + HISTORY_SUFFIX, table, store, db, versions, HISTORY_APP_ID);
+    const history = new HistoryTable(name, table, new HistoryStore(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
     await history.repair();
     if (history.bronzeVersion === undefined && silver.bronzeVersion !== undefined) await history.seed(silver);
     return history;

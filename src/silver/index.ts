@@ -1,4 +1,4 @@
-export { Silver, applyToTable, type DecodedVersion, type RoutingRule, type SilverBatchResult } from './silver.ts';
+export { Silver, type DecodedVersion, type RoutingRule, type SilverBatchResult } from './silver.ts';
 export { SilverTable, SILVER_APP_ID, type AppliedChange, type ApplyResult, type Quarantined } from './silver-table.ts';
 export { KEY_PROPERTY } from './keys.ts';
 export { metadataFields, silverPosition } from './metadata-columns.ts';

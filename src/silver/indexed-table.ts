@@ -40,14 +40,13 @@ const COMMON_PROPERTIES: Record<string, string> = {
   'delta.deletedFileRetentionDuration': 'interval 1 hours',
 };
 
-export interface IndexedTableSpec<S> {
+export interface IndexedTableSpec {
   name: string;
   fields: StructField[];
-  /** The policy's table properties (before the common ones, which extra follows). */
+  /** The policy's table properties: `properties` come before the common ones, `extraProperties` after. */
   properties: Record<string, string>;
   extraProperties?: Record<string, string>;
   kind: StoreKind;
-  store: (db: Database, name: string, schema: StructType) => S;
 }
 
 export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>> {
@@ -61,15 +60,14 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
     private readonly appId: string,
   ) {}
 
-  /** Opens (or creates) the Delta table, its state record and its index store. */
-  protected static async openParts<S>(storage: Storage, db: Database, spec: IndexedTableSpec<S>): Promise<{ table: DeltaTable; versions: StoreVersions; store: S }> {
+  /** Opens (or creates) the Delta table and the record of its index's state version. */
+  protected static async openDelta(storage: Storage, db: Database, spec: IndexedTableSpec): Promise<{ table: DeltaTable; versions: StoreVersions }> {
     const table = await DeltaTable.openOrCreate(storage, {
       name: spec.name,
       schema: struct(spec.fields),
       configuration: { ...spec.properties, ...COMMON_PROPERTIES, ...spec.extraProperties },
     });
-    const versions = new StoreVersions(db, spec.kind);
-    return { table, versions, store: spec.store(db, spec.name, table.snapshot().schema) };
+    return { table, versions: new StoreVersions(db, spec.kind) };
   }
 
   /** The entry of a live row read from the Delta table. */

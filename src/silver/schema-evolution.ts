@@ -4,7 +4,7 @@
  *   - a value the existing column holds exactly (an int into a long) is stored as is;
  *   - a wider source type widens the column (int -> long, float -> double, more decimal precision,
  *     the changes Delta type widening allows); the silver table rewrites its rows under the new type
- *     (silver-table.ts says why);
+ *     (indexed-table.ts says why);
  *   - anything else is incompatible: the event is quarantined with the reason, never coerced.
  */
 import { invalidInput } from '../core/errors.ts';

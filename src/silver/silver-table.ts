@@ -61,14 +61,13 @@ export interface ApplyResult {
 export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
   /** Opens the table, or creates it in `writeMode`; an existing table keeps the mode it was created in. */
   static async open(storage: Storage, db: Database, name: string, initialFields: StructField[], writeMode: WriteMode = DEFAULT_WRITE_MODE): Promise<SilverTable> {
-    const { table, versions, store } = await IndexedTable.openParts(storage, db, {
+    const { table, versions } = await IndexedTable.openDelta(storage, db, {
       name,
       fields: [...initialFields, ...metadataFields],
       properties: writeModeConfiguration(writeMode),
       kind: 'silver',
-      store: (db, name, schema) => new ServingStore(db, name, schema),
     });
-    const silver = new SilverTable(name, table, store, db, versions, SILVER_APP_ID);
+    const silver = new SilverTable(name, table, new ServingStore(db, name, table.snapshot().schema), db, versions, SILVER_APP_ID);
     await silver.repair();
     return silver;
   }

@@ -250,7 +250,7 @@ export class Silver {
   }
 
   /**
-   * Background compaction of every table and history (SilverTable.compact): the pipeline runs it after
+   * Background compaction of every table and history (IndexedTable.compact): the pipeline runs it after
    * a batch's changes are published, so folding files away never delays their visibility.
    */
   async compact(): Promise<void> {
@@ -267,7 +267,7 @@ export class Silver {
  * was started on an existing table, which it then seeds from silver: history-table.ts), without the
  * events a committed truncate supersedes, then the table itself.
  */
-export async function applyToTable(
+async function applyToTable(
   table: SilverTable,
   history: HistoryTable | undefined,
   routed: readonly ChangeEvent[],
