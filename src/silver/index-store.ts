@@ -1,7 +1,7 @@
 /**
  * The SQLite side of an indexed table (indexed-table.ts): one SQL table holding each indexed row's
  * image with the data file and row that hold it in the Delta table, plus what the table's policy
- * needs (serving-store.ts: the latest state of each key; history-store.ts: every version of it). It is
+ * needs (serving-store.ts: the latest state of each key; scd2-store.ts: every version of it). It is
  * the table's index and its serving copy: a view named after the table shows the live rows' data
  * columns, which is what SQL users query. Derived data, rebuilt from the Delta table.
  *

@@ -2,7 +2,7 @@
  * The mechanism both kinds of silver table share: a Delta table plus a SQLite index of where each of
  * its rows lives (data file and row), so a micro-batch costs what it changes, not the table's size.
  * What a row is and how a batch decides its rows is the policy's: the current state of each key
- * (silver-table.ts) or every version of it (history-table.ts). What is the same for both is here:
+ * (silver-table.ts) or every version of it (scd2-table.ts). What is the same for both is here:
  *   - the table's bronze watermark, a `txn` committed atomically with the data, so replaying a bronze
  *     version the table holds is skipped whole;
  *   - schema admission (schema-evolution.ts) and the metadata update that records it, with the

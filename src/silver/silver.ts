@@ -2,7 +2,7 @@
  * Silver: routes decoded change events to silver tables and applies them. By default a source table
  * `server.schema.voters` lands in silver `voters`; routing rules (regex on the topic -> table name)
  * override that. Tables are created on their first event. A table with history enabled also keeps its
- * SCD type 2 history, `<table>__history` (history-table.ts); once created, a history is kept up to
+ * SCD type 2 history, `<table>__history` (scd2-table.ts); once created, a history is kept up to
  * date on every later run, so its existence is the durable record that history is on.
  */
 import { Database } from 'bun:sqlite';
@@ -13,7 +13,7 @@ import { LocalStorage } from '../storage/index.ts';
 import type { ChangeEvent, TombstoneEvent } from '../cdc/index.ts';
 import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
 import { SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
-import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
+import { HISTORY_SUFFIX, Scd2Table } from './scd2-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
 import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
 import { KEY_FORMAT } from './keys.ts';
@@ -45,7 +45,7 @@ const isSilverTableName = (name: string) => tableNamePattern.test(name) && !name
 
 export class Silver {
   private readonly tables = new Map<string, SilverTable>();
-  private readonly historyTables = new Map<string, HistoryTable>();
+  private readonly historyTables = new Map<string, Scd2Table>();
 
   private constructor(
     private readonly storage: Storage,
@@ -90,8 +90,8 @@ export class Silver {
     return silver;
   }
 
-  private async openHistory(table: SilverTable): Promise<HistoryTable> {
-    const history = await HistoryTable.open(this.storage.at(table.name + HISTORY_SUFFIX), this.db, table);
+  private async openHistory(table: SilverTable): Promise<Scd2Table> {
+    const history = await Scd2Table.open(this.storage.at(table.name + HISTORY_SUFFIX), this.db, table);
     this.historyTables.set(table.name, history);
     return history;
   }
@@ -110,7 +110,7 @@ export class Silver {
   }
 
   /** The history tables, one per silver table that keeps one. */
-  histories(): HistoryTable[] {
+  histories(): Scd2Table[] {
     return [...this.historyTables.values()];
   }
 
@@ -119,7 +119,7 @@ export class Silver {
   }
 
   /** The history of silver table `name`, when it keeps one. */
-  history(name: string): HistoryTable | undefined {
+  history(name: string): Scd2Table | undefined {
     return this.historyTables.get(name);
   }
 
@@ -144,12 +144,12 @@ export class Silver {
     const scratchDb = new Database(':memory:');
     const topics = new TopicSources(scratchDb);
     let table: SilverTable | undefined;
-    let history: HistoryTable | undefined;
+    let history: Scd2Table | undefined;
     const withHistory = this.keepsHistory(name);
     let covered = 0;
     const apply = async (routed: readonly ChangeEvent[], version: number) => {
       table ??= await SilverTable.open(this.storage.at(scratchName), scratchDb, name, silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []), writeMode ?? current.writeMode);
-      if (withHistory) history ??= await HistoryTable.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
+      if (withHistory) history ??= await Scd2Table.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
       await applyToTable(table, history, routed, version);
       await history?.compact();
       await table.compact();
@@ -264,12 +264,12 @@ export class Silver {
 /**
  * One table's share of a bronze version (the batch path and `rebuild` both go through here): tombstone
  * deletes placed, then the history first (one that has committed nothing while its silver table has
- * was started on an existing table, which it then seeds from silver: history-table.ts), without the
+ * was started on an existing table, which it then seeds from silver: scd2-table.ts), without the
  * events a committed truncate supersedes, then the table itself.
  */
 async function applyToTable(
   table: SilverTable,
-  history: HistoryTable | undefined,
+  history: Scd2Table | undefined,
   routed: readonly ChangeEvent[],
   bronzeVersion: number,
   beforeCommit?: BeforeCommit,

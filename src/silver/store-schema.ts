@@ -41,7 +41,7 @@ export function createServingTable(db: Database, table: string): string {
 }
 
 /** Creates the version index of history table `table` (`<silver table>__history`); returns its quoted SQL name. */
-export function createHistoryTable(db: Database, table: string): string {
+export function createScd2Table(db: Database, table: string): string {
   const sqlName = quote(`history__${table}`);
   db.run(
     `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT NOT NULL, __file TEXT, __row INTEGER, __tombstone INTEGER NOT NULL, "__source_position" TEXT NOT NULL, ` +

@@ -7,7 +7,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { StructType } from '../delta/schema.ts';
 import { IndexStore, type Row } from './index-store.ts';
-import { createHistoryTable } from './store-schema.ts';
+import { createScd2Table } from './store-schema.ts';
 import type { Located } from './file-rows.ts';
 
 /**
@@ -25,13 +25,13 @@ export interface KeyVersion extends Located {
 export const startOf = (v: KeyVersion) => v.image.__source_position as string;
 export const endOf = (v: KeyVersion) => (v.image.__end_position as string | null) ?? null;
 
-export class HistoryStore extends IndexStore<KeyVersion> {
+export class Scd2Store extends IndexStore<KeyVersion> {
   private versionsStmt!: Statement;
   private upsertStmt!: Statement;
 
   /** `table` is the history table's name, `<silver table>__history`. */
   constructor(db: Database, table: string, schema: StructType) {
-    super(db, table, createHistoryTable(db, table), { live: '__tombstone = 0', order: '__key, "__source_position"' });
+    super(db, table, createScd2Table(db, table), { live: '__tombstone = 0', order: '__key, "__source_position"' });
     this.setSchema(schema);
   }
 

@@ -15,7 +15,7 @@
  * current versions are silver's rows. An event whose position a version already starts or ends at
  * has been applied and does nothing.
  *
- * It is an indexed table (indexed-table.ts) under this policy: its index (history-store.ts) holds every
+ * It is an indexed table (indexed-table.ts) under this policy: its index (scd2-store.ts) holds every
  * version with its data file and row; a batch (VersionBatch) writes its new and closed versions as one
  * file and marks the closed versions' old rows in deletion vectors. Its commits carry
  * `txn(lakehouse-history, bronze version)`, independent of silver's, so a crash between the two commits
@@ -27,7 +27,7 @@ import { field, formatTimestamp, type StructField } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
 import type { SilverTable } from './silver-table.ts';
 import { SchemaAdmission } from './schema-evolution.ts';
-import { HistoryStore, endOf, startOf, type KeyVersion } from './history-store.ts';
+import { Scd2Store, endOf, startOf, type KeyVersion } from './scd2-store.ts';
 import { readLiveRows, type Located } from './file-rows.ts';
 import type { Row } from './index-store.ts';
 import { IndexedTable } from './indexed-table.ts';
@@ -43,13 +43,13 @@ export const historyFields: StructField[] = [field('__start_at', 'timestamp'), f
 
 const timestampOf = (tsMs: number) => formatTimestamp(BigInt(tsMs) * 1000n);
 
-export class HistoryTable extends IndexedTable<KeyVersion, HistoryStore> {
+export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
   /**
    * Opens the history of `silver`, creating it when missing. A new history of a silver table that
    * already holds rows starts from them: one current version per row, beginning at the row's own
    * source time, the commit recording silver's bronze version, so it goes on exactly where silver is.
    */
-  static async open(storage: Storage, db: Database, silver: SilverTable): Promise<HistoryTable> {
+  static async open(storage: Storage, db: Database, silver: SilverTable): Promise<Scd2Table> {
     const silverSnap = silver.snapshot;
     const keyColumns = silverSnap.tableProperties[KEY_PROPERTY];
     const name = silver.name + HISTORY_SUFFIX;
@@ -61,7 +61,7 @@ export class HistoryTable extends IndexedTable<KeyVersion, HistoryStore> {
       extraProperties: keyColumns ? { [KEY_PROPERTY]: keyColumns } : {},
       kind: 'history',
     });
-    const history = new HistoryTable(name, table, new HistoryStore(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
+    const history = new Scd2Table(name, table, new Scd2Store(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
     await history.repair();
     if (history.bronzeVersion === undefined && silver.bronzeVersion !== undefined) await history.seed(silver);
     return history;
@@ -154,7 +154,7 @@ class VersionBatch {
   readonly tombstones: KeyVersion[] = [];
 
   constructor(
-    private readonly store: HistoryStore,
+    private readonly store: Scd2Store,
     keys: readonly string[],
     /** The earliest position of the batch's events: versions that ended before it are not loaded. */
     private readonly earliest: string,
