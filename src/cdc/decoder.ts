@@ -65,7 +65,7 @@ export class ChangeDecoder {
   private readonly learnedKeyColumns = new Map<string, readonly string[]>();
   /**
    * One object per source identity: events of one source share it, so a batch posted to another thread
-   * carries it once, and silver spells its key prefix once per identity (silver-table.ts).
+   * carries it once, and silver spells its key prefix once per identity (silver/keys.ts).
    */
   private readonly identities = new Map<string, SourceIdentity>();
 

@@ -12,17 +12,16 @@
  * positions, never from their own bookkeeping.
  */
 import { Database } from 'bun:sqlite';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
-import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
 import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
-import { LocalStorage, openStorage, type Storage } from '../storage/index.ts';
+import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
-import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
+import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { HISTORY_SUFFIX, HistoryTable, Silver, SilverTable, TopicSources, applyToTable, silverFieldsFor, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
+import { Silver, TopicSources, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
 import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
@@ -329,61 +328,17 @@ export class Pipeline {
   }
 
   /**
-   * Recomputes one silver table from bronze alone, and its history when it keeps one. The new tables
-   * are built beside the old ones, with their own scratch index, and swapped in only when complete, so
-   * an interrupted rebuild changes nothing. A history seeded from silver's rows when it was turned on
-   * comes back whole: every version bronze holds. The rebuilt table keeps the old one's write mode
-   * unless `writeMode` converts it.
+   * Recomputes one silver table (and its history) from bronze alone (Silver.rebuild), then gold whole,
+   * as its input was replaced rather than changed.
    */
   async rebuild(name: string, writeMode?: WriteMode): Promise<{ version: number; rows: number; writeMode: WriteMode }> {
-    const current = this.silver.get(name);
-    if (!current) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.silver.list().map((t) => t.name).join(', ') || 'none yet'}`);
-    if (!(this.storage instanceof LocalStorage)) {
-      throw new LakehouseError(ErrorCode.unsupported, `rebuild needs the tables in a local folder; ${this.storage.root} is remote`, {
-        hint: 'rebuild in a local data folder (lakehouse ingest from `lakehouse cat bronze --format ndjson`) and copy it over',
-      });
-    }
-    const scratchName = `.rebuild-${name}`;
-    const scratchDir = join(this.storage.root, 'silver', scratchName);
-    rmSync(scratchDir, { recursive: true, force: true });
-    rmSync(scratchDir + HISTORY_SUFFIX, { recursive: true, force: true });
-    const scratchDb = new Database(':memory:');
     const decoder = new ChangeDecoder(this.decoderOptions);
-    const topics = new TopicSources(scratchDb);
-    let table: SilverTable | undefined;
-    let history: HistoryTable | undefined;
-    const withHistory = this.silver.keepsHistory(name);
-    const last = this.bronze.version;
-    let covered = 0;
-    const apply = async (routed: readonly ChangeEvent[], version: number) => {
-      table ??= await SilverTable.open(
-        this.storage.at(`silver/${scratchName}`),
-        scratchDb,
-        name,
-        silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
-        writeMode ?? current.writeMode,
-      );
-      if (withHistory) history ??= await HistoryTable.open(this.storage.at(`silver/${scratchName}${HISTORY_SUFFIX}`), scratchDb, table);
-      await applyToTable(table, history, routed, version);
-      await history?.compact();
-      await table.compact();
-      covered = version;
+    // Bronze in stored order from its live files (the commits of compacted versions may be gone), a file at a time.
+    const replay = async function* (bronze: Bronze) {
+      for await (const chunk of bronze.replay(1)) yield { version: chunk.version, events: decodeRecords(decoder, chunk.records).events };
     };
-    try {
-      // Bronze in stored order from its live files (the commits of compacted versions may be gone), a
-      // file at a time: silver's result depends on the order, not on the batching.
-      for await (const chunk of this.bronze.replay(1)) {
-        const routed = topics.resolve(decodeRecords(decoder, chunk.records).events).events.filter((e) => this.silver.route(e) === name);
-        if (routed.length > 0) await apply(routed, chunk.version);
-      }
-      // Like the live table, the rebuilt one records the last bronze version it covers.
-      if (covered < last) await apply([], last);
-    } finally {
-      scratchDb.close();
-    }
-    await this.silver.replace(name, scratchName);
+    const rebuilt = await this.silver.rebuild(name, replay(this.bronze), this.bronze.version, writeMode);
     await this.goldStage.recomputeAll();
-    const rebuilt = this.silver.get(name)!;
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
   }
 

@@ -4,7 +4,7 @@
  *   - a value the existing column holds exactly (an int into a long) is stored as is;
  *   - a wider source type widens the column (int -> long, float -> double, more decimal precision,
  *     the changes Delta type widening allows); the silver table rewrites its rows under the new type
- *     (silver-table.ts says why);
+ *     (indexed-table.ts says why);
  *   - anything else is incompatible: the event is quarantined with the reason, never coerced.
  */
 import { invalidInput } from '../core/errors.ts';
@@ -105,4 +105,34 @@ export function mergeSchemas(current: StructType, incoming: readonly StructField
     widened = true;
   }
   return { schema: fields ? { type: 'struct', fields } : current, widened };
+}
+
+/**
+ * A batch's schema as its events' columns are admitted, one event at a time. The decoder hands out one
+ * columns array per source schema, and the schema only ever grows or widens: columns it admitted once
+ * it still holds, so each array is merged once per batch.
+ */
+export class SchemaAdmission {
+  /** True once a column's type was widened (the table is then rewritten under the new schema). */
+  widened = false;
+  private readonly admitted = new Set<readonly ColumnSpec[]>();
+
+  constructor(
+    public schema: StructType,
+    private readonly table: string,
+  ) {}
+
+  /** Undefined when the columns fit the schema (grown or widened as needed), else why they cannot. */
+  admit(columns: readonly ColumnSpec[]): string | undefined {
+    if (this.admitted.has(columns)) return undefined;
+    try {
+      const merged = mergeSchemas(this.schema, silverFieldsFor(columns), this.table);
+      this.schema = merged.schema;
+      this.widened ||= merged.widened;
+      this.admitted.add(columns);
+      return undefined;
+    } catch (err) {
+      return (err as Error).message;
+    }
+  }
 }

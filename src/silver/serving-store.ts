@@ -1,20 +1,17 @@
 /**
- * The SQLite side of a silver table: one SQL table per silver table holding the current image of every
- * key, where it lives in the Delta table (data file and row index, for deletion vectors), the source
- * position last applied and a tombstone flag for deletes. It is three things at once:
- *   - the primary-key index that lets a micro-batch touch only the rows it changes;
- *   - the per-key ordering state (positions, delete tombstones, and the position of the key's latest
- *     record when that was not applied) that makes application exactly-once;
- *   - the serving copy the HTTP API and SQL queries read.
- * It is derived data: `rebuild` recreates it from the Delta table (tombstones excepted, see silver.ts).
- *
- * Values are stored in the canonical encoding (int64 as INTEGER, decimals and timestamps as text,
- * nested values as JSON text) so they come back out exactly as they went in.
+ * The index store of a silver table (index-store.ts) under the current-state policy: one row per key
+ * holding its current image, where it lives in the Delta table, the source position last applied and
+ * a tombstone flag for deletes. Besides the key index and serving copy every index store is, it is the
+ * per-key ordering state (positions, delete tombstones, and the position of the key's latest record
+ * when that was not applied) that makes application exactly-once. Tombstones are not in the Delta
+ * table, so a rebuild from it loses them (see docs/design.md).
  */
 import type { Database, Statement } from 'bun:sqlite';
-import { isArray, isMap, isStruct, type DataType, type StructField, type StructType } from '../delta/schema.ts';
+import type { StructType } from '../delta/schema.ts';
+import { IndexStore, type Row } from './index-store.ts';
+import { createServingTable } from './store-schema.ts';
 
-export type Row = Record<string, unknown>;
+export type { Row } from './index-store.ts';
 
 export interface KeyEntry {
   key: string;
@@ -31,81 +28,18 @@ export interface KeyEntry {
   image: Row | null;
 }
 
-export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-
-type Affinity = 'INTEGER' | 'REAL' | 'TEXT';
-export function affinityOf(t: DataType): Affinity {
-  if (t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean') return 'INTEGER';
-  if (t === 'float' || t === 'double') return 'REAL';
-  return 'TEXT';
-}
-
-export type Codec = { toSql: (v: unknown) => unknown; fromSql: (v: unknown) => unknown };
-const identity = (v: unknown) => v;
-export function codecOf(t: DataType): Codec {
-  if (t === 'long') return { toSql: (v) => (v == null ? null : BigInt(v as string)), fromSql: (v) => (v == null ? null : String(v)) };
-  if (t === 'integer' || t === 'short' || t === 'byte') return { toSql: identity, fromSql: (v) => (v == null ? null : Number(v)) };
-  if (t === 'boolean') return { toSql: (v) => (v == null ? null : v ? 1 : 0), fromSql: (v) => (v == null ? null : Number(v) !== 0) };
-  if (t === 'float' || t === 'double') {
-    return {
-      toSql: (v) => (v == null ? null : typeof v === 'string' ? Number(v) : v),
-      fromSql: (v) => (v == null ? null : Number.isFinite(v as number) ? v : String(v)),
-    };
-  }
-  if (isStruct(t) || isArray(t) || isMap(t)) {
-    return { toSql: (v) => (v == null ? null : JSON.stringify(v)), fromSql: (v) => (v == null ? null : JSON.parse(v as string)) };
-  }
-  return { toSql: identity, fromSql: identity };
-}
-
-/** Adds a SQL column (with the type's affinity) for every schema field the table lacks. */
-export function addMissingColumns(db: Database, sqlName: string, schema: StructType): void {
-  const existing = new Set((db.query(`PRAGMA table_info(${sqlName})`).all() as { name: string }[]).map((c) => c.name));
-  for (const f of schema.fields) {
-    if (!existing.has(f.name)) db.run(`ALTER TABLE ${sqlName} ADD COLUMN ${quote(f.name)} ${affinityOf(f.type)}`);
-  }
-}
-
-export class ServingStore {
-  private readonly sqlName: string;
-  private fields: StructField[] = [];
-  private codecs: Codec[] = [];
+export class ServingStore extends IndexStore<KeyEntry> {
   private getStmt!: Statement;
   private getManyStmt!: Statement;
   private upsertStmt!: Statement;
   private seenStmt!: Statement;
 
-  constructor(
-    private readonly db: Database,
-    readonly table: string,
-    schema: StructType,
-  ) {
-    this.sqlName = quote(`silver__${table}`);
-    db.run(
-      `CREATE TABLE IF NOT EXISTS ${this.sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT, __deleted_at INTEGER)`,
-    );
-    // Stores made before __seen and __deleted_at existed get them (the data columns come before them
-    // there, which is fine); their tombstones count as deleted now.
-    const columns = (db.query(`PRAGMA table_info(${this.sqlName})`).all() as { name: string }[]).map((c) => c.name);
-    if (!columns.includes('__seen')) db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN __seen TEXT`);
-    if (!columns.includes('__deleted_at')) {
-      db.run(`ALTER TABLE ${this.sqlName} ADD COLUMN __deleted_at INTEGER`);
-      db.query(`UPDATE ${this.sqlName} SET __deleted_at = ? WHERE __deleted = 1`).run(Date.now());
-    }
-    // Tombstones only: purging old ones reads this small index, not the table.
-    db.run(`CREATE INDEX IF NOT EXISTS ${quote(`silver__${table}__tombstones`)} ON ${this.sqlName} (__deleted_at) WHERE __deleted = 1`);
-    // No query looks rows up by file, and an index on it cost every upsert two more B-tree writes;
-    // stores made before this change have one.
-    db.run(`DROP INDEX IF EXISTS ${quote(`silver__${table}__file`)}`);
+  constructor(db: Database, table: string, schema: StructType) {
+    super(db, table, createServingTable(db, table), { live: '__deleted = 0', order: '__key' });
     this.setSchema(schema);
   }
 
-  /** Adds SQL columns for new schema fields (schema evolution only ever adds). */
-  setSchema(schema: StructType): void {
-    addMissingColumns(this.db, this.sqlName, schema);
-    this.fields = schema.fields;
-    this.codecs = schema.fields.map((f) => codecOf(f.type));
-    const cols = this.fields.map((f) => quote(f.name));
+  protected prepare(cols: readonly string[]): void {
     this.getStmt = this.db.query(`SELECT __key, __file, __row, __position, __deleted, __seen, ${cols.join(', ')} FROM ${this.sqlName} WHERE __key = ?`);
     this.getStmt.safeIntegers(true);
     this.getManyStmt = this.db.query(
@@ -123,14 +57,6 @@ export class ServingStore {
       `INSERT INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')}) ON CONFLICT (__key) DO UPDATE SET ${set.join(', ')}`,
     );
     this.seenStmt = this.db.query(`UPDATE ${this.sqlName} SET __seen = ? WHERE __key = ?`);
-    this.createView();
-  }
-
-  /** A view named after the table with only live rows and data columns: what SQL users query. */
-  private createView(): void {
-    const view = quote(this.table);
-    this.db.run(`DROP VIEW IF EXISTS ${view}`);
-    this.db.run(`CREATE VIEW ${view} AS SELECT ${this.fields.map((f) => quote(f.name)).join(', ')} FROM ${this.sqlName} WHERE __deleted = 0`);
   }
 
   get(key: string): KeyEntry | undefined {
@@ -157,11 +83,6 @@ export class ServingStore {
 
   private decode(r: Record<string, unknown>): KeyEntry {
     const deleted = Number(r.__deleted) !== 0;
-    let image: Row | null = null;
-    if (!deleted) {
-      image = {};
-      for (let i = 0; i < this.fields.length; i++) image[this.fields[i]!.name] = this.codecs[i]!.fromSql(r[this.fields[i]!.name]);
-    }
     return {
       key: r.__key as string,
       file: (r.__file as string | null) ?? null,
@@ -169,16 +90,13 @@ export class ServingStore {
       position: r.__position as string,
       ...(r.__seen == null ? {} : { seen: r.__seen as string }),
       deleted,
-      image,
+      image: deleted ? null : this.imageOf(r),
     };
   }
 
   put(entry: KeyEntry): void {
-    const values: unknown[] = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null, entry.deleted ? Date.now() : null];
-    for (let i = 0; i < this.fields.length; i++) {
-      values.push(entry.image ? this.codecs[i]!.toSql(entry.image[this.fields[i]!.name]) : null);
-    }
-    this.upsertStmt.run(...(values as never[]));
+    const values = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null, entry.deleted ? Date.now() : null];
+    this.upsertStmt.run(...(this.appendValues(values, entry.image) as never[]));
   }
 
   /** Records the position of a key's latest record, which was not applied (see KeyEntry.seen). */
@@ -199,25 +117,5 @@ export class ServingStore {
     return this.db
       .query(`SELECT __key AS key, __position AS position FROM ${this.sqlName} WHERE __deleted = 0 AND substr(__key, 1, ?) = ?`)
       .all(prefix.length, prefix) as { key: string; position: string }[];
-  }
-
-  /** Live rows for the API, in key order. */
-  rows(limit: number, offset: number): Row[] {
-    const stmt = this.db.query(`SELECT ${this.fields.map((f) => quote(f.name)).join(', ')} FROM ${this.sqlName} WHERE __deleted = 0 ORDER BY __key LIMIT ? OFFSET ?`);
-    stmt.safeIntegers(true);
-    return (stmt.all(limit, offset) as Record<string, unknown>[]).map((r) => {
-      const out: Row = {};
-      for (let i = 0; i < this.fields.length; i++) out[this.fields[i]!.name] = this.codecs[i]!.fromSql(r[this.fields[i]!.name]);
-      return out;
-    });
-  }
-
-  count(): number {
-    return (this.db.query(`SELECT count(*) AS n FROM ${this.sqlName} WHERE __deleted = 0`).get() as { n: number }).n;
-  }
-
-  /** Forgets every entry, before a rebuild from the Delta table. */
-  clear(): void {
-    this.db.run(`DELETE FROM ${this.sqlName}`);
   }
 }

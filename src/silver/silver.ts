@@ -2,25 +2,35 @@
  * Silver: routes decoded change events to silver tables and applies them. By default a source table
  * `server.schema.voters` lands in silver `voters`; routing rules (regex on the topic -> table name)
  * override that. Tables are created on their first event. A table with history enabled also keeps its
- * SCD type 2 history, `<table>__history` (history-table.ts); once created, a history is kept up to
+ * SCD type 2 history, `<table>__history` (scd2-table.ts); once created, a history is kept up to
  * date on every later run, so its existence is the durable record that history is on.
  */
-import type { Database } from 'bun:sqlite';
+import { Database } from 'bun:sqlite';
 import { existsSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
-import type { ChangeEvent } from '../cdc/index.ts';
-import { ErrorCode, LakehouseError } from '../core/errors.ts';
-import { KEY_FORMAT, SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
-import { HISTORY_SUFFIX, HistoryTable } from './history-table.ts';
+import { LocalStorage } from '../storage/index.ts';
+import type { ChangeEvent, TombstoneEvent } from '../cdc/index.ts';
+import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
+import { SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
+import { HISTORY_SUFFIX, Scd2Table } from './scd2-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
 import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
+import { KEY_FORMAT } from './keys.ts';
+import { StoreVersions, forgetStoresOfOtherKeyFormat } from './store-schema.ts';
+import { TopicSources } from './topic-sources.ts';
 
 export interface RoutingRule {
   /** Matched against the Kafka topic. */
   pattern: RegExp;
   /** The silver table; `$1`… refer to the pattern's groups. */
   table: string;
+}
+
+/** One bronze version's records, decoded, as a replay of bronze gives them (oldest first). */
+export interface DecodedVersion {
+  version: number;
+  events: readonly (ChangeEvent | TombstoneEvent)[];
 }
 
 export interface SilverBatchResult {
@@ -35,7 +45,7 @@ const isSilverTableName = (name: string) => tableNamePattern.test(name) && !name
 
 export class Silver {
   private readonly tables = new Map<string, SilverTable>();
-  private readonly historyTables = new Map<string, HistoryTable>();
+  private readonly historyTables = new Map<string, Scd2Table>();
 
   private constructor(
     private readonly storage: Storage,
@@ -69,7 +79,7 @@ export class Silver {
       }
     }
     const silver = new Silver(storage, db, rules, new Set(wanted), writeMode);
-    forgetStoresOfOtherKeyFormat(db);
+    forgetStoresOfOtherKeyFormat(db, KEY_FORMAT);
     const logs = await storage.list('', { recursive: true });
     const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
     for (const name of [...names].filter(isSilverTableName).sort()) {
@@ -80,8 +90,8 @@ export class Silver {
     return silver;
   }
 
-  private async openHistory(table: SilverTable): Promise<HistoryTable> {
-    const history = await HistoryTable.open(this.storage.at(table.name + HISTORY_SUFFIX), this.db, table);
+  private async openHistory(table: SilverTable): Promise<Scd2Table> {
+    const history = await Scd2Table.open(this.storage.at(table.name + HISTORY_SUFFIX), this.db, table);
     this.historyTables.set(table.name, history);
     return history;
   }
@@ -100,7 +110,7 @@ export class Silver {
   }
 
   /** The history tables, one per silver table that keeps one. */
-  histories(): HistoryTable[] {
+  histories(): Scd2Table[] {
     return [...this.historyTables.values()];
   }
 
@@ -109,8 +119,55 @@ export class Silver {
   }
 
   /** The history of silver table `name`, when it keeps one. */
-  history(name: string): HistoryTable | undefined {
+  history(name: string): Scd2Table | undefined {
     return this.historyTables.get(name);
+  }
+
+  /**
+   * Recomputes silver table `name` from bronze alone (`replay`: every bronze version from the first,
+   * through `lastVersion`), and its history when it keeps one. The new tables are built beside the old
+   * ones, with their own scratch index, and swapped in only when complete, so an interrupted rebuild
+   * changes nothing. A history seeded from silver's rows when it was turned on comes back whole: every
+   * version bronze holds. The rebuilt table keeps the old one's write mode unless `writeMode` converts it.
+   */
+  async rebuild(name: string, replay: AsyncIterable<DecodedVersion>, lastVersion: number, writeMode?: WriteMode): Promise<SilverTable> {
+    const current = this.tables.get(name);
+    if (!current) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.list().map((t) => t.name).join(', ') || 'none yet'}`);
+    if (!(this.storage instanceof LocalStorage)) {
+      throw new LakehouseError(ErrorCode.unsupported, `rebuild needs the tables in a local folder; ${this.storage.root} is remote`, {
+        hint: 'rebuild in a local data folder (lakehouse ingest from `lakehouse cat bronze --format ndjson`) and copy it over',
+      });
+    }
+    const scratchName = `.rebuild-${name}`;
+    rmSync(join(this.storage.root, scratchName), { recursive: true, force: true });
+    rmSync(join(this.storage.root, scratchName + HISTORY_SUFFIX), { recursive: true, force: true });
+    const scratchDb = new Database(':memory:');
+    const topics = new TopicSources(scratchDb);
+    let table: SilverTable | undefined;
+    let history: Scd2Table | undefined;
+    const withHistory = this.keepsHistory(name);
+    let covered = 0;
+    const apply = async (routed: readonly ChangeEvent[], version: number) => {
+      table ??= await SilverTable.open(this.storage.at(scratchName), scratchDb, name, silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []), writeMode ?? current.writeMode);
+      if (withHistory) history ??= await Scd2Table.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
+      await applyToTable(table, history, routed, version);
+      await history?.compact();
+      await table.compact();
+      covered = version;
+    };
+    try {
+      // Silver's result depends on the order of bronze's records, not on how they are batched.
+      for await (const chunk of replay) {
+        const routed = topics.resolve(chunk.events).events.filter((e) => this.route(e) === name);
+        if (routed.length > 0) await apply(routed, chunk.version);
+      }
+      // Like the live table, the rebuilt one records the last bronze version it covers.
+      if (covered < lastVersion) await apply([], lastVersion);
+    } finally {
+      scratchDb.close();
+    }
+    await this.replace(name, scratchName);
+    return this.tables.get(name)!;
   }
 
   /**
@@ -118,7 +175,7 @@ export class Silver {
    * `scratch__history`, when it keeps one): each old folder is moved aside, then deleted, and the
    * serving copies are rebuilt from the new tables.
    */
-  async replace(name: string, scratch: string): Promise<void> {
+  private async replace(name: string, scratch: string): Promise<void> {
     const dir = (n: string) => join(this.storage.root, n);
     const swap = (target: string, built: string) => {
       const aside = `.replaced-${target}-${Date.now()}`;
@@ -129,8 +186,8 @@ export class Silver {
     const withHistory = existsSync(dir(scratch + HISTORY_SUFFIX));
     swap(name, scratch);
     if (withHistory) swap(name + HISTORY_SUFFIX, scratch + HISTORY_SUFFIX);
-    this.db.run('DELETE FROM silver_state WHERE name = ?', [name]);
-    if (withHistory) this.db.run('DELETE FROM history_state WHERE name = ?', [name + HISTORY_SUFFIX]);
+    new StoreVersions(this.db, 'silver').forget(name);
+    if (withHistory) new StoreVersions(this.db, 'history').forget(name + HISTORY_SUFFIX);
     const table = await SilverTable.open(this.storage.at(name), this.db, name, []);
     this.tables.set(name, table);
     if (withHistory) await this.openHistory(table);
@@ -193,7 +250,7 @@ export class Silver {
   }
 
   /**
-   * Background compaction of every table and history (SilverTable.compact): the pipeline runs it after
+   * Background compaction of every table and history (IndexedTable.compact): the pipeline runs it after
    * a batch's changes are published, so folding files away never delays their visibility.
    */
   async compact(): Promise<void> {
@@ -207,12 +264,12 @@ export class Silver {
 /**
  * One table's share of a bronze version (the batch path and `rebuild` both go through here): tombstone
  * deletes placed, then the history first (one that has committed nothing while its silver table has
- * was started on an existing table, which it then seeds from silver: history-table.ts), without the
+ * was started on an existing table, which it then seeds from silver: scd2-table.ts), without the
  * events a committed truncate supersedes, then the table itself.
  */
-export async function applyToTable(
+async function applyToTable(
   table: SilverTable,
-  history: HistoryTable | undefined,
+  history: Scd2Table | undefined,
   routed: readonly ChangeEvent[],
   bronzeVersion: number,
   beforeCommit?: BeforeCommit,
@@ -220,22 +277,4 @@ export async function applyToTable(
   const events = table.placeTombstoneDeletes(routed);
   await history?.apply(table.notTruncated(events), bronzeVersion);
   return table.apply(events, bronzeVersion, beforeCommit);
-}
-
-/**
- * Key indexes written with another key spelling would not find their keys: marking every store as
- * behind its table makes each rebuild from its Delta table on open (delete tombstones are not in the
- * tables, so they are lost, as when lakehouse.db is deleted).
- */
-function forgetStoresOfOtherKeyFormat(db: Database): void {
-  db.run('CREATE TABLE IF NOT EXISTS silver_key_format (version INTEGER NOT NULL)');
-  const row = db.query('SELECT version FROM silver_key_format').get() as { version: number } | null;
-  if (row?.version === KEY_FORMAT) return;
-  db.transaction(() => {
-    for (const state of ['silver_state', 'history_state']) {
-      if (db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(state)) db.run(`DELETE FROM ${state}`);
-    }
-    db.run('DELETE FROM silver_key_format');
-    db.query('INSERT INTO silver_key_format (version) VALUES (?)').run(KEY_FORMAT);
-  })();
 }

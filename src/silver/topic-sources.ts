@@ -25,6 +25,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { ChangeEvent, InvalidRecord, SourceIdentity, TombstoneEvent } from '../cdc/index.ts';
 import { positionOf } from '../cdc/index.ts';
+import { createTopicsTable } from './store-schema.ts';
 
 interface TopicSource {
   flattened: boolean;
@@ -39,11 +40,11 @@ export class TopicSources {
   private readonly saveStmt: Statement;
 
   constructor(db: Database) {
-    db.run('CREATE TABLE IF NOT EXISTS silver_topics (topic TEXT PRIMARY KEY, flattened INTEGER NOT NULL, source TEXT)');
-    for (const r of db.query('SELECT topic, flattened, source FROM silver_topics').all() as { topic: string; flattened: number; source: string | null }[]) {
+    const table = createTopicsTable(db);
+    for (const r of db.query(`SELECT topic, flattened, source FROM ${table}`).all() as { topic: string; flattened: number; source: string | null }[]) {
       this.topics.set(r.topic, { flattened: r.flattened !== 0, source: r.source });
     }
-    this.saveStmt = db.query('INSERT OR REPLACE INTO silver_topics (topic, flattened, source) VALUES (?, ?, ?)');
+    this.saveStmt = db.query(`INSERT OR REPLACE INTO ${table} (topic, flattened, source) VALUES (?, ?, ?)`);
   }
 
   /**

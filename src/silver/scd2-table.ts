@@ -15,21 +15,24 @@
  * current versions are silver's rows. An event whose position a version already starts or ends at
  * has been applied and does nothing.
  *
- * Cost follows the batch: a SQLite index (history-store.ts) holds every version with its data file and
- * row; a batch writes its new and closed versions as one file and marks the closed versions' old rows
- * in deletion vectors. Each commit carries `txn(lakehouse-history, bronze version)`, independent of
- * silver's, so a crash between the two commits is repaired by replaying bronze: each table skips the
- * bronze versions it already holds.
+ * It is an indexed table (indexed-table.ts) under this policy: its index (scd2-store.ts) holds every
+ * version with its data file and row; a batch (VersionBatch) writes its new and closed versions as one
+ * file and marks the closed versions' old rows in deletion vectors. Its commits carry
+ * `txn(lakehouse-history, bronze version)`, independent of silver's, so a crash between the two commits
+ * is repaired by replaying bronze: each table skips the bronze versions it already holds.
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, field, formatTimestamp, struct, type Add, type Snapshot, type StructField } from '../delta/index.ts';
+import { field, formatTimestamp, type StructField } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
-import { KEY_PROPERTY, imageKey, keyString, metadataOf, silverPosition, sourcePrefix, type SilverTable } from './silver-table.ts';
-import { mergeSchemas, silverFieldsFor } from './schema-evolution.ts';
-import { HistoryStore, endOf, startOf, type KeyVersion } from './history-store.ts';
-import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions, type Located } from './file-rows.ts';
-import type { Row } from './serving-store.ts';
+import type { SilverTable } from './silver-table.ts';
+import { SchemaAdmission } from './schema-evolution.ts';
+import { Scd2Store, endOf, startOf, type KeyVersion } from './scd2-store.ts';
+import { readLiveRows, type Located } from './file-rows.ts';
+import type { Row } from './index-store.ts';
+import { IndexedTable } from './indexed-table.ts';
+import { KEY_PROPERTY, imageKey, keyColumnsProperty, keyString, sourcePrefix } from './keys.ts';
+import { metadataOf, silverPosition } from './metadata-columns.ts';
 
 export const HISTORY_APP_ID = 'lakehouse-history';
 /** A silver table's history is the silver table `<table>__history`; silver table names may not end so. */
@@ -40,74 +43,37 @@ export const historyFields: StructField[] = [field('__start_at', 'timestamp'), f
 
 const timestampOf = (tsMs: number) => formatTimestamp(BigInt(tsMs) * 1000n);
 
-export class HistoryTable {
-  private constructor(
-    /** The silver table whose history this is. */
-    readonly silverName: string,
-    private readonly table: DeltaTable,
-    private readonly store: HistoryStore,
-    private readonly db: Database,
-  ) {}
-
-  get name(): string {
-    return this.silverName + HISTORY_SUFFIX;
-  }
-
+export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
   /**
    * Opens the history of `silver`, creating it when missing. A new history of a silver table that
    * already holds rows starts from them: one current version per row, beginning at the row's own
    * source time, the commit recording silver's bronze version, so it goes on exactly where silver is.
    */
-  static async open(storage: Storage, db: Database, silver: SilverTable): Promise<HistoryTable> {
+  static async open(storage: Storage, db: Database, silver: SilverTable): Promise<Scd2Table> {
     const silverSnap = silver.snapshot;
-    const table = await DeltaTable.openOrCreate(storage, {
-      name: silver.name + HISTORY_SUFFIX,
-      schema: struct([...silverSnap.schema.fields, ...historyFields]),
-      configuration: {
-        'delta.enableDeletionVectors': 'true',
-        'delta.checkpointInterval': '10',
-        // As silver: closed versions replace rows, and serve vacuums the replaced files after an hour.
-        'delta.deletedFileRetentionDuration': 'interval 1 hours',
-        ...(silverSnap.tableProperties[KEY_PROPERTY] ? { [KEY_PROPERTY]: silverSnap.tableProperties[KEY_PROPERTY] } : {}),
-      },
+    const keyColumns = silverSnap.tableProperties[KEY_PROPERTY];
+    const name = silver.name + HISTORY_SUFFIX;
+    const { table, versions } = await IndexedTable.openDelta(storage, db, {
+      name,
+      fields: [...silverSnap.schema.fields, ...historyFields],
+      // Closed versions are marked in deletion vectors whatever silver's write mode.
+      properties: { 'delta.enableDeletionVectors': 'true' },
+      extraProperties: keyColumns ? { [KEY_PROPERTY]: keyColumns } : {},
+      kind: 'history',
     });
-    db.run('CREATE TABLE IF NOT EXISTS history_state (name TEXT PRIMARY KEY, delta_version INTEGER NOT NULL)');
-    const history = new HistoryTable(silver.name, table, new HistoryStore(db, silver.name + HISTORY_SUFFIX, table.snapshot().schema), db);
-    await history.repairStore();
+    const history = new Scd2Table(name, table, new Scd2Store(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
+    await history.repair();
     if (history.bronzeVersion === undefined && silver.bronzeVersion !== undefined) await history.seed(silver);
     return history;
   }
 
-  get delta(): DeltaTable {
-    return this.table;
-  }
-
-  get snapshot(): Snapshot {
-    return this.table.snapshot();
-  }
-
-  /** The bronze version this history holds the events of, up to and including. */
-  get bronzeVersion(): number | undefined {
-    return this.table.snapshot().txnVersion(HISTORY_APP_ID);
-  }
-
-  get rowCount(): number {
-    return this.store.count();
-  }
-
-  rows(limit: number, offset: number): Row[] {
-    return this.store.rows(limit, offset);
-  }
-
-  private get keyColumns(): string[] {
-    const text = this.table.snapshot().tableProperties[KEY_PROPERTY];
-    return text ? text.split(',') : [];
+  protected entryAt(key: string, file: string, row: number, image: Row): KeyVersion {
+    return { key, file, row, image };
   }
 
   /** Records one bronze version's events for this table (those routed to its silver table); a version at or below the watermark is a no-op. */
   async apply(events: readonly ChangeEvent[], bronzeVersion: number): Promise<number | undefined> {
-    const watermark = this.bronzeVersion;
-    if (watermark !== undefined && bronzeVersion <= watermark) return undefined;
+    if (this.holds(bronzeVersion)) return undefined;
     let keyColumns = this.keyColumns;
     let newKeyColumns: string[] | undefined;
     if (keyColumns.length === 0) {
@@ -117,9 +83,8 @@ export class HistoryTable {
     const positions = events.map((e) => silverPosition(e.position));
     const earliest = positions.reduce((a, b) => (b < a ? b : a), positions[0] ?? '');
     const batch = new VersionBatch(this.store, events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)), earliest);
-    let schema = this.table.snapshot().schema;
-    let widened = false;
-    const admitted = new Set<ChangeEvent['columns']>();
+    // An event silver quarantines is left out here too.
+    const admission = new SchemaAdmission(this.snapshot.schema, this.name);
     // Truncates committed before reach silver's table properties (the caller leaves out what they
     // supersede, SilverTable.notTruncated); those of this batch supersede its later events here, as in silver.
     const truncatedAt = new Map<string, string>();
@@ -134,66 +99,18 @@ export class HistoryTable {
       }
       if (position < (truncatedAt.get(prefix) ?? '')) continue;
       const key = keyString(ev, keyColumns);
-      if (ev.op === 'd') {
-        batch.close(key, position, at, true);
-        continue;
-      }
-      // The same rules as silver, so an event silver quarantines is left out here too.
-      if (!admitted.has(ev.columns)) {
-        try {
-          const merged = mergeSchemas(schema, silverFieldsFor(ev.columns), this.name);
-          schema = merged.schema;
-          widened ||= merged.widened;
-          admitted.add(ev.columns);
-        } catch {
-          continue;
-        }
-      }
-      batch.open(key, position, at, ev);
+      if (ev.op === 'd') batch.close(key, position, at, true);
+      else if (admission.admit(ev.columns) === undefined) batch.open(key, position, at, ev);
     }
 
     const txn = this.table.transaction({ operation: 'MERGE', operationParameters: { bronzeVersion, versions: batch.changed.size } });
-    if (schema !== this.table.snapshot().schema || newKeyColumns) {
-      const configuration = { ...this.table.snapshot().tableProperties };
-      if (newKeyColumns) configuration[KEY_PROPERTY] = newKeyColumns.join(',');
-      txn.updateMetadata({ schema, configuration });
-      this.store.setSchema(schema);
-    }
-    let written = [...batch.changed];
-    if (widened) {
-      // As silver does (silver-table.ts says why): every version is rewritten under the wider type.
-      const byId = new Map(this.store.all().map((v) => [versionId(v), v]));
-      for (const v of written) byId.set(versionId(v), v);
-      written = [...byId.values()];
-      for (const add of this.table.snapshot().files()) txn.remove(add);
-    } else if (batch.replaced.length > 0) {
-      const byPath = new Map(this.table.snapshot().files().map((a) => [a.path, a]));
-      await txn.deleteRowsInFiles(groupByFile(batch.replaced).map(([path, rows]) => [byPath.get(path)!, rows] as const));
-    }
-    if (written.length > 0) placeRows(written, await txn.writeRows(written.map((v) => v.image)));
-    txn.setTxn(HISTORY_APP_ID, bronzeVersion);
-    const version = await txn.commit();
-    this.db.transaction(() => {
-      for (const v of [...written, ...batch.tombstones]) this.store.put(v);
-      this.recordStoreVersion(version);
-    })();
-    return version;
-  }
-
-  /** Background compaction, by the same rule as silver's; the index learns the rows' new places. */
-  async compact(options: CompactionOptions = {}): Promise<number | undefined> {
-    const chosen = compactionCandidates(this.table.snapshot().files(), options);
-    if (chosen.length === 0) return undefined;
-    const kept = await this.versionsIn(chosen);
-    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
-    for (const add of chosen) txn.remove(add, { dataChange: false });
-    if (kept.length > 0) placeRows(kept, await txn.writeRows(kept.map((v) => v.image), { dataChange: false }));
-    const version = await txn.commit();
-    this.db.transaction(() => {
-      for (const v of kept) this.store.put(v);
-      this.recordStoreVersion(version);
-    })();
-    return version;
+    this.updateMetadata(txn, admission.schema, newKeyColumns && keyColumnsProperty(newKeyColumns));
+    const written = [...batch.changed];
+    await this.writeEntries(txn, written);
+    const relocated = await this.replaceRows(txn, byFile(batch.replaced), admission.widened ? 'rewrite-all' : 'deletion-vectors');
+    return this.commit(txn, bronzeVersion, () => {
+      for (const v of [...written, ...relocated, ...batch.tombstones]) this.store.put(v);
+    });
   }
 
   /** The versions of silver's current rows, as the history's first commit. */
@@ -207,50 +124,22 @@ export class HistoryTable {
     }
     // The history was created with silver's schema just now (or by the run that crashed before this commit).
     const txn = this.table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Append', seededFrom: `silver ${silver.name} v${snap.version}` } });
-    if (versions.length > 0) placeRows(versions, await txn.writeRows(versions.map((v) => v.image)));
-    txn.setTxn(HISTORY_APP_ID, silver.bronzeVersion!);
-    const version = await txn.commit();
-    this.db.transaction(() => {
+    await this.writeEntries(txn, versions);
+    await this.commit(txn, silver.bronzeVersion!, () => {
       for (const v of versions) this.store.put(v);
-      this.recordStoreVersion(version);
-    })();
-  }
-
-  private async versionsIn(files: readonly Add[]): Promise<KeyVersion[]> {
-    const keyColumns = this.keyColumns;
-    const out: KeyVersion[] = [];
-    for await (const { file, row, image } of readLiveRows(this.table.storage, this.table.snapshot(), files)) out.push({ key: imageKey(image, keyColumns), file, row, image });
-    return out;
-  }
-
-  private recordStoreVersion(version: number) {
-    this.db.query('INSERT OR REPLACE INTO history_state (name, delta_version) VALUES (?, ?)').run(this.name, version);
-  }
-
-  /** The index is derived data: rebuilt from the Delta table when missing or behind it. */
-  private async repairStore(): Promise<void> {
-    const snap = this.table.snapshot();
-    const row = this.db.query('SELECT delta_version FROM history_state WHERE name = ?').get(this.name) as { delta_version: number } | null;
-    if (row && row.delta_version === snap.version) return;
-    const versions = await this.versionsIn(snap.files());
-    this.db.transaction(() => {
-      this.store.clear();
-      for (const v of versions) this.store.put(v);
-      this.recordStoreVersion(snap.version);
-    })();
+    });
   }
 }
 
-const versionId = (v: KeyVersion) => `${v.key}\u0000${startOf(v)}`;
-
-function groupByFile(locations: readonly Located[]): [string, number[]][] {
-  const byFile = new Map<string, number[]>();
+/** Row locations as data file -> row indexes. */
+function byFile(locations: readonly Located[]): Map<string, Set<number>> {
+  const rows = new Map<string, Set<number>>();
   for (const { file, row } of locations) {
-    let rows = byFile.get(file!);
-    if (!rows) byFile.set(file!, (rows = []));
-    rows.push(row!);
+    let set = rows.get(file!);
+    if (!set) rows.set(file!, (set = new Set()));
+    set.add(row!);
   }
-  return [...byFile];
+  return rows;
 }
 
 /**
@@ -265,7 +154,7 @@ class VersionBatch {
   readonly tombstones: KeyVersion[] = [];
 
   constructor(
-    private readonly store: HistoryStore,
+    private readonly store: Scd2Store,
     keys: readonly string[],
     /** The earliest position of the batch's events: versions that ended before it are not loaded. */
     private readonly earliest: string,
