@@ -8,7 +8,7 @@
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, struct, type StructField } from '../delta/index.ts';
-import type { AppliedChange } from '../silver/index.ts';
+import { servingTableName, type AppliedChange } from '../silver/index.ts';
 import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
 import { INTERNAL_PREFIX, STATE_TABLES, internal, quote } from '../state/index.ts';
@@ -93,8 +93,8 @@ export class GoldTable {
   private createIndexes(): void {
     for (const [source, lists] of Object.entries(this.definition.indexes ?? {})) {
       // Index the table behind the view: silver's serving table (live rows only) or a gold table.
-      const silver = this.exists(`silver__${source}`);
-      const target = silver ? `silver__${source}` : this.exists(goldTableName(source)) ? goldTableName(source) : source;
+      const silver = this.exists(servingTableName(source));
+      const target = silver ? servingTableName(source) : this.exists(goldTableName(source)) ? goldTableName(source) : source;
       for (const columns of lists) {
         const indexed = silver ? [...columns, '__deleted'] : [...columns];
         this.db.run(`CREATE INDEX IF NOT EXISTS ${internal(`gold_idx:${target}:${columns.join(':')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);

@@ -7,3 +7,4 @@ export { mergeSchemas, canHold, silverFieldsFor } from './schema-evolution.ts';
 export { Scd2Table, HISTORY_APP_ID, HISTORY_SUFFIX, historyFields } from './scd2-table.ts';
 export { WRITE_MODES, WRITE_MODE_PROPERTY, DEFAULT_WRITE_MODE, writeModeOf, type WriteMode } from './write-mode.ts';
 export { TopicSources } from './topic-sources.ts';
+export { servingTableName } from './store-schema.ts';

@@ -1,15 +1,21 @@
 /**
- * Every SQLite object silver keeps in lakehouse.db, named and created here only: the key index and
- * serving copy of each silver table (`silver__<t>`, view `<t>`), the version index of each history
- * (`history__<t>__history`, view `<t>__history`), the Delta version each of them reflects
- * (`silver_state`, `history_state`), the key spelling they were written with (`silver_key_format`) and
- * what silver knows of each topic (`silver_topics`). The stores read and write their rows; creating,
- * migrating and naming the objects happens in this file.
+ * Every SQLite object silver keeps in lakehouse.db, named and created here only, all in the state
+ * store's private namespace (src/state) but the views users query: the key index and serving copy of
+ * each silver table (`lh:silver:<t>`, view `<t>`), the version index of each history
+ * (`lh:history:<t>__history`, view `<t>__history`), the Delta version each of them reflects
+ * (`lh:silver_state`, `lh:history_state`), the key spelling they were written with
+ * (`lh:silver_key_format`) and what silver knows of each topic (`lh:silver_topics`). The stores read
+ * and write their rows; creating and naming the objects happens in this file (migrating older files,
+ * in src/state/schema.ts).
  */
 import type { Database } from 'bun:sqlite';
 import type { DataType, StructType } from '../delta/schema.ts';
+import { INTERNAL_PREFIX, internal, quote } from '../state/index.ts';
 
-export const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
+export { quote };
+
+/** The SQLite table holding silver table `table`'s key index and serving copy, behind the view `table`. */
+export const servingTableName = (table: string) => `${INTERNAL_PREFIX}silver:${table}`;
 
 type Affinity = 'INTEGER' | 'REAL' | 'TEXT';
 export function affinityOf(t: DataType): Affinity {
@@ -20,7 +26,7 @@ export function affinityOf(t: DataType): Affinity {
 
 /** Creates (or migrates) the key index of silver table `table`; returns its quoted SQL name. */
 export function createServingTable(db: Database, table: string): string {
-  const sqlName = quote(`silver__${table}`);
+  const sqlName = quote(servingTableName(table));
   db.run(
     `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT, __deleted_at INTEGER)`,
   );
@@ -33,16 +39,13 @@ export function createServingTable(db: Database, table: string): string {
     db.query(`UPDATE ${sqlName} SET __deleted_at = ? WHERE __deleted = 1`).run(Date.now());
   }
   // Tombstones only: purging old ones reads this small index, not the table.
-  db.run(`CREATE INDEX IF NOT EXISTS ${quote(`silver__${table}__tombstones`)} ON ${sqlName} (__deleted_at) WHERE __deleted = 1`);
-  // No query looks rows up by file, and an index on it cost every upsert two more B-tree writes;
-  // stores made before this change have one.
-  db.run(`DROP INDEX IF EXISTS ${quote(`silver__${table}__file`)}`);
+  db.run(`CREATE INDEX IF NOT EXISTS ${internal(`silver:${table}:tombstones`)} ON ${sqlName} (__deleted_at) WHERE __deleted = 1`);
   return sqlName;
 }
 
 /** Creates the version index of history table `table` (`<silver table>__history`); returns its quoted SQL name. */
 export function createScd2Table(db: Database, table: string): string {
-  const sqlName = quote(`history__${table}`);
+  const sqlName = internal(`history:${table}`);
   db.run(
     `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT NOT NULL, __file TEXT, __row INTEGER, __tombstone INTEGER NOT NULL, "__source_position" TEXT NOT NULL, ` +
       `PRIMARY KEY (__key, "__source_position")) WITHOUT ROWID`,
@@ -67,7 +70,7 @@ export function replaceView(db: Database, table: string, sqlName: string, column
 
 /** Which record of store versions a table's index keeps its version in: silver's or the histories'. */
 export type StoreKind = 'silver' | 'history';
-const stateTables: Record<StoreKind, string> = { silver: 'silver_state', history: 'history_state' };
+const stateTables: Record<StoreKind, string> = { silver: internal('silver_state'), history: internal('history_state') };
 
 /** The Delta version each index of one kind reflects (behind its table: rebuilt on open). */
 export class StoreVersions {
@@ -102,20 +105,23 @@ export class StoreVersions {
  * tables, so they are lost, as when lakehouse.db is deleted).
  */
 export function forgetStoresOfOtherKeyFormat(db: Database, format: number): void {
-  db.run('CREATE TABLE IF NOT EXISTS silver_key_format (version INTEGER NOT NULL)');
-  const row = db.query('SELECT version FROM silver_key_format').get() as { version: number } | null;
+  const keyFormat = internal('silver_key_format');
+  db.run(`CREATE TABLE IF NOT EXISTS ${keyFormat} (version INTEGER NOT NULL)`);
+  const row = db.query(`SELECT version FROM ${keyFormat}`).get() as { version: number } | null;
   if (row?.version === format) return;
   db.transaction(() => {
     for (const state of Object.values(stateTables)) {
-      if (db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(state)) db.run(`DELETE FROM ${state}`);
+      db.run(`CREATE TABLE IF NOT EXISTS ${state} (name TEXT PRIMARY KEY, delta_version INTEGER NOT NULL)`);
+      db.run(`DELETE FROM ${state}`);
     }
-    db.run('DELETE FROM silver_key_format');
-    db.query('INSERT INTO silver_key_format (version) VALUES (?)').run(format);
+    db.run(`DELETE FROM ${keyFormat}`);
+    db.query(`INSERT INTO ${keyFormat} (version) VALUES (?)`).run(format);
   })();
 }
 
 /** The record of each topic's format and source (topic-sources.ts); returns its quoted SQL name. */
 export function createTopicsTable(db: Database): string {
-  db.run('CREATE TABLE IF NOT EXISTS silver_topics (topic TEXT PRIMARY KEY, flattened INTEGER NOT NULL, source TEXT)');
-  return 'silver_topics';
+  const sqlName = internal('silver_topics');
+  db.run(`CREATE TABLE IF NOT EXISTS ${sqlName} (topic TEXT PRIMARY KEY, flattened INTEGER NOT NULL, source TEXT)`);
+  return sqlName;
 }

@@ -19,7 +19,7 @@
  * after a connector restart redelivers insert(L1), tombstone, insert(L2), the replayed tombstone sits
  * just after L1 and leaves L2's row alone, and a redelivered older record stays a duplicate.
  *
- * Kept in lakehouse.db (`silver_topics`) so a tombstone that is a topic's first record after a restart
+ * Kept in lakehouse.db (`lh:silver_topics`) so a tombstone that is a topic's first record after a restart
  * is understood; a lost lakehouse.db is refilled as the pipeline replays bronze.
  */
 import type { Database, Statement } from 'bun:sqlite';

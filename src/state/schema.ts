@@ -6,7 +6,7 @@
  * transaction, when a writer opens the file.
  */
 import type { Database } from 'bun:sqlite';
-import { internal } from './names.ts';
+import { internal, quote } from './names.ts';
 
 /** The internal tables every module shares, by role. */
 export const STATE_TABLES = {
@@ -38,7 +38,7 @@ const tableExists = (db: Database, name: string) => db.query(`SELECT 1 FROM sqli
 
 /** Renames a table of an older layout into the namespace, when it is there and the new one is not. */
 function renameLegacy(db: Database, legacy: string, name: string): void {
-  if (tableExists(db, legacy) && !tableExists(db, `lh:${name}`)) db.run(`ALTER TABLE "${legacy}" RENAME TO ${internal(name)}`);
+  if (tableExists(db, legacy) && !tableExists(db, `lh:${name}`)) db.run(`ALTER TABLE ${quote(legacy)} RENAME TO ${internal(name)}`);
 }
 
 /** Migration i brings a file at user_version i to i + 1. */
@@ -60,9 +60,23 @@ const MIGRATIONS: readonly ((db: Database) => void)[] = [
       db.run(`DROP INDEX "${name}"`);
     }
     for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gold\\_\\_%' ESCAPE '\\'`).all() as { name: string }[]) {
-      db.run(`DROP TABLE "${name}"`);
+      // The view over it goes too (a view over a missing table would fail every later rename); gold
+      // makes both again when it opens.
+      const view = name.slice('gold__'.length);
+      if (db.query(`SELECT 1 FROM sqlite_master WHERE type = 'view' AND name = ?`).get(view)) db.run(`DROP VIEW ${quote(view)}`);
+      db.run(`DROP TABLE ${quote(name)}`);
     }
     db.run('DROP TABLE IF EXISTS gold_state');
+  },
+  // 2: silver's objects follow (src/silver/store-schema.ts names them): its serving tables and history
+  // indexes (the views over them follow the rename), its state tables; its indexes are made again.
+  (db) => {
+    for (const name of ['silver_state', 'history_state', 'silver_key_format', 'silver_topics']) renameLegacy(db, name, name);
+    const legacy = (type: string, prefix: string) =>
+      (db.query(`SELECT name FROM sqlite_master WHERE type = ? AND substr(name, 1, ?) = ?`).all(type, prefix.length, prefix) as { name: string }[]).map((r) => r.name);
+    for (const name of legacy('index', 'silver__')) db.run(`DROP INDEX "${name.replace(/"/g, '""')}"`);
+    for (const name of legacy('table', 'silver__')) renameLegacy(db, name, `silver:${name.slice('silver__'.length)}`);
+    for (const name of legacy('table', 'history__')) renameLegacy(db, name, `history:${name.slice('history__'.length)}`);
   },
 ];
 

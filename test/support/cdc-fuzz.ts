@@ -44,7 +44,7 @@ export interface FuzzStream {
   malformed: number;
 }
 
-const TABLE_NAMES = ['orders', 'accounts', 'pipeline_state', 'change_batches', 'gold_state', 'poll_results', 'line_items', 'T2', 'x'];
+const TABLE_NAMES = ['orders', 'accounts', 'pipeline_state', 'change_batches', 'gold_state', 'silver_state', 'silver_topics', 'poll_results', 'line_items', 'T2', 'x'];
 const COLUMN_NAMES = ['id', 'name', 'amount', 'note', '__op', '__key', '__deleted', '__source_db', '___x', 'prénom', '数量', 'order_date', 'Status', 'v2'];
 
 const column = fc.record({ name: fc.constantFrom(...COLUMN_NAMES), type: fc.constantFrom<ColumnType>('int', 'text') });

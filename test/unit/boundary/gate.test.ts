@@ -185,3 +185,12 @@ test('1: columns that differ only by case are a dead letter naming both, in one 
   again.close();
   (await Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).close();
 });
+
+test('2: every internal SQLite name is free for source tables, silver\'s own included', async () => {
+  const p = await open();
+  const names = ['silver_state', 'history_state', 'silver_topics', 'silver_key_format', 'silver__voters', 'lh'];
+  await p.process(names.map((t, i) => record(t, { id: i }, envelope(t, 'c', 300 + i, { id: i, name: t }))));
+  for (const [i, t] of names.entries()) expect(ids(p.silver.get(t)!.rows(10, 0))).toEqual([String(i)]);
+  expect(await deadLetters(p)).toEqual([]);
+  p.close();
+});

@@ -328,9 +328,9 @@ test('a key index written with another key format is rebuilt from the Delta tabl
   let p = await open(dir);
   await p.process([s.change('c', 1, null, voter(1, 'Avalon')), s.change('c', 2, null, voter(2, 'Brook'))]);
   // What an older lakehouse left behind: keys spelled with JSON numbers, no format marker.
-  p.db.run(`UPDATE "silver__voters" SET __key = replace(__key, '"id":"', '"id":')`);
-  p.db.run(`UPDATE "silver__voters" SET __key = replace(__key, '"}', '}')`);
-  p.db.run('DROP TABLE silver_key_format');
+  p.db.run(`UPDATE "lh:silver:voters" SET __key = replace(__key, '"id":"', '"id":')`);
+  p.db.run(`UPDATE "lh:silver:voters" SET __key = replace(__key, '"}', '}')`);
+  p.db.run('DROP TABLE "lh:silver_key_format"');
   p.close();
   p = await open(dir);
   await p.process([s.change('u', 3, voter(1, 'Avalon'), voter(1, 'Camden'))]);
