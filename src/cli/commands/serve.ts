@@ -4,7 +4,7 @@
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
 import { basename, join, relative, resolve } from 'node:path';
-import { createLogger, type LogFormat, type LogLevel, type Logger } from '../../core/log.ts';
+import { createLogger, type Logger } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServerThread } from '../../api/index.ts';
@@ -12,17 +12,19 @@ import type { RecordSource } from '../../source/source.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
-import type { CommandContext } from './index.ts';
+import type { Flags } from '../args.ts';
+import type { CommandContext } from '../command.ts';
+import type { serveSpec } from './specs.ts';
 
 const VACUUM_EVERY_MS = 10 * 60_000;
 
-export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
+export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
-  const { tables, state: dataDir } = resolveLocations(f.data as string, f.state as string | undefined);
+  const { tables, state: dataDir } = resolveLocations(f.data, f.state);
   // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
   const logFile = join(dataDir, 'lakehouse.log');
   const log = f.tui
-    ? createLogger({ format: f['log-format'] as LogFormat, level: f['log-level'] as LogLevel, write: (line) => appendFileSync(logFile, line + '\n') })
+    ? createLogger({ format: f['log-format'], level: f['log-level'], write: (line) => appendFileSync(logFile, line + '\n') })
     : terminalLog;
   if (f.tui) mkdirSync(dataDir, { recursive: true });
   const source = await createSource(f, dataDir, log);
@@ -37,7 +39,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
 
   const pipeline = await Pipeline.open(pipelineOptions(f, { tables, state: dataDir }, log));
   const view = new PipelineView(pipeline, status);
-  const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
+  const server = await startServerThread(view, { host: f.host, port: f.port, token: f.token });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
@@ -79,13 +81,13 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   return 0;
 }
 
-async function createSource(f: Record<string, unknown>, dataDir: string, log: Logger): Promise<RecordSource> {
+async function createSource(f: Flags<typeof serveSpec>, dataDir: string, log: Logger): Promise<RecordSource> {
   if (f.kafka) {
     const [{ KafkaSource }, { kafkaConnection }] = await Promise.all([import('../../source/kafka.ts'), import('../../source/kafka-config.ts')]);
-    return KafkaSource.open({ ...kafkaConnection(f.kafka as string, f.topics as string, process.env), log });
+    return KafkaSource.open({ ...kafkaConnection(f.kafka, f.topics, process.env), log });
   }
   const { EmbeddedSource } = await import('../../source/embedded.ts');
-  return EmbeddedSource.open({ dbPath: resolve(dataDir, 'embedded', 'voters-book.db'), rate: f.rate as number, seed: f.seed as number });
+  return EmbeddedSource.open({ dbPath: resolve(dataDir, 'embedded', 'voters-book.db'), rate: f.rate, seed: f.seed });
 }
 
 /** How the user can call this binary again from here: ./lakehouse when it sits below the working folder. */
