@@ -4,7 +4,7 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { invalidInput, LakehouseError, ErrorCode, notFound } from '../core/errors.ts';
-import type { LakehouseView, ChangeRecord } from '../pipeline/view.ts';
+import type { LakehouseView, ChangeRecord } from '../pipeline/lakehouse-view.ts';
 import { errorResponse } from './errors.ts';
 import { encodeRows, negotiateFormat } from './formats.ts';
 import { QueryEngine } from './sql-engine.ts';

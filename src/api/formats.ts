@@ -1,7 +1,7 @@
 /** Row encodings for the rows endpoints: JSON (default), NDJSON and CSV, by `?format=` or `Accept`. */
 import type { Context } from 'hono';
 import { invalidInput } from '../core/errors.ts';
-import type { Row } from '../pipeline/view.ts';
+import type { Row } from '../pipeline/lakehouse-view.ts';
 
 export type RowFormat = 'json' | 'ndjson' | 'csv';
 

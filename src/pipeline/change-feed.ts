@@ -8,7 +8,7 @@
  * read far less often than it is written.
  */
 import type { Database, Statement } from 'bun:sqlite';
-import type { ChangeRecord, Row } from './view.ts';
+import type { ChangeRecord, Row } from './lakehouse-view.ts';
 
 type NewChange = Omit<ChangeRecord, 'id'>;
 /** A change as stored in its row's array: [op, key, before, after, version, position, ts]. */
