@@ -1,18 +1,25 @@
 /**
  * What the serving side (HTTP API, TUI via the API, CLI) may ask of a running lakehouse. The pipeline
  * implements it; the API depends on this interface only, so it can be tested with any implementation.
+ * The types the API sends as JSON are the HTTP contract: the OpenAPI document (api/openapi.ts) takes
+ * its enumerations from here, and the tests check it and the TUI's copy (tui/api-types.ts) against them.
  */
-export type Layer = 'bronze' | 'silver' | 'gold';
+export const LAYERS = ['bronze', 'silver', 'gold'] as const;
+export type Layer = (typeof LAYERS)[number];
 export type Row = Record<string, unknown>;
 
+export const SOURCE_KINDS = ['embedded', 'kafka', 'file'] as const;
+
 export interface SourceInfo {
-  kind: 'embedded' | 'kafka' | 'file';
+  kind: (typeof SOURCE_KINDS)[number];
   brokers?: string;
   topics?: string;
 }
 
+export const RUN_STATES = ['starting', 'ok', 'degraded', 'stopping'] as const;
+
 export interface HealthStatus {
-  status: 'starting' | 'ok' | 'degraded' | 'stopping';
+  status: (typeof RUN_STATES)[number];
   source: SourceInfo;
   uptimeSeconds: number;
   eventsPerSecond: number;
@@ -54,11 +61,14 @@ export interface RowsQuery {
   timestamp?: number;
 }
 
+/** Debezium's operations: create, update, delete, read (snapshot), truncate. */
+export const CHANGE_OPS = ['c', 'u', 'd', 'r', 't'] as const;
+
 /** One applied silver change, as the change feed publishes it. `id` is a monotonically increasing cursor. */
 export interface ChangeRecord {
   id: number;
   table: string;
-  op: 'c' | 'u' | 'd' | 'r' | 't';
+  op: (typeof CHANGE_OPS)[number];
   key: Row;
   before: Row | null;
   after: Row | null;
