@@ -16,6 +16,7 @@ import {
   type TableDetail,
   type TableSummary,
 } from '../pipeline/lakehouse-view.ts';
+import { ROW_FORMATS, ROW_FORMAT_NAMES } from './row-formats/index.ts';
 
 /** The subset of JSON Schema the document uses. */
 export interface Schema {
@@ -109,14 +110,13 @@ const table = { name: 'name', in: 'path', required: true, schema: { type: 'strin
 const format = {
   name: 'format',
   in: 'query',
-  schema: { type: 'string', enum: ['json', 'ndjson', 'csv'] },
-  description: 'result encoding; otherwise chosen by Accept (application/x-ndjson, text/csv), JSON by default',
+  schema: { type: 'string', enum: ROW_FORMAT_NAMES },
+  description: `result encoding; otherwise chosen by Accept (${ROW_FORMATS.slice(1)
+    .map((f) => f.mediaTypes[0])
+    .join(', ')}), ${ROW_FORMATS[0].name.toUpperCase()} by default`,
 };
-const rowsContent = (json: object) => ({
-  'application/json': { schema: json },
-  'application/x-ndjson': { schema: { type: 'string' } },
-  'text/csv': { schema: { type: 'string' } },
-});
+/** An answer of rows in every row format; `json` is the schema of the JSON one. */
+const rowsContent = (json: Schema) => Object.fromEntries(ROW_FORMATS.map((f) => [f.mediaTypes[0], { schema: f.name === 'json' ? json : { type: 'string' } }]));
 
 export function openApiDocument(version: string) {
   return {

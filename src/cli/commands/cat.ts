@@ -1,8 +1,8 @@
-/** `lakehouse cat`: a Delta table's rows as a table, CSV or lossless NDJSON. */
+/** `lakehouse cat`: a Delta table's rows as a table or in a row format (NDJSON is lossless). */
 import { invalidInput } from '../../core/errors.ts';
 import { Snapshot, scan } from '../../delta/index.ts';
 import { readingOrder } from '../../bronze/index.ts';
-import { toCsv } from '../../api/formats.ts';
+import { rowFormat } from '../../api/row-formats/index.ts';
 import { tableStorage } from '../table-ref.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
 import { renderTable } from '../render-table.ts';
@@ -29,14 +29,17 @@ export async function run({ args }: CommandContext<typeof catSpec>): Promise<num
   // so `cat bronze | ingest` replays every partition in offset order.
   const files = readingOrder(snapshot.files());
   const format = args.flags.format;
+  const columns = snapshot.schema.fields.map((f) => f.name);
   const out = Bun.stdout.writer();
-  if (format === 'ndjson') {
-    for await (const row of scan(snapshot, storage, { limit, files })) out.write(JSON.stringify(row) + '\n');
-  } else {
+  if (format === 'table') {
     const rows = [];
     for await (const row of scan(snapshot, storage, { limit, files })) rows.push(row);
-    const columns = snapshot.schema.fields.map((f) => f.name);
-    out.write(format === 'csv' ? toCsv(rows, columns) : renderTable(columns, rows) + `(${rows.length} rows, version ${snapshot.version})\n`);
+    out.write(renderTable(columns, rows) + `(${rows.length} rows, version ${snapshot.version})\n`);
+  } else {
+    const encoder = rowFormat(format).encoder(columns);
+    out.write(encoder.begin({ version: snapshot.version }));
+    for await (const row of scan(snapshot, storage, { limit, files })) out.write(encoder.row(row));
+    out.write(encoder.end());
   }
   await out.flush();
   return 0;

@@ -1,8 +1,10 @@
 /**
  * `lakehouse query`: the SQL of POST /api/query, against a data folder (its SQLite serving copy, opened
- * read-only, through the same query engine) or a running server. Prints a table, NDJSON or CSV.
+ * read-only, through the same query engine) or a running server. Prints a table, or the result in a row
+ * format as the API sends it.
  */
 import { ErrorCode, LakehouseError, usageError } from '../../core/errors.ts';
+import type { RowFormatName } from '../../api/row-formats/index.ts';
 import { renderTable } from '../render-table.ts';
 import { resolveLocations } from '../locations.ts';
 import type { CommandContext } from '../command.ts';
@@ -50,7 +52,7 @@ function rowOrError(line: string): Record<string, unknown> {
 }
 
 interface WireOptions {
-  format: 'ndjson' | 'csv';
+  format: RowFormatName;
   limit: number;
   timeoutMs: number;
 }

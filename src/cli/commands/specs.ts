@@ -4,6 +4,10 @@
  */
 import type { CommandSpec, FlagSpec } from '../args.ts';
 import { WRITE_MODES } from '../../silver/write-mode.ts';
+import { ROW_FORMAT_NAMES } from '../../api/row-formats/index.ts';
+
+/** The API's row formats, and a table for people. */
+const rowFormatFlag = { name: 'format', type: 'enum', values: [...ROW_FORMAT_NAMES, 'table'], default: 'table', help: 'output format' } as const satisfies FlagSpec;
 
 export const dataFlag = {
   name: 'data',
@@ -114,7 +118,7 @@ export const catSpec = {
     dataFlag,
     { name: 'version', type: 'int', min: 0, placeholder: 'N', help: 'read the table as of this version' },
     { name: 'timestamp', type: 'string', placeholder: 'ISO', help: 'read the table as of this time' },
-    { name: 'format', type: 'enum', values: ['ndjson', 'csv', 'table'], default: 'table', help: 'output format (ndjson is lossless)' },
+    { ...rowFormatFlag, help: 'output format (ndjson is lossless)' },
     { name: 'limit', type: 'int', min: 0, placeholder: 'N', help: 'print at most N rows' },
   ],
   examples: ['lakehouse cat voters --format ndjson', 'lakehouse cat ./some/delta/table --version 3'],
@@ -227,7 +231,7 @@ export const querySpec = {
     stateFlag,
     { name: 'url', type: 'string', placeholder: 'URL', help: 'query a running server instead, e.g. http://127.0.0.1:8080' },
     { name: 'token', type: 'string', placeholder: 'SECRET', help: "the server's bearer token (with --url)" },
-    { name: 'format', type: 'enum', values: ['table', 'ndjson', 'csv'], default: 'table', help: 'output format' },
+    rowFormatFlag,
     { name: 'limit', type: 'int', default: 10000, min: 1, max: 1000000, placeholder: 'N', help: 'print at most N rows' },
     { name: 'timeout-ms', type: 'int', default: 10000, min: 1, max: 120000, placeholder: 'MS', help: 'stop the query after this long' },
   ],
