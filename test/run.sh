@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, from a fresh clone after `npm install`: build the binary, install the real
-# components the integration tests drive, run every test, and end with one "N passed, N failed" line.
+# components the integration tests drive, type-check, lint, run every test, and end with one
+# "N passed, N failed" line.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$PWD/node_modules/.bin:$PATH"
@@ -15,6 +16,9 @@ bash test/setup/install.sh || { echo "test setup failed; see above"; exit 1; }
 
 step "type-check"
 tsc -p test || exit 1
+
+step "lint (biome: formatting and lint rules; 'npm run format' fixes what it can)"
+npm run --silent lint || exit 1
 
 step "bun test"
 log=$(mktemp)

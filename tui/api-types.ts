@@ -1,11 +1,12 @@
-// The HTTP API contract as the TUI sees it. Kept here rather than imported from src/api so the TUI
-// depends on the wire format only, never on server internals.
+// The HTTP API contract as the TUI sees it. Kept here rather than imported from src/ so the TUI
+// depends on the wire format only, never on server internals; test/unit/tui/api-contract.test.ts fails
+// when it drifts from the server's types (src/pipeline/lakehouse-view.ts).
 
-export type HealthStatus = "ok" | "starting" | "degraded";
+export type HealthStatus = "starting" | "ok" | "degraded" | "stopping";
 
 export type Health = {
   status: HealthStatus;
-  source: { kind: "embedded" | "kafka"; brokers?: string; topics?: string };
+  source: { kind: "embedded" | "kafka" | "file"; brokers?: string; topics?: string };
   uptimeSeconds: number;
   eventsPerSecond: number;
   lag: number;
@@ -44,7 +45,7 @@ export type TableDetail = {
 export type HistoryEntry = {
   version: number;
   timestamp: number | string;
-  operation: string;
+  operation: string | null;
   operationParameters?: Record<string, unknown>;
 };
 

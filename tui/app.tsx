@@ -99,6 +99,7 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
 /** The last SPARKLINE_WIDTH values of a polled number, one per successful poll (`sample` changes each time). */
 function useHistory(value: number | undefined, sample: unknown): number[] {
   const [history, setHistory] = useState<number[]>([]);
+  // biome-ignore lint/correctness/useExhaustiveDependencies: one sample per poll, even when the value repeats
   useEffect(() => {
     if (value === undefined) return;
     setHistory((previous) => [...previous.slice(1 - SPARKLINE_WIDTH), value]);

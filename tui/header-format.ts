@@ -3,7 +3,7 @@ import { formatCount, formatLatency, formatThousands, formatUptime } from "./for
 import { plainText, type Segment, type Style } from "./segments.ts";
 import { sparkline } from "./sparkline.ts";
 
-const STATUS_STYLE: Record<Health["status"], Style> = { ok: "ok", starting: "warn", degraded: "error" };
+const STATUS_STYLE: Record<Health["status"], Style> = { starting: "warn", ok: "ok", degraded: "error", stopping: "warn" };
 export const SPARKLINE_WIDTH = 12;
 
 /** "lakehouse  http://…  source kafka broker:9092 (topics)  status ok  up 1h 02m" */

@@ -73,7 +73,7 @@ export function historyLine(entry: HistoryEntry, viewedVersion: number): Segment
     { text: viewed ? "▸ " : "  ", style: "accent" },
     { text: fit(`v${entry.version}`, 6), style: viewed ? "accent" : "key" },
     { text: `${formatDateTime(entry.timestamp)}  `, style: "dim" },
-    { text: entry.operation },
+    { text: entry.operation ?? "-" },
     { text: parameters ? `  ${parameters}` : "", style: "dim" },
   ];
 }

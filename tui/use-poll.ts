@@ -25,6 +25,7 @@ export function usePoll<T>(
 ): PollState<T> {
   const { intervalMs, retryMs } = timing;
   const [state, setState] = useState<PollState<T> & { key: string }>({ key });
+  // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is recreated on every render; `key` names what it loads, so it alone decides when to restart
   useEffect(() => {
     if (!enabled) return;
     const stop = new AbortController();
@@ -44,7 +45,6 @@ export function usePoll<T>(
       }
     })();
     return () => stop.abort();
-    // `load` is recreated on every render; `key` names what it loads, so it alone decides when to restart.
   }, [key, intervalMs, retryMs, enabled]);
   return state.key === key ? state : {};
 }

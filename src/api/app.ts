@@ -4,9 +4,9 @@
 import { Hono } from 'hono';
 import { streamSSE } from 'hono/streaming';
 import { invalidInput, LakehouseError, ErrorCode, notFound } from '../core/errors.ts';
-import type { LakehouseView, ChangeRecord } from '../pipeline/view.ts';
+import type { LakehouseView, ChangeRecord } from '../pipeline/lakehouse-view.ts';
 import { errorResponse } from './errors.ts';
-import { encodeRows, negotiateFormat } from './formats.ts';
+import { encodeRows, negotiateFormat, rowFormat } from './row-formats/index.ts';
 import { QueryEngine } from './sql-engine.ts';
 import { openApiDocument } from './openapi.ts';
 import pkg from '../../package.json' with { type: 'json' };
@@ -21,7 +21,6 @@ export interface ApiOptions {
 }
 
 const MAX_SQL_BYTES = 1_000_000;
-const contentTypes = { json: 'application/json', ndjson: 'application/x-ndjson', csv: 'text/csv; charset=utf-8' } as const;
 
 const intParam = (value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) => {
   if (value === undefined || value === '') return fallback;
@@ -75,7 +74,7 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
     engine ??= new QueryEngine(view.dataDir);
     const result = await engine.run(sql, { format, limit, timeoutMs });
-    const headers: Record<string, string> = { 'content-type': contentTypes[format], 'x-row-limit': String(limit) };
+    const headers: Record<string, string> = { 'content-type': rowFormat(format).contentType, 'x-row-limit': String(limit) };
     if (result.rowCount !== undefined) headers['x-row-count'] = String(result.rowCount);
     if (result.truncated !== undefined) headers['x-truncated'] = String(result.truncated);
     return c.body(result.body, 200, headers);
@@ -96,10 +95,10 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const offset = intParam(q.offset, 'offset', 0)!;
     const version = intParam(q.version, 'version', undefined);
     const timestamp = timestampParam(q.timestamp);
-    const format = negotiateFormat(q.format, c.req.header('accept'));
-    const result = await view.rows(c.req.param('name'), { limit, offset, version, timestamp });
-    if (format === 'json') return c.json({ version: result.version, rows: result.rows });
-    return encodeRows(c, format, result.rows);
+    const format = rowFormat(negotiateFormat(q.format, c.req.header('accept')));
+    const { version: at, rows } = await view.rows(c.req.param('name'), { limit, offset, version, timestamp });
+    const columns = rows[0] ? Object.keys(rows[0]) : [];
+    return c.body(encodeRows(format, columns, rows, { version: at }), 200, { 'content-type': format.contentType });
   });
   app.get('/api/tables/:name{.+?}', async (c) => c.json(await view.table(c.req.param('name'))));
 

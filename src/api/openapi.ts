@@ -1,18 +1,122 @@
-/** The OpenAPI 3.1 document served at GET /api/openapi.json: every endpoint, its parameters and errors. */
+/**
+ * The OpenAPI 3.1 document served at GET /api/openapi.json: every endpoint, its parameters, answers and
+ * errors. The answers' schemas are written against the wire types of pipeline/lakehouse-view.ts: the
+ * compiler checks that each lists exactly the type's members (and which may be absent), enumerations come
+ * from there, and a test validates real answers against the document.
+ */
+import {
+  CHANGE_OPS,
+  LAYERS,
+  RUN_STATES,
+  SOURCE_KINDS,
+  type ChangeRecord,
+  type HealthStatus,
+  type HistoryEntry,
+  type SourceInfo,
+  type TableDetail,
+  type TableSummary,
+} from '../pipeline/lakehouse-view.ts';
+import { ROW_FORMATS, ROW_FORMAT_NAMES } from './row-formats/index.ts';
+
+/** The subset of JSON Schema the document uses. */
+export interface Schema {
+  type?: string | string[];
+  enum?: readonly unknown[];
+  items?: Schema;
+  properties?: Record<string, Schema>;
+  required?: string[];
+  additionalProperties?: Schema;
+  $ref?: string;
+  description?: string;
+}
+
+/** A member that may be absent. */
+interface Optional {
+  optional: Schema;
+}
+const optional = (schema: Schema): Optional => ({ optional: schema });
+/** One schema per member of T, wrapped in `optional` exactly where T's member is optional. */
+type Members<T> = { [K in keyof T]-?: Partial<Pick<T, K>> extends Pick<T, K> ? Optional : Schema };
+
+function object<T>(members: Members<T>): Schema {
+  const properties: Record<string, Schema> = {};
+  const required: string[] = [];
+  for (const [name, member] of Object.entries<Schema | Optional>(members)) {
+    if ('optional' in member) properties[name] = member.optional;
+    else {
+      properties[name] = member;
+      required.push(name);
+    }
+  }
+  return { type: 'object', properties, required };
+}
+
+const string: Schema = { type: 'string' };
+const integer: Schema = { type: 'integer' };
+const number: Schema = { type: 'number' };
+const row: Schema = { type: 'object', description: 'a row: int64 beyond 2^53 and decimals as strings, binary as hex, timestamps as ISO-8601 text' };
+const nullable = (schema: Schema): Schema => ({ ...schema, type: [schema.type as string, 'null'] });
+const arrayOf = (items: Schema): Schema => ({ type: 'array', items });
+const mapOf = (values: Schema): Schema => ({ type: 'object', additionalProperties: values });
+const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
+
+const summaryMembers: Members<TableSummary> = { name: string, layer: { type: 'string', enum: LAYERS }, version: integer, rows: integer, lastCommit: nullable(string) };
+
+/** The answers' schemas, by name (#/components/schemas/NAME). */
+export const schemas = {
+  Health: object<HealthStatus>({
+    status: { type: 'string', enum: RUN_STATES },
+    source: object<SourceInfo>({ kind: { type: 'string', enum: SOURCE_KINDS }, brokers: optional(string), topics: optional(string) }),
+    uptimeSeconds: number,
+    eventsPerSecond: number,
+    lag: number,
+    lastCommitMs: nullable(number),
+    deadLetters: integer,
+    versions: object<HealthStatus['versions']>({ bronze: nullable(integer), silver: mapOf(integer), gold: mapOf(integer) }),
+    message: optional(string),
+  }),
+  TableSummary: object<TableSummary>(summaryMembers),
+  TableDetail: object<TableDetail>({
+    ...summaryMembers,
+    schema: object<TableDetail['schema']>({
+      fields: arrayOf(object<TableDetail['schema']['fields'][number]>({ name: string, type: { description: 'a Delta type: its name, or an object' }, nullable: { type: 'boolean' } })),
+    }),
+    protocol: object<TableDetail['protocol']>({ minReaderVersion: integer, minWriterVersion: integer, readerFeatures: optional(arrayOf(string)), writerFeatures: optional(arrayOf(string)) }),
+    partitionColumns: arrayOf(string),
+    configuration: mapOf(string),
+    files: integer,
+    sizeBytes: integer,
+  }),
+  HistoryEntry: object<HistoryEntry>({ version: integer, timestamp: string, operation: nullable(string), operationParameters: { type: 'object' } }),
+  Change: object<ChangeRecord>({
+    id: integer,
+    table: string,
+    op: { type: 'string', enum: CHANGE_OPS },
+    key: row,
+    before: nullable(row),
+    after: nullable(row),
+    version: integer,
+    position: string,
+    ts: string,
+  }),
+  TableList: object<{ tables: TableSummary[] }>({ tables: arrayOf(ref('TableSummary')) }),
+  History: object<{ history: HistoryEntry[] }>({ history: arrayOf(ref('HistoryEntry')) }),
+} satisfies Record<string, Schema>;
+
+const json = (schema: Schema) => ({ 'application/json': { schema } });
 const error = { $ref: '#/components/responses/Error' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), error]));
 const table = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'table name: a silver table (voters), a gold table (poll_results), bronze or dead_letters' };
 const format = {
   name: 'format',
   in: 'query',
-  schema: { type: 'string', enum: ['json', 'ndjson', 'csv'] },
-  description: 'result encoding; otherwise chosen by Accept (application/x-ndjson, text/csv), JSON by default',
+  schema: { type: 'string', enum: ROW_FORMAT_NAMES },
+  description: `result encoding; otherwise chosen by Accept (${ROW_FORMATS.slice(1)
+    .map((f) => f.mediaTypes[0])
+    .join(', ')}), ${ROW_FORMATS[0].name.toUpperCase()} by default`,
 };
-const rowsContent = (json: object) => ({
-  'application/json': { schema: json },
-  'application/x-ndjson': { schema: { type: 'string' } },
-  'text/csv': { schema: { type: 'string' } },
-});
+/** An answer of rows in every row format; `json` is the schema of the JSON one. */
+const rowsContent = (json: Schema) => Object.fromEntries(ROW_FORMATS.map((f) => [f.mediaTypes[0], { schema: f.name === 'json' ? json : { type: 'string' } }]));
 
 export function openApiDocument(version: string) {
   return {
@@ -26,14 +130,16 @@ export function openApiDocument(version: string) {
     servers: [{ url: 'http://127.0.0.1:8080' }],
     security: [{}, { bearer: [] }],
     paths: {
-      '/health': { get: { summary: 'Pipeline status, versions, lag', responses: { '200': { description: 'running', content: { 'application/json': {} } }, '503': { description: 'starting' } } } },
+      '/health': {
+        get: { summary: 'Pipeline status, versions, lag', responses: { '200': { description: 'running', content: json(ref('Health')) }, '503': { description: 'starting', content: json(ref('Health')) } } },
+      },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
-      '/api/tables': { get: { summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit', responses: { '200': { description: 'tables', content: { 'application/json': {} } }, ...errors(503) } } },
+      '/api/tables': { get: { summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit', responses: { '200': { description: 'tables', content: json(ref('TableList')) }, ...errors(503) } } },
       '/api/tables/{name}': {
-        get: { summary: 'Schema, protocol, partitioning, files and size of a table', parameters: [table], responses: { '200': { description: 'detail', content: { 'application/json': {} } }, ...errors(404, 503) } },
+        get: { summary: 'Schema, protocol, partitioning, files and size of a table', parameters: [table], responses: { '200': { description: 'detail', content: json(ref('TableDetail')) }, ...errors(404, 503) } },
       },
       '/api/tables/{name}/history': {
-        get: { summary: "A table's commits, newest first", parameters: [table], responses: { '200': { description: 'history', content: { 'application/json': {} } }, ...errors(404, 503) } },
+        get: { summary: "A table's commits, newest first", parameters: [table], responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(404, 503) } },
       },
       '/api/tables/{name}/rows': {
         get: {
@@ -46,7 +152,7 @@ export function openApiDocument(version: string) {
             { name: 'timestamp', in: 'query', schema: { type: 'string' }, description: 'ISO-8601 or epoch ms: the latest version committed at or before it' },
             format,
           ],
-          responses: { '200': { description: 'rows', content: rowsContent({ type: 'object', properties: { version: { type: 'integer' }, rows: { type: 'array' } } }) }, ...errors(400, 404, 413, 503) },
+          responses: { '200': { description: 'rows', content: rowsContent(object<{ version: number; rows: unknown[] }>({ version: integer, rows: arrayOf(row) })) }, ...errors(400, 404, 413, 503) },
         },
       },
       '/api/query': {
@@ -86,12 +192,13 @@ export function openApiDocument(version: string) {
             { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'replay changes after this id (like Last-Event-ID)' },
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
           ],
-          responses: { '200': { description: 'text/event-stream of {id, table, op, key, before, after, version, position, ts}', content: { 'text/event-stream': {} } }, ...errors(400, 503) },
+          responses: { '200': { description: 'text/event-stream: events "change" whose data is a Change', content: { 'text/event-stream': {} } }, ...errors(400, 503) },
         },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
     },
     components: {
+      schemas,
       securitySchemes: { bearer: { type: 'http', scheme: 'bearer', description: 'required when the server was started with --token' } },
       responses: {
         Error: {

@@ -11,7 +11,7 @@ import { StateStore } from '../state/index.ts';
 import { LakehouseError, type ErrorCode } from '../core/errors.ts';
 import { ChangeFeed } from '../pipeline/change-feed.ts';
 import { readGoldRows } from '../gold/index.ts';
-import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Row, RowsQuery, TableDetail, TableSummary } from '../pipeline/view.ts';
+import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Row, RowsQuery, TableDetail, TableSummary } from '../pipeline/lakehouse-view.ts';
 import type { RemoteMethod, WireError } from './server-thread-protocol.ts';
 
 export class RemoteView implements LakehouseView {

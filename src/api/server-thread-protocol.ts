@@ -1,5 +1,5 @@
 /** Messages between `serve`'s main thread (the pipeline) and the API server thread. */
-import type { ChangeRecord, HealthStatus } from '../pipeline/view.ts';
+import type { ChangeRecord, HealthStatus } from '../pipeline/lakehouse-view.ts';
 
 /** The view methods the server thread asks the main thread for. */
 export type RemoteMethod = 'tables' | 'table' | 'history' | 'rows';

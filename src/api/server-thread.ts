@@ -6,7 +6,7 @@
  * times a second, forwards live changes, and answers table metadata and rows calls between batches.
  */
 import { ErrorCode, LakehouseError, asLakehouseError } from '../core/errors.ts';
-import type { ChangeRecord, LakehouseView } from '../pipeline/view.ts';
+import type { ChangeRecord, LakehouseView } from '../pipeline/lakehouse-view.ts';
 import type { ServerOptions } from './server.ts';
 import type { FromServerThread, RemoteMethod, ToServerThread } from './server-thread-protocol.ts';
 import { workerUrl } from '../core/worker-url.ts';

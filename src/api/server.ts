@@ -1,6 +1,6 @@
 /** Binds the API with Bun.serve. Refuses a non-loopback address without a token. */
 import { LakehouseError, ErrorCode } from '../core/errors.ts';
-import type { LakehouseView } from '../pipeline/view.ts';
+import type { LakehouseView } from '../pipeline/lakehouse-view.ts';
 import { createApp, type ApiOptions } from './app.ts';
 
 export interface ServerOptions extends ApiOptions {

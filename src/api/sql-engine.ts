@@ -8,11 +8,11 @@
  */
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
-import { failureTail, type QueryFormat } from './sql-session.ts';
+import { rowFormat, type RowFormatName } from './row-formats/index.ts';
 import { workerUrl } from '../core/worker-url.ts';
 
 export interface QueryOptions {
-  format: QueryFormat;
+  format: RowFormatName;
   /** Rows returned at most; more are cut and the result is marked truncated. */
   limit: number;
   /** Wall-clock time for the whole query, from the call until the last chunk. */
@@ -58,6 +58,7 @@ export class QueryEngine {
 
   async run(sql: string, options: QueryOptions): Promise<QueryResult> {
     const deadline = Date.now() + options.timeoutMs;
+    const format = rowFormat(options.format);
     const slot = await this.acquire(options.timeoutMs);
     const id = this.nextId++;
     let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
@@ -73,7 +74,7 @@ export class QueryEngine {
       if (slot.pending) this.replace(slot, err);
       else {
         this.send(slot, { type: 'close', id });
-        controller?.enqueue(encoder.encode(failureTail(options.format, err)));
+        controller?.enqueue(encoder.encode(format.failure(err) ?? ''));
         controller?.close();
       }
       finish();
@@ -106,7 +107,7 @@ export class QueryEngine {
           // Timed out while computing: the timer already replaced the worker and ended the stream.
           if (!finished) finish();
           const e = err as LakehouseError;
-          c.enqueue(encoder.encode(failureTail(options.format, { code: e.code, message: e.message })));
+          c.enqueue(encoder.encode(format.failure({ code: e.code, message: e.message }) ?? ''));
           c.close();
           return;
         }
@@ -114,7 +115,7 @@ export class QueryEngine {
         if (m.type === 'error') {
           finish();
           if (m.text) c.enqueue(encoder.encode(m.text));
-          if (options.format === 'csv') c.error(new Error(m.error.message));
+          if (format.failure(m.error) === undefined) c.error(new Error(m.error.message));
           else c.close();
           return;
         }

@@ -1,8 +1,8 @@
 /** Messages between the query engine (main thread) and a query worker. Pull-based: one chunk per `next`. */
-import type { QueryFormat } from './sql-session.ts';
+import type { RowFormatName } from './row-formats/index.ts';
 
 export type ToWorker =
-  | { type: 'open'; id: number; dataDir: string; sql: string; format: QueryFormat; limit: number; chunkRows: number }
+  | { type: 'open'; id: number; dataDir: string; sql: string; format: RowFormatName; limit: number; chunkRows: number }
   | { type: 'next'; id: number }
   | { type: 'close'; id: number };
 

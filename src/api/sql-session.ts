@@ -11,9 +11,6 @@ import { Snapshot, scan, type DataType } from '../delta/index.ts';
 import { StateStore } from '../state/index.ts';
 import { TableCatalog } from '../catalog/index.ts';
 import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
-import { csvCell } from './formats.ts';
-
-export type QueryFormat = 'json' | 'ndjson' | 'csv';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Rows kept in materialised old versions, over all of them. */
@@ -120,63 +117,4 @@ function sqlError(err: unknown, originalOffset: (offset: number) => number, end:
   const at = offset === undefined ? '' : ` at position ${offset + 1}`;
   if (/readonly|not authorized/.test(e.message)) return invalidInput(`only read-only queries are allowed: ${e.message}`);
   return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, { hint: 'tables: GET /api/tables; time travel: name@vN' });
-}
-
-/**
- * Encodes result rows in chunks: JSON (one object with columns, rows, rowCount and truncated), NDJSON
- * (one object per line) or CSV (a header line, then rows). int64 values beyond 2^53 become strings,
- * blobs lowercase hex.
- */
-export class RowEncoder {
-  private rows = 0;
-  private started = false;
-
-  constructor(
-    private readonly format: QueryFormat,
-    private readonly columns: readonly string[],
-  ) {}
-
-  get rowCount(): number {
-    return this.rows;
-  }
-
-  begin(): string {
-    this.started = true;
-    if (this.format === 'json') return `{"columns":${JSON.stringify(this.columns)},"rows":[`;
-    if (this.format === 'csv') return this.columns.map(csvCell).join(',') + '\n';
-    return '';
-  }
-
-  row(r: Record<string, unknown>): string {
-    const first = this.rows++ === 0;
-    if (this.format === 'csv') return this.columns.map((c) => csvCell(plain(r[c]))).join(',') + '\n';
-    const o: Record<string, unknown> = {};
-    for (const c of this.columns) o[c] = plain(r[c]);
-    const json = JSON.stringify(o);
-    return this.format === 'json' ? (first ? '\n' : ',\n') + json : json + '\n';
-  }
-
-  end(truncated: boolean): string {
-    if (!this.started) return this.begin() + this.end(truncated);
-    return this.format === 'json' ? `${this.rows ? '\n' : ''}],"rowCount":${this.rows},"truncated":${truncated}}\n` : '';
-  }
-
-  fail(error: { code: string; message: string }): string {
-    return failureTail(this.format, error);
-  }
-}
-
-/**
- * What ends a body that fails mid-stream, so the client sees why: JSON closes the rows array and adds
- * `error`, NDJSON adds an `{"error":…}` line; CSV has no place for it (the connection is cut instead).
- */
-export function failureTail(format: QueryFormat, error: { code: string; message: string }): string {
-  if (format === 'json') return `],"error":${JSON.stringify(error)}}\n`;
-  return format === 'ndjson' ? JSON.stringify({ error }) + '\n' : '';
-}
-
-function plain(v: unknown): unknown {
-  if (typeof v === 'bigint') return v >= BigInt(Number.MIN_SAFE_INTEGER) && v <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(v) : String(v);
-  if (v instanceof Uint8Array) return Buffer.from(v).toString('hex');
-  return v;
 }

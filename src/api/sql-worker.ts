@@ -6,7 +6,8 @@
  */
 import type { Statement } from 'bun:sqlite';
 import { asLakehouseError } from '../core/errors.ts';
-import { RowEncoder, SqlSession } from './sql-session.ts';
+import { SqlSession } from './sql-session.ts';
+import { rowFormat, type RowEncoder, type RowFormat } from './row-formats/index.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
 
 declare const self: Worker;
@@ -15,7 +16,9 @@ interface Running {
   id: number;
   rows: IterableIterator<Record<string, unknown>>;
   stmt: Statement;
+  format: RowFormat;
   encoder: RowEncoder;
+  rowCount: number;
   limit: number;
   chunkRows: number;
 }
@@ -34,15 +37,16 @@ function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk'
   let text = prefix;
   for (let count = 0; count < r.chunkRows; count++) {
     const step = r.rows.next();
-    const truncated = !step.done && r.encoder.rowCount === r.limit;
+    const truncated = !step.done && r.rowCount === r.limit;
     if (step.done || truncated) {
-      text += r.encoder.end(truncated);
+      text += r.encoder.end({ rowCount: r.rowCount, truncated });
       finish();
-      return { type: 'chunk', id: r.id, text, done: true, rowCount: r.encoder.rowCount, truncated };
+      return { type: 'chunk', id: r.id, text, done: true, rowCount: r.rowCount, truncated };
     }
     text += r.encoder.row(step.value);
+    r.rowCount++;
   }
-  return { type: 'chunk', id: r.id, text, done: false, rowCount: r.encoder.rowCount, truncated: false };
+  return { type: 'chunk', id: r.id, text, done: false, rowCount: r.rowCount, truncated: false };
 }
 
 async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker> {
@@ -53,10 +57,11 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
   }
   const stmt = await session.prepare(m.sql);
   const columns = stmt.columnNames;
-  const encoder = new RowEncoder(m.format, columns);
-  running = { id: m.id, rows: stmt.iterate() as IterableIterator<Record<string, unknown>>, stmt, encoder, limit: m.limit, chunkRows: m.chunkRows };
+  const format = rowFormat(m.format);
+  const encoder = format.encoder(columns);
+  running = { id: m.id, rows: stmt.iterate() as IterableIterator<Record<string, unknown>>, stmt, format, encoder, rowCount: 0, limit: m.limit, chunkRows: m.chunkRows };
   // The first chunk is computed before the engine answers, so errors up to here get a proper status.
-  return { ...nextChunk(running, encoder.begin()), columns };
+  return { ...nextChunk(running, encoder.begin({ columns })), columns };
 }
 
 self.onmessage = async (event: MessageEvent<ToWorker>) => {
@@ -68,7 +73,7 @@ self.onmessage = async (event: MessageEvent<ToWorker>) => {
   } catch (err) {
     const e = asLakehouseError(err);
     const mine = running?.id === m.id;
-    const text = mine ? running!.encoder.fail({ code: e.code, message: e.message }) : undefined;
+    const text = mine ? running!.format.failure({ code: e.code, message: e.message }) : undefined;
     if (mine) finish();
     const reply: FromWorker = { type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text };
     self.postMessage(reply);

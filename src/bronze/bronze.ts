@@ -236,7 +236,7 @@ export class Bronze {
   async *replay(from: number): AsyncGenerator<{ version: number; records: KafkaRecord[] }> {
     const snapshot = this.table.snapshot();
     const tagged = inStoredOrder(snapshot.files()).filter((f) => f.versions !== undefined);
-    const firstTagged = tagged[0]?.versions!.first ?? snapshot.version + 1;
+    const firstTagged = tagged.length > 0 ? tagged[0]!.versions!.first : snapshot.version + 1;
     for (let v = from; v < firstTagged; v++) {
       const records = await this.recordsAt(v);
       if (records.length > 0) yield { version: v, records };

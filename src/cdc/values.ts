@@ -14,7 +14,6 @@ export type Row = Record<string, CanonicalValue>;
 
 export class InvalidValue extends Error {}
 
-const MS_PER_DAY = 86_400_000;
 /**
  * Delta's dates and timestamps run from 0001-01-01 to 9999-12-31 (Spark's range, and what the canonical
  * 'YYYY-MM-DD' text can say). PostgreSQL also has BC dates and infinity (which Debezium sends as

@@ -2,7 +2,7 @@
  * Flag parsing and settings resolution, shared by every command. A setting comes from, in order:
  * a flag, a `LAKEHOUSE_<NAME>` environment variable, the config file (`--config lakehouse.toml`, keys
  * spelled like the flags), then the default. Every value is validated once here, so commands receive
- * typed options and never re-check them.
+ * typed options and never re-check them: a command's flags are typed from its spec (`Flags`).
  */
 import { readFileSync } from 'node:fs';
 import { usageError, LakehouseError, ErrorCode } from '../core/errors.ts';
@@ -14,7 +14,7 @@ export interface FlagSpec {
   type: FlagType;
   help: string;
   values?: readonly string[]; // for enum
-  default?: string | number | boolean | string[];
+  default?: string | number | boolean | readonly string[];
   short?: string;
   min?: number;
   max?: number;
@@ -36,18 +36,37 @@ export interface CommandSpec {
   examples?: readonly string[];
 }
 
-export type Parsed = {
-  flags: Record<string, string | number | boolean | string[] | undefined>;
+/** Flags every command takes. */
+export const globalFlags = [
+  { name: 'config', type: 'string', help: 'read settings from this TOML file', placeholder: 'FILE' },
+  { name: 'log-format', type: 'enum', values: ['text', 'json'], default: 'text', help: 'log line format' },
+  { name: 'log-level', type: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'minimum log level' },
+] as const satisfies readonly FlagSpec[];
+
+type ValueOf<T extends FlagType, Values> = T extends 'int'
+  ? number
+  : T extends 'bool'
+    ? boolean
+    : T extends 'list'
+      ? string[]
+      : T extends 'enum'
+        ? Values
+        : string;
+type FlagValue<F extends FlagSpec> = ValueOf<F['type'], NonNullable<F['values']>[number]>;
+
+/** The values of these flags by name; a flag without a default may be unset. */
+export type FlagValues<F extends FlagSpec> = { [S in F as S['name']]: S extends { default: unknown } ? FlagValue<S> : FlagValue<S> | undefined };
+
+/** The flags of a command (a spec declared `as const`), global ones included. */
+export type Flags<S extends CommandSpec = CommandSpec> = FlagValues<S['flags'][number]> & FlagValues<(typeof globalFlags)[number]>;
+
+export type Parsed<S extends CommandSpec = CommandSpec> = {
+  flags: Flags<S>;
   positionals: string[];
   help: boolean;
 };
 
-/** Flags every command takes. */
-export const globalFlags: readonly FlagSpec[] = [
-  { name: 'config', type: 'string', help: 'read settings from this TOML file', placeholder: 'FILE' },
-  { name: 'log-format', type: 'enum', values: ['text', 'json'], default: 'text', help: 'log line format' },
-  { name: 'log-level', type: 'enum', values: ['debug', 'info', 'warn', 'error'], default: 'info', help: 'minimum log level' },
-];
+type RawFlags = Record<string, string | number | boolean | readonly string[] | undefined>;
 
 const envName = (flag: string) => 'LAKEHOUSE_' + flag.toUpperCase().replace(/-/g, '_');
 
@@ -83,11 +102,11 @@ function coerce(spec: FlagSpec, raw: unknown, where: string): string | number | 
 }
 
 /** Parses argv for one command, then fills unset flags from the environment, config file and defaults. */
-export function parseArgs(spec: CommandSpec, argv: readonly string[], env: Record<string, string | undefined> = process.env): Parsed {
-  const all = [...spec.flags, ...globalFlags];
+export function parseArgs<S extends CommandSpec>(spec: S, argv: readonly string[], env: Record<string, string | undefined> = process.env): Parsed<S> {
+  const all: readonly FlagSpec[] = [...spec.flags, ...globalFlags];
   const byName = new Map(all.map((f) => [f.name, f]));
   const byShort = new Map(all.filter((f) => f.short).map((f) => [f.short!, f]));
-  const flags: Parsed['flags'] = {};
+  const flags: RawFlags = {};
   const positionals: string[] = [];
   let help = false;
 
@@ -119,9 +138,10 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], env: Recor
     }
     positionals.push(arg);
   }
-  if (help) return { flags, positionals, help };
+  // Every value below was coerced by its spec, which is what Flags<S> says of it.
+  if (help) return { flags: flags as Flags<S>, positionals, help };
 
-  const configPath = (flags.config as string | undefined) ?? env[envName('config')];
+  const configPath = typeof flags.config === 'string' ? flags.config : env[envName('config')];
   const fileValues = configPath ? readConfigFile(configPath) : {};
   for (const f of all) {
     if (flags[f.name] !== undefined) continue;
@@ -140,7 +160,7 @@ export function parseArgs(spec: CommandSpec, argv: readonly string[], env: Recor
   if (!specs.some((p) => p.variadic) && positionals.length > specs.length) {
     throw usageError(`unexpected argument '${positionals[specs.length]}' for 'lakehouse ${spec.name}'`, `usage: ${usageLine(spec)}`);
   }
-  return { flags, positionals, help };
+  return { flags: flags as Flags<S>, positionals, help };
 }
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {

@@ -1,6 +1,6 @@
 /** The `lakehouse` executable: dispatches to a command, turns every error into one line and an exit code. */
 import { asLakehouseError, ErrorCode, formatError, usageError } from '../core/errors.ts';
-import { createLogger, type LogFormat, type LogLevel } from '../core/log.ts';
+import { createLogger } from '../core/log.ts';
 import { helpText, parseArgs } from './args.ts';
 import { commands } from './commands/index.ts';
 import { version } from './version.ts';
@@ -36,7 +36,7 @@ async function main(argv: string[]): Promise<number> {
     console.log(helpText(command.spec));
     return 0;
   }
-  const log = createLogger({ format: args.flags['log-format'] as LogFormat, level: args.flags['log-level'] as LogLevel });
+  const log = createLogger({ format: args.flags['log-format'], level: args.flags['log-level'] });
   const stop = new AbortController();
   let interrupts = 0;
   const onSignal = () => {

@@ -1,22 +1,27 @@
 /** The pipeline settings shared by the commands that run it (serve, ingest, rebuild), from their flags. */
 import type { Logger } from '../core/log.ts';
 import type { PipelineOptions } from '../pipeline/index.ts';
-import type { WriteMode } from '../silver/index.ts';
 import { votersBookGold } from '../gold/index.ts';
+import type { FlagValues } from './args.ts';
+import type { historyFlag, keyFlag, routeFlag, tombstoneRetentionFlag, writeModeFlag } from './commands/specs.ts';
 import type { Locations } from './locations.ts';
 import { parseRoutes } from './routing.ts';
 import { parseKeyColumns } from './key-columns.ts';
 
-export function pipelineOptions(flags: Record<string, unknown>, { tables, state }: Locations, log: Logger): PipelineOptions {
-  const retentionHours = flags['tombstone-retention'] as number | undefined;
+/** The pipeline flags; `rebuild` has no --tombstone-retention. */
+export type PipelineFlags = FlagValues<typeof routeFlag | typeof keyFlag | typeof historyFlag | typeof writeModeFlag> &
+  Partial<FlagValues<typeof tombstoneRetentionFlag>>;
+
+export function pipelineOptions(flags: PipelineFlags, { tables, state }: Locations, log: Logger): PipelineOptions {
+  const retentionHours = flags['tombstone-retention'];
   return {
     dataDir: state,
     tables,
     log,
-    routing: parseRoutes(flags.route as string[] | undefined),
-    history: flags.history as string[] | undefined,
-    writeMode: flags['write-mode'] as WriteMode | undefined,
-    keyColumns: parseKeyColumns(flags.key as string[] | undefined),
+    routing: parseRoutes(flags.route),
+    history: flags.history,
+    writeMode: flags['write-mode'],
+    keyColumns: parseKeyColumns(flags.key),
     tombstoneRetentionMs: retentionHours === undefined ? undefined : retentionHours * 3_600_000,
     gold: votersBookGold,
   };

@@ -23,7 +23,7 @@ import { recordCount, statsOptionsFromConfiguration } from './stats.ts';
 import { writeDataFiles, type DataFileOptions } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
-import { cleanupExpiredLogs } from './maintenance.ts';
+import { cleanupExpiredLogs } from './log-cleanup.ts';
 import type { FileInfo, Storage } from '../storage/storage.ts';
 import { ErrorCode, LakehouseError, invalidInput, unsupportedFeature } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';

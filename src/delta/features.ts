@@ -73,7 +73,7 @@ export function checkReadSupported(protocol: Protocol): void {
     if (!Array.isArray(readerFeatures)) throw corruptTable('protocol has minReaderVersion 3 but no readerFeatures');
     for (const name of readerFeatures) {
       const f = byName.get(name);
-      if (!f || !f.readSupported) throw unsupportedFeature(name, readSupportedFeatures());
+      if (!f?.readSupported) throw unsupportedFeature(name, readSupportedFeatures());
     }
   }
 }

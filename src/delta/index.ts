@@ -16,4 +16,5 @@ export * from './writer.ts';
 export * from './arrow-schema.ts';
 export * from './stats.ts';
 export * from './maintenance.ts';
+export * from './log-cleanup.ts';
 export * from './checkpoint-write.ts';

@@ -74,7 +74,7 @@ export class LogSegment {
       if (checkpoint.kind === 'multi-part') {
         checkpoint.parts.forEach((p, i) => {
           const name = parseLogFileName(baseName(p.path));
-          if (!name || name.type !== 'checkpoint' || name.kind !== 'multi-part' || name.part !== i + 1 || name.parts !== checkpoint.parts.length) {
+          if (name?.type !== 'checkpoint' || name.kind !== 'multi-part' || name.part !== i + 1 || name.parts !== checkpoint.parts.length) {
             throw corruptTable(`multi-part checkpoint ${checkpoint.version} of ${root} is incomplete`);
           }
         });

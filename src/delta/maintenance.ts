@@ -4,25 +4,19 @@
  *   each partition into files of about `targetFileSize`, committing with dataChange=false;
  * - `vacuum` deletes data and DV files no longer referenced by the table (nor by a tombstone still
  *   within the retention) and older than the retention, refusing retentions shorter than the table's
- *   `delta.deletedFileRetentionDuration` (default 7 days) unless told not to enforce it;
- * - `cleanupExpiredLogs` deletes commits and checkpoints older than `delta.logRetentionDuration`
- *   (default 30 days) that lie before a checkpoint which is itself expired, so every version still
- *   within the retention stays readable.
+ *   `delta.deletedFileRetentionDuration` (default 7 days) unless told not to enforce it.
+ * Expired commits and checkpoints are cleaned by the writer itself (log-cleanup.ts).
  */
 import type { Add } from './actions.ts';
-import type { Snapshot } from './snapshot.ts';
-import { LOG_DIR, parseLogFileName } from './log-segment.ts';
 import { readLogState } from './log-state.ts';
 import { dataFilePath, readDataFile, readFileTable, readSchemaOf } from './scan.ts';
 import { readDeletionVector, relativeDeletionVectorPath } from './deletion-vector.ts';
 import { parseInterval } from './interval.ts';
 import { DEFAULT_DELETED_FILE_RETENTION } from './checkpoint-write.ts';
 import type { DeltaTable } from './commit.ts';
-import type { Storage } from '../storage/storage.ts';
 import { invalidInput } from '../core/errors.ts';
 
 export const DEFAULT_TARGET_FILE_SIZE = 128 * 1024 * 1024;
-export const DEFAULT_LOG_RETENTION = 'interval 30 days';
 const HOUR_MS = 3_600_000;
 
 export interface OptimizeOptions {
@@ -132,29 +126,3 @@ export async function vacuum(table: DeltaTable, options: VacuumOptions = {}): Pr
 
 /** Spark's rule: path segments starting with '_' or '.' are not data (except partition dirs like `_x=1`). */
 const isHidden = (path: string) => path.split('/').some((segment) => /^[._]/.test(segment) && !segment.includes('='));
-
-/** Deletes expired log files before the newest expired checkpoint; returns the deleted paths. */
-export async function cleanupExpiredLogs(storage: Storage, snapshot: Snapshot, now = Date.now()): Promise<string[]> {
-  if (snapshot.tableProperties['delta.enableExpiredLogCleanup'] === 'false') return [];
-  const retention = parseInterval(snapshot.tableProperties['delta.logRetentionDuration'] ?? DEFAULT_LOG_RETENTION, 'delta.logRetentionDuration');
-  const cutoff = now - retention;
-  const entries = (await storage.list(LOG_DIR))
-    .map((file) => ({ file, name: parseLogFileName(file.path.slice(LOG_DIR.length + 1)) }))
-    .filter((e) => e.name !== undefined && e.name.version <= snapshot.version);
-  // The newest checkpoint whose own commit has expired: versions before it are all older than the cutoff.
-  let boundary = -1;
-  for (const e of entries) {
-    if (e.name!.type !== 'checkpoint' || e.name!.version <= boundary) continue;
-    const commit = entries.find((c) => c.name!.type === 'commit' && c.name!.version === e.name!.version);
-    if (e.file.modified <= cutoff && (!commit || commit.file.modified <= cutoff)) boundary = e.name!.version;
-  }
-  if (boundary <= 0) return [];
-  const deleted: string[] = [];
-  for (const e of entries) {
-    if (e.name!.version < boundary && e.file.modified <= cutoff) {
-      await storage.delete(e.file.path);
-      deleted.push(e.file.path);
-    }
-  }
-  return deleted;
-}

@@ -13,7 +13,7 @@
  * Decoders are compiled once per record batch and column, then called per row.
  */
 import { DataType as Arrow, type Data, type Field } from 'apache-arrow';
-import { isArray, isMap, isStruct, parseDecimal, type DataType, type StructField } from './schema.ts';
+import { isArray, isMap, isStruct, parseDecimal, type DataType } from './schema.ts';
 import { findArrowField, type ColumnMappingMode } from './column-mapping.ts';
 import { corruptTable, unsupportedFeature } from '../core/errors.ts';
 

@@ -9,7 +9,7 @@
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { STATE_TABLES } from '../state/index.ts';
-import type { ChangeRecord, Row } from './view.ts';
+import type { ChangeRecord, Row } from './lakehouse-view.ts';
 
 const BATCHES = STATE_TABLES.changeBatches;
 

@@ -1,179 +1,95 @@
 /**
- * LakehouseView over a running Pipeline: current rows come from the SQLite serving copies, older
- * versions and metadata from the Delta tables themselves.
+ * What the serving side (HTTP API, TUI via the API, CLI) may ask of a running lakehouse. The pipeline
+ * implements it; the API depends on this interface only, so it can be tested with any implementation.
+ * The types the API sends as JSON are the HTTP contract: the OpenAPI document (api/openapi.ts) takes
+ * its enumerations from here, and the tests check it and the TUI's copy (tui/api-types.ts) against them.
  */
-import { notFound } from '../core/errors.ts';
-import type { Storage } from '../storage/storage.ts';
-import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
-import { readingOrder } from '../bronze/index.ts';
-import { resolveIn, tablePath } from '../catalog/index.ts';
-import type { Pipeline } from './pipeline.ts';
-import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './view.ts';
+export const LAYERS = ['bronze', 'silver', 'gold'] as const;
+export type Layer = (typeof LAYERS)[number];
+export type Row = Record<string, unknown>;
 
-interface TableRef {
+export const SOURCE_KINDS = ['embedded', 'kafka', 'file'] as const;
+
+export interface SourceInfo {
+  kind: (typeof SOURCE_KINDS)[number];
+  brokers?: string;
+  topics?: string;
+}
+
+export const RUN_STATES = ['starting', 'ok', 'degraded', 'stopping'] as const;
+
+export interface HealthStatus {
+  status: (typeof RUN_STATES)[number];
+  source: SourceInfo;
+  uptimeSeconds: number;
+  eventsPerSecond: number;
+  lag: number;
+  lastCommitMs: number | null;
+  deadLetters: number;
+  versions: { bronze: number | null; silver: Record<string, number>; gold: Record<string, number> };
+  message?: string;
+}
+
+export interface TableSummary {
   name: string;
   layer: Layer;
-  storage: Storage;
-  /** The pipeline's own handle knows the latest version: no log read for current metadata. */
-  current(): Snapshot;
-  /** Current rows without touching Delta, when a serving copy exists. */
-  serving?: { rows(limit: number, offset: number): Row[]; count(): number };
+  version: number;
+  rows: number;
+  lastCommit: string | null;
 }
 
-export interface RunStatus {
-  status: HealthStatus['status'];
-  source: SourceInfo;
-  startedAt: number;
-  lag(): number;
-  message?: string;
-  /** Records not yet delivered per `topic:partition`, when the source knows. */
-  partitionLag?(): ReadonlyMap<string, number>;
-  /** A running pipeline whose source retries after a failure is degraded. */
-  sourceHealth?(): { degraded: boolean; message?: string };
+export interface TableDetail extends TableSummary {
+  schema: { fields: { name: string; type: unknown; nullable: boolean }[] };
+  protocol: { minReaderVersion: number; minWriterVersion: number; readerFeatures?: string[]; writerFeatures?: string[] };
+  partitionColumns: string[];
+  configuration: Record<string, string>;
+  files: number;
+  sizeBytes: number;
 }
 
-export class PipelineView implements LakehouseView {
-  constructor(
-    private readonly pipeline: Pipeline,
-    private readonly run: RunStatus,
-  ) {}
+export interface HistoryEntry {
+  version: number;
+  timestamp: string;
+  operation: string | null;
+  operationParameters: Record<string, unknown>;
+}
 
-  private refs(): TableRef[] {
-    const p = this.pipeline;
-    const at = (layer: Layer, name: string) => p.storage.at(tablePath(layer, name));
-    const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: at('bronze', 'bronze'), current: () => p.bronze.snapshot }];
-    for (const t of p.silver.list()) {
-      refs.push({
-        name: t.name,
-        layer: 'silver',
-        storage: at('silver', t.name),
-        current: () => t.snapshot,
-        serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount },
-      });
-    }
-    for (const h of p.silver.histories()) {
-      refs.push({
-        name: h.name,
-        layer: 'silver',
-        storage: at('silver', h.name),
-        current: () => h.snapshot,
-        serving: { rows: (l, o) => h.rows(l, o), count: () => h.rowCount },
-      });
-    }
-    for (const g of p.gold) {
-      const table = g.table;
-      if (g.published && table) refs.push({ name: g.name, layer: 'gold', storage: at('gold', g.name), current: () => table.snapshot(), serving: g });
-    }
-    refs.push({ name: 'dead_letters', layer: 'bronze', storage: at('bronze', 'dead_letters'), current: () => p.deadLetters.snapshot });
-    return refs;
-  }
+export interface RowsQuery {
+  limit: number;
+  offset: number;
+  version?: number;
+  timestamp?: number;
+}
 
-  private ref(name: string): TableRef {
-    const found = resolveIn(name, this.refs());
-    if (!found) throw notFound(`no table named '${name}'`, 'GET /api/tables lists the tables');
-    return found;
-  }
+/** Debezium's operations: create, update, delete, read (snapshot), truncate. */
+export const CHANGE_OPS = ['c', 'u', 'd', 'r', 't'] as const;
 
-  get dataDir(): string {
-    return this.pipeline.dataDir;
-  }
+/** One applied silver change, as the change feed publishes it. `id` is a monotonically increasing cursor. */
+export interface ChangeRecord {
+  id: number;
+  table: string;
+  op: (typeof CHANGE_OPS)[number];
+  key: Row;
+  before: Row | null;
+  after: Row | null;
+  version: number;
+  position: string;
+  ts: string;
+}
 
-  status(): HealthStatus['status'] {
-    return this.run.status;
-  }
-
-  health(): HealthStatus {
-    const p = this.pipeline;
-    const source = this.run.sourceHealth?.();
-    const message = this.run.message ?? source?.message;
-    const silver: Record<string, number> = {};
-    for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
-    const gold: Record<string, number> = {};
-    for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
-    return {
-      status: this.run.status === 'ok' && source?.degraded ? 'degraded' : this.run.status,
-      source: this.run.source,
-      uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
-      eventsPerSecond: p.throughput.perSecond(),
-      lag: this.run.lag(),
-      lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
-      deadLetters: p.deadLetters.count,
-      versions: { bronze: p.bronze.version, silver, gold },
-      ...(message ? { message } : {}),
-    };
-  }
-
-  async tables(): Promise<TableSummary[]> {
-    return Promise.all(this.refs().map((r) => this.summary(r)));
-  }
-
-  private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
-    snap ??= r.current();
-    const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + liveRecordCount(a), 0);
-    return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
-  }
-
-  async table(name: string): Promise<TableDetail> {
-    const r = this.ref(name);
-    const snap = r.current();
-    const files = snap.files();
-    return {
-      ...(await this.summary(r, snap)),
-      schema: { fields: snap.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })) },
-      protocol: snap.protocol,
-      partitionColumns: snap.partitionColumns,
-      configuration: snap.tableProperties,
-      files: files.length,
-      sizeBytes: files.reduce((n, a) => n + a.size, 0),
-    };
-  }
-
-  async history(name: string): Promise<HistoryEntry[]> {
-    const entries = await history(this.ref(name).storage);
-    return entries.map((e) => ({
-      version: e.version,
-      timestamp: new Date(e.timestamp).toISOString(),
-      operation: e.operation ?? null,
-      operationParameters: e.operationParameters ?? {},
-    }));
-  }
-
-  async rows(name: string, q: RowsQuery): Promise<{ version: number; rows: Row[] }> {
-    const r = this.ref(name);
-    const latest = q.version === undefined && q.timestamp === undefined;
-    const snap = latest ? r.current() : await Snapshot.open(r.storage, { version: q.version, timestamp: q.timestamp });
-    if (latest && r.serving) return { version: snap.version, rows: r.serving.rows(q.limit, q.offset) };
-    const rows: Row[] = [];
-    let skip = q.offset;
-    for await (const row of scan(snap, r.storage, { limit: q.offset + q.limit, files: readingOrder(snap.files()) })) {
-      if (skip > 0) {
-        skip--;
-        continue;
-      }
-      rows.push(row);
-    }
-    return { version: snap.version, rows };
-  }
-
-  changesSince(afterId: number, limit: number, table?: string): ChangeRecord[] {
-    return this.pipeline.changes.since(afterId, limit, table);
-  }
-
-  onChange(listener: (change: ChangeRecord) => void): () => void {
-    return this.pipeline.changes.subscribe(listener);
-  }
-
-  metrics(): string {
-    const p = this.pipeline;
-    const m = p.metrics;
-    m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'bronze', table: 'bronze' }, p.bronze.version);
-    for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
-    for (const g of p.gold) if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
-    m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
-    for (const [tp, lag] of this.run.partitionLag?.() ?? []) {
-      const at = tp.lastIndexOf(':');
-      m.set('lakehouse_kafka_consumer_lag', 'records in Kafka not yet committed to bronze, per partition', { topic: tp.slice(0, at), partition: tp.slice(at + 1) }, lag);
-    }
-    return m.render();
-  }
+export interface LakehouseView {
+  /** The data folder; SQL queries read its SQLite serving copy (lakehouse.db) read-only. */
+  readonly dataDir: string;
+  /** The run status alone (cheap, checked on every request). */
+  status(): HealthStatus['status'];
+  health(): HealthStatus;
+  tables(): Promise<TableSummary[]>;
+  table(name: string): Promise<TableDetail>;
+  history(name: string): Promise<HistoryEntry[]>;
+  rows(name: string, query: RowsQuery): Promise<{ version: number; rows: Row[] }>;
+  /** Changes after `afterId` (exclusive), oldest first, at most `limit`. */
+  changesSince(afterId: number, limit: number, table?: string): ChangeRecord[];
+  /** Called for each new change; returns the unsubscribe function. */
+  onChange(listener: (change: ChangeRecord) => void): () => void;
+  metrics(): string;
 }

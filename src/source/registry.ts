@@ -6,7 +6,7 @@
  */
 import { resolve } from 'node:path';
 import type { Logger } from '../core/log.ts';
-import type { SourceInfo } from '../pipeline/view.ts';
+import type { SourceInfo } from '../pipeline/lakehouse-view.ts';
 import type { RecordSource } from './source.ts';
 
 /** Everything any source reads from the command line and the environment. */

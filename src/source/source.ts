@@ -4,7 +4,7 @@
  * bookkeeping, so a restart neither loses nor repeats a record.
  */
 import type { KafkaRecord } from '../cdc/index.ts';
-import type { SourceInfo } from '../pipeline/view.ts';
+import type { SourceInfo } from '../pipeline/lakehouse-view.ts';
 
 export interface FlushPolicy {
   /** A batch is delivered at most this long after its first record arrived. */

@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { type Dirent, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FileInfo, Storage } from './storage.ts';
@@ -37,7 +37,7 @@ export class LocalStorage implements Storage {
     const base = this.abs(dir);
     const out: FileInfo[] = [];
     const walk = (abs: string) => {
-      let entries;
+      let entries: Dirent[];
       try {
         entries = readdirSync(abs, { withFileTypes: true });
       } catch (err) {

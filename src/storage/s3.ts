@@ -38,7 +38,7 @@ export class S3Storage implements Storage {
   /** `s3://bucket/prefix` with the endpoint and region from options or the environment. */
   static fromUrl(url: string, options: S3Options = {}): S3Storage {
     const m = /^s3a?:\/\/([^/]+)\/?(.*)$/.exec(url);
-    if (!m || !m[1]) throw invalidInput(`not an S3 location: ${url}`, 'write it as s3://bucket/prefix');
+    if (!m?.[1]) throw invalidInput(`not an S3 location: ${url}`, 'write it as s3://bucket/prefix');
     const env = process.env;
     const endpoint = options.endpoint ?? env.LAKEHOUSE_S3_ENDPOINT ?? env.AWS_ENDPOINT_URL_S3 ?? env.AWS_ENDPOINT_URL;
     const client = new S3Client({

@@ -16,7 +16,7 @@ import { ServingStore, metadataFields } from '../../src/silver/index.ts';
 import { GoldTable, votersBookGold } from '../../src/gold/index.ts';
 import { QueryEngine } from '../../src/api/sql-engine.ts';
 import { createApp } from '../../src/api/index.ts';
-import type { LakehouseView } from '../../src/pipeline/view.ts';
+import type { LakehouseView } from '../../src/pipeline/lakehouse-view.ts';
 import { BENCH_CACHE, votersTable } from './bench-tables.ts';
 
 const rows = Number(process.argv[2] ?? 1_000_000);

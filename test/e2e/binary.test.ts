@@ -4,7 +4,7 @@
  */
 import { beforeAll, afterAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { binary, ensureBinary, root } from '../support/binary.ts';
+import { binary, ensureBinary } from '../support/binary.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 

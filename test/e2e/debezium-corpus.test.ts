@@ -8,7 +8,7 @@
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { binary, ensureBinary, root } from '../support/binary.ts';
+import { binary, ensureBinary } from '../support/binary.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateCorpus, normalizedRows, type CorpusSpec } from '../support/debezium-corpus.ts';

@@ -14,7 +14,8 @@ import { DeltaTable } from '../../src/delta/commit.ts';
 import { Snapshot } from '../../src/delta/snapshot.ts';
 import { scan, type Row } from '../../src/delta/scan.ts';
 import { field, struct, type StructType } from '../../src/delta/schema.ts';
-import { optimize, vacuum, cleanupExpiredLogs } from '../../src/delta/maintenance.ts';
+import { optimize, vacuum } from '../../src/delta/maintenance.ts';
+import { cleanupExpiredLogs } from '../../src/delta/log-cleanup.ts';
 import { installPythonDeps } from './moto-server.ts';
 
 const allTypes: StructType = struct([

@@ -300,7 +300,7 @@ export async function dumpTopics(brokers: string, prefix: string, file: string, 
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
   try {
-    const isMarker = (r: DumpedRecord) => r.value !== null && r.value.includes('"end"');
+    const isMarker = (r: DumpedRecord) => r.value?.includes('"end"') === true;
     const markerTopic = `${prefix}.public.${toastTable}`;
     while (!(await admin.listTopics()).includes(markerTopic)) {
       if (Date.now() > deadline) throw new Error(`topic ${markerTopic} was not created in time`);

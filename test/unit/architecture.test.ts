@@ -1,6 +1,7 @@
 /**
  * Data flows one way, and so do imports: a folder imports only from folders of a lower rank (or
- * itself). The TUI talks to the server over HTTP and imports nothing from src/.
+ * itself), and no module reaches itself again through its imports (type-only and dynamic ones count).
+ * The TUI talks to the server over HTTP and imports nothing from src/.
  */
 import { expect, test } from 'bun:test';
 import { readFileSync } from 'node:fs';
@@ -31,19 +32,49 @@ const folderOf = (file: string) => {
   return Object.keys(rank).find((f) => rel === f || rel.startsWith(f + '/'));
 };
 
+/** Every module under the ranked folders, with the modules it imports by relative path. */
+const imports = new Map<string, string[]>();
+for (const folder of Object.keys(rank)) {
+  for (const rel of new Bun.Glob('**/*.{ts,tsx}').scanSync(join(root, folder))) {
+    const file = join(root, folder, rel);
+    const text = readFileSync(file, 'utf8');
+    const targets = [];
+    for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
+      targets.push(resolve(dirname(file), m[1] ?? m[2]!));
+    }
+    imports.set(file, targets);
+  }
+}
+
 test('imports point one way', () => {
   const violations: string[] = [];
-  for (const folder of Object.keys(rank)) {
-    for (const rel of new Bun.Glob('**/*.{ts,tsx}').scanSync(join(root, folder))) {
-      const file = join(root, folder, rel);
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:^|\n)\s*(?:import|export)[^'"]*?from\s+['"](\.[^'"]+)['"]|import\(\s*['"](\.[^'"]+)['"]\s*\)/g)) {
-        const target = folderOf(resolve(dirname(file), m[1] ?? m[2]!));
-        if (!target || target === folder) continue;
-        const allowed = folder === 'tui' ? false : rank[target]! < rank[folder]!;
-        if (!allowed) violations.push(`${relative(root, file)} imports ${target}`);
-      }
+  for (const [file, targets] of imports) {
+    const folder = folderOf(file)!;
+    for (const target of targets.map(folderOf)) {
+      if (!target || target === folder) continue;
+      const allowed = folder === 'tui' ? false : rank[target]! < rank[folder]!;
+      if (!allowed) violations.push(`${relative(root, file)} imports ${target}`);
     }
   }
   expect(violations).toEqual([]);
+});
+
+test('no import cycles', () => {
+  const cycles: string[] = [];
+  const done = new Set<string>();
+  const path: string[] = [];
+  const visit = (file: string) => {
+    const at = path.indexOf(file);
+    if (at >= 0) {
+      cycles.push([...path.slice(at), file].map((f) => relative(root, f)).join(' -> '));
+      return;
+    }
+    if (done.has(file) || !imports.has(file)) return;
+    path.push(file);
+    for (const target of imports.get(file)!) visit(target);
+    path.pop();
+    done.add(file);
+  };
+  for (const file of imports.keys()) visit(file);
+  expect(cycles).toEqual([]);
 });

@@ -1,10 +1,11 @@
 /** `lakehouse checkpoint`: writes a checkpoint of the latest version (and points _last_checkpoint at it). */
 import { DeltaTable, writeCheckpoint } from '../../delta/index.ts';
 import { tableStorage } from '../table-ref.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { checkpointSpec } from './specs.ts';
 
-export async function run({ args, log }: CommandContext): Promise<number> {
-  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
+export async function run({ args, log }: CommandContext<typeof checkpointSpec>): Promise<number> {
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data);
   const table = await DeltaTable.open(storage, { logger: log });
   const result = await writeCheckpoint(storage, table.snapshot());
   console.log(`checkpoint of ${storage.root} at version ${result.version}: ${result.path} (${result.actions} actions, ${result.sizeInBytes} bytes)`);

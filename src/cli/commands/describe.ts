@@ -4,7 +4,8 @@
  */
 import { TABLE_FEATURES, protocolHasFeature, isArray, isMap, isStruct, recordCount, type DataType, type Snapshot } from '../../delta/index.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { describeSpec } from './specs.ts';
 
 interface TableDescription {
   path: string;
@@ -27,8 +28,8 @@ interface TableDescription {
   schema: { name: string; type: string; nullable: boolean }[];
 }
 
-export async function run({ args }: CommandContext): Promise<number> {
-  const { storage, snapshot } = await openTableSnapshot(args.positionals[0]!, args.flags.data as string);
+export async function run({ args }: CommandContext<typeof describeSpec>): Promise<number> {
+  const { storage, snapshot } = await openTableSnapshot(args.positionals[0]!, args.flags.data);
   const description = describeTable(storage.root, snapshot);
   const out = Bun.stdout.writer();
   out.write(args.flags.format === 'json' ? JSON.stringify(description, null, 2) + '\n' : renderDescription(description));

@@ -2,9 +2,10 @@
 import { fakeItOptionsFromFlags, runFakeIt } from '../../../fake-it/index.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { fakeItSpec } from './specs.ts';
 
-export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
+export async function run({ args, log, stopSignal }: CommandContext<typeof fakeItSpec>): Promise<number> {
   const flags = { ...args.flags, 'no-tombstones': args.flags.tombstones === false };
   const options = { ...fakeItOptionsFromFlags(flags), signal: stopSignal, log };
   if (options.target.kind === 'embedded') mkdirSync(dirname(resolve(options.target.path)), { recursive: true });

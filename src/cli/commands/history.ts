@@ -2,11 +2,12 @@
 import { history } from '../../delta/index.ts';
 import { tableStorage } from '../table-ref.ts';
 import { renderTable } from '../render-table.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { historySpec } from './specs.ts';
 
-export async function run({ args }: CommandContext): Promise<number> {
-  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
-  const entries = (await history(storage, { limit: args.flags.limit as number | undefined })).map((e) => ({
+export async function run({ args }: CommandContext<typeof historySpec>): Promise<number> {
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data);
+  const entries = (await history(storage, { limit: args.flags.limit })).map((e) => ({
     version: e.version,
     timestamp: new Date(e.timestamp).toISOString(),
     operation: e.operation ?? null,

@@ -6,17 +6,18 @@ import { Progress } from '../progress.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { readPreparedBatches } from '../../source/file/threaded-reader.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { ingestSpec } from './specs.ts';
 
-export async function run({ args, log, stopSignal }: CommandContext): Promise<number> {
+export async function run({ args, log, stopSignal }: CommandContext<typeof ingestSpec>): Promise<number> {
   const file = args.positionals[0]!;
   if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
-  const pipeline = await Pipeline.open(pipelineOptions(args.flags, resolveLocations(args.flags.data as string, args.flags.state as string | undefined), log));
-  const progress = new Progress((args.flags.progress as boolean | undefined) ?? process.stderr.isTTY === true);
+  const pipeline = await Pipeline.open(pipelineOptions(args.flags, resolveLocations(args.flags.data, args.flags.state), log));
+  const progress = new Progress(args.flags.progress ?? process.stderr.isTTY === true);
   let total = emptySummary();
   const started = performance.now();
   try {
-    for await (const { batch, backlog } of readPreparedBatches(pipeline, file, args.flags.batch as number)) {
+    for await (const { batch, backlog } of readPreparedBatches(pipeline, file, args.flags.batch)) {
       total = addSummaries(total, await pipeline.processPrepared(batch, { backlog }));
       // A batch leaves hundreds of MB of garbage (raw records, Arrow and Parquet buffers, images) that
       // the collector would let pile up over several batches; collecting now keeps peak RSS near one

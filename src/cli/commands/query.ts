@@ -1,25 +1,26 @@
 /**
  * `lakehouse query`: the SQL of POST /api/query, against a data folder (its SQLite serving copy, opened
- * read-only, through the same query engine) or a running server. Prints a table, NDJSON or CSV.
+ * read-only, through the same query engine) or a running server. Prints a table, or the result in a row
+ * format as the API sends it.
  */
 import { ErrorCode, LakehouseError, usageError } from '../../core/errors.ts';
+import type { RowFormatName } from '../../api/row-formats/index.ts';
 import { renderTable } from '../render-table.ts';
 import { resolveLocations } from '../locations.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { querySpec } from './specs.ts';
 
-type Format = 'table' | 'ndjson' | 'csv';
-
-export async function run({ args }: CommandContext): Promise<number> {
+export async function run({ args }: CommandContext<typeof querySpec>): Promise<number> {
   const f = args.flags;
   const sql = args.positionals[0]!;
-  const format = f.format as Format;
+  const format = f.format;
   if (f.url && f.data) throw usageError('pass --data DIR or --url URL, not both');
   const wire = format === 'table' ? 'ndjson' : format;
-  const limit = f.limit as number;
-  const timeoutMs = f['timeout-ms'] as number;
+  const limit = f.limit;
+  const timeoutMs = f['timeout-ms'];
   const body = f.url
-    ? await fromServer(f.url as string, f.token as string | undefined, sql, { format: wire, limit, timeoutMs })
-    : await fromFolder(resolveLocations((f.data as string | undefined) ?? './lakehouse-data', f.state as string | undefined).state, sql, { format: wire, limit, timeoutMs });
+    ? await fromServer(f.url, f.token, sql, { format: wire, limit, timeoutMs })
+    : await fromFolder(resolveLocations(f.data ?? './lakehouse-data', f.state).state, sql, { format: wire, limit, timeoutMs });
 
   const out = Bun.stdout.writer();
   if (format !== 'table') {
@@ -51,7 +52,7 @@ function rowOrError(line: string): Record<string, unknown> {
 }
 
 interface WireOptions {
-  format: 'ndjson' | 'csv';
+  format: RowFormatName;
   limit: number;
   timeoutMs: number;
 }

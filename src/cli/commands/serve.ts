@@ -4,7 +4,7 @@
  * commits, nothing is lost, and a restart resumes from the committed positions.
  */
 import { basename, join, relative } from 'node:path';
-import { createLogger, type LogFormat, type LogLevel } from '../../core/log.ts';
+import { createLogger } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
 import { startServerThread } from '../../api/index.ts';
@@ -12,23 +12,25 @@ import { openSource } from '../../source/registry.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
-import type { CommandContext } from './index.ts';
+import type { Flags } from '../args.ts';
+import type { CommandContext } from '../command.ts';
+import type { serveSpec } from './specs.ts';
 
-export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
+export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
-  const { tables, state: dataDir } = resolveLocations(f.data as string, f.state as string | undefined);
+  const { tables, state: dataDir } = resolveLocations(f.data, f.state);
   // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
   const logFile = join(dataDir, 'lakehouse.log');
   const log = f.tui
-    ? createLogger({ format: f['log-format'] as LogFormat, level: f['log-level'] as LogLevel, write: (line) => appendFileSync(logFile, line + '\n') })
+    ? createLogger({ format: f['log-format'], level: f['log-level'], write: (line) => appendFileSync(logFile, line + '\n') })
     : terminalLog;
   if (f.tui) mkdirSync(dataDir, { recursive: true });
   const { source, description } = await openSource({
-    kafka: f.kafka as string | undefined,
-    topics: f.topics as string,
-    file: f.file as string | undefined,
-    rate: f.rate as number,
-    seed: f.seed as number,
+    kafka: f.kafka,
+    topics: f.topics,
+    file: f.file,
+    rate: f.rate,
+    seed: f.seed,
     stateDir: dataDir,
     env: process.env,
     log,
@@ -44,7 +46,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
 
   const pipeline = await Pipeline.open({ ...pipelineOptions(f, { tables, state: dataDir }, log), periodicVacuum: true });
   const view = new PipelineView(pipeline, status);
-  const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
+  const server = await startServerThread(view, { host: f.host, port: f.port, token: f.token });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });

@@ -1,14 +1,15 @@
 /** `lakehouse vacuum`: deletes files the table no longer references, older than the retention. */
 import { DeltaTable, vacuum } from '../../delta/index.ts';
 import { tableStorage } from '../table-ref.ts';
-import type { CommandContext } from './index.ts';
+import type { CommandContext } from '../command.ts';
+import type { vacuumSpec } from './specs.ts';
 
-export async function run({ args, log }: CommandContext): Promise<number> {
-  const storage = await tableStorage(args.positionals[0]!, args.flags.data as string);
+export async function run({ args, log }: CommandContext<typeof vacuumSpec>): Promise<number> {
+  const storage = await tableStorage(args.positionals[0]!, args.flags.data);
   const table = await DeltaTable.open(storage, { logger: log });
   const dryRun = args.flags['dry-run'] === true;
   const result = await vacuum(table, {
-    retentionHours: args.flags['retention-hours'] as number | undefined,
+    retentionHours: args.flags['retention-hours'],
     dryRun,
     enforceRetention: args.flags.force !== true,
   });

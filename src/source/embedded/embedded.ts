@@ -13,7 +13,7 @@ import { dirname } from 'node:path';
 import type { KafkaRecord } from '../../cdc/index.ts';
 import type { Logger } from '../../core/log.ts';
 import { VotersBook, runFakeIt, EmbeddedTarget, type FakeItSummary } from '../../../fake-it/index.ts';
-import type { SourceInfo } from '../../pipeline/view.ts';
+import type { SourceInfo } from '../../pipeline/lakehouse-view.ts';
 import { defaultFlushPolicy, type FlushPolicy, type RecordSource } from '../source.ts';
 import { sleep } from '../backoff.ts';
 

@@ -5,7 +5,7 @@
  * restart replays the file from its start without effect.
  */
 import type { KafkaRecord } from '../../cdc/index.ts';
-import type { SourceInfo } from '../../pipeline/view.ts';
+import type { SourceInfo } from '../../pipeline/lakehouse-view.ts';
 import { defaultFlushPolicy, type RecordSource } from '../source.ts';
 import { fileChunks, ndjsonBatches } from './ndjson-records.ts';
 

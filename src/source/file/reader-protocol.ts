@@ -1,4 +1,4 @@
-/** Messages between `lakehouse ingest` and its reader thread (ingest-reader-worker.ts). */
+/** Messages between `lakehouse ingest` and its reader thread (reader-worker.ts). */
 import type { DecoderOptions } from '../../cdc/index.ts';
 import type { DataFileOptions } from '../../delta/index.ts';
 import type { PreparedBatch } from '../../pipeline/index.ts';

@@ -19,7 +19,7 @@ import { Kafka, logLevel, type Admin, type Consumer, type EachBatchPayload, type
 import type { KafkaRecord } from '../../cdc/index.ts';
 import { LakehouseError, ErrorCode } from '../../core/errors.ts';
 import { silentLogger, type Logger } from '../../core/log.ts';
-import type { SourceInfo } from '../../pipeline/view.ts';
+import type { SourceInfo } from '../../pipeline/lakehouse-view.ts';
 import { Backoff, sleep } from '../backoff.ts';
 import { RecordBatcher } from '../record-batcher.ts';
 import './kafkajs-negative-timeout.ts';

@@ -210,7 +210,7 @@ describe('optimistic concurrency', () => {
     expect(table.snapshot().version).toBe(2 * perProcess);
     for (let v = 0; v <= 2 * perProcess; v++) expect(existsSync(join(storage.root, commitPath(v)))).toBe(true);
     const ids = (await rowsOf(table)).map((r) => r.id);
-    const expected = ['p1', 'p2'].flatMap((tag, t) => Array.from({ length: perProcess }, (_, i) => String(t * 1000 + i)));
+    const expected = ['p1', 'p2'].flatMap((_tag, t) => Array.from({ length: perProcess }, (_, i) => String(t * 1000 + i)));
     expect(ids).toEqual(expected.sort((a, b) => Number(a) - Number(b)));
   }, 60_000);
 });

@@ -8,7 +8,8 @@ import { Snapshot } from '../../../src/delta/snapshot.ts';
 import { scan, type Row } from '../../../src/delta/scan.ts';
 import { field, struct } from '../../../src/delta/schema.ts';
 import { commitPath } from '../../../src/delta/log-segment.ts';
-import { cleanupExpiredLogs, optimize, vacuum } from '../../../src/delta/maintenance.ts';
+import { optimize, vacuum } from '../../../src/delta/maintenance.ts';
+import { cleanupExpiredLogs } from '../../../src/delta/log-cleanup.ts';
 import { relativeDeletionVectorPath } from '../../../src/delta/deletion-vector.ts';
 
 const tempStorage = () => new LocalStorage(mkdtempSync(join(tmpdir(), 'delta-maint-')));

@@ -2,7 +2,7 @@ import { Database } from 'bun:sqlite';
 import { migrate } from '../../../src/state/index.ts';
 import { expect, test } from 'bun:test';
 import { ChangeFeed } from '../../../src/pipeline/change-feed.ts';
-import type { ChangeRecord } from '../../../src/pipeline/view.ts';
+import type { ChangeRecord } from '../../../src/pipeline/lakehouse-view.ts';
 
 const change = (table: string, n: number): Omit<ChangeRecord, 'id'> => ({
   table,
