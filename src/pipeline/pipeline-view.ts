@@ -30,7 +30,11 @@ export interface RunStatus {
   partitionLag?(): ReadonlyMap<string, number>;
   /** A running pipeline whose source retries after a failure is degraded. */
   sourceHealth?(): { degraded: boolean; message?: string };
+  /** With records waiting and no commit for this long, the pipeline is degraded (default 60 s). */
+  stallAfterMs?: number;
 }
+
+export const DEFAULT_STALL_AFTER_MS = 60_000;
 
 export class PipelineView implements LakehouseView {
   constructor(
@@ -85,22 +89,31 @@ export class PipelineView implements LakehouseView {
   health(): HealthStatus {
     const p = this.pipeline;
     const source = this.run.sourceHealth?.();
-    const message = this.run.message ?? source?.message;
+    const lag = this.run.lag();
+    const stalled = this.stalled(lag);
+    const message = this.run.message ?? source?.message ?? stalled;
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
     for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
     return {
-      status: this.run.status === 'ok' && source?.degraded ? 'degraded' : this.run.status,
+      status: this.run.status === 'ok' && (source?.degraded || stalled) ? 'degraded' : this.run.status,
       source: this.run.source,
       uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
       eventsPerSecond: p.throughput.perSecond(),
-      lag: this.run.lag(),
+      lag,
       lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
       deadLetters: p.deadLetters.count,
       versions: { bronze: p.bronze.version, silver, gold },
       ...(message ? { message } : {}),
     };
+  }
+
+  /** Why the pipeline counts as stalled: records wait at the source and nothing committed for a while. */
+  private stalled(lag: number, now = Date.now()): string | undefined {
+    const idleMs = now - (this.pipeline.lastCommitAt ?? this.run.startedAt);
+    if (lag <= 0 || idleMs < (this.run.stallAfterMs ?? DEFAULT_STALL_AFTER_MS)) return undefined;
+    return `no commit for ${Math.round(idleMs / 1000)} s while the source has ${lag} records waiting`;
   }
 
   async tables(): Promise<TableSummary[]> {

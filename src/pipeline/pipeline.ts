@@ -96,6 +96,8 @@ export function addSummaries(a: BatchSummary, b: BatchSummary): BatchSummary {
 export class Pipeline {
   readonly metrics: Metrics;
   lastCommitMs: number | null = null;
+  /** When the last batch committed (epoch ms), or null before the first. */
+  lastCommitAt: number | null = null;
   /** Records received per second, over the last 10 s. */
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
@@ -271,6 +273,7 @@ export class Pipeline {
     const summary = await this.processBronzeVersion(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
     this.lastCommitMs = performance.now() - started;
+    this.lastCommitAt = Date.now();
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
     await this.maintenance.afterBatch();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
