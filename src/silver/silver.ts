@@ -220,6 +220,14 @@ export class Silver {
         quarantined.push({ event: ev, reason: `routing gives silver table name '${name}', ${why}` });
         continue;
       }
+      const twin = !this.tables.has(name) && !byTable.has(name) ? this.caseTwin(name, byTable.keys()) : undefined;
+      if (twin !== undefined) {
+        quarantined.push({
+          event: ev,
+          reason: `silver table name '${name}' differs only by case from silver table '${twin}' (SQL names and many file systems ignore case); route one of them elsewhere with --route`,
+        });
+        continue;
+      }
       let list = byTable.get(name);
       if (!list) byTable.set(name, (list = []));
       list.push(ev);
@@ -240,6 +248,13 @@ export class Silver {
       if (r.version !== undefined) result.versions.set(name, r.version);
     }
     return result;
+  }
+
+  /** A table (existing, or new in this batch) whose name equals `name` but for case. */
+  private caseTwin(name: string, batch: Iterable<string>): string | undefined {
+    const folded = name.toLowerCase();
+    for (const other of [...this.tables.keys(), ...batch]) if (other.toLowerCase() === folded) return other;
+    return undefined;
   }
 
   /** Forgets delete tombstones stored before `cutoffMs` in every table's key index; returns how many. */

@@ -194,3 +194,15 @@ test('2: every internal SQLite name is free for source tables, silver\'s own inc
   expect(await deadLetters(p)).toEqual([]);
   p.close();
 });
+
+test('9: tables whose names differ only by case never share state: the later one is refused with the rule', async () => {
+  const p = await open();
+  await p.process([record('users', { id: 1 }, envelope('users', 'c', 1, { id: 1, name: 'lower' })), record('Users', { id: 1 }, envelope('Users', 'c', 2, { id: 1, name: 'upper' }))]);
+  await p.process([record('users', { id: 1 }, envelope('users', 'u', 3, { id: 1, name: 'lower 2' })), record('USERS', { id: 2 }, envelope('USERS', 'c', 4, { id: 2, name: 'x' }))]);
+  expect(p.silver.get('users')!.rows(10, 0).map((r) => `${r.id}:${r.name}`)).toEqual(['1:lower 2']);
+  expect(p.silver.get('Users')).toBeUndefined();
+  const reasons = await deadLetters(p);
+  expect(reasons).toHaveLength(2);
+  expect(reasons.every((r) => r.includes("differs only by case from silver table 'users'"))).toBe(true);
+  p.close();
+});
