@@ -231,13 +231,13 @@ export class ChangeDecoder {
       return {
         kind: 'change', op, table: source.table, source, key: escapeRow(key.row), keyColumns: rename(key.columns),
         before: escapeRow(before as Row | null), after: escapeRow(after as Row | null), position, tsMs, columns: escaped,
-        unavailable: unavailable ? new Set(rename(unavailable)) : NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, record: recordRef(record),
+        unavailable: unavailable ? new Set(rename(unavailable)) : NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, ...(rowSchema ? {} : { schemaless: true as const }), record: recordRef(record),
       };
     }
     return {
       kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
       before: before as Row | null, after: after as Row | null, position, tsMs, columns,
-      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, record: recordRef(record),
+      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, ...(rowSchema ? {} : { schemaless: true as const }), record: recordRef(record),
     };
   }
 

@@ -40,6 +40,8 @@ export interface ChangeEvent {
   snapshot: boolean;
   /** The record was flattened by ExtractNewRecordState (a row with `__` metadata fields, no envelope). */
   flattened: boolean;
+  /** No JsonConverter schema described the row (its columns were inferred from the values). */
+  schemaless?: true;
   /**
    * A delete that a tombstone stands for (flattened topics with delete.handling.mode=drop send deletes
    * only so). It has no source position of its own: `position` holds the Kafka coordinates, and silver

@@ -55,8 +55,9 @@ export class TopicSources {
     const out = { events: [] as ChangeEvent[], invalid: [] as InvalidRecord[], tombstones: 0 };
     for (const d of decoded) {
       if (d.kind === 'change') {
-        this.note(d);
-        out.events.push(d);
+        const refused = this.note(d);
+        if (refused) out.invalid.push({ kind: 'invalid', reason: refused, record: d.record });
+        else out.events.push(d);
         continue;
       }
       out.tombstones++;
@@ -67,18 +68,27 @@ export class TopicSources {
     return out;
   }
 
-  /** Learns from a change record of its topic, in stream order: a change of format starts afresh. */
-  private note(ev: ChangeEvent): void {
-    if (ev.op === 't' || ev.fromTombstone) return;
+  /**
+   * Learns from a change record of its topic, in stream order. A change of format under a schema starts
+   * afresh (the connector was reconfigured: its converter says what the records are now); one without a
+   * schema is a stray value, refused with the reason returned.
+   */
+  private note(ev: ChangeEvent): string | undefined {
+    if (ev.op === 't' || ev.fromTombstone) return undefined;
     const topic = ev.record.topic;
     const identity = identityText(ev.source);
     const known = this.topics.get(topic);
+    if (known && known.flattened !== ev.flattened && ev.schemaless) {
+      const kind = (flat: boolean) => (flat ? 'flattened rows (ExtractNewRecordState)' : 'Debezium envelopes');
+      return `a value of ${kind(ev.flattened)} on topic ${topic}, whose records are ${kind(known.flattened)}, without a schema that says the format changed`;
+    }
     let next: TopicSource;
     if (!known || known.flattened !== ev.flattened) next = { flattened: ev.flattened, source: identity };
-    else if (known.source === identity || known.source === null) return;
+    else if (known.source === identity || known.source === null) return undefined;
     else next = { flattened: ev.flattened, source: null };
     this.topics.set(topic, next);
     this.saveStmt.run(topic, next.flattened ? 1 : 0, next.source);
+    return undefined;
   }
 
   /** The delete a tombstone stands for (still to be placed by silver); undefined when it stands for none. */

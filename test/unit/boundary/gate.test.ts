@@ -206,3 +206,18 @@ test('9: tables whose names differ only by case never share state: the later one
   expect(reasons.every((r) => r.includes("differs only by case from silver table 'users'"))).toBe(true);
   p.close();
 });
+
+test('5: a value of the other format on a topic, with no schema saying the connector changed, is a dead letter', async () => {
+  const p = await open();
+  await p.process([
+    record('f', { id: 1 }, envelope('f', 'c', 1, { id: 1, name: 'envelope' })),
+    // A flattened-looking row that even holds its key: on a topic of envelopes, a stray value.
+    record('f', { id: 1 }, { id: 1, name: 'stray', junk: true }),
+    record('f', { id: 2 }, envelope('f', 'c', 2, { id: 2, name: 'envelope' })),
+  ]);
+  const silver = await rows(p, 'f');
+  expect(silver.map((r) => `${r.id}:${r.name}`).sort()).toEqual(['1:envelope', '2:envelope']);
+  expect(Object.keys(silver[0]!)).not.toContain('junk');
+  expect(await deadLetters(p)).toEqual(['a value of flattened rows (ExtractNewRecordState) on topic srv.public.f, whose records are Debezium envelopes, without a schema that says the format changed']);
+  p.close();
+});
