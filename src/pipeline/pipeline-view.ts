@@ -46,22 +46,14 @@ export class PipelineView implements LakehouseView {
     const p = this.pipeline;
     const at = (layer: Layer, name: string) => p.storage.at(tablePath(layer, name));
     const refs: TableRef[] = [{ name: 'bronze', layer: 'bronze', storage: at('bronze', 'bronze'), current: () => p.bronze.snapshot }];
-    for (const t of p.silver.list()) {
+    // Silver tables and their histories alike: indexed tables with a serving copy.
+    for (const t of [...p.silver.list(), ...p.silver.histories()]) {
       refs.push({
         name: t.name,
         layer: 'silver',
         storage: at('silver', t.name),
         current: () => t.snapshot,
         serving: { rows: (l, o) => t.rows(l, o), count: () => t.rowCount },
-      });
-    }
-    for (const h of p.silver.histories()) {
-      refs.push({
-        name: h.name,
-        layer: 'silver',
-        storage: at('silver', h.name),
-        current: () => h.snapshot,
-        serving: { rows: (l, o) => h.rows(l, o), count: () => h.rowCount },
       });
     }
     for (const g of p.gold) {
