@@ -10,13 +10,16 @@ import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, struct, type StructField } from '../delta/index.ts';
 import type { AppliedChange } from '../silver/index.ts';
 import type { GoldDefinition } from './definition.ts';
-import { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
+import { ChangeLedger, CHANGE_LEDGER, CHANGE_LEDGER_COLUMNS } from './change-ledger.ts';
+import { GoldPlan, changedName, namesMentioned, type RelationSchemas } from './derive.ts';
 import { INTERNAL_PREFIX, STATE_TABLES, internal, quote } from '../state/index.ts';
 
 type Row = Record<string, unknown>;
 
 /** The SQLite table holding gold table `name`'s rows, behind the view named `name`. */
 export const goldTableName = (name: string) => `${INTERNAL_PREFIX}gold:${name}`;
+/** The meta entry recording the definition a gold table's rows were computed for. */
+const definitionMeta = (name: string) => `gold_definition:${name}`;
 
 /**
  * A result column's declared SQLite type: its affinity, and BIGINT for Delta longs, so the table says
@@ -28,40 +31,32 @@ const declaredType = (t: StructField['type']) =>
 /** Before and after images of the rows a batch changed, per relation name (silver or gold). */
 type ChangedImages = Map<string, Row[]>;
 
+const sameFields = (a: readonly StructField[], b: readonly StructField[]) =>
+  a.length === b.length && a.every((f, i) => f.name === b[i]!.name && JSON.stringify(f.type) === JSON.stringify(b[i]!.type));
+
 export class GoldTable {
   private wasReady = false;
-  private readonly keyFilter: string;
+  private keyFilter = '';
+  /** The result columns, known once the sources exist (their schemas type them). */
+  columns: StructField[] = [];
+  /** Where a result column's type was not derivable (see GoldPlan.columns). */
+  typeNotes: string[] = [];
 
   private constructor(
     readonly definition: GoldDefinition,
-    /** The Delta table; undefined for an intermediate step (`publish: false`). */
-    readonly table: DeltaTable | undefined,
+    readonly plan: GoldPlan,
+    private readonly storage: Storage,
+    /** The Delta table; undefined for an intermediate step (`publish: false`) or before its first publish. */
+    public table: DeltaTable | undefined,
     private readonly db: Database,
-  ) {
-    this.keyFilter = definition.key.map((k) => `${quote(k)} IS ?`).join(' AND ');
-  }
+    private readonly schemas: RelationSchemas,
+  ) {}
 
-  static async open(storage: Storage, db: Database, definition: GoldDefinition): Promise<GoldTable> {
-    const table =
-      definition.publish === false
-        ? undefined
-        : await DeltaTable.openOrCreate(storage, {
-            name: definition.name,
-            schema: struct(definition.columns as StructField[]),
-            configuration: {
-              // Each publish replaces the table's file; serve's vacuum clears them after an hour.
-              'delta.deletedFileRetentionDuration': 'interval 1 hours',
-              // A checkpoint carries that hour's remove tombstones (a publish per batch): every 100
-              // commits rather than 10 keeps its cost a tenth.
-              'delta.checkpointInterval': '100',
-            },
-          });
-    const g = new GoldTable(definition, table, db);
-    const cols = definition.columns.map((c) => quote(c.name));
-    const typed = definition.columns.map((c) => `${quote(c.name)} ${declaredType(c.type)}`);
-    db.run(`CREATE TABLE IF NOT EXISTS ${g.sqlName} (${typed.join(', ')}, PRIMARY KEY (${definition.key.map(quote).join(', ')}))`);
-    db.run(`DROP VIEW IF EXISTS ${quote(definition.name)}`);
-    db.run(`CREATE VIEW ${quote(definition.name)} AS SELECT ${cols.join(', ')} FROM ${g.sqlName}`);
+  static async open(storage: Storage, db: Database, definition: GoldDefinition, schemas: RelationSchemas): Promise<GoldTable> {
+    const plan = new GoldPlan(definition);
+    const table = definition.publish === false ? undefined : await DeltaTable.open(storage).catch(() => undefined);
+    const g = new GoldTable(definition, plan, storage, table, db, schemas);
+    g.ready();
     return g;
   }
 
@@ -70,7 +65,7 @@ export class GoldTable {
   }
 
   get published(): boolean {
-    return this.table !== undefined;
+    return this.definition.publish !== false;
   }
 
   private get sqlName() {
@@ -81,53 +76,91 @@ export class GoldTable {
     return this.db.query(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== null;
   }
 
-  /** Every source relation exists (silver creates its tables on their first event). */
+  /**
+   * Every source relation exists (silver creates its tables on their first event): the result's
+   * columns are typed, its table and view made (again, when the definition changed since its rows
+   * were computed: they are then computed whole).
+   */
   private ready(): boolean {
     if (this.wasReady) return true;
-    if (!Object.keys(this.definition.sources).every((s) => this.exists(s))) return false;
+    if (!this.plan.sources.every((s) => this.exists(s))) return false;
+    const names = this.db.prepare(`SELECT * FROM (${this.definition.sql}) LIMIT 0`).columnNames;
+    const { fields, notes } = this.plan.columns(names, this.schemas);
+    this.columns = fields;
+    this.typeNotes = notes;
+    const key = this.plan.key;
+    this.keyFilter = key.map((k) => `${quote(k)} IS ?`).join(' AND ');
+    const signature = JSON.stringify({ sql: this.definition.sql, key, columns: fields.map((f) => [f.name, f.type]) });
+    const meta = this.db.query(`SELECT value FROM ${STATE_TABLES.meta} WHERE name = ?`).get(definitionMeta(this.name)) as { value: string } | null;
+    if (meta?.value !== signature || !this.exists(goldTableName(this.name))) {
+      this.db.transaction(() => {
+        this.db.run(`DROP VIEW IF EXISTS ${quote(this.name)}`);
+        this.db.run(`DROP TABLE IF EXISTS ${this.sqlName}`);
+        const typed = fields.map((c) => `${quote(c.name)} ${declaredType(c.type)}`);
+        this.db.run(`CREATE TABLE ${this.sqlName} (${typed.join(', ')}, PRIMARY KEY (${key.map(quote).join(', ')}))`);
+        this.db.query(`DELETE FROM ${STATE_TABLES.goldState} WHERE name = ?`).run(this.name);
+        this.db.query(`INSERT OR REPLACE INTO ${STATE_TABLES.meta} (name, value) VALUES (?, ?)`).run(definitionMeta(this.name), signature);
+      })();
+    }
+    this.db.run(`DROP VIEW IF EXISTS ${quote(this.name)}`);
+    this.db.run(`CREATE VIEW ${quote(this.name)} AS SELECT ${fields.map((c) => quote(c.name)).join(', ')} FROM ${this.sqlName}`);
     this.createIndexes();
     this.wasReady = true;
     return true;
   }
 
+  /** The columns of each relation, from SQLite (any relation: silver view, gold view, internal table). */
+  private relationColumns(relation: string): string[] {
+    return (this.db.query(`SELECT name FROM pragma_table_info(?)`).all(relation) as { name: string }[]).map((c) => c.name);
+  }
+
   private createIndexes(): void {
-    for (const [source, lists] of Object.entries(this.definition.indexes ?? {})) {
+    for (const [source, lists] of Object.entries(this.plan.indexes((r) => this.relationColumns(r)))) {
       // Index the table behind the view: silver's serving table (live rows only) or a gold table.
       const silver = this.exists(`silver__${source}`);
       const target = silver ? `silver__${source}` : this.exists(goldTableName(source)) ? goldTableName(source) : source;
       for (const columns of lists) {
+        if (this.coveredByIndex(target, columns)) continue;
         const indexed = silver ? [...columns, '__deleted'] : [...columns];
         this.db.run(`CREATE INDEX IF NOT EXISTS ${internal(`gold_idx:${target}:${columns.join(':')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);
       }
     }
   }
 
-  /** The result keys a batch's changed rows can affect, deduplicated. */
-  private affectedKeys(changed: ChangedImages): unknown[][] {
-    const keys = new Map<string, unknown[]>();
-    for (const [source, affects] of Object.entries(this.definition.sources)) {
-      const images = changed.get(source);
-      if (!images || images.length === 0) continue;
-      const select = affects ?? `SELECT DISTINCT ${this.definition.key.map(quote).join(', ')} FROM changed`;
-      const columns = this.columnsRead(source, select);
-      // The changed rows go to SQLite as one JSON array of arrays holding only those columns: whole
-      // images as objects cost most of a batch's gold time in JSON alone.
-      const cte = `WITH changed AS (SELECT ${columns.map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`).join(', ')} FROM json_each(?))`;
-      const tuples = images.map((image) => columns.map((c) => image[c] ?? null));
-      const rows = this.db.query(`${cte} ${select}`).values(JSON.stringify(tuples)) as unknown[][];
-      for (const r of rows) keys.set(JSON.stringify(r), r);
-    }
-    return [...keys.values()];
+  /** An index (or the primary key) of `target` already starts with `columns`. */
+  private coveredByIndex(target: string, columns: readonly string[]): boolean {
+    const indexes = this.db.query(`SELECT name FROM pragma_index_list(?)`).all(target) as { name: string }[];
+    return indexes.some(({ name }) => {
+      const cols = (this.db.query(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(name) as { name: string }[]).map((c) => c.name.toLowerCase());
+      return columns.every((c, i) => cols[i] === c.toLowerCase());
+    });
   }
 
   /**
-   * The columns of `source` a query names (as whole words; a false match only costs a column), or all
-   * of them when it selects `*` from `changed`.
+   * The result keys a batch's changed rows can affect, deduplicated; 'all' when the definition is
+   * recomputed whole and a source changed.
    */
-  private columnsRead(source: string, query: string): string[] {
-    const columns = (this.db.query(`SELECT name FROM pragma_table_info(?)`).all(source) as { name: string }[]).map((c) => c.name);
-    if (/\*\s*FROM\s+changed\b|\bchanged\s*\.\s*\*/i.test(query)) return columns;
-    return columns.filter((c) => new RegExp(`(^|[^A-Za-z0-9_])${c.replace(/[^A-Za-z0-9_]/g, '\\$&')}($|[^A-Za-z0-9_])`).test(query));
+  private affectedKeys(changed: ChangedImages): unknown[][] | 'all' {
+    const touched = this.plan.sources.filter((s) => (changed.get(s)?.length ?? 0) > 0);
+    if (touched.length === 0) return [];
+    if (this.plan.strategy === 'whole') return 'all';
+    const mentioned = namesMentioned(this.definition.sql);
+    const carried = new Map(touched.map((s) => [s, this.relationColumns(s).filter((c) => mentioned.has(c.toLowerCase()))]));
+    // The changed rows go to SQLite as one JSON array of arrays per source holding only the columns the
+    // definition names: whole images as objects cost most of a batch's gold time in JSON alone.
+    const ctes = touched.map(
+      (s) => `${quote(changedName(s))} AS (SELECT ${carried.get(s)!.map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`).join(', ') || 'NULL AS "lh:none"'} FROM json_each(?))`,
+    );
+    const params = touched.map((s) => JSON.stringify(changed.get(s)!.map((image) => carried.get(s)!.map((c) => image[c] ?? null))));
+    const keys = new Map<string, unknown[]>();
+    const set = new Set(touched);
+    for (const source of touched) {
+      const select = this.plan.affectedKeys(source, set, (s) => carried.get(s) ?? []);
+      if (!select) continue;
+      const rows = this.db.query(`WITH ${ctes.join(', ')} ${select}`).values(...params) as unknown[][];
+      for (const r of rows) keys.set(JSON.stringify(r), r);
+    }
+    return [...keys.values()];
   }
 
   /**
@@ -141,12 +174,13 @@ export class GoldTable {
       return this.rowsRaw();
     }
     const keys = this.affectedKeys(changed);
+    if (keys === 'all') return this.replaceAll();
     if (keys.length === 0) return [];
-    const cols = this.definition.columns.map((c) => c.name);
+    const cols = this.columns.map((c) => c.name);
     const current = this.db.query(`SELECT * FROM ${this.sqlName} WHERE ${this.keyFilter}`);
-    const fresh = this.db.query(`SELECT * FROM (${this.definition.select}) WHERE ${this.keyFilter}`);
+    const fresh = this.db.query(`SELECT * FROM (${this.definition.sql}) WHERE ${this.keyFilter}`);
     const remove = this.db.query(`DELETE FROM ${this.sqlName} WHERE ${this.keyFilter}`);
-    const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+    const insert = this.insertStatement();
     const images: Row[] = [];
     this.db.transaction(() => {
       for (const key of keys) {
@@ -166,6 +200,37 @@ export class GoldTable {
     return images;
   }
 
+  private insertStatement() {
+    const cols = this.columns.map((c) => c.name);
+    return this.db.query(`INSERT OR REPLACE INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+  }
+
+  /** Recomputes every row and keeps the ones that differ: a whole definition's refresh. */
+  private replaceAll(): Row[] {
+    const cols = this.columns.map((c) => c.name);
+    const keyOf = (r: Row) => JSON.stringify(this.plan.key.map((k) => r[k] ?? null));
+    const before = new Map((this.rowsRaw()).map((r) => [keyOf(r), r]));
+    const after = new Map((this.db.query(`SELECT * FROM (${this.definition.sql})`).all() as Row[]).map((r) => [keyOf(r), r]));
+    const images: Row[] = [];
+    const remove = this.db.query(`DELETE FROM ${this.sqlName} WHERE ${this.keyFilter}`);
+    const insert = this.insertStatement();
+    this.db.transaction(() => {
+      for (const [k, b] of before) {
+        const a = after.get(k) ?? null;
+        if (sameRow(b, a, cols)) continue;
+        images.push(b);
+        remove.run(...(this.plan.key.map((c) => b[c] ?? null) as never[]));
+      }
+      for (const [k, a] of after) {
+        const b = before.get(k) ?? null;
+        if (sameRow(b, a, cols)) continue;
+        images.push(a);
+        insert.run(...(cols.map((c) => a[c] ?? null) as never[]));
+      }
+    })();
+    return images;
+  }
+
   /** A table that has never been computed whole (new, or its sources just appeared) starts from scratch. */
   private get wasRefreshedWhole(): boolean {
     const row = this.db.query(`SELECT 1 FROM ${STATE_TABLES.goldState} WHERE name = ?`).get(this.name);
@@ -179,11 +244,11 @@ export class GoldTable {
   refreshAll(): void {
     if (!this.ready()) return;
     this.createIndexes(); // silver may have rebuilt a serving table since
-    const cols = this.definition.columns.map((c) => c.name);
-    const rows = this.db.query(`SELECT * FROM (${this.definition.select})`).all() as Row[];
+    const cols = this.columns.map((c) => c.name);
+    const rows = this.db.query(`SELECT * FROM (${this.definition.sql})`).all() as Row[];
     this.db.transaction(() => {
       this.db.run(`DELETE FROM ${this.sqlName}`);
-      const insert = this.db.query(`INSERT INTO ${this.sqlName} (${cols.map(quote).join(', ')}) VALUES (${cols.map(() => '?').join(', ')})`);
+      const insert = this.insertStatement();
       for (const r of rows) insert.run(...(cols.map((c) => r[c] ?? null) as never[]));
       this.db.query(`INSERT OR IGNORE INTO ${STATE_TABLES.goldState} (name) VALUES (?)`).run(this.name);
     })();
@@ -191,7 +256,8 @@ export class GoldTable {
 
   /** Everything, recomputed from scratch: what `refresh` must always agree with. */
   recompute(): Row[] {
-    return this.db.query(`SELECT * FROM (${this.definition.select}) ORDER BY ${this.definition.key.map(quote).join(', ')}`).all() as Row[];
+    if (!this.ready()) return [];
+    return this.db.query(`SELECT * FROM (${this.definition.sql}) ORDER BY ${this.plan.key.map(quote).join(', ')}`).all() as Row[];
   }
 
   private rowsRaw(): Row[] {
@@ -208,13 +274,30 @@ export class GoldTable {
   }
 
   count(): number {
+    if (!this.ready()) return 0;
     return (this.db.query(`SELECT count(*) AS n FROM ${this.sqlName}`).get() as { n: number }).n;
   }
 
-  /** Replaces the Delta table's content with the current rows, in one commit (nothing for a step). */
+  /**
+   * Replaces the Delta table's content with the current rows, in one commit (nothing for a step, or
+   * before the sources exist). A changed definition's new columns replace the schema in that commit.
+   */
   async publish(): Promise<number | undefined> {
-    if (!this.table) return undefined;
+    if (!this.published || !this.ready()) return undefined;
+    const schema = struct(this.columns);
+    this.table ??= await DeltaTable.openOrCreate(this.storage, {
+      name: this.definition.name,
+      schema,
+      configuration: {
+        // Each publish replaces the table's file; serve's vacuum clears them after an hour.
+        'delta.deletedFileRetentionDuration': 'interval 1 hours',
+        // A checkpoint carries that hour's remove tombstones (a publish per batch): every 100
+        // commits rather than 10 keeps its cost a tenth.
+        'delta.checkpointInterval': '100',
+      },
+    });
     const txn = this.table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Overwrite' } });
+    if (!sameFields(this.table.snapshot().schema.fields, this.columns)) txn.updateMetadata({ schema, description: this.definition.description });
     for (const add of this.table.snapshot().files()) txn.remove(add);
     const rows = this.rows();
     if (rows.length > 0) await txn.writeRows(rows);
@@ -251,10 +334,15 @@ export interface GoldBatch {
 }
 
 /** Opens the gold tables in definition order, plus the change ledger they may read. */
-export async function openGold(storage: Storage, db: Database, definitions: readonly GoldDefinition[]): Promise<GoldTable[]> {
+export async function openGold(storage: Storage, db: Database, definitions: readonly GoldDefinition[], silverSchemas: RelationSchemas = () => undefined): Promise<GoldTable[]> {
   new ChangeLedger(db);
   const tables: GoldTable[] = [];
-  for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def));
+  const schemas: RelationSchemas = (relation) => {
+    if (relation === CHANGE_LEDGER) return CHANGE_LEDGER_COLUMNS;
+    const gold = tables.find((g) => g.name === relation);
+    return gold ? gold.columns : silverSchemas(relation);
+  };
+  for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def, schemas));
   return tables;
 }
 

@@ -66,7 +66,7 @@ test(`silver equals the source after ${KILLS} kill -9 restarts`, async () => {
   const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir: data, log: silentLogger });
   try {
     for (const g of pipeline.gold) {
-      const longs = new Set(g.definition.columns.filter((c) => c.type === 'long').map((c) => c.name));
+      const longs = new Set(g.columns.filter((c) => c.type === 'long').map((c) => c.name));
       const recomputed = g.recompute().map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, longs.has(k) && v !== null ? String(v) : v])));
       expect(g.rows()).toEqual(recomputed);
     }
