@@ -348,7 +348,8 @@ export class GoldPlan {
         known.set(f.alias.toLowerCase(), f.relation ? (schemas(f.relation) ?? []).map((c) => c.name) : (f.subquery?.items.map((i) => i.name) ?? []));
       }
       const all = [...known.values()].flat();
-      const aliases = new Set(shape.items.map((i) => i.name.toLowerCase()));
+      // Names given with AS (HAVING and ORDER BY may use them); a bare column's own name is not one.
+      const aliases = new Set(shape.items.filter((i) => i.name !== (i.column?.column ?? i.text)).map((i) => i.name.toLowerCase()));
       const exprs = [...shape.items.map((i) => i.tokens), shape.where ?? [], shape.having ?? [], ...shape.groupBy, ...shape.from.map((f) => f.on ?? [])];
       for (const expr of exprs) {
         for (const ref of columnRefs(expr)) {
@@ -404,7 +405,7 @@ export function columnRefs(tokens: readonly Token[]): ColumnRef[] {
     const t = tokens[i]!;
     if (!isName(t) || isOp(tokens[i - 1], '.') || isOp(tokens[i + 1], '(')) continue;
     if (t.kind === 'word' && NOT_COLUMNS.has(t.value)) continue;
-    if (isKeyword(tokens[i - 1], 'AS')) continue; // CAST(x AS type)
+    if (isKeyword(tokens[i - 1], 'AS', 'COLLATE')) continue; // CAST(x AS type), COLLATE nocase
     if (isOp(tokens[i + 1], '.') && isName(tokens[i + 2])) {
       refs.push({ qualifier: nameOf(t), column: nameOf(tokens[i + 2]!) });
       i += 2;

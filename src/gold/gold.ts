@@ -13,6 +13,8 @@ import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER, CHANGE_LEDGER_COLUMNS } from './change-ledger.ts';
 import { GoldPlan, changedName, namesMentioned, type RelationSchemas } from './derive.ts';
 import { INTERNAL_PREFIX, STATE_TABLES, internal, quote } from '../state/index.ts';
+import { LakehouseError, ErrorCode } from '../core/errors.ts';
+import { silentLogger, type Logger } from '../core/log.ts';
 
 type Row = Record<string, unknown>;
 
@@ -41,6 +43,11 @@ export class GoldTable {
   columns: StructField[] = [];
   /** Where a result column's type was not derivable (see GoldPlan.columns). */
   typeNotes: string[] = [];
+  /**
+   * Why the last refresh failed (a source column dropped or changed, a row the SELECT cannot
+   * compute), or undefined. A degraded table keeps its last rows; later batches retry it.
+   */
+  degraded: string | undefined;
 
   private constructor(
     readonly definition: GoldDefinition,
@@ -50,13 +57,36 @@ export class GoldTable {
     public table: DeltaTable | undefined,
     private readonly db: Database,
     private readonly schemas: RelationSchemas,
+    private readonly log: Logger,
   ) {}
 
-  static async open(storage: Storage, db: Database, definition: GoldDefinition, schemas: RelationSchemas): Promise<GoldTable> {
-    const plan = new GoldPlan(definition);
+  /**
+   * Opens a gold table, checking its definition against the sources that exist: an unknown column or
+   * a SELECT SQLite refuses is a configuration error naming the definition.
+   */
+  static async open(storage: Storage, db: Database, definition: GoldDefinition, schemas: RelationSchemas, log: Logger = silentLogger): Promise<GoldTable> {
+    let plan: GoldPlan;
+    try {
+      plan = new GoldPlan(definition);
+    } catch (err) {
+      throw new LakehouseError(ErrorCode.config, (err as Error).message, { hint: 'fix the definition in the --config file or --gold folder' });
+    }
     const table = definition.publish === false ? undefined : await DeltaTable.open(storage).catch(() => undefined);
-    const g = new GoldTable(definition, plan, storage, table, db, schemas);
-    g.ready();
+    const g = new GoldTable(definition, plan, storage, table, db, schemas, log);
+    const present = plan.sources.filter((s) => g.exists(s));
+    try {
+      g.ready();
+    } catch (err) {
+      // SQLite names the column it lacks; the derivation adds where it looked and what is there.
+      const lookup: RelationSchemas = (r) => (present.includes(r) ? (schemas(r) ?? g.relationColumns(r).map((name) => ({ name }) as StructField)) : undefined);
+      const unknown = /no such column/.test(oneLine(err)) ? plan.unknownColumn(lookup) : undefined;
+      const what = unknown
+        ? `unknown column '${unknown.column}' (columns: ${unknown.candidates.filter((c) => !c.startsWith('__')).join(', ') || 'none'})`
+        : oneLine(err);
+      throw new LakehouseError(ErrorCode.config, `gold ${definition.name}: ${what}`, { hint: 'fix the definition in the --config file or --gold folder' });
+    }
+    const missing = plan.sources.filter((s) => !present.includes(s));
+    if (missing.length > 0) log.info(`gold ${definition.name} waits for ${missing.join(', ')}: computed when the source tables exist`);
     return g;
   }
 
@@ -72,7 +102,7 @@ export class GoldTable {
     return quote(goldTableName(this.definition.name));
   }
 
-  private exists(name: string): boolean {
+  exists(name: string): boolean {
     return this.db.query(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== null;
   }
 
@@ -110,7 +140,7 @@ export class GoldTable {
   }
 
   /** The columns of each relation, from SQLite (any relation: silver view, gold view, internal table). */
-  private relationColumns(relation: string): string[] {
+  relationColumns(relation: string): string[] {
     return (this.db.query(`SELECT name FROM pragma_table_info(?)`).all(relation) as { name: string }[]).map((c) => c.name);
   }
 
@@ -168,9 +198,39 @@ export class GoldTable {
    * changed (what later definitions reading this one see as `changed`).
    */
   refresh(changed: ChangedImages): Row[] {
+    if (this.degraded !== undefined) {
+      // Retried whole when a source changed: the fix may be in any row or column.
+      if (!this.plan.sources.some((s) => (changed.get(s)?.length ?? 0) > 0)) return [];
+      return this.guarded(() => {
+        this.computeWhole();
+        return this.rowsRaw();
+      }) ?? [];
+    }
+    return this.guarded(() => this.refreshChanged(changed)) ?? [];
+  }
+
+  /** Runs a refresh; a failure degrades this table only (logged once per reason) instead of the batch. */
+  private guarded<T>(work: () => T): T | undefined {
+    try {
+      const result = work();
+      if (this.degraded !== undefined) {
+        this.log.info(`gold ${this.name} recovered`, { table: this.name });
+        this.degraded = undefined;
+      }
+      return result;
+    } catch (err) {
+      const reason = oneLine(err);
+      if (reason !== this.degraded) this.log.warn(`gold ${this.name} degraded: ${reason}; it keeps its last rows, silver and other gold tables go on`, { table: this.name });
+      this.degraded = reason;
+      this.wasReady = false; // columns and types are derived again on the retry
+      return undefined;
+    }
+  }
+
+  private refreshChanged(changed: ChangedImages): Row[] {
     if (!this.ready()) return [];
     if (!this.wasRefreshedWhole) {
-      this.refreshAll();
+      this.computeWhole();
       return this.rowsRaw();
     }
     const keys = this.affectedKeys(changed);
@@ -242,6 +302,10 @@ export class GoldTable {
    * hold commits whose changes gold never saw (they are no longer known as changes, only as state).
    */
   refreshAll(): void {
+    this.guarded(() => this.computeWhole());
+  }
+
+  private computeWhole(): void {
     if (!this.ready()) return;
     this.createIndexes(); // silver may have rebuilt a serving table since
     const cols = this.columns.map((c) => c.name);
@@ -283,7 +347,7 @@ export class GoldTable {
    * before the sources exist). A changed definition's new columns replace the schema in that commit.
    */
   async publish(): Promise<number | undefined> {
-    if (!this.published || !this.ready()) return undefined;
+    if (!this.published || this.degraded !== undefined || !this.ready()) return undefined;
     const schema = struct(this.columns);
     this.table ??= await DeltaTable.openOrCreate(this.storage, {
       name: this.definition.name,
@@ -321,6 +385,8 @@ export function readGoldRows(db: Database, name: string, limit = Number.MAX_SAFE
   return rows;
 }
 
+const oneLine = (err: unknown) => (err instanceof Error ? err.message : String(err)).split('\n')[0]!;
+
 function sameRow(a: Row | null, b: Row | null, cols: readonly string[]): boolean {
   if (a === null || b === null) return a === b;
   return cols.every((c) => a[c] === b[c]);
@@ -333,8 +399,17 @@ export interface GoldBatch {
   ledger: readonly Row[];
 }
 
-/** Opens the gold tables in definition order, plus the change ledger they may read. */
-export async function openGold(storage: Storage, db: Database, definitions: readonly GoldDefinition[], silverSchemas: RelationSchemas = () => undefined): Promise<GoldTable[]> {
+/**
+ * Opens the gold tables in definition order, plus the change ledger they may read. A gold table of an
+ * earlier run that is no longer defined loses its SQLite rows; its Delta table stays (logged).
+ */
+export async function openGold(
+  storage: Storage,
+  db: Database,
+  definitions: readonly GoldDefinition[],
+  silverSchemas: RelationSchemas = () => undefined,
+  log: Logger = silentLogger,
+): Promise<GoldTable[]> {
   new ChangeLedger(db);
   const tables: GoldTable[] = [];
   const schemas: RelationSchemas = (relation) => {
@@ -342,7 +417,21 @@ export async function openGold(storage: Storage, db: Database, definitions: read
     const gold = tables.find((g) => g.name === relation);
     return gold ? gold.columns : silverSchemas(relation);
   };
-  for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def, schemas));
+  for (const def of definitions) tables.push(await GoldTable.open(storage.at(def.name), db, def, schemas, log));
+  const defined = new Set(definitions.map((d) => d.name));
+  const prefix = definitionMeta('');
+  const earlier = db.query(`SELECT name FROM ${STATE_TABLES.meta} WHERE substr(name, 1, ?) = ?`).all(prefix.length, prefix) as { name: string }[];
+  for (const { name: entry } of earlier) {
+    const name = entry.slice(prefix.length);
+    if (defined.has(name)) continue;
+    db.transaction(() => {
+      db.run(`DROP VIEW IF EXISTS ${quote(name)}`);
+      db.run(`DROP TABLE IF EXISTS ${quote(goldTableName(name))}`);
+      db.query(`DELETE FROM ${STATE_TABLES.meta} WHERE name = ?`).run(entry);
+      db.query(`DELETE FROM ${STATE_TABLES.goldState} WHERE name = ?`).run(name);
+    })();
+    log.warn(`gold ${name} is no longer defined: it is not kept up to date any more; its Delta table stays (delete the folder gold/${name} to remove it)`, { table: name });
+  }
   return tables;
 }
 

@@ -2,4 +2,5 @@ export { GoldTable, openGold, refreshGold, publishGold, readGoldRows, goldTableN
 export { votersBookGold } from './voters-book.ts';
 export { ChangeLedger, CHANGE_LEDGER } from './change-ledger.ts';
 export { GoldPlan, type Strategy, type RelationSchemas } from './derive.ts';
+export { goldFromToml, goldFromSqlFile, orderGold } from './config.ts';
 export type { GoldDefinition } from './definition.ts';

@@ -102,6 +102,8 @@ function parseSelectTokens(sql: string, tokens: Token[]): SelectShape {
   };
   const shape: SelectShape = { sql, distinct: false, items: [], from: [], groupBy: [] };
   for (const word of ['UNION', 'INTERSECT', 'EXCEPT', 'ORDER', 'LIMIT', 'WINDOW']) {
+    // A table has no order: ORDER BY alone changes nothing (with LIMIT it does).
+    if (word === 'ORDER' && !at.has('LIMIT')) continue;
     if (at.has(word)) shape.unsupported ??= word === 'ORDER' ? 'ORDER BY' : word === 'UNION' || word === 'INTERSECT' || word === 'EXCEPT' ? `a compound SELECT (${word})` : word;
   }
   let itemTokens = tokens.slice(1, ends.find((e) => e > 0));
