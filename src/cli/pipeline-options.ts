@@ -2,7 +2,7 @@
 import type { Logger } from '../core/log.ts';
 import type { PipelineOptions } from '../pipeline/index.ts';
 import type { WriteMode } from '../silver/index.ts';
-import { votersBookGold } from '../gold/index.ts';
+import { goldFor } from './gold-config.ts';
 import type { Locations } from './locations.ts';
 import { parseRoutes } from './routing.ts';
 import { parseKeyColumns } from './key-columns.ts';
@@ -18,6 +18,6 @@ export function pipelineOptions(flags: Record<string, unknown>, { tables, state 
     writeMode: flags['write-mode'] as WriteMode | undefined,
     keyColumns: parseKeyColumns(flags.key as string[] | undefined),
     tombstoneRetentionMs: retentionHours === undefined ? undefined : retentionHours * 3_600_000,
-    gold: votersBookGold,
+    gold: goldFor(flags, state),
   };
 }

@@ -63,6 +63,13 @@ const historyFlag = {
   help: 'also keep the SCD type 2 history of these silver tables, as silver/<table>__history (kept from then on)',
 } as const;
 
+const goldFlag = {
+  name: 'gold',
+  type: 'string',
+  placeholder: 'DIR',
+  help: 'gold tables: a folder of NAME.sql files, one SELECT each (also [gold.NAME] sql = "..." in the config file)',
+} as const;
+
 export const commands: readonly Command[] = [
   {
     spec: {
@@ -85,6 +92,7 @@ export const commands: readonly Command[] = [
         historyFlag,
         writeModeFlag,
         tombstoneRetentionFlag,
+        goldFlag,
       ],
       examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
@@ -104,6 +112,7 @@ export const commands: readonly Command[] = [
         historyFlag,
         writeModeFlag,
         tombstoneRetentionFlag,
+        goldFlag,
         { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
       ],
       examples: ['lakehouse ingest --data ./lake records.ndjson', 'lakehouse ingest --data ./lake --history voters records.ndjson', 'cat records.ndjson | lakehouse ingest --data ./lake -'],
@@ -137,6 +146,7 @@ export const commands: readonly Command[] = [
         routeFlag,
         keyFlag,
         historyFlag,
+        goldFlag,
         { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
       ],
       examples: [
@@ -233,6 +243,16 @@ export const commands: readonly Command[] = [
       examples: ['lakehouse checkpoint voters'],
     },
     load: () => import('./checkpoint.ts'),
+  },
+  {
+    spec: {
+      name: 'gold',
+      summary: "Check the gold definitions: each one's key, sources, and strategy (incremental or whole) and why.",
+      positionals: [{ name: 'action', help: 'check', required: true }],
+      flags: [dataFlag, stateFlag, goldFlag],
+      examples: ['lakehouse gold check --config lakehouse.toml', 'lakehouse gold check --gold ./gold'],
+    },
+    load: () => import('./gold.ts'),
   },
   {
     spec: {
