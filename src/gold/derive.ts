@@ -1,21 +1,7 @@
 /**
- * From a definition's SELECT to how gold keeps it: its sources, key, strategy and, for an incremental
- * one, the SQL that lists the result keys a batch can affect. Rules (docs/design.md, "Gold"):
- *
- * - A result key is recomputed with `SELECT * FROM (sql) WHERE key IS ?`, which is exact for any SELECT;
- *   derivation only has to name a superset of the keys whose rows may change.
- * - A key's rows can change only through a row combination of the FROM clause (before WHERE and GROUP
- *   BY) that holds a changed row. For each occurrence of a changed source, the affected keys are the key
- *   expressions over the FROM clause with that occurrence replaced by the batch's before and after
- *   images (`"changed:SOURCE"`) and every other changed source read both as it is now and as its
- *   images (so its before images, gone from the table, still join). WHERE and HAVING are dropped:
- *   filtering only shrinks the superset.
- * - A subquery in FROM over one relation is read through its base relation; when it holds window
- *   functions partitioned by P, a changed row moves its whole partition, so the changed rows' partitions
- *   are expanded to all their rows.
- * - A key column taken from the null-supplying side of a LEFT JOIN, an aggregate or a window column in
- *   the key, a join condition other than column = column, and any other construct (WITH, compound
- *   SELECT, subquery expressions, ORDER BY, DISTINCT) are recomputed whole after a batch touching a source.
+ * From a definition's SELECT to how gold keeps it: its sources, key, column types, indexes, strategy
+ * and, for an incremental one, the SQL listing the result keys a batch can affect. The rules and why
+ * they are enough: docs/design.md, "Gold".
  */
 import { invalidInput } from '../core/errors.ts';
 import type { DataType, StructField } from '../delta/schema.ts';
