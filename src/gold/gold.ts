@@ -32,6 +32,9 @@ const declaredType = (t: StructField['type']) =>
 
 /** Before and after images of the rows a batch changed, per relation name (silver or gold). */
 type ChangedImages = Map<string, Row[]>;
+/** A relation's images, its name matched as SQL matches names (case-insensitively). */
+const imagesOf = (changed: ChangedImages, relation: string): Row[] =>
+  changed.get(relation) ?? [...changed].find(([name]) => name.toLowerCase() === relation.toLowerCase())?.[1] ?? [];
 
 const sameFields = (a: readonly StructField[], b: readonly StructField[]) =>
   a.length === b.length && a.every((f, i) => f.name === b[i]!.name && JSON.stringify(f.type) === JSON.stringify(b[i]!.type));
@@ -103,7 +106,8 @@ export class GoldTable {
   }
 
   exists(name: string): boolean {
-    return this.db.query(`SELECT 1 FROM sqlite_master WHERE name = ?`).get(name) !== null;
+    // SQL names are case-insensitive: `FROM Voters` reads silver table voters.
+    return this.db.query(`SELECT 1 FROM sqlite_master WHERE name = ? COLLATE NOCASE`).get(name) !== null;
   }
 
   /**
@@ -171,7 +175,7 @@ export class GoldTable {
    * recomputed whole and a source changed.
    */
   private affectedKeys(changed: ChangedImages): unknown[][] | 'all' {
-    const touched = this.plan.sources.filter((s) => (changed.get(s)?.length ?? 0) > 0);
+    const touched = this.plan.sources.filter((s) => imagesOf(changed, s).length > 0);
     if (touched.length === 0) return [];
     if (this.plan.strategy === 'whole') return 'all';
     const mentioned = namesMentioned(this.definition.sql);
@@ -181,7 +185,7 @@ export class GoldTable {
     const ctes = touched.map(
       (s) => `${quote(changedName(s))} AS (SELECT ${carried.get(s)!.map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`).join(', ') || 'NULL AS "lh:none"'} FROM json_each(?))`,
     );
-    const params = touched.map((s) => JSON.stringify(changed.get(s)!.map((image) => carried.get(s)!.map((c) => image[c] ?? null))));
+    const params = touched.map((s) => JSON.stringify(imagesOf(changed, s).map((image) => carried.get(s)!.map((c) => image[c] ?? null))));
     const keys = new Map<string, unknown[]>();
     const set = new Set(touched);
     for (const source of touched) {
@@ -200,7 +204,7 @@ export class GoldTable {
   refresh(changed: ChangedImages): Row[] {
     if (this.degraded !== undefined) {
       // Retried whole when a source changed: the fix may be in any row or column.
-      if (!this.plan.sources.some((s) => (changed.get(s)?.length ?? 0) > 0)) return [];
+      if (!this.plan.sources.some((s) => imagesOf(changed, s).length > 0)) return [];
       return this.guarded(() => {
         this.computeWhole();
         return this.rowsRaw();

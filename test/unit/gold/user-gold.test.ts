@@ -73,6 +73,8 @@ test('user gold over a non-demo source: incremental rows equal the SELECT, typed
   const definitions: GoldDefinition[] = [
     ...orderGold(config),
     { name: 'accounts_with_owner', sql: 'SELECT a.id, a.branch, o.name FROM accounts a JOIN owners o ON o.id = a.owner', key: ['id'] },
+    // SQL names are case-insensitive.
+    { name: 'per_branch_spelled', sql: 'SELECT Branch, count(*) AS n FROM Accounts GROUP BY Branch' },
   ];
   const p = await Pipeline.open({ gold: definitions, dataDir, log: silentLogger });
   await p.process([change('accounts', 'c', { id: 1, branch: 'north', balance: 70, owner: 1 }), change('accounts', 'c', { id: 2, branch: 'north', balance: 50, owner: 2 })]);
@@ -89,6 +91,7 @@ test('user gold over a non-demo source: incremental rows equal the SELECT, typed
     JSON.stringify({ branch: 'south', balance: '5', accounts: '1', mean: 5 }),
   ]);
   expect((await deltaRows(join(dataDir, 'gold', 'big_branches'))).rows).toEqual([]);
+  expect((await deltaRows(join(dataDir, 'gold', 'per_branch_spelled'))).rows).toEqual([JSON.stringify({ Branch: 'north', n: '1' }), JSON.stringify({ Branch: 'south', n: '1' })]);
   expect((await deltaRows(join(dataDir, 'gold', 'accounts_with_owner'))).rows).toEqual([
     JSON.stringify({ id: '1', branch: 'north', name: 'ann' }),
     JSON.stringify({ id: '3', branch: 'south', name: 'ann' }),
