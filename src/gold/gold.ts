@@ -157,7 +157,22 @@ export class GoldTable {
         if (this.coveredByIndex(target, columns)) continue;
         const indexed = silver ? [...columns, '__deleted'] : [...columns];
         this.db.run(`CREATE INDEX IF NOT EXISTS ${internal(`gold_idx:${target}:${columns.join(':')}`)} ON ${quote(target)} (${indexed.map(quote).join(', ')})`);
+        this.dropPrefixIndexes(target, columns);
       }
+    }
+  }
+
+  /**
+   * Drops gold's own indexes on `target` whose columns start `columns` (an earlier definition's): the
+   * new one serves their lookups, and every write to the table maintains one index fewer.
+   */
+  private dropPrefixIndexes(target: string, columns: readonly string[]): void {
+    const own = `${INTERNAL_PREFIX}gold_idx:`;
+    const indexes = this.db.query(`SELECT name FROM pragma_index_list(?)`).all(target) as { name: string }[];
+    for (const { name } of indexes) {
+      if (!name.startsWith(own)) continue;
+      const cols = (this.db.query(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(name) as { name: string }[]).map((c) => c.name.toLowerCase()).filter((c) => c !== '__deleted');
+      if (cols.length < columns.length && cols.every((c, i) => c === columns[i]!.toLowerCase())) this.db.run(`DROP INDEX ${quote(name)}`);
     }
   }
 
