@@ -255,6 +255,8 @@ export class GoldTable {
     const keys = this.affectedKeys(changed);
     if (keys === 'all') return this.replaceAll();
     if (keys.length === 0) return [];
+    // A batch reaching most groups: one pass over the sources beats a lookup per group.
+    if (keys.length > 64 && keys.length * 4 > this.count()) return this.replaceAll();
     const cols = this.columns.map((c) => c.name);
     const current = this.db.query(`SELECT * FROM ${this.sqlName} WHERE ${this.keyFilter}`);
     const fresh = this.db.query(`SELECT * FROM (${this.definition.sql}) WHERE ${this.keyFilter}`);
