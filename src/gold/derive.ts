@@ -259,6 +259,11 @@ export class GoldPlan {
     return out;
   }
 
+  /** The result columns' names as the SELECT list spells them; undefined for `SELECT *`. */
+  get resultNames(): string[] | undefined {
+    return this.shape.items.some((i) => i.kind === 'star') ? undefined : this.shape.items.map((i) => i.name);
+  }
+
   /**
    * The result's columns with Delta types, from the prepared statement's column names and the sources'
    * schemas: a column keeps its source type; count -> long; sum/total of integers -> long, of a decimal

@@ -90,6 +90,14 @@ export class GoldTable {
     }
     const missing = plan.sources.filter((s) => !present.includes(s));
     if (missing.length > 0) log.info(`gold ${definition.name} waits for ${missing.join(', ')}: computed when the source tables exist`);
+    // Listed from the start, like silver's tables: typed as far as the sources are known now; the
+    // first publish corrects the schema in the same commit as its rows.
+    const names = plan.resultNames;
+    if (definition.publish !== false && !table && missing.length > 0 && names) {
+      g.columns = plan.columns(names, schemas).fields;
+      await g.createTable(true);
+      g.columns = [];
+    } else if (!table) await g.createTable();
     return g;
   }
 
@@ -368,11 +376,27 @@ export class GoldTable {
    * before the sources exist). A changed definition's new columns replace the schema in that commit.
    */
   async publish(): Promise<number | undefined> {
-    if (!this.published || this.degraded !== undefined || !this.ready()) return undefined;
+    if (!this.published || this.degraded !== undefined || !(await this.createTable())) return undefined;
+    const table = this.table!;
     const schema = struct(this.columns);
+    const txn = table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Overwrite' } });
+    if (!sameFields(table.snapshot().schema.fields, this.columns)) txn.updateMetadata({ schema, description: this.definition.description });
+    for (const add of table.snapshot().files()) txn.remove(add);
+    const rows = this.rows();
+    if (rows.length > 0) await txn.writeRows(rows);
+    return txn.commit();
+  }
+
+  /**
+   * Creates the Delta table once the result's columns are known (its sources exist), so that it is
+   * listed before its first publish; true when there is one.
+   */
+  async createTable(provisional = false): Promise<boolean> {
+    if (!this.published || (!provisional && !this.ready())) return false;
     this.table ??= await DeltaTable.openOrCreate(this.storage, {
       name: this.definition.name,
-      schema,
+      description: this.definition.description,
+      schema: struct(this.columns),
       configuration: {
         // Each publish replaces the table's file; serve's vacuum clears them after an hour.
         'delta.deletedFileRetentionDuration': 'interval 1 hours',
@@ -381,12 +405,7 @@ export class GoldTable {
         'delta.checkpointInterval': '100',
       },
     });
-    const txn = this.table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Overwrite' } });
-    if (!sameFields(this.table.snapshot().schema.fields, this.columns)) txn.updateMetadata({ schema, description: this.definition.description });
-    for (const add of this.table.snapshot().files()) txn.remove(add);
-    const rows = this.rows();
-    if (rows.length > 0) await txn.writeRows(rows);
-    return txn.commit();
+    return true;
   }
 }
 
