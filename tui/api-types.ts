@@ -17,6 +17,7 @@ export type Health = {
     silver: Record<string, number>;
     gold: Record<string, number>;
   };
+  degradedGold?: Record<string, string>;
 };
 
 export type TableLayer = "bronze" | "silver" | "gold";

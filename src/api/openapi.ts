@@ -73,6 +73,7 @@ export const schemas = {
     lastCommitMs: nullable(number),
     deadLetters: integer,
     versions: object<HealthStatus['versions']>({ bronze: nullable(integer), silver: mapOf(integer), gold: mapOf(integer) }),
+    degradedGold: optional(mapOf(string)),
     message: optional(string),
   }),
   TableSummary: object<TableSummary>(summaryMembers),

@@ -147,7 +147,8 @@ export function parseArgs<S extends CommandSpec>(spec: S, argv: readonly string[
     if (flags[f.name] !== undefined) continue;
     const fromEnv = env[envName(f.name)];
     if (fromEnv !== undefined && fromEnv !== '') flags[f.name] = coerce(f, fromEnv, `environment ${envName(f.name)}`);
-    else if (fileValues[f.name] !== undefined) flags[f.name] = coerce(f, fileValues[f.name], `config file ${configPath}`);
+    // A TOML table (such as [gold.NAME]) is a section, not a flag's value.
+    else if (fileValues[f.name] !== undefined && !isTomlTable(fileValues[f.name])) flags[f.name] = coerce(f, fileValues[f.name], `config file ${configPath}`);
     else if (f.default !== undefined) flags[f.name] = f.default;
   }
 
@@ -162,6 +163,8 @@ export function parseArgs<S extends CommandSpec>(spec: S, argv: readonly string[
   }
   return { flags: flags as Flags<S>, positionals, help };
 }
+
+const isTomlTable = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function splitOnce(s: string, sep: string): [string, string | undefined] {
   const i = s.indexOf(sep);

@@ -1,16 +1,16 @@
 /** The pipeline settings shared by the commands that run it (serve, ingest, rebuild), from their flags. */
 import type { Logger } from '../core/log.ts';
 import type { PipelineOptions } from '../pipeline/index.ts';
-import { votersBookGold } from '../gold/index.ts';
+import { goldFor } from './gold-config.ts';
 import type { FlagValues } from './args.ts';
-import type { historyFlag, keyFlag, routeFlag, tombstoneRetentionFlag, writeModeFlag } from './commands/specs.ts';
+import type { goldFlag, historyFlag, keyFlag, routeFlag, tombstoneRetentionFlag, writeModeFlag } from './commands/specs.ts';
 import type { Locations } from './locations.ts';
 import { parseRoutes } from './routing.ts';
 import { parseKeyColumns } from './key-columns.ts';
 
 /** The pipeline flags; `rebuild` has no --tombstone-retention. */
-export type PipelineFlags = FlagValues<typeof routeFlag | typeof keyFlag | typeof historyFlag | typeof writeModeFlag> &
-  Partial<FlagValues<typeof tombstoneRetentionFlag>>;
+export type PipelineFlags = FlagValues<typeof routeFlag | typeof keyFlag | typeof historyFlag | typeof writeModeFlag | typeof goldFlag> &
+  Partial<FlagValues<typeof tombstoneRetentionFlag>> & { config?: string };
 
 export function pipelineOptions(flags: PipelineFlags, { tables, state }: Locations, log: Logger): PipelineOptions {
   const retentionHours = flags['tombstone-retention'];
@@ -23,6 +23,6 @@ export function pipelineOptions(flags: PipelineFlags, { tables, state }: Locatio
     writeMode: flags['write-mode'],
     keyColumns: parseKeyColumns(flags.key),
     tombstoneRetentionMs: retentionHours === undefined ? undefined : retentionHours * 3_600_000,
-    gold: votersBookGold,
+    gold: goldFor(flags, state),
   };
 }

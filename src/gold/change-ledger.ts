@@ -10,11 +10,21 @@
 import type { Database } from 'bun:sqlite';
 import type { AppliedChange } from '../silver/index.ts';
 import { formatTimestamp } from '../delta/values.ts';
+import { field, type StructField } from '../delta/schema.ts';
 import { INTERNAL_PREFIX, STATE_TABLES } from '../state/index.ts';
 
 /** The ledger's relation name, as gold definitions read it (an internal table). */
 export const CHANGE_LEDGER = INTERNAL_PREFIX + 'change_ledger';
 const LEDGER = STATE_TABLES.changeLedger;
+/** The ledger's columns as gold definitions see them (their result types derive from these). */
+export const CHANGE_LEDGER_COLUMNS: readonly StructField[] = [
+  field('bronze_version', 'long'),
+  field('table_name', 'string'),
+  field('minute', 'timestamp'),
+  field('inserts', 'long'),
+  field('updates', 'long'),
+  field('deletes', 'long'),
+];
 /**
  * Versions further back than this are folded into one row per table and minute (bronze_version 0):
  * replays start after the last fully processed version, never this far back, so idempotency holds and

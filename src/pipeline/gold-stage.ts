@@ -47,6 +47,8 @@ export class GoldStage {
 
   /** After a batch: publishes, or, with more batches waiting and a publish not due, defers. */
   async afterBatch(backlog: boolean): Promise<void> {
+    // A table whose sources just appeared is listed (an empty Delta table) even while publishing waits.
+    await Promise.all(this.tables.filter((g) => g.published && !g.table && g.computed).map((g) => g.createTable()));
     if (!backlog || this.schedule.due('goldPublish')) await this.publishPending();
     else if (!this.behind) this.behind = true;
   }

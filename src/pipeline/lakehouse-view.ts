@@ -27,6 +27,8 @@ export interface HealthStatus {
   lastCommitMs: number | null;
   deadLetters: number;
   versions: { bronze: number | null; silver: Record<string, number>; gold: Record<string, number> };
+  /** Gold tables whose last refresh failed, with the reason (they keep their last rows and retry). */
+  degradedGold?: Record<string, string>;
   message?: string;
 }
 

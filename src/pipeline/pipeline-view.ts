@@ -83,13 +83,15 @@ export class PipelineView implements LakehouseView {
     const source = this.run.sourceHealth?.();
     const lag = this.run.lag();
     const stalled = this.stalled(lag);
-    const message = this.run.message ?? source?.message ?? stalled;
+    const degradedGold = Object.fromEntries(p.gold.filter((g) => g.degraded !== undefined).map((g) => [g.name, g.degraded!]));
+    const goldDegraded = Object.keys(degradedGold).length > 0;
+    const message = this.run.message ?? source?.message ?? stalled ?? (goldDegraded ? `gold table(s) failing to refresh: ${Object.keys(degradedGold).join(', ')}` : undefined);
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
     for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
     return {
-      status: this.run.status === 'ok' && (source?.degraded || stalled) ? 'degraded' : this.run.status,
+      status: this.run.status === 'ok' && (source?.degraded || stalled || goldDegraded) ? 'degraded' : this.run.status,
       source: this.run.source,
       uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
       eventsPerSecond: p.throughput.perSecond(),
@@ -97,6 +99,7 @@ export class PipelineView implements LakehouseView {
       lastCommitMs: p.lastCommitMs === null ? null : Math.round(p.lastCommitMs),
       deadLetters: p.deadLetters.count,
       versions: { bronze: p.bronze.version, silver, gold },
+      ...(goldDegraded ? { degradedGold } : {}),
       ...(message ? { message } : {}),
     };
   }
@@ -174,6 +177,7 @@ export class PipelineView implements LakehouseView {
     m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'bronze', table: 'bronze' }, p.bronze.version);
     for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
     for (const g of p.gold) if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
+    for (const g of p.gold) m.set('lakehouse_gold_degraded', '1 while a gold table fails to refresh (it keeps its last rows and retries)', { table: g.name }, g.degraded === undefined ? 0 : 1);
     m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
     for (const [tp, lag] of this.run.partitionLag?.() ?? []) {
       const at = tp.lastIndexOf(':');

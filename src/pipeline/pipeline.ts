@@ -172,7 +172,7 @@ export class Pipeline {
         );
       }
     }
-    const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? []);
+    const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? [], (name) => silver.get(name)?.snapshot.schema.fields, options.log);
     const deadLetters = await DeadLetters.open(catalog.storage({ path: LAYOUT.deadLetters }));
     const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
     if (options.periodicVacuum) tasks.push('vacuum');

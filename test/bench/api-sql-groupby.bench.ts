@@ -45,7 +45,7 @@ async function servingCopy(): Promise<string> {
   }
   db.run('COMMIT');
   const def = votersBookGold.find((d) => d.name === 'voters_per_city')!;
-  const gold = await GoldTable.open(new LocalStorage(join(dataDir, 'gold', def.name)), db, def);
+  const gold = await GoldTable.open(new LocalStorage(join(dataDir, 'gold', def.name)), db, def, (r) => (r === 'voters' ? snap.schema.fields : undefined));
   gold.refreshAll(); // creates the index the definition declares
   db.close();
   renameSync(tmp, join(dataDir, 'lakehouse.db'));

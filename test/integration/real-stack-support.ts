@@ -61,6 +61,8 @@ export class LakehouseServer {
     private readonly brokers: string,
     readonly logPath: string,
     private readonly topics = 'votersbook\\..*',
+    /** More serve flags (e.g. --gold DIR). */
+    private readonly extraArgs: readonly string[] = [],
   ) {}
 
   get url(): string {
@@ -69,7 +71,7 @@ export class LakehouseServer {
 
   async start(): Promise<void> {
     const fd = openSync(this.logPath, 'a');
-    const args = ['serve', '--kafka', this.brokers, '--topics', this.topics, '--data', this.dataDir, '--port', String(this.port)];
+    const args = ['serve', '--kafka', this.brokers, '--topics', this.topics, '--data', this.dataDir, '--port', String(this.port), ...this.extraArgs];
     const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: fd, stderr: fd, stdin: 'ignore' });
     closeSync(fd);
     this.proc = proc;

@@ -16,6 +16,7 @@ import {
   vacuumSpec,
   checkpointSpec,
   querySpec,
+  goldSpec,
 } from './specs.ts';
 
 export const commands: readonly Command[] = [
@@ -31,4 +32,5 @@ export const commands: readonly Command[] = [
   command(vacuumSpec, () => import('./vacuum.ts')),
   command(checkpointSpec, () => import('./checkpoint.ts')),
   command(querySpec, () => import('./query.ts')),
+  command(goldSpec, () => import('./gold.ts')),
 ];

@@ -60,6 +60,13 @@ export const historyFlag = {
   help: 'also keep the SCD type 2 history of these silver tables, as silver/<table>__history (kept from then on)',
 } as const satisfies FlagSpec;
 
+export const goldFlag = {
+  name: 'gold',
+  type: 'string',
+  placeholder: 'DIR',
+  help: 'gold tables: a folder of NAME.sql files, one SELECT each (also [gold.NAME] sql = "..." in the config file)',
+} as const satisfies FlagSpec;
+
 export const serveSpec = {
   name: 'serve',
   summary: 'Run the whole pipeline: source -> bronze -> silver -> gold, and the HTTP API.',
@@ -80,6 +87,7 @@ export const serveSpec = {
     historyFlag,
     writeModeFlag,
     tombstoneRetentionFlag,
+    goldFlag,
   ],
   examples: [
     'lakehouse serve',
@@ -102,6 +110,7 @@ export const ingestSpec = {
     historyFlag,
     writeModeFlag,
     tombstoneRetentionFlag,
+    goldFlag,
     { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
   ],
   examples: [
@@ -135,6 +144,7 @@ export const rebuildSpec = {
     routeFlag,
     keyFlag,
     historyFlag,
+    goldFlag,
     { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
   ],
   examples: [
@@ -241,4 +251,12 @@ export const querySpec = {
     `lakehouse query --url http://127.0.0.1:8080 "SELECT * FROM poll_results" --format csv`,
     `lakehouse query --data ./lake "SELECT v.id, v.city, o.city AS was FROM voters v JOIN voters@v3 o USING (id) WHERE o.city <> v.city"`,
   ],
+} as const satisfies CommandSpec;
+
+export const goldSpec = {
+  name: 'gold',
+  summary: "Check the gold definitions: each one's key, sources, and strategy (incremental or whole) and why.",
+  positionals: [{ name: 'action', help: 'check', required: true }],
+  flags: [dataFlag, stateFlag, goldFlag],
+  examples: ['lakehouse gold check --config lakehouse.toml', 'lakehouse gold check --gold ./gold'],
 } as const satisfies CommandSpec;

@@ -72,14 +72,15 @@ export async function recomputeGold(dataDir: string): Promise<Map<string, string
     const out = new Map<string, string[]>();
     for (const def of votersBookGold) {
       if (def.publish === false) {
-        db.run(`CREATE VIEW ${quote(def.name)} AS ${def.select}`);
+        db.run(`CREATE VIEW ${quote(def.name)} AS ${def.sql}`);
         continue;
       }
-      const rows = db.query(`SELECT * FROM (${def.select})`).all() as Record<string, unknown>[];
+      const rows = db.query(`SELECT * FROM (${def.sql})`).all() as Record<string, unknown>[];
+      const columns = (await Snapshot.open(new LocalStorage(join(dataDir, 'gold', def.name)))).schema.fields;
       out.set(
         def.name,
         rows
-          .map((r) => JSON.stringify(Object.fromEntries(def.columns.map((c) => [c.name, c.type === 'long' && r[c.name] != null ? String(r[c.name]) : (r[c.name] ?? null)]))))
+          .map((r) => JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, c.type === 'long' && r[c.name] != null ? String(r[c.name]) : (r[c.name] ?? null)]))))
           .sort(),
       );
     }
