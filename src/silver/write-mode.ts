@@ -23,3 +23,14 @@ export function writeModeOf(properties: Readonly<Record<string, string>>): Write
 export function writeModeConfiguration(mode: WriteMode): Record<string, string> {
   return mode === 'merge-on-read' ? { [WRITE_MODE_PROPERTY]: mode, 'delta.enableDeletionVectors': 'true' } : { [WRITE_MODE_PROPERTY]: mode };
 }
+
+/** Modes chosen for tables yet to be created: one for all of them, and per table (which wins). */
+export interface WriteModeChoice {
+  all?: WriteMode;
+  tables?: Readonly<Record<string, WriteMode>>;
+}
+
+/** The mode chosen for a new table, or undefined when nothing was chosen for it. */
+export function chosenWriteMode(choice: WriteMode | WriteModeChoice | undefined, table: string): WriteMode | undefined {
+  return typeof choice === 'string' ? choice : (choice?.tables?.[table] ?? choice?.all);
+}

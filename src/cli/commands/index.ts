@@ -34,10 +34,9 @@ const routeFlag = {
 // No default here: unset means "not chosen", so an existing table's own mode is never contradicted.
 const writeModeFlag = {
   name: 'write-mode',
-  type: 'enum',
-  values: WRITE_MODES,
-  placeholder: 'MODE',
-  help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
+  type: 'list',
+  placeholder: '[TABLE=]MODE',
+  help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support), for all or, as TABLE=MODE, one table; existing tables keep theirs',
 } as const;
 
 const keyFlag = {
@@ -85,7 +84,7 @@ export const commands: readonly Command[] = [
         writeModeFlag,
         tombstoneRetentionFlag,
       ],
-      examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
+      examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --write-mode voters=copy-on-write', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },
     load: () => import('./serve.ts'),
   },
@@ -136,7 +135,7 @@ export const commands: readonly Command[] = [
         routeFlag,
         keyFlag,
         historyFlag,
-        { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
+        { name: 'write-mode', type: 'enum', values: WRITE_MODES, placeholder: 'MODE', help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
       ],
       examples: [
         'lakehouse rebuild voters --data ./lakehouse-data',
