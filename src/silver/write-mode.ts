@@ -5,7 +5,7 @@
  *   - merge-on-read (default): the replaced rows are marked deleted in deletion vectors on their old
  *     files. Cheapest per batch; the table needs protocol (3,7) with the deletionVectors feature.
  *   - copy-on-write: every data file holding a replaced row is rewritten with its other rows. The table
- *     stays at protocol (1,2) (unless its schema needs a feature: timestamp_ntz columns do), so readers
+ *     stays at reader version 1 (unless its schema needs a feature: timestamp_ntz columns do), so readers
  *     without deletion-vector support (older Spark/Delta, Trino, Athena) read it.
  */
 export const WRITE_MODES = ['merge-on-read', 'copy-on-write'] as const;
