@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Python packages the integration tests drive: delta-rs (deltalake), pyarrow, Polars and
-# moto's S3 server; with the argument `spark`, also pyspark + delta-spark (whose jars Spark fetches from Maven
+# Installs the Python packages the integration tests drive: delta-rs (deltalake), pyarrow, Polars,
+# pyiceberg and moto's S3 server; with the argument `spark`, also pyspark + delta-spark (whose jars Spark fetches from Maven
 # Central on first use and caches in ~/.ivy2*). Idempotent and quiet: what already imports is skipped.
 set -euo pipefail
 PY="${PYTHON:-python3}"
@@ -8,6 +8,7 @@ need=()
 "$PY" -c 'import deltalake' 2>/dev/null || need+=(deltalake)
 "$PY" -c 'import pyarrow' 2>/dev/null || need+=(pyarrow)
 "$PY" -c 'import polars' 2>/dev/null || need+=(polars)
+"$PY" -c 'import pyiceberg' 2>/dev/null || need+=(pyiceberg)
 "$PY" -c 'import moto.server, flask, flask_cors' 2>/dev/null || need+=('moto[server]')
 if [ "${1:-}" = spark ]; then
   # delta-spark 4.4.0 is the newest whose jar (delta-spark_4.2_2.13) is on Maven Central for pyspark 4.2.

@@ -20,6 +20,7 @@ const rank: Record<string, number> = {
   'src/pipeline': 7,
   'src/source': 8,
   'src/api': 8,
+  'src/catalog': 8,
   'src/cli': 9,
   tui: 8,
 };

@@ -83,6 +83,7 @@ export const commands: readonly Command[] = [
         historyFlag,
         writeModeFlag,
         tombstoneRetentionFlag,
+        { name: 'catalog', type: 'string', placeholder: 'URL', help: 'register silver and gold tables in this Iceberg REST catalog (Iceberg metadata beside the Delta log), kept up to date while serving' },
       ],
       examples: ['lakehouse serve', 'lakehouse serve --data /tmp/lake --port 9090', 'lakehouse serve --history voters,polls', 'lakehouse serve --write-mode voters=copy-on-write', 'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"'],
     },

@@ -12,9 +12,13 @@ import type { RecordSource } from '../../source/source.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
+import { isRemote } from '../table-ref.ts';
+import { CatalogSync } from '../../catalog/index.ts';
+import { ErrorCode, LakehouseError } from '../../core/errors.ts';
 import type { CommandContext } from './index.ts';
 
 const VACUUM_EVERY_MS = 10 * 60_000;
+const CATALOG_SYNC_EVERY_MS = 5_000;
 
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext): Promise<number> {
   const f = args.flags;
@@ -35,7 +39,16 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
+  if (f.catalog && isRemote(tables)) throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
+  const catalog = f.catalog ? await CatalogSync.open(f.catalog as string, tables, log) : undefined;
   const pipeline = await Pipeline.open(pipelineOptions(f, { tables, state: dataDir }, log));
+  let lastCatalogSync = 0;
+  const syncCatalog = async () => {
+    lastCatalogSync = Date.now();
+    // A catalog that is down must not stop the pipeline: its entries catch up on a later batch.
+    await catalog!.sync().catch((err: Error) => log.warn('catalog update failed; retrying later', { error: err.message }));
+  };
+  if (catalog) await syncCatalog();
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host as string, port: f.port as number, token: f.token as string | undefined });
   const url = `http://${server.hostname}:${server.port}`;
@@ -53,6 +66,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
         lastVacuum = Date.now();
         await pipeline.vacuum();
       }
+      if (catalog && Date.now() - lastCatalogSync > CATALOG_SYNC_EVERY_MS) await syncCatalog();
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });
       }
