@@ -7,11 +7,11 @@
  * - the oldest run of `mergeFactor` (10) neighbouring files of one level merges into one file of the
  *   next level; so at most mergeFactor - 1 files wait per level, and each record is rewritten once per
  *   level it climbs (about three times from serve's small batches up to a full file);
- * - only small files merge: one of `smallFileBytes` (1 MiB) or more, such as a batch of `ingest`'s
+ * - only small files merge: one of `smallFileBytes` (256 KiB) or more, such as a batch of `ingest`'s
  *   default 5,000 records, is not worth rewriting;
- * - a merge reads at most `maxMergeBytes` (4 MiB; one that reaches it early is due with fewer files),
- *   so merged files end near that size. 4 MiB of Parquet holds 25-50 MB of record text (Debezium JSON
- *   compresses 6-13x) and a merge of it takes about 200 MB while it runs (rows, Arrow, Parquet in
+ * - a merge reads at most `maxMergeBytes` (1 MiB; one that reaches it early is due with fewer files),
+ *   so merged files end near that size. 1 MiB of zstd Parquet holds 25-50 MB of record text (Debezium
+ *   JSON compresses 25-50x) and a merge of it takes about 200 MB while it runs (rows, Arrow, Parquet in
  *   WebAssembly), as does a replay, which reads a file at a time: that bounds a serve's memory while
  *   leaving a day of it in several hundred files.
  *
@@ -27,8 +27,8 @@ export interface BronzeCompactionOptions {
 }
 
 export const DEFAULT_MERGE_FACTOR = 10;
-export const DEFAULT_SMALL_FILE_BYTES = 1024 * 1024;
-export const DEFAULT_MAX_MERGE_BYTES = 4 * 1024 * 1024;
+export const DEFAULT_SMALL_FILE_BYTES = 256 * 1024;
+export const DEFAULT_MAX_MERGE_BYTES = 1024 * 1024;
 
 const level = (f: BronzeFile) => Math.floor(Math.log10(f.versions!.last - f.versions!.first + 1));
 

@@ -18,7 +18,7 @@ import { isArray, isMap, isStruct, parseSchema, type DataType, type StructField,
 import { ReplayState, Snapshot, commitTimestamp, readCommit } from './snapshot.ts';
 import { LogSegment, commitPath } from './log-segment.ts';
 import { columnMappingMode } from './column-mapping.ts';
-import { protocolHasFeature } from './features.ts';
+import { TABLE_FEATURES, findFeature, protocolHasFeature } from './features.ts';
 import { recordCount, statsOptionsFromConfiguration } from './stats.ts';
 import { writeDataFiles, type DataFileOptions } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
@@ -74,6 +74,9 @@ export class DeltaTable {
   static async create(storage: Storage, opts: CreateTableOptions & TableOptions): Promise<DeltaTable> {
     const partitionColumns = opts.partitionColumns ?? [];
     const configuration = { ...(opts.configuration ?? {}) };
+    // A table's commit times should not depend on file modification times, which copies and object
+    // stores do not keep: new tables record in-commit timestamps unless told not to.
+    if (!opts.protocol) configuration[IN_COMMIT_TIMESTAMPS] ??= 'true';
     let schema = opts.schema;
     for (const p of partitionColumns) {
       if (!schema.fields.some((f) => f.name === p)) throw invalidInput(`partition column ${p} is not in the schema of ${storage.root}`);
@@ -98,6 +101,7 @@ export class DeltaTable {
     };
     const protocol = opts.protocol ?? requiredProtocol(schema, configuration);
     const commitInfo = newCommitInfo('CREATE TABLE', { partitionBy: partitionColumns, properties: configuration }, true);
+    if (inCommitTimestamps(metadata, protocol)) commitInfo.inCommitTimestamp = commitInfo.timestamp;
     const actions: Action[] = [{ commitInfo }, { protocol }, { metaData: metadata }];
     if (!(await storage.putIfAbsent(commitPath(0), encodeCommit(actions)))) {
       throw new LakehouseError(ErrorCode.conflict, `a Delta table already exists at ${storage.root}`, { hint: 'open it instead of creating it' });
@@ -333,6 +337,8 @@ export class Transaction {
     const commitInfo = newCommitInfo(this.operation, this.operationParameters, isBlindAppend);
     commitInfo.readVersion = this.readSnapshot.version;
     let version = this.readSnapshot.version + 1;
+    const ict = inCommitTimestamps(this.metadata ?? this.readSnapshot.metadata, this.effectiveProtocol);
+    let previousTimestamp = this.readSnapshot.timestamp;
     for (let attempt = 0; attempt < MAX_COMMIT_ATTEMPTS; attempt++) {
       const actions: Action[] = [{ commitInfo }];
       if (this.protocol) actions.push({ protocol: this.protocol });
@@ -341,20 +347,22 @@ export class Transaction {
       for (const remove of this.removes) actions.push({ remove });
       for (const add of this.adds) actions.push({ add });
       commitInfo.timestamp = Date.now();
+      // In-commit timestamps must grow with the version, whatever the clocks of the writers say.
+      if (ict) commitInfo.inCommitTimestamp = Math.max(commitInfo.timestamp, previousTimestamp + 1);
       const text = encodeCommit(actions);
       if (await storage.putIfAbsent(commitPath(version), text)) {
         const file = { path: commitPath(version), size: Buffer.byteLength(text), modified: Date.now() };
         await this.table.committed(version, actions, file);
         return version;
       }
-      await this.checkConflicts(version);
+      previousTimestamp = await this.checkConflicts(version);
       version++;
     }
     throw new LakehouseError(ErrorCode.conflict, `gave up committing to ${storage.root} after ${MAX_COMMIT_ATTEMPTS} lost races`, { retryable: true });
   }
 
-  /** Throws `conflict` when the commit that won `version` is incompatible with this transaction. */
-  private async checkConflicts(version: number): Promise<void> {
+  /** Throws `conflict` when the commit that won `version` is incompatible with this transaction; else its time. */
+  private async checkConflicts(version: number): Promise<number> {
     const storage = this.table.storage;
     const path = commitPath(version);
     const winner = await readCommit(storage, { path, size: 0, modified: 0 });
@@ -370,6 +378,7 @@ export class Transaction {
       if ('txn' in action && this.txns.some((t) => t.appId === action.txn.appId)) fail(`recorded a transaction for app id ${action.txn.appId}`);
       if ('remove' in action && this.touchedPaths.has(action.remove.path)) fail(`removed the file ${action.remove.path} this transaction also removes or rewrites`);
     }
+    return commitTimestamp(winner, { path, size: 0, modified: Date.now() });
   }
 }
 
@@ -394,36 +403,44 @@ function newCommitInfo(operation: string, parameters: Record<string, unknown>, i
 }
 
 const LEGACY_WRITER_FEATURES = ['appendOnly', 'invariants'];
+const IN_COMMIT_TIMESTAMPS = 'delta.enableInCommitTimestamps';
 
-/** The lowest protocol that supports the schema and configuration: (1,2) unless features are needed. */
+/** Whether commits to this table carry an in-commit timestamp (PROTOCOL.md, "In-Commit Timestamps"). */
+function inCommitTimestamps(metadata: Metadata, protocol: Protocol): boolean {
+  return metadata.configuration[IN_COMMIT_TIMESTAMPS] === 'true' && protocolHasFeature(protocol, 'inCommitTimestamp');
+}
+
+/**
+ * The lowest protocol that supports the schema and configuration: (1,2) unless features are needed;
+ * writer-only features (in-commit timestamps) keep reader version 1, so every reader still reads it.
+ */
 export function requiredProtocol(schema: StructType, configuration: Record<string, string>): Protocol {
   const features: string[] = [];
   if (configuration['delta.enableDeletionVectors'] === 'true') features.push('deletionVectors');
   if (usesType(schema, 'timestamp_ntz')) features.push('timestampNtz');
   const mode = configuration['delta.columnMapping.mode'];
   if (mode === 'name' || mode === 'id') features.push('columnMapping');
-  if (features.length === 0) return { minReaderVersion: 1, minWriterVersion: 2 };
+  const writerOnly = configuration[IN_COMMIT_TIMESTAMPS] === 'true' ? ['inCommitTimestamp'] : [];
   // As Spark does, keep the writer features that (1,2) implies: NOT NULL columns count as invariants,
   // and Spark refuses a table whose schema needs a feature its protocol does not list.
-  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures: [...LEGACY_WRITER_FEATURES, ...features] };
+  const writerFeatures = [...LEGACY_WRITER_FEATURES, ...features, ...writerOnly];
+  if (features.length === 0) return writerOnly.length ? { minReaderVersion: 1, minWriterVersion: 7, writerFeatures } : { minReaderVersion: 1, minWriterVersion: 2 };
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures };
 }
 
-/** A protocol that has everything both have (legacy versions are turned into feature lists as needed). */
+/**
+ * A protocol that has everything both have. Legacy versions become explicit feature lists when needed;
+ * reader version 3 only when a reader-writer feature is needed that the reader version does not imply.
+ */
 function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
-  if (needed.minReaderVersion < 3 && needed.minWriterVersion < 7) return current;
-  if (current.minReaderVersion >= 3 && current.minWriterVersion >= 7) {
-    const readerFeatures = [...new Set([...(current.readerFeatures ?? []), ...(needed.readerFeatures ?? [])])];
-    const writerFeatures = [...new Set([...(current.writerFeatures ?? []), ...(needed.writerFeatures ?? [])])];
-    return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures, writerFeatures };
-  }
-  // Upgrading a legacy (1,2) table: its implied writer features become explicit.
-  const legacyWriter = current.minWriterVersion >= 2 ? LEGACY_WRITER_FEATURES : [];
-  return {
-    minReaderVersion: 3,
-    minWriterVersion: 7,
-    readerFeatures: needed.readerFeatures ?? [],
-    writerFeatures: [...new Set([...legacyWriter, ...(needed.writerFeatures ?? [])])],
-  };
+  const enabled = (p: Protocol) => [...new Set([...TABLE_FEATURES.filter((f) => protocolHasFeature(p, f.name)).map((f) => f.name), ...(p.readerFeatures ?? []), ...(p.writerFeatures ?? [])])];
+  const wanted = enabled(needed);
+  if (wanted.every((f) => protocolHasFeature(current, f))) return current;
+  const all = [...new Set([...enabled(current), ...wanted])];
+  const readerFeatures = all.filter((f) => findFeature(f)?.readerWriter);
+  const legacyReaderSuffices = readerFeatures.every((f) => (findFeature(f)?.minReaderVersion ?? 3) <= current.minReaderVersion && current.minReaderVersion < 3);
+  if (legacyReaderSuffices) return { minReaderVersion: current.minReaderVersion, minWriterVersion: 7, writerFeatures: all };
+  return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures, writerFeatures: all };
 }
 
 function usesType(t: DataType | StructType, name: string): boolean {

@@ -89,3 +89,19 @@ export function protocolHasFeature(protocol: Protocol, name: string): boolean {
   if (f.readerWriter) return !explicitReader && f.minReaderVersion > 0 && protocol.minReaderVersion >= f.minReaderVersion && protocol.minWriterVersion >= f.minWriterVersion;
   return !explicitWriter && protocol.minWriterVersion >= f.minWriterVersion;
 }
+
+/**
+ * What a reader must support to read a table: its reader version and the reader features it lists
+ * (reader version 2 means column mapping; 1 needs nothing). Writer-only features do not matter to it.
+ */
+export function readerRequirements(protocol: Protocol): { minReaderVersion: number; features: string[] } {
+  const { minReaderVersion } = protocol;
+  const features = minReaderVersion >= 3 ? [...(protocol.readerFeatures ?? [])] : minReaderVersion === 2 ? ['columnMapping'] : [];
+  return { minReaderVersion, features };
+}
+
+/** "reader version 3: deletionVectors, timestampNtz", "reader version 1" */
+export function describeReaderRequirements(protocol: Protocol): string {
+  const { minReaderVersion, features } = readerRequirements(protocol);
+  return `reader version ${minReaderVersion}${features.length ? `: ${features.join(', ')}` : ''}`;
+}

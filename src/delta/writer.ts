@@ -1,6 +1,6 @@
 /**
- * Writing rows as Delta data files: rows are split by partition values, each group becomes one snappy
- * Parquet file named like Spark's (`part-00000-<uuid>-c000.snappy.parquet`) under Hive-style partition
+ * Writing rows as Delta data files: rows are split by partition values, each group becomes one zstd
+ * Parquet file named like Spark's (`part-00000-<uuid>-c000.zstd.parquet`) under Hive-style partition
  * directories, without the partition columns, and described by an `add` action with stats. Nothing is
  * committed here: the caller stages the returned adds in a transaction.
  */
@@ -70,8 +70,8 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
     for (let start = 0; start < groupRows.length; start += maxRows) {
       const chunk = groupRows.length <= maxRows ? groupRows : groupRows.slice(start, start + maxRows);
       const table = rowsToArrow(dataSchema, chunk, { columnMapping });
-      const bytes = writeParquet(table, { compression: 'snappy', createdBy: options.createdBy, withoutStatistics });
-      const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.snappy.parquet`;
+      const bytes = writeParquet(table, { compression: 'zstd', createdBy: options.createdBy, withoutStatistics });
+      const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
       const path = dir ? `${dir}/${name}` : name;
       await storage.write(path, bytes);
       adds.push({

@@ -8,6 +8,7 @@ import wasmPath from 'parquet-wasm/esm/parquet_wasm_bg.wasm' with { type: 'file'
 import * as pw from 'parquet-wasm/esm';
 import { tableFromIPC, tableToIPC, type Table } from 'apache-arrow';
 import { columnsWithoutDictionary } from './dictionary-choice.ts';
+import { declareInt96AsFixed, int96ToTimestamps } from './int96.ts';
 import { readFileSync } from 'node:fs';
 
 let ready = false;
@@ -17,10 +18,12 @@ function init() {
   ready = true;
 }
 
-/** A whole Parquet file as an Arrow table. */
+/** A whole Parquet file as an Arrow table; INT96 columns come back as Timestamp(µs, 'UTC'). */
 export function readParquet(bytes: Uint8Array): Table {
   init();
-  return tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+  const int96 = declareInt96AsFixed(bytes);
+  if (!int96) return tableFromIPC(pw.readParquet(bytes).intoIPCStream());
+  return int96ToTimestamps(tableFromIPC(pw.readParquet(int96.bytes).intoIPCStream()), int96.columns);
 }
 
 /**
@@ -31,9 +34,11 @@ export function readParquet(bytes: Uint8Array): Table {
  */
 export async function readParquetColumns(bytes: Uint8Array, columns: readonly string[]): Promise<Table> {
   init();
-  const file = await pw.ParquetFile.fromFile(new Blob([bytes]));
+  const int96 = declareInt96AsFixed(bytes);
+  const file = await pw.ParquetFile.fromFile(new Blob([int96?.bytes ?? bytes]));
   try {
-    return tableFromIPC((await file.read({ columns: [...columns] })).intoIPCStream());
+    const table = tableFromIPC((await file.read({ columns: [...columns] })).intoIPCStream());
+    return int96 ? int96ToTimestamps(table, int96.columns) : table;
   } finally {
     file.free();
   }

@@ -21,7 +21,7 @@ import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { Silver, TopicSources, WRITE_MODE_PROPERTY, type AppliedChange, type RoutingRule, type WriteMode } from '../silver/index.ts';
+import { Silver, TopicSources, WRITE_MODE_PROPERTY, chosenWriteMode, type AppliedChange, type RoutingRule, type WriteMode, type WriteModeChoice } from '../silver/index.ts';
 import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
@@ -43,7 +43,7 @@ export interface PipelineOptions {
   /** Silver tables whose SCD type 2 history to keep from now on (a table that has one keeps it anyway). */
   history?: readonly string[];
   /** How new silver tables replace rows (default merge-on-read); existing tables keep their own mode. */
-  writeMode?: WriteMode;
+  writeMode?: WriteMode | WriteModeChoice;
   /** Key columns per source table, for tables whose records carry no Kafka key (no primary key). */
   keyColumns?: Readonly<Record<string, readonly string[]>>;
   /** How long a delete's tombstone is kept (default 7 days); 0 keeps tombstones forever. */
@@ -165,10 +165,11 @@ export class Pipeline {
     const bronze = await Bronze.open(catalog.storage({ path: LAYOUT.bronze }));
     const silver = await Silver.open(catalog.layerStorage('silver'), db, options.routing, options.history, options.writeMode);
     for (const t of silver.list()) {
-      if (options.writeMode && t.writeMode !== options.writeMode) {
+      const chosen = chosenWriteMode(options.writeMode, t.name);
+      if (chosen && t.writeMode !== chosen) {
         options.log.warn(
-          `silver table ${t.name} stays ${t.writeMode} (its ${WRITE_MODE_PROPERTY}); write mode ${options.writeMode} applies to new tables; ` +
-            `'lakehouse rebuild ${t.name} --write-mode ${options.writeMode}' converts it`,
+          `silver table ${t.name} stays ${t.writeMode} (its ${WRITE_MODE_PROPERTY}); write mode ${chosen} applies to new tables; ` +
+            `'lakehouse rebuild ${t.name} --write-mode ${chosen}' converts it`,
         );
       }
     }

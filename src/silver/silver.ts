@@ -15,7 +15,7 @@ import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
 import { SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, Scd2Table } from './scd2-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
-import { DEFAULT_WRITE_MODE, type WriteMode } from './write-mode.ts';
+import { DEFAULT_WRITE_MODE, chosenWriteMode, type WriteMode, type WriteModeChoice } from './write-mode.ts';
 import { KEY_FORMAT } from './keys.ts';
 import { StoreVersions, forgetStoresOfOtherKeyFormat } from './store-schema.ts';
 import { TopicSources } from './topic-sources.ts';
@@ -53,8 +53,8 @@ export class Silver {
     private readonly rules: readonly RoutingRule[],
     /** Tables whose history is to be kept from now on (besides those that have one already). */
     private readonly historyFor: ReadonlySet<string>,
-    /** The mode of tables created from now on; existing ones keep theirs. */
-    readonly writeMode: WriteMode,
+    /** The mode of tables created from now on, for all or per table; existing ones keep theirs. */
+    readonly writeMode: WriteMode | WriteModeChoice,
   ) {}
 
   /**
@@ -67,7 +67,7 @@ export class Silver {
     db: Database,
     rules: readonly RoutingRule[] = [],
     history: readonly string[] = [],
-    writeMode: WriteMode = DEFAULT_WRITE_MODE,
+    writeMode: WriteMode | WriteModeChoice = DEFAULT_WRITE_MODE,
   ): Promise<Silver> {
     // A list flag typed on the command line keeps its commas (args.ts: route regexes may hold them).
     const wanted = history.flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
@@ -237,7 +237,7 @@ export class Silver {
       let table = this.tables.get(name);
       if (!table) {
         const first = routed.find((e) => e.op !== 't');
-        table = await SilverTable.open(this.storage.at(name), this.db, name, silverFieldsFor(first?.columns ?? []), this.writeMode);
+        table = await SilverTable.open(this.storage.at(name), this.db, name, silverFieldsFor(first?.columns ?? []), chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE);
         this.tables.set(name, table);
       }
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);

@@ -90,11 +90,13 @@ describe('describe', () => {
       ],
     });
     expect(d.features).toContain('deletionVectors');
+    expect(d.readerNeeds).toEqual({ minReaderVersion: 3, features: ['deletionVectors'] });
     expect(d.sizeInBytes).toBeGreaterThan(0);
 
     const text = lakehouse('describe', plainDir);
     expect(text.code).toBe(0);
     expect(text.out).toMatch(/^protocol\s+reader 3, writer 7$/m);
+    expect(text.out).toMatch(/^readers need\s+reader version 3: deletionVectors$/m);
     expect(text.out).toMatch(/^partitioned by\s+region$/m);
     expect(text.out).toMatch(/^files\s+8 \(\d+(\.\d)? KiB\)$/m);
     expect(text.out).toMatch(/^rows\s+15$/m);

@@ -1,9 +1,10 @@
 """Reads Delta tables with another engine and prints their rows in lakehouse's canonical encoding.
 
 Usage: read_delta.py ENGINE '[{"path": "/tmp/t", "version": 3}, ...]'
-ENGINE is `deltalake` (delta-rs), `deltalake-pyarrow` (delta-rs's pyarrow reader, which supports no
-reader table features such as deletion vectors: a stand-in for readers limited to reader version 1)
-or `spark` (pyspark + delta-spark). Prints one JSON array: for each
+ENGINE is `deltalake` (delta-rs's own DataFusion scan), `deltalake-pyarrow` (delta-rs's pyarrow
+dataset, what DeltaTable.to_pyarrow_table and to_pandas read through; it supports no reader table
+features such as deletion vectors), `polars` (pl.read_delta) or `spark` (pyspark + delta-spark), each
+at its defaults. A request without a version reads the latest. Prints one JSON array: for each
 request, the list of rows (objects keyed by column name, in no particular order) or {"error": message}.
 
 Canonical encoding: long and decimal as strings (decimal at its scale), binary as lowercase hex, date
@@ -86,6 +87,16 @@ def read_deltalake_pyarrow(requests):
     return [attempt(lambda: rows_of(DeltaTable(r["path"], version=r.get("version")).to_pyarrow_table())) for r in requests]
 
 
+def read_polars(requests):
+    import polars as pl
+
+    def read(r):
+        frame = pl.read_delta(r["path"]) if r.get("version") is None else pl.read_delta(r["path"], version=r["version"])
+        return rows_of(frame.to_arrow())
+
+    return [attempt(lambda: read(r)) for r in requests]
+
+
 def read_spark(requests):
     from delta import configure_spark_with_delta_pip
     from pyspark.sql import SparkSession
@@ -118,7 +129,7 @@ def read_spark(requests):
 
 if __name__ == "__main__":
     engine, spec = sys.argv[1], json.loads(sys.argv[2])
-    readers = {"deltalake": read_deltalake, "deltalake-pyarrow": read_deltalake_pyarrow, "spark": read_spark}
+    readers = {"deltalake": read_deltalake, "deltalake-pyarrow": read_deltalake_pyarrow, "polars": read_polars, "spark": read_spark}
     result = readers[engine](spec)
     print(json.dumps(result), flush=True)
     # The answer is out. delta-rs's native threads sometimes abort the interpreter's shutdown

@@ -50,8 +50,8 @@ test('delta-rs reads the copy-on-write table exactly as lakehouse cat prints it,
   expect(canonicalSort(readWith('deltalake', path))).toEqual(canonicalSort(printed));
   expect(canonicalSort(readWith('deltalake-pyarrow', path))).toEqual(canonicalSort(printed));
   const described = JSON.parse(lakehouse('describe', 'voters', '--data', 'cow', '--format', 'json'));
-  // (1,2) implies these two writer features, nothing a reader needs.
-  expect(described).toMatchObject({ protocol: { minReaderVersion: 1, minWriterVersion: 2 }, features: ['appendOnly', 'invariants'] });
+  // Writer features only: nothing a reader needs.
+  expect(described).toMatchObject({ protocol: { minReaderVersion: 1, minWriterVersion: 7 }, features: ['appendOnly', 'invariants', 'inCommitTimestamp'], readerNeeds: { minReaderVersion: 1, features: [] } });
   expect(described.properties['lakehouse.writeMode']).toBe('copy-on-write');
 
   // The same stream in merge-on-read: the same rows, which the pyarrow reader cannot read.

@@ -17,6 +17,7 @@ const rank: Record<string, number> = {
   'src/cdc': 3,
   'fake-it': 4,
   'src/catalog': 4,
+  'src/iceberg': 3,
   'src/bronze': 5,
   'src/silver': 5,
   'src/gold': 6,

@@ -2,7 +2,7 @@
  * `lakehouse describe`: what a table is at its latest version: identity, protocol and features,
  * partitioning, live files and rows, checkpoint, properties and schema.
  */
-import { TABLE_FEATURES, protocolHasFeature, isArray, isMap, isStruct, recordCount, type DataType, type Snapshot } from '../../delta/index.ts';
+import { TABLE_FEATURES, protocolHasFeature, readerRequirements, describeReaderRequirements, isArray, isMap, isStruct, recordCount, type DataType, type Snapshot } from '../../delta/index.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
 import type { CommandContext } from '../command.ts';
 import type { describeSpec } from './specs.ts';
@@ -18,6 +18,8 @@ interface TableDescription {
   protocol: { minReaderVersion: number; minWriterVersion: number };
   /** Every feature the protocol enables, explicitly listed or implied by legacy versions. */
   features: string[];
+  /** What another engine must support to read the table (README, "Who reads what"). */
+  readerNeeds: { minReaderVersion: number; features: string[] };
   partitionColumns: string[];
   files: number;
   sizeInBytes: number;
@@ -60,6 +62,7 @@ function describeTable(path: string, snapshot: Snapshot): TableDescription {
     createdTime: metadata.createdTime != null ? new Date(metadata.createdTime).toISOString() : null,
     protocol: { minReaderVersion: protocol.minReaderVersion, minWriterVersion: protocol.minWriterVersion },
     features: TABLE_FEATURES.filter((f) => protocolHasFeature(protocol, f.name)).map((f) => f.name),
+    readerNeeds: readerRequirements(protocol),
     partitionColumns: snapshot.partitionColumns,
     files: files.length,
     sizeInBytes: files.reduce((n, a) => n + a.size, 0),
@@ -106,6 +109,7 @@ function renderDescription(d: TableDescription): string {
     ...(d.createdTime ? [['created', d.createdTime] as [string, string]] : []),
     ['protocol', `reader ${d.protocol.minReaderVersion}, writer ${d.protocol.minWriterVersion}`],
     ['features', d.features.join(', ') || '(none)'],
+    ['readers need', describeReaderRequirements({ minReaderVersion: d.readerNeeds.minReaderVersion, minWriterVersion: d.protocol.minWriterVersion, readerFeatures: d.readerNeeds.features })],
     ['partitioned by', d.partitionColumns.join(', ') || '(not partitioned)'],
     ['files', `${d.files} (${bytes(d.sizeInBytes)})`],
     ['rows', d.rows === null ? 'unknown (some files have no stats)' : String(d.rows)],

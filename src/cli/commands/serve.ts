@@ -16,6 +16,13 @@ import type { Flags } from '../args.ts';
 import type { CommandContext } from '../command.ts';
 import type { serveSpec } from './specs.ts';
 
+import { isRemote } from '../table-ref.ts';
+import { CatalogSync } from '../../iceberg/index.ts';
+import { ErrorCode, LakehouseError } from '../../core/errors.ts';
+
+/** How often serve brings the Iceberg catalog's entries up to date. */
+const CATALOG_SYNC_EVERY_MS = 5_000;
+
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
   const { tables, state: dataDir } = resolveLocations(f.data, f.state);
@@ -44,7 +51,16 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
+  if (f.catalog && isRemote(tables)) throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
+  const catalog = f.catalog ? await CatalogSync.open(f.catalog, tables, log) : undefined;
   const pipeline = await Pipeline.open({ ...pipelineOptions(f, { tables, state: dataDir }, log), periodicVacuum: true });
+  let lastCatalogSync = 0;
+  const syncCatalog = async () => {
+    lastCatalogSync = Date.now();
+    // A catalog that is down must not stop the pipeline: its entries catch up on a later batch.
+    await catalog!.sync().catch((err: Error) => log.warn('catalog update failed; retrying later', { error: err.message }));
+  };
+  if (catalog) await syncCatalog();
   const view = new PipelineView(pipeline, status);
   const server = await startServerThread(view, { host: f.host, port: f.port, token: f.token });
   const url = `http://${server.hostname}:${server.port}`;
@@ -56,6 +72,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   const running = source.run(
     async (records) => {
       const s = await pipeline.process(records);
+      if (catalog && Date.now() - lastCatalogSync > CATALOG_SYNC_EVERY_MS) await syncCatalog();
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });
       }

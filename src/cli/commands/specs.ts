@@ -31,10 +31,9 @@ export const routeFlag = {
 // No default here: unset means "not chosen", so an existing table's own mode is never contradicted.
 export const writeModeFlag = {
   name: 'write-mode',
-  type: 'enum',
-  values: WRITE_MODES,
-  placeholder: 'MODE',
-  help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support); existing tables keep theirs',
+  type: 'list',
+  placeholder: '[TABLE=]MODE',
+  help: 'how new silver tables replace rows: merge-on-read (deletion vectors; the default) or copy-on-write (rewrites touched files; readable without DV support), for all or, as TABLE=MODE, one table; existing tables keep theirs',
 } as const satisfies FlagSpec;
 
 export const keyFlag = {
@@ -88,11 +87,13 @@ export const serveSpec = {
     writeModeFlag,
     tombstoneRetentionFlag,
     goldFlag,
+    { name: 'catalog', type: 'string', placeholder: 'URL', help: 'register silver and gold tables in this Iceberg REST catalog (Iceberg metadata beside the Delta log), kept up to date while serving' },
   ],
   examples: [
     'lakehouse serve',
     'lakehouse serve --data /tmp/lake --port 9090',
     'lakehouse serve --history voters,polls',
+    'lakehouse serve --write-mode voters=copy-on-write',
     'lakehouse serve --kafka localhost:9092 --topics "dbserver1\\..*"',
   ],
 } as const satisfies CommandSpec;
@@ -145,7 +146,7 @@ export const rebuildSpec = {
     keyFlag,
     historyFlag,
     goldFlag,
-    { ...writeModeFlag, help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
+    { name: 'write-mode', type: 'enum', values: WRITE_MODES, placeholder: 'MODE', help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
   ],
   examples: [
     'lakehouse rebuild voters --data ./lakehouse-data',

@@ -28,10 +28,10 @@ test('levels do not mix: a merged file waits for nine more of its level', () => 
 });
 
 test('a file that is not small stays, and a merge stops before reading too much', () => {
-  // A 1 MiB batch splits the run: the five small files before it and the five after are not ten.
-  expect(compactionWindow(files(...batches(1, 5), [6, 6, 1024 * KB], ...batches(7, 5)), 100)).toEqual([]);
-  // Files of 900 KB: four fit in 4 MiB, the fifth would pass it, so four are due.
-  expect(ranges(compactionWindow(files(...batches(1, 12, 900 * KB)), 100))).toEqual(batches(1, 4).map(([v]) => `${v}-${v}`));
+  // A 256 KiB batch splits the run: the five small files before it and the five after are not ten.
+  expect(compactionWindow(files(...batches(1, 5), [6, 6, 256 * KB], ...batches(7, 5)), 100)).toEqual([]);
+  // Files of 225 KB: four fit in 1 MiB, the fifth would pass it, so four are due.
+  expect(ranges(compactionWindow(files(...batches(1, 12, 225 * KB)), 100))).toEqual(batches(1, 4).map(([v]) => `${v}-${v}`));
 });
 
 test('files without a versions tag (written before bronze recorded them) never merge', () => {

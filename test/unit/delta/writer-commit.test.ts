@@ -29,11 +29,13 @@ const append = async (table: DeltaTable, rows: Record<string, unknown>[]) => {
 const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: LakehouseError) => e.code);
 
 describe('DeltaTable.create / open', () => {
-  test('creates version 0 with protocol (1,2), and refuses to create twice', async () => {
+  test('creates version 0 at reader version 1 with in-commit timestamps, and refuses to create twice', async () => {
     const storage = tempStorage();
     const table = await DeltaTable.create(storage, { schema, name: 'voters' });
     expect(table.snapshot().version).toBe(0);
-    expect(table.snapshot().protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
+    expect(table.snapshot().protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 7, writerFeatures: ['appendOnly', 'invariants', 'inCommitTimestamp'] });
+    const plain = await DeltaTable.create(tempStorage(), { schema, configuration: { 'delta.enableInCommitTimestamps': 'false' } });
+    expect(plain.snapshot().protocol).toEqual({ minReaderVersion: 1, minWriterVersion: 2 });
     expect(table.snapshot().metadata.name).toBe('voters');
     const [commitInfo] = logLines(storage, 0);
     expect(commitInfo.commitInfo).toMatchObject({ operation: 'CREATE TABLE', isBlindAppend: true });
@@ -48,7 +50,7 @@ describe('DeltaTable.create / open', () => {
 
   test('features follow the configuration and the schema', async () => {
     const dv = await DeltaTable.create(tempStorage(), { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
-    expect(dv.snapshot().protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors'] });
+    expect(dv.snapshot().protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors', 'inCommitTimestamp'] });
     const ntz = await DeltaTable.create(tempStorage(), { schema: struct([field('t', 'timestamp_ntz')]) });
     expect(ntz.snapshot().protocol.readerFeatures).toEqual(['timestampNtz']);
   });
@@ -85,7 +87,7 @@ describe('Transaction', () => {
     const lines = logLines(storage, 1);
     expect(lines[0].commitInfo).toMatchObject({ operation: 'WRITE', operationParameters: { mode: 'Append' }, isBlindAppend: true, readVersion: 0 });
     const add = lines[1].add;
-    expect(add.path).toMatch(/^part-00000-[0-9a-f-]{36}-c000\.snappy\.parquet$/);
+    expect(add.path).toMatch(/^part-00000-[0-9a-f-]{36}-c000\.zstd\.parquet$/);
     expect(add.dataChange).toBe(true);
     expect(JSON.parse(add.stats)).toEqual({ numRecords: 2, minValues: { id: 1, name: 'Ann', city: 'Oslo' }, maxValues: { id: 2, name: 'Ann', city: 'Rome' }, nullCount: { id: 0, name: 1, city: 0 } });
     expect(add.size).toBe(readFileSync(join(storage.root, add.path)).length);
@@ -155,6 +157,23 @@ describe('optimistic concurrency', () => {
     expect(await ta.commit()).toBe(1);
     expect(await tb.commit()).toBe(2);
     expect((await rowsOf(a)).map((r) => r.id)).toEqual(['1', '2']);
+  });
+
+  test('in-commit timestamps come first in every commit and grow, even past a winner whose clock is ahead', async () => {
+    const storage = tempStorage();
+    const table = await DeltaTable.create(storage, { schema });
+    await append(table, [{ id: 1 }]);
+    const loser = table.transaction({ operation: 'WRITE' });
+    await loser.writeRows([{ id: 2 }]);
+    const ahead = Date.now() + 3_600_000;
+    const winner = { commitInfo: { timestamp: ahead, inCommitTimestamp: ahead, operation: 'WRITE', operationParameters: {} } };
+    expect(await storage.putIfAbsent(commitPath(2), JSON.stringify(winner) + '\n')).toBe(true);
+    expect(await loser.commit()).toBe(3);
+    const times = [0, 1, 2, 3].map((v) => logLines(storage, v)[0].commitInfo.inCommitTimestamp);
+    expect(times.every((t) => typeof t === 'number')).toBe(true);
+    expect(times[3]).toBe(ahead + 1);
+    expect(times[1]).toBeGreaterThan(times[0]);
+    expect((await table.refresh()).timestamp).toBe(ahead + 1);
   });
 
   test('removing a file that a concurrent commit removed is a conflict; compaction vs append is not', async () => {

@@ -1,6 +1,6 @@
 import { votersBookGold } from '../../../src/gold/index.ts';
 /**
- * Copy-on-write silver tables: protocol (1,2), no deletion vectors anywhere in the log, only the files a
+ * Copy-on-write silver tables: reader version 1, no deletion vectors anywhere in the log, only the files a
  * batch touches rewritten, and the same rows as merge-on-read for the same stream.
  */
 import { afterEach, describe, expect, test } from 'bun:test';
@@ -48,13 +48,13 @@ function allAdds(p: Pipeline): Record<string, unknown>[] {
     .map((a) => a.add);
 }
 
-/** Protocol (1,2), which readers without table features (and so without deletion vectors) read. */
+/** Reader version 1, which readers without table features (and so without deletion vectors) read. */
 function expectLegacyProtocol(protocol: Protocol) {
   expect({ ...protocol, readerFeatures: protocol.readerFeatures ?? [], writerFeatures: protocol.writerFeatures ?? [] }).toEqual({
     minReaderVersion: 1,
-    minWriterVersion: 2,
+    minWriterVersion: 7,
     readerFeatures: [],
-    writerFeatures: [],
+    writerFeatures: ['appendOnly', 'invariants', 'inCommitTimestamp'],
   });
 }
 
@@ -63,7 +63,7 @@ async function applyAll(p: Pipeline, batches: KafkaRecord[][]) {
 }
 
 describe('copy-on-write silver', () => {
-  test('stays at protocol (1,2) with no deletion vector in any add, and holds the rows merge-on-read holds', async () => {
+  test('stays at reader version 1 with no deletion vector in any add, and holds the rows merge-on-read holds', async () => {
     const batches = mixedVoterBatches();
     const mor = await open(tempDir());
     await applyAll(mor, batches);
