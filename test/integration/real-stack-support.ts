@@ -11,23 +11,25 @@ import type { SQL } from 'bun';
 export const repoRoot = resolve(import.meta.dir, '../..');
 
 export interface Stack {
+  /** The source database's URL: PG_URL by default, MYSQL_URL with --source mariadb (the other is ''). */
   PG_URL: string;
+  MYSQL_URL: string;
   KAFKA_BROKERS: string;
   CONNECT_URL: string;
   STACK_DIR: string;
   LOG_DIR: string;
 }
 
-/** Runs compose/local/up; on failure throws with the launcher's own message. */
-export async function stackUp(env: Record<string, string>): Promise<Stack> {
-  const proc = Bun.spawn([join(repoRoot, 'compose/local/up')], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
+/** Runs compose/local/up (with `--source` when not PostgreSQL); on failure throws with the launcher's own message. */
+export async function stackUp(env: Record<string, string>, source: 'postgres' | 'mariadb' = 'postgres'): Promise<Stack> {
+  const proc = Bun.spawn([join(repoRoot, 'compose/local/up'), '--source', source], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`compose/local/up failed (exit ${code}):\n${err.split('\n').slice(-40).join('\n')}`);
   const vars = Object.fromEntries(out.split('\n').flatMap((l) => (/^[A-Z_]+=/.test(l) ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]] : [])));
-  for (const k of ['PG_URL', 'KAFKA_BROKERS', 'CONNECT_URL', 'STACK_DIR', 'LOG_DIR']) {
+  for (const k of [source === 'mariadb' ? 'MYSQL_URL' : 'PG_URL', 'KAFKA_BROKERS', 'CONNECT_URL', 'STACK_DIR', 'LOG_DIR']) {
     if (!vars[k]) throw new Error(`compose/local/up printed no ${k}=...; its output:\n${out}`);
   }
-  return vars as unknown as Stack;
+  return { PG_URL: '', MYSQL_URL: '', ...vars } as unknown as Stack;
 }
 
 export async function stackDown(env: Record<string, string>, ...args: string[]): Promise<void> {
