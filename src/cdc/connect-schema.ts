@@ -5,7 +5,7 @@
  * Type decisions (Debezium logical type -> Delta type, canonical value):
  *  - io.debezium.time.Date, connect Date (days)                -> date 'YYYY-MM-DD'
  *  - io.debezium.time.Time / MicroTime / NanoTime, connect Time -> string 'HH:MM:SS.ffffff' (Delta has no
- *    time-of-day type; the text sorts and reads well; a MySQL TIME duration may read '-838:59:59.000000')
+ *    time-of-day type; the text sorts and reads well)
  *  - io.debezium.time.ZonedTime                                 -> string, as sent (UTC, the fraction only as long
  *    as needed: '10:34:56.789Z', '00:00:00Z')
  *  - io.debezium.time.Timestamp / MicroTimestamp / NanoTimestamp, connect Timestamp -> timestamp_ntz:

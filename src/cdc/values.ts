@@ -82,11 +82,7 @@ export function nanosToMicros(nanos: number | bigint): number | bigint {
 
 const floorDiv = (a: bigint, b: bigint): bigint => a / b - (a % b < 0n ? 1n : 0n);
 
-/**
- * Microseconds since midnight -> 'HH:MM:SS.ffffff'. MySQL's and MariaDB's TIME is a duration
- * (-838:59:59 to 838:59:59), so hours may pass 23 and a negative value reads '-HH:MM:SS.ffffff', as
- * the database prints it.
- */
+/** Microseconds since midnight -> '[-]HH:MM:SS.ffffff' (a MySQL TIME is a duration: docs/design.md, Column types). */
 export function microsToTimeOfDay(micros: number): string {
   const sign = micros < 0 ? '-' : '';
   const abs = Math.abs(micros);
