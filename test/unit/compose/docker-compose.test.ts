@@ -122,4 +122,11 @@ describe('compose/local launcher scripts', () => {
     const proc = Bun.spawn(['bash', '-n', join(composeDir, 'local', script)], { stderr: 'pipe' });
     expect(await proc.exited, await new Response(proc.stderr).text()).toBe(0);
   });
+
+  test.each(['--source oracle', '--source', '--sauce mariadb'])('up %s fails with one line before installing anything', async (args) => {
+    const proc = Bun.spawn([join(composeDir, 'local', 'up'), ...args.split(' ')], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, LAKEHOUSE_STACK_DIR: '/nonexistent/lakehouse-stack' } });
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(code).toBe(1);
+    expect(err.split('\n')[0]).toMatch(/^error: (unknown source 'oracle': use postgres or mariadb|--source needs a value|unknown argument '--sauce')/);
+  });
 });
