@@ -4,7 +4,8 @@
  * values are read in a UTC session, so TIMESTAMP columns read as the UTC instants Debezium sends.
  *
  * With schemas each Debezium type has its Delta type; Bits are the value's little-endian bytes, one
- * byte per started 8 bits. Without schemas silver holds what Debezium sent, typed by its JSON.
+ * byte per started 8 bits; a point or any geometry is its WKB. Without schemas silver holds what
+ * Debezium sent, typed by its JSON (a geometry as the JSON text of Debezium's struct).
  */
 import type { SQL } from 'bun';
 import {
@@ -26,6 +27,10 @@ function selectExpression(column: string, kind: ValueKind): string {
       return `BIN(${c} + 0)`;
     case 'binary':
       return `LOWER(HEX(${c}))`;
+    case 'point': // Debezium's Point: x, y and the WKB; MariaDB's own SRID 0 arrives as null
+      return `CAST(IF(${c} IS NULL, NULL, JSON_ARRAY(ST_X(${c}), ST_Y(${c}), LOWER(HEX(ST_AsBinary(${c}))))) AS CHAR)`;
+    case 'geometry':
+      return `LOWER(HEX(ST_AsBinary(${c})))`;
     case 'date':
       return `DATE_FORMAT(${c}, '%Y-%m-%d')`;
     case 'micro-time': // a duration, as MariaDB prints it: may be negative or past 24 hours
@@ -101,6 +106,8 @@ function withSchema(column: SourceColumn, v: unknown): unknown {
       return Number(v);
     case 'milli-timestamp': // Debezium's Timestamp: milliseconds
       return String(v).slice(0, 23) + '000';
+    case 'point': // silver holds the WKB
+      return (JSON.parse(String(v)) as [number, number, string])[2];
     default:
       return String(v);
   }
@@ -132,6 +139,12 @@ function withoutSchema(kind: ValueKind, canonical: unknown, source: unknown): un
       return String(timestampMicros(text));
     case 'zoned-timestamp':
       return text + 'Z';
+    case 'point': {
+      const [x, y] = JSON.parse(String(source)) as [number, number, string];
+      return JSON.stringify({ x, y, wkb: Buffer.from(text, 'hex').toString('base64'), srid: null });
+    }
+    case 'geometry':
+      return JSON.stringify({ wkb: Buffer.from(text, 'hex').toString('base64'), srid: null });
     default:
       return source === null ? null : canonical;
   }

@@ -19,7 +19,7 @@ export const beforeTruncateTable = 'mdb_truncated_before';
  */
 export type ValueKind =
   | 'int' | 'bigint' | 'unsigned-bigint' | 'decimal' | 'float' | 'double' | 'boolean' | 'bits' | 'text' | 'binary' | 'json'
-  | 'date' | 'micro-time' | 'milli-timestamp' | 'micro-timestamp' | 'zoned-timestamp' | 'year';
+  | 'date' | 'micro-time' | 'milli-timestamp' | 'micro-timestamp' | 'zoned-timestamp' | 'year' | 'point' | 'geometry';
 
 export interface SourceColumn {
   name: string;
@@ -70,6 +70,12 @@ export const typeColumns: readonly SourceColumn[] = [
   { name: 'c_enum', type: "enum('sad','ok','très bien')", kind: 'text' },
   { name: 'c_set', type: "set('a','b','c d')", kind: 'text' },
   { name: 'c_json', type: 'json', kind: 'json' },
+  { name: 'c_decimal65', type: 'decimal(65,30)', kind: 'decimal' },
+  { name: 'c_tinyint1', type: 'tinyint(1)', kind: 'int' },
+  { name: 'c_bit64', type: 'bit(64)', kind: 'bits' },
+  { name: 'c_latin1', type: 'varchar(20) CHARACTER SET latin1', kind: 'text' },
+  { name: 'c_point', type: 'point', kind: 'point' },
+  { name: 'c_geometry', type: 'geometry', kind: 'geometry' },
 ];
 
 export const truncatedKey: readonly SourceColumn[] = [{ name: 'id', type: 'int', kind: 'int' }];
@@ -89,12 +95,15 @@ export async function createSourceTables(sql: SQL): Promise<void> {
       1234567890123456789012345678.0123456789, 1.5, 3.141592653589793, TRUE, b'1', b'101010101010', '1969-07-20', '12:34:56',
       '-838:59:59.000000', '2038-01-19 03:14:08', '1960-01-01 00:00:00.123', '1000-01-01 00:00:00.000001', '2024-02-29 23:59:59.999999',
       1901, 'ab', 'héllo wörld ✓ 日本語 🎉', 'quote " backslash \\\\ newline \\n tab \\t', REPEAT('long ✓ ', 2000), x'00ff10',
-      x'deadbeef', x'000102', 'très bien', 'a,c d', '{"b": 1,  "a": [1, 2.50], "ü": null}')`,
+      x'deadbeef', x'000102', 'très bien', 'a,c d', '{"b": 1,  "a": [1, 2.50], "ü": null}',
+      12345678901234567890123456789012345.123456789012345678901234567890, 1, b'1111111111111111111111111111111111111111111111111111111111111111',
+      'café', ST_GeomFromText('POINT(1.5 -2.25)'), ST_GeomFromText('LINESTRING(0 0, 1 1)'))`,
     `('eu', 2, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL,
-      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
+      NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL)`,
     `('us', 1, -128, 0, -32768, 0, -8388608, 0, -2147483648, 0, -9223372036854775808, 0, -0.001, -0.0000000001, -3.4e38, -1e-300,
       FALSE, b'0', b'000000000000', '1000-01-01', '00:00:00', '838:59:59.999999', '1970-01-01 00:00:00', '9999-12-31 23:59:59.999',
-      '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', 2155, '', '', '', '', x'00000000', x'', x'', 'sad', '', '[]')`,
+      '9999-12-31 23:59:59.999999', '1970-01-01 00:00:01', 2155, '', '', '', '', x'00000000', x'', x'', 'sad', '', '[]',
+      -0.000000000000000000000000000001, 0, b'0', '', ST_GeomFromText('POINT(0 0)'), ST_GeomFromText('POLYGON((0 0, 1 0, 1 1, 0 0))'))`,
   ]);
   await sql.unsafe(`INSERT INTO ${truncatedTable} VALUES (1, 'first'), (2, 'second')`);
 }
@@ -110,10 +119,13 @@ export async function changeSourceRows(sql: SQL): Promise<void> {
       999999999.999, 9999999999999999999999999999.9999999999, 3.4e38, 1.7976931348623157e308, 2, b'1', b'111111111111', '9999-12-31',
       '23:59:59', '00:00:00.000001', '9999-12-31 23:59:59', '2000-02-29 12:00:00.5', '1969-12-31 23:59:59.999999',
       '2038-01-19 03:14:07.999999', 2000, 'fünf5', 'exactly forty characters, no more: done', '日本語', 'x', x'ffffffff', x'ff', x'00',
-      'ok', 'b', '{"nested": {"deep": [true, false, null]}}')`,
+      'ok', 'b', '{"nested": {"deep": [true, false, null]}}', 99999999999999999999999999999999999.999999999999999999999999999999, 127,
+      b'1000000000000000000000000000000000000000000000000000000000000000', 'Ünïcödé', ST_GeomFromText('POINT(-1e10 3.5)'),
+      ST_GeomFromText('POINT(1 2)'))`,
     `('us', 2, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7, 7.5, 7.5, 7.5, 7.5, NULL, b'0', b'000000000111', '1582-10-15', '07:07:07', '-00:00:00.000007',
       '1582-10-15 07:07:07', '1582-10-15 07:07:07.007', '1582-10-15 07:07:07.000007', '2001-01-01 07:07:07', 1970, 'seven', 'seven',
-      'seven', 'seven', x'07070707', x'07', x'07', NULL, 'a,b,c d', '"seven"')`,
+      'seven', 'seven', x'07070707', x'07', x'07', NULL, 'a,b,c d', '"seven"', 7.5, -1, b'111', 'seven',
+      ST_GeomFromText('POINT(7 7)'), ST_GeomFromText('MULTIPOINT(7 7, 8 8)'))`,
   ]);
   await sql.unsafe(`UPDATE ${typesTable} SET c_text = 'updated ✓', c_decimal = c_decimal + 1, c_timestamp6 = '2024-03-01 00:00:00.000001'
       WHERE region = 'eu' AND id = 1`);
