@@ -73,7 +73,7 @@ pid_alive() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
-# stop_java NAME SECONDS: SIGTERM, wait for a clean shutdown, then SIGKILL.
+# stop_java NAME SECONDS: SIGTERM, wait for a clean shutdown, then SIGKILL (any process with a pid file).
 stop_java() {
   local name=$1 wait=$2 pid
   pid_alive "$name" || { rm -f "$PID_DIR/$name.pid"; return 0; }
@@ -96,12 +96,4 @@ stop_postgres() {
   as_pg "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true
 }
 
-stop_mariadb() {
-  pid_alive mariadb || { rm -f "$PID_DIR/mariadb.pid"; return 0; }
-  say "stopping mariadb"
-  local pid
-  pid=$(cat "$PID_DIR/mariadb.pid")
-  kill -TERM "$pid" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
-  rm -f "$PID_DIR/mariadb.pid"
-}
+stop_mariadb() { stop_java mariadb 60; }
