@@ -7,8 +7,8 @@
  * -9 and restarted, and across ALTER TABLE ... ADD COLUMN and INT -> BIGINT, which reach the
  * connector through its schema history topic.
  *
- * The stack runs on its own ports and state directory (+40 from the defaults). If it cannot start,
- * the suite fails with the launcher's message.
+ * The stack runs on free ports with its state in the test's own directory, so it runs beside anything.
+ * If it cannot start, the suite fails with the launcher's message.
  */
 import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -16,19 +16,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
-import { LakehouseServer, expectSilverReaches, freePort, mariadbTable, stackDown, stackUp, startFakeIt, type Stack } from './real-stack-support.ts';
+import {
+  LakehouseServer, expectSilverReaches, freePort, mariadbTable, privateStackEnv, stackDown, stackUp, startFakeIt, type Stack,
+} from './real-stack-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-mariadb-real-stack-test'),
-  MARIADB_PORT: '23346',
-  KAFKA_PORT: '29132',
-  KAFKA_CONTROLLER_PORT: '29133',
-  CONNECT_PORT: '28123',
-};
 const connector = 'votersbook-mariadb'; // compose/debezium/votersbook-mariadb.json
 const historyTopic = '__debezium-schema-history.votersbook';
 const appTables = ['voters', 'polls', 'ballots'];
-const dataDir = mkdtempSync(join(tmpdir(), 'lh-mariadb-real-stack-'));
+const workDir = mkdtempSync(join(tmpdir(), 'lh-mariadb-real-stack-'));
+const stackEnv = privateStackEnv(workDir);
+const dataDir = join(workDir, 'lake');
 
 let stack: Stack;
 /** One connection in a UTC session: TIMESTAMP columns read as the instants Debezium sends. */
@@ -46,13 +43,12 @@ const tracked = (body: () => Promise<void>) => async () => {
 };
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or offsets left from an earlier run
   const started = performance.now();
   stack = await stackUp(stackEnv, 'mariadb');
   console.log(`[mariadb-real-stack] compose/local/up --source mariadb took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   sql = new SQL(stack.MYSQL_URL, { max: 1 });
   await sql.unsafe("SET time_zone = '+00:00'");
-  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(dataDir, 'serve.log'));
+  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(workDir, 'serve.log'));
   await server.start();
 }, 20 * 60_000);
 
@@ -61,10 +57,10 @@ afterAll(async () => {
   await sql?.close();
   if (failures > 0) {
     await stackDown(stackEnv);
-    console.log(`[mariadb-real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${dataDir}`);
+    console.log(`[mariadb-real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${workDir}`);
   } else {
     await stackDown(stackEnv, '--purge');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
 }, 180_000);
 

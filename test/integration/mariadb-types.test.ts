@@ -8,27 +8,21 @@
  * holds (mariadb-types-expected.ts says what that is per type), through `lakehouse cat` and through
  * delta-rs. The mechanisms are postgres-types.test.ts's (debezium-support.ts).
  *
- * The stack runs on its own ports and state directory (+30 from the defaults). If it cannot start, the
- * suite fails with the launcher's message.
+ * The stack runs on free ports with its state in the test's own directory, so it runs beside anything.
+ * If it cannot start, the suite fails with the launcher's message.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
-import { lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
+import { lakehouse, privateStackEnv, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
 import { deltaRsSilver, dumpTopics, kindOf, sortedJson, type ConnectorSpec, type DumpedRecord } from './debezium-support.ts';
 import { expectedRows } from './mariadb-types-expected.ts';
 import { changeSourceRows, createSourceTables, database, registerConnector, truncatedTable, typesTable, writeEndMarker } from './mariadb-types-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-mariadb-types-test'),
-  MARIADB_PORT: '23336',
-  KAFKA_PORT: '29122',
-  KAFKA_CONTROLLER_PORT: '29123',
-  CONNECT_PORT: '28113',
-};
 const workDir = mkdtempSync(join(tmpdir(), 'lh-mariadb-types-'));
+const stackEnv = privateStackEnv(workDir);
 const runs: readonly (ConnectorSpec & { title: string })[] = [
   { title: 'envelopes with schemas', name: 'mdbtypes', topicPrefix: 'mdbtypes', schemas: true, metadata: true },
   { title: 'envelopes without schemas', name: 'mdbtypes-noschema', topicPrefix: 'mdbtypes_noschema', schemas: false, metadata: true },
@@ -45,7 +39,6 @@ const dumped = new Map<ConnectorSpec, DumpedRecord[]>();
 let failures = 0;
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or offsets left from an earlier run
   stack = await stackUp(stackEnv, 'mariadb');
   sql = new SQL(stack.MYSQL_URL, { max: 1 });
   await sql.unsafe("SET time_zone = '+00:00'");

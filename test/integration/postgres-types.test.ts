@@ -8,27 +8,21 @@
  * PostgreSQL holds (postgres-types-expected.ts says what that is per type), through `lakehouse cat`
  * and through delta-rs.
  *
- * The stack runs on its own ports and state directory (+20 from the defaults), so it can run beside
- * real-stack.test.ts. If it cannot start, the suite fails with the launcher's message.
+ * The stack runs on free ports with its state in the test's own directory, so it runs beside anything.
+ * If it cannot start, the suite fails with the launcher's message.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
-import { LakehouseServer, freePort, lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
+import { LakehouseServer, freePort, lakehouse, privateStackEnv, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
 import { expectedRows } from './postgres-types-expected.ts';
 import { changeSourceRows, createSourceTables, registerConnector, toastTable, typesTable, writeEndMarker } from './postgres-types-support.ts';
 import { deltaRsSilver, dumpTopics, kindOf, sortedJson, type ConnectorSpec, type DumpedRecord } from './debezium-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-postgres-types-test'),
-  PG_PORT: '25452',
-  KAFKA_PORT: '29112',
-  KAFKA_CONTROLLER_PORT: '29113',
-  CONNECT_PORT: '28103',
-};
 const workDir = mkdtempSync(join(tmpdir(), 'lh-postgres-types-'));
+const stackEnv = privateStackEnv(workDir);
 const runs: readonly (ConnectorSpec & { title: string })[] = [
   { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true, metadata: true },
   { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false, metadata: true },
@@ -45,7 +39,6 @@ const dumped = new Map<ConnectorSpec, DumpedRecord[]>();
 let failures = 0;
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or slots left from an earlier run
   stack = await stackUp(stackEnv);
   sql = new SQL(stack.PG_URL);
   await createSourceTables(sql);

@@ -120,6 +120,17 @@ export class LakehouseServer {
   }
 }
 
+/**
+ * Launcher settings for a stack of a test's own: its state under `dir` and free ports, so it never
+ * meets a stack another test (or another checkout's test run) started.
+ */
+export function privateStackEnv(dir: string): Record<string, string> {
+  const ports = new Set<number>();
+  while (ports.size < 5) ports.add(freePort());
+  const [pg, mariadb, kafka, controller, connect] = [...ports].map(String);
+  return { LAKEHOUSE_STACK_DIR: join(dir, 'stack'), PG_PORT: pg!, MARIADB_PORT: mariadb!, KAFKA_PORT: kafka!, KAFKA_CONTROLLER_PORT: controller!, CONNECT_PORT: connect! };
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): number {
   const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });

@@ -1,8 +1,9 @@
 /**
  * The real stack end to end: fake-it writes SQL to PostgreSQL, the Debezium PostgreSQL connector on
  * Kafka Connect captures it into a KRaft Kafka broker, and `lakehouse serve --kafka` turns it into
- * silver. The tests start the stack themselves with compose/local/up (on their own ports and state
- * directory, so a stack you run by hand is left alone) and stop it with compose/local/down.
+ * silver. The tests start the stack themselves with compose/local/up (on free ports with its state in
+ * the test's own directory, so a stack you run by hand, or another test run, is left alone) and stop it
+ * with compose/local/down.
  *
  * If the stack cannot start, the suite fails with the launcher's message: nothing is skipped.
  */
@@ -14,17 +15,14 @@ import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
 import { KafkaSource } from '../../src/source/kafka.ts';
-import { LakehouseServer, expectSilverReaches, freePort, postgresTable, stackDown, stackUp, startFakeIt, type Stack } from './real-stack-support.ts';
+import {
+  LakehouseServer, expectSilverReaches, freePort, postgresTable, privateStackEnv, stackDown, stackUp, startFakeIt, type Stack,
+} from './real-stack-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-real-stack-test'),
-  PG_PORT: '25442',
-  KAFKA_PORT: '29102',
-  KAFKA_CONTROLLER_PORT: '29103',
-  CONNECT_PORT: '28093',
-};
+const workDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
+const stackEnv = privateStackEnv(workDir);
 const appTables = ['voters', 'polls', 'ballots'];
-const dataDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
+const dataDir = join(workDir, 'lake');
 
 let stack: Stack;
 let sql: SQL;
@@ -42,7 +40,6 @@ const tracked = (body: () => Promise<void>) => async () => {
 };
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or slot left from an earlier run
   const started = performance.now();
   stack = await stackUp(stackEnv);
   console.log(`[real-stack] compose/local/up took ${((performance.now() - started) / 1000).toFixed(1)} s`);
@@ -59,7 +56,7 @@ afterAll(async () => {
     console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${dataDir}`);
   } else {
     await stackDown(stackEnv, '--purge');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
 }, 180_000);
 
