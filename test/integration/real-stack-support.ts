@@ -5,7 +5,7 @@
  * dates 'YYYY-MM-DD'), metadata columns (`__*`) left out.
  */
 import { expect } from 'bun:test';
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
@@ -125,6 +125,7 @@ export class LakehouseServer {
  * meets a stack another test (or another checkout's test run) started.
  */
 export function privateStackEnv(dir: string): Record<string, string> {
+  chmodSync(dir, 0o755); // the database servers run as their own users (postgres, mysql) when we are root
   const ports = new Set<number>();
   while (ports.size < 5) ports.add(freePort());
   const [pg, mariadb, kafka, controller, connect] = [...ports].map(String);
