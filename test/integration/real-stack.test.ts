@@ -44,7 +44,7 @@ beforeAll(async () => {
   stack = await stackUp(stackEnv);
   console.log(`[real-stack] compose/local/up took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   sql = new SQL(stack.PG_URL);
-  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(dataDir, 'serve.log'));
+  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(workDir, 'serve.log'));
   await server.start();
 }, 20 * 60_000);
 
@@ -53,7 +53,7 @@ afterAll(async () => {
   await sql?.close();
   if (failures > 0) {
     await stackDown(stackEnv);
-    console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${dataDir}`);
+    console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${workDir}`);
   } else {
     await stackDown(stackEnv, '--purge');
     rmSync(workDir, { recursive: true, force: true });
