@@ -9,6 +9,7 @@ export { Workload, initialState, DEFAULT_START_MS, type Change, type FakeOp, typ
 export type { SourceDatabase } from './source-database.ts';
 export { EmbeddedTarget } from './embedded-target.ts';
 export { PostgresTarget } from './postgres-target.ts';
+export { MysqlTarget } from './mysql-target.ts';
 export { KafkaTarget } from './kafka-target.ts';
 export { PostgresEnvelopes, DEBEZIUM_VERSION, decimalBase64, type SourceInfo } from './debezium-envelope.ts';
 export { TABLES, TABLE_BY_NAME, VOTERS, POLLS, BALLOTS, type AppRow, type AppValue, type ColumnDef, type ColumnKind, type TableDef, type TableName } from './tables.ts';

@@ -99,7 +99,7 @@ const keyWhere = (def: TableDef, firstParam: number): string =>
   def.key.map((k, i) => `${k} = $${firstParam + i + 1}::${castOf(def, k)}`).join(' AND ');
 
 /** The URL without its password, for logs and errors. */
-function redact(url: string): string {
+export function redact(url: string): string {
   try {
     const u = new URL(url);
     if (u.password) u.password = '***';

@@ -3,6 +3,7 @@ import { usageError } from '../src/core/errors.ts';
 import type { Logger } from '../src/core/log.ts';
 import { EmbeddedTarget } from './embedded-target.ts';
 import { KafkaTarget } from './kafka-target.ts';
+import { MysqlTarget } from './mysql-target.ts';
 import { PostgresTarget } from './postgres-target.ts';
 import type { SourceDatabase } from './source-database.ts';
 import type { ReplicaIdentity } from './voters-book.ts';
@@ -11,6 +12,7 @@ import { Workload, type FakeOp } from './workload.ts';
 export type FakeItTarget =
   | { kind: 'embedded'; path: string }
   | { kind: 'postgres'; url: string }
+  | { kind: 'mysql'; url: string }
   /** `bookPath` keeps the outbox that is produced to Kafka (default: an in-memory book). */
   | { kind: 'kafka'; brokers: string[]; bookPath: string };
 
@@ -43,7 +45,7 @@ export interface FakeItSummary {
 export const DEFAULT_BOOK_PATH = './voters-book.db';
 
 /**
- * Turns parsed CLI flags (names as in the `fake-it` command spec: db, postgres, kafka, rate, ops,
+ * Turns parsed CLI flags (names as in the `fake-it` command spec: db, postgres, mysql, kafka, rate, ops,
  * seed, server-name, replica-identity, no-tombstones) into options. Throws a usage error for
  * conflicting targets or bad values.
  */
@@ -62,19 +64,23 @@ export function fakeItOptionsFromFlags(flags: Readonly<Record<string, unknown>>)
     return n;
   };
   const postgres = str('postgres');
+  const mysql = str('mysql');
   const kafka = str('kafka');
   const db = str('db');
-  if (postgres && kafka) throw usageError('--postgres and --kafka are different targets; pass one of them');
-  if (postgres && db) throw usageError('--db is the embedded book; it does not go with --postgres');
+  const targets = [postgres && '--postgres', mysql && '--mysql', kafka && '--kafka'].filter(Boolean);
+  if (targets.length > 1) throw usageError(`${targets.join(' and ')} are different targets; pass one of them`);
+  if ((postgres || mysql) && db) throw usageError(`--db is the embedded book; it does not go with ${postgres ? '--postgres' : '--mysql'}`);
   const replicaIdentity = (str('replica-identity') ?? 'full') as ReplicaIdentity;
   if (replicaIdentity !== 'full' && replicaIdentity !== 'default') {
     throw usageError(`--replica-identity must be full or default, got '${replicaIdentity}'`);
   }
   const target: FakeItTarget = postgres
     ? { kind: 'postgres', url: postgres }
-    : kafka
-      ? { kind: 'kafka', brokers: kafka.split(',').map((b) => b.trim()).filter(Boolean), bookPath: db ?? ':memory:' }
-      : { kind: 'embedded', path: db ?? DEFAULT_BOOK_PATH };
+    : mysql
+      ? { kind: 'mysql', url: mysql }
+      : kafka
+        ? { kind: 'kafka', brokers: kafka.split(',').map((b) => b.trim()).filter(Boolean), bookPath: db ?? ':memory:' }
+        : { kind: 'embedded', path: db ?? DEFAULT_BOOK_PATH };
   return {
     target,
     rate: int('rate', 50)!,
@@ -99,6 +105,8 @@ export function createTarget(options: FakeItOptions): SourceDatabase {
       return new EmbeddedTarget(t.path, bookOptions);
     case 'postgres':
       return new PostgresTarget(t.url, options.replicaIdentity, options.seed);
+    case 'mysql':
+      return new MysqlTarget(t.url, options.seed);
     case 'kafka':
       return new KafkaTarget(t.brokers, t.bookPath, bookOptions);
   }

@@ -1,6 +1,6 @@
 /**
- * The voters book's tables, as one data registry: the SQLite DDL, the PostgreSQL DDL and the Debezium
- * schemas are all derived from it.
+ * The voters book's tables, as one data registry: the SQLite DDL, the PostgreSQL and MariaDB DDL and
+ * the Debezium schemas are all derived from it.
  *
  * Application values (AppValue) are what the app and its SQLite file hold: integers as numbers, dates
  * as 'YYYY-MM-DD', timestamptz as 'YYYY-MM-DDTHH:MM:SS.ffffffZ', numerics as exact decimal text.
@@ -97,7 +97,15 @@ function createTable(t: TableDef, typeOf: (c: ColumnDef) => string): string {
   return `CREATE TABLE IF NOT EXISTS ${t.name} (\n${lines.join(',\n')}\n)`;
 }
 
+/** MariaDB/MySQL: a key column cannot be TEXT, so key texts are VARCHAR; TIMESTAMP is the instant type. */
+const mysqlType = (t: TableDef) => (c: ColumnDef): string =>
+  ({
+    int32: 'int', int64: 'bigint', text: t.key.includes(c.name) ? 'varchar(191)' : 'text', date: 'date', timestamptz: 'timestamp(6)',
+    numeric: `decimal(${c.precision},${c.scale})`,
+  })[c.kind];
+
 export const sqliteDdl = (t: TableDef): string => createTable(t, (c) => sqliteType[c.kind]);
+export const mysqlDdl = (t: TableDef): string => `${createTable(t, mysqlType(t))} DEFAULT CHARSET = utf8mb4`;
 export const postgresDdl = (t: TableDef): string => createTable(t, postgresType);
 export const postgresCast = (c: ColumnDef): string => postgresType(c).replace(/\(6\)$/, '');
 

@@ -3,7 +3,8 @@
 # Everything is overridable from the environment:
 #   LAKEHOUSE_CACHE        jar cache, reused by later runs           (default ~/.cache/lakehouse)
 #   LAKEHOUSE_STACK_DIR    state: data, logs, pid files, configs      (default $TMPDIR/lakehouse-stack-$UID)
-#   PG_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT CONNECT_PORT            (defaults 25432 29092 29093 28083,
+#   PG_PORT MARIADB_PORT KAFKA_PORT KAFKA_CONTROLLER_PORT CONNECT_PORT
+#                          (defaults 25432 23306 29092 29093 28083,
 #                          the same host ports docker-compose.yaml publishes; below Linux's ephemeral
 #                          range, 32768-60999, where an outgoing connection's local port could take one)
 # Everything listens on 127.0.0.1 only.
@@ -14,6 +15,7 @@ COMPOSE_DIR="$(dirname "$LOCAL_DIR")"
 pom_property() { sed -n "s:.*<$1>\(.*\)</$1>.*:\1:p" "$LOCAL_DIR/pom.xml"; }
 KAFKA_VERSION=$(pom_property kafka.version)
 DEBEZIUM_VERSION=$(pom_property debezium.version)
+DEBEZIUM_MARIADB_VERSION=$(pom_property debezium.mariadb.version)
 
 HOST=127.0.0.1
 PG_PORT=${PG_PORT:-25432}
@@ -23,6 +25,10 @@ CONNECT_PORT=${CONNECT_PORT:-28083}
 PG_USER=postgres
 PG_PASSWORD=postgres
 PG_DATABASE=votersbook
+MARIADB_PORT=${MARIADB_PORT:-23306}
+MARIADB_USER=root
+MARIADB_PASSWORD=mariadb
+MARIADB_DATABASE=votersbook
 
 CACHE_DIR="${LAKEHOUSE_CACHE:-$HOME/.cache/lakehouse}/stack"
 KAFKA_JARS="$CACHE_DIR/kafka-$KAFKA_VERSION"
@@ -31,8 +37,10 @@ STATE_DIR="${LAKEHOUSE_STACK_DIR:-${TMPDIR:-/tmp}/lakehouse-stack-$(id -u)}"
 LOG_DIR="$STATE_DIR/logs"
 PID_DIR="$STATE_DIR/pids"
 PG_DATA="$STATE_DIR/postgres"
+MARIADB_DATA="$STATE_DIR/mariadb"
 
 PG_URL="postgres://$PG_USER:$PG_PASSWORD@$HOST:$PG_PORT/$PG_DATABASE"
+MYSQL_URL="mysql://$MARIADB_USER:$MARIADB_PASSWORD@$HOST:$MARIADB_PORT/$MARIADB_DATABASE"
 KAFKA_BROKERS="$HOST:$KAFKA_PORT"
 CONNECT_URL="http://$HOST:$CONNECT_PORT"
 
@@ -58,11 +66,14 @@ pg_bindir() { ls -d /usr/lib/postgresql/*/bin/initdb 2>/dev/null | sort -V | tai
 # Runs a PostgreSQL server command as the user that owns the cluster (postgres when we are root).
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
 
+# The MariaDB server binary, or nothing.
+mariadbd_path() { command -v mariadbd 2>/dev/null || { [ -x /usr/sbin/mariadbd ] && echo /usr/sbin/mariadbd; } || true; }
+
 pid_alive() { [ -f "$PID_DIR/$1.pid" ] && kill -0 "$(cat "$PID_DIR/$1.pid")" 2>/dev/null; }
 
 port_open() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 
-# stop_java NAME SECONDS: SIGTERM, wait for a clean shutdown, then SIGKILL.
+# stop_java NAME SECONDS: SIGTERM, wait for a clean shutdown, then SIGKILL (any process with a pid file).
 stop_java() {
   local name=$1 wait=$2 pid
   pid_alive "$name" || { rm -f "$PID_DIR/$name.pid"; return 0; }
@@ -84,3 +95,5 @@ stop_postgres() {
   say "stopping postgres"
   as_pg "$bin/pg_ctl" -D "$PG_DATA" -m fast -w stop >/dev/null || true
 }
+
+stop_mariadb() { stop_java mariadb 60; }

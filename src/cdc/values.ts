@@ -81,12 +81,14 @@ export function nanosToMicros(nanos: number | bigint): number | bigint {
 
 const floorDiv = (a: bigint, b: bigint): bigint => a / b - (a % b < 0n ? 1n : 0n);
 
-/** Microseconds since midnight -> 'HH:MM:SS.ffffff'. */
+/** Microseconds since midnight -> '[-]HH:MM:SS.ffffff' (a MySQL TIME is a duration: docs/design.md, Column types). */
 export function microsToTimeOfDay(micros: number): string {
-  const s = Math.floor(micros / 1_000_000);
-  const frac = micros - s * 1_000_000;
+  const sign = micros < 0 ? '-' : '';
+  const abs = Math.abs(micros);
+  const s = Math.floor(abs / 1_000_000);
+  const frac = abs - s * 1_000_000;
   const pad = (n: number) => String(n).padStart(2, '0');
-  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(frac).padStart(6, '0')}`;
+  return `${sign}${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}.${String(frac).padStart(6, '0')}`;
 }
 
 const zoned = /^(\d{4,})-(\d\d)-(\d\d)[T ](\d\d):(\d\d):(\d\d)(?:\.(\d{1,9}))?(Z|[+-]\d\d(?::?\d\d)?)$/;

@@ -1,12 +1,10 @@
 /**
  * The source side of the PostgreSQL types test: two tables holding one column of each commonly used
  * PostgreSQL type (plus a TOASTed one), the changes made to them, the Debezium connectors that capture
- * them (with JsonConverter schemas on and off), and the dump of their topics as the NDJSON records
- * `lakehouse ingest` reads.
+ * them (with JsonConverter schemas on and off; debezium-support.ts registers them and dumps their topics).
  */
-import { writeFileSync } from 'node:fs';
 import { SQL } from 'bun';
-import { Kafka, logLevel } from 'kafkajs';
+import { putConnector, specConfig, type ConnectorSpec } from './debezium-support.ts';
 
 export const typesTable = 'pg_types';
 export const toastTable = 'toasted_notes';
@@ -193,32 +191,6 @@ async function insertToasted(sql: SQL, rows: [id: number, note: string][]): Prom
   }
 }
 
-export interface ConnectorSpec {
-  name: string;
-  topicPrefix: string;
-  schemas: boolean;
-  /**
-   * Rows flattened by Debezium's ExtractNewRecordState, its deletes passed on as its
-   * delete.tombstone.handling.mode says: `tombstone` (the default: a null value) or `rewrite` (the
-   * before image with `__deleted: "true"`).
-   */
-  flatten?: 'tombstone' | 'rewrite';
-  /** Also transaction metadata (`<prefix>.transaction`) and heartbeats (`__debezium-heartbeat.<prefix>`). */
-  metadata?: boolean;
-}
-
-const metadataTopics = {
-  'provide.transaction.metadata': 'true',
-  'heartbeat.interval.ms': '1000',
-};
-
-const flattening = (deletes: 'tombstone' | 'rewrite') => ({
-  transforms: 'unwrap',
-  'transforms.unwrap.type': 'io.debezium.transforms.ExtractNewRecordState',
-  'transforms.unwrap.delete.tombstone.handling.mode': deletes,
-  'transforms.unwrap.add.fields': 'op,table,lsn,source.ts_ms',
-});
-
 /**
  * Registers a Debezium connector for the two tables, with its own slot and publication, and waits until
  * it streams. Like compose/debezium/votersbook-postgres.json except: only our tables, and truncates
@@ -246,100 +218,15 @@ export async function registerConnector(connectUrl: string, pgUrl: string, spec:
     'poll.interval.ms': '100',
     'topic.creation.default.replication.factor': '1',
     'topic.creation.default.partitions': '3',
-    'key.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'key.converter.schemas.enable': String(spec.schemas),
-    'value.converter': 'org.apache.kafka.connect.json.JsonConverter',
-    'value.converter.schemas.enable': String(spec.schemas),
-    ...(spec.flatten ? flattening(spec.flatten) : {}),
-    ...(spec.metadata ? metadataTopics : {}),
+    ...specConfig(spec, 'op,table,lsn,source.ts_ms'),
   };
-  const response = await fetch(`${connectUrl}/connectors/${spec.name}/config`, {
-    method: 'PUT',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(config),
-  });
-  if (!response.ok) throw new Error(`Kafka Connect refused connector ${spec.name}: ${response.status} ${await response.text()}`);
   const admin = new SQL(pgUrl);
   try {
-    const deadline = Date.now() + 120_000;
-    for (;;) {
-      const status = (await fetch(`${connectUrl}/connectors/${spec.name}/status`).then((r) => (r.ok ? r.json() : null), () => null)) as {
-        connector: { state: string };
-        tasks: { state: string; trace?: string }[];
-      } | null;
-      const failed = status?.tasks.find((t) => t.state === 'FAILED');
-      if (failed) throw new Error(`connector ${spec.name} failed: ${failed.trace?.split('\n')[0]}`);
-      const running = status?.connector.state === 'RUNNING' && status.tasks.length > 0 && status.tasks.every((t) => t.state === 'RUNNING');
+    await putConnector(connectUrl, spec.name, config, async () => {
       const [slotRow] = (await admin`SELECT count(*)::int AS n FROM pg_replication_slots WHERE slot_name = ${slot} AND active`) as { n: number }[];
-      if (running && slotRow!.n === 1) return;
-      if (Date.now() > deadline) throw new Error(`connector ${spec.name} is not streaming after 120 s: ${JSON.stringify(status)}`);
-      await Bun.sleep(250);
-    }
+      return slotRow!.n === 1;
+    });
   } finally {
     await admin.close();
-  }
-}
-
-export interface DumpedRecord {
-  topic: string;
-  partition: number;
-  offset: string;
-  timestamp: string;
-  key: string | null;
-  value: string | null;
-}
-
-/**
- * Every record of the connector's topics (`<prefix>.*`, and its heartbeats), read from the start once
- * the end marker has arrived (so every topic exists) to the end of every partition, written to `file`
- * as NDJSON in `lakehouse ingest`'s shape.
- */
-export async function dumpTopics(brokers: string, prefix: string, file: string, timeoutMs = 90_000): Promise<DumpedRecord[]> {
-  const kafka = new Kafka({ brokers: [brokers], logLevel: logLevel.NOTHING });
-  const admin = kafka.admin();
-  await admin.connect();
-  const deadline = Date.now() + timeoutMs;
-  try {
-    const isMarker = (r: DumpedRecord) => r.value?.includes('"end"') === true;
-    const markerTopic = `${prefix}.public.${toastTable}`;
-    while (!(await admin.listTopics()).includes(markerTopic)) {
-      if (Date.now() > deadline) throw new Error(`topic ${markerTopic} was not created in time`);
-      await Bun.sleep(200);
-    }
-    await readTopics(kafka, [markerTopic], deadline, async (records) => records.some(isMarker));
-    const topics = (await admin.listTopics()).filter((t) => t.startsWith(`${prefix}.`) || t === `__debezium-heartbeat.${prefix}`);
-    const records = await readTopics(kafka, topics, deadline, async (records) => {
-      const ends = await Promise.all(topics.map(async (topic) => ({ topic, partitions: await admin.fetchTopicOffsets(topic) })));
-      const read = (topic: string, partition: number) => records.filter((r) => r.topic === topic && r.partition === partition).length;
-      return ends.every(({ topic, partitions }) => partitions.every((p) => read(topic, p.partition) >= Number(p.high) - Number(p.low)));
-    });
-    writeFileSync(file, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
-    return records;
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-/** The records of `topics` from their start, as a new consumer group reads them, until `done` says so. */
-async function readTopics(kafka: Kafka, topics: string[], deadline: number, done: (records: DumpedRecord[]) => Promise<boolean>): Promise<DumpedRecord[]> {
-  const records: DumpedRecord[] = [];
-  const consumer = kafka.consumer({ groupId: `dump-${Date.now()}-${Math.random()}` });
-  try {
-    await consumer.connect();
-    await consumer.subscribe({ topics, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ topic, partition, message }) => {
-        const key = message.key?.toString('utf8') ?? null;
-        const value = message.value?.toString('utf8') ?? null;
-        records.push({ topic, partition, offset: message.offset, timestamp: message.timestamp, key, value });
-      },
-    });
-    while (!(await done(records))) {
-      if (Date.now() > deadline) throw new Error(`${topics.join(', ')}: not read to the end in time (${records.length} records read)`);
-      await Bun.sleep(200);
-    }
-    return records;
-  } finally {
-    await consumer.disconnect();
   }
 }

@@ -8,28 +8,21 @@
  * PostgreSQL holds (postgres-types-expected.ts says what that is per type), through `lakehouse cat`
  * and through delta-rs.
  *
- * The stack runs on its own ports and state directory (+20 from the defaults), so it can run beside
- * real-stack.test.ts. If it cannot start, the suite fails with the launcher's message.
+ * The stack runs on free ports with its state in the test's own directory, so it runs beside anything.
+ * If it cannot start, the suite fails with the launcher's message.
  */
 import { afterAll, beforeAll, describe, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
-import { LakehouseServer, freePort, lakehouse, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
+import { LakehouseServer, freePort, lakehouse, privateStackEnv, silverTable, stackDown, stackUp, tableDiff, type Stack } from './real-stack-support.ts';
 import { expectedRows } from './postgres-types-expected.ts';
-import {
-  changeSourceRows, createSourceTables, dumpTopics, registerConnector, toastTable, typesTable, writeEndMarker, type ConnectorSpec, type DumpedRecord,
-} from './postgres-types-support.ts';
+import { changeSourceRows, createSourceTables, registerConnector, toastTable, typesTable, writeEndMarker } from './postgres-types-support.ts';
+import { deltaRsSilver, dumpTopics, kindOf, sortedJson, type ConnectorSpec, type DumpedRecord } from './debezium-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-postgres-types-test'),
-  PG_PORT: '25452',
-  KAFKA_PORT: '29112',
-  KAFKA_CONTROLLER_PORT: '29113',
-  CONNECT_PORT: '28103',
-};
 const workDir = mkdtempSync(join(tmpdir(), 'lh-postgres-types-'));
+const stackEnv = privateStackEnv(workDir);
 const runs: readonly (ConnectorSpec & { title: string })[] = [
   { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true, metadata: true },
   { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false, metadata: true },
@@ -46,7 +39,6 @@ const dumped = new Map<ConnectorSpec, DumpedRecord[]>();
 let failures = 0;
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or slots left from an earlier run
   stack = await stackUp(stackEnv);
   sql = new SQL(stack.PG_URL);
   await createSourceTables(sql);
@@ -56,7 +48,7 @@ beforeAll(async () => {
   await changeSourceRows(sql);
   await writeEndMarker(sql);
   const file = (r: ConnectorSpec) => join(workDir, `${r.topicPrefix}.ndjson`);
-  await Promise.all(runs.map(async (r) => dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, file(r)))));
+  await Promise.all(runs.map(async (r) => dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, `${r.topicPrefix}.public.${toastTable}`, file(r)))));
   for (const r of runs) await lakehouse(['ingest', '--data', dataDir(r), file(r)]);
 }, 10 * 60_000);
 
@@ -81,20 +73,6 @@ const tracked = (body: () => Promise<void>) => async () => {
     throw err;
   }
 };
-
-/**
- * What a record is: its op (`__op` when flattened), 'deleted' for a rewritten delete, 'null' for a null
- * value, 'kafka-null' for a Kafka tombstone, a heartbeat, or a transaction's BEGIN or END.
- */
-function kindOf({ topic, value }: DumpedRecord): string {
-  if (topic.startsWith('__debezium-heartbeat.')) return 'heartbeat';
-  if (value === null) return 'kafka-null';
-  const doc = JSON.parse(value) as Record<string, unknown> | null;
-  const payload = (doc !== null && 'schema' in doc ? doc.payload : doc) as Record<string, unknown> | null;
-  if (payload === null) return 'null';
-  if (topic.endsWith('.transaction')) return String(payload.status);
-  return payload.__deleted === 'true' ? 'deleted' : String(payload.op ?? payload.__op);
-}
 
 /** What the captured stream of each run must hold for the test to be about it. */
 function expectedKinds(run: ConnectorSpec): string[] {
@@ -137,16 +115,9 @@ for (const run of runs) {
     test(
       'delta-rs reads the silver tables as lakehouse does',
       tracked(async () => {
-        const requests = [typesTable, toastTable].map((t) => ({ path: join(dataDir(run), 'silver', t) }));
-        const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify(requests)], { stdout: 'pipe', stderr: 'pipe' });
-        if (proc.exitCode !== 0) throw new Error(`delta-rs failed: ${proc.stderr.toString().slice(-3000)}`);
-        const read = JSON.parse(proc.stdout.toString()) as (Record<string, unknown>[] | { error: string })[];
-        for (const [i, table] of [typesTable, toastTable].entries()) {
-          const rows = read[i]!;
-          if (!Array.isArray(rows)) throw new Error(`delta-rs could not read ${table}: ${rows.error}`);
-          const withoutMetadata = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('__'))));
+        for (const [table, rows] of deltaRsSilver(dataDir(run), [typesTable, toastTable])) {
           const ours = await silverTable(dataDir(run), table);
-          expect(withoutMetadata.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort()).toEqual(ours.map((r) => JSON.stringify(r, Object.keys(r).sort())).sort());
+          expect(rows.map(sortedJson).sort()).toEqual(ours.map(sortedJson).sort());
         }
       }),
       120_000,

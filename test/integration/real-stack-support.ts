@@ -1,33 +1,37 @@
 /**
  * Helpers for the real-stack tests: the launcher (compose/local/up and down), the lakehouse binary as
- * a child process that can be killed and restarted, and the comparison of silver with PostgreSQL in
- * the canonical encoding (int64 and decimals as strings, timestamps 'YYYY-MM-DDTHH:MM:SS.ffffff' UTC,
+ * a child process that can be killed and restarted, fake-it against the source database, and the
+ * comparison of silver with PostgreSQL or MariaDB in the canonical encoding (int64 and decimals as strings, timestamps 'YYYY-MM-DDTHH:MM:SS.ffffff' UTC,
  * dates 'YYYY-MM-DD'), metadata columns (`__*`) left out.
  */
-import { closeSync, existsSync, openSync, readFileSync } from 'node:fs';
+import { expect } from 'bun:test';
+import { chmodSync, closeSync, existsSync, openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { SQL } from 'bun';
+import { Kafka, logLevel } from 'kafkajs';
 
 export const repoRoot = resolve(import.meta.dir, '../..');
 
 export interface Stack {
+  /** The source database's URL: PG_URL by default, MYSQL_URL with --source mariadb (the other is ''). */
   PG_URL: string;
+  MYSQL_URL: string;
   KAFKA_BROKERS: string;
   CONNECT_URL: string;
   STACK_DIR: string;
   LOG_DIR: string;
 }
 
-/** Runs compose/local/up; on failure throws with the launcher's own message. */
-export async function stackUp(env: Record<string, string>): Promise<Stack> {
-  const proc = Bun.spawn([join(repoRoot, 'compose/local/up')], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
+/** Runs compose/local/up (with `--source` when not PostgreSQL); on failure throws with the launcher's own message. */
+export async function stackUp(env: Record<string, string>, source: 'postgres' | 'mariadb' = 'postgres'): Promise<Stack> {
+  const proc = Bun.spawn([join(repoRoot, 'compose/local/up'), '--source', source], { env: { ...process.env, ...env }, stdout: 'pipe', stderr: 'pipe' });
   const [out, err, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (code !== 0) throw new Error(`compose/local/up failed (exit ${code}):\n${err.split('\n').slice(-40).join('\n')}`);
   const vars = Object.fromEntries(out.split('\n').flatMap((l) => (/^[A-Z_]+=/.test(l) ? [[l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]] : [])));
-  for (const k of ['PG_URL', 'KAFKA_BROKERS', 'CONNECT_URL', 'STACK_DIR', 'LOG_DIR']) {
+  for (const k of [source === 'mariadb' ? 'MYSQL_URL' : 'PG_URL', 'KAFKA_BROKERS', 'CONNECT_URL', 'STACK_DIR', 'LOG_DIR']) {
     if (!vars[k]) throw new Error(`compose/local/up printed no ${k}=...; its output:\n${out}`);
   }
-  return vars as unknown as Stack;
+  return { PG_URL: '', MYSQL_URL: '', ...vars } as unknown as Stack;
 }
 
 export async function stackDown(env: Record<string, string>, ...args: string[]): Promise<void> {
@@ -118,6 +122,18 @@ export class LakehouseServer {
   }
 }
 
+/**
+ * Launcher settings for a stack of a test's own: its state under `dir` and free ports, so it never
+ * meets a stack another test (or another checkout's test run) started.
+ */
+export function privateStackEnv(dir: string): Record<string, string> {
+  chmodSync(dir, 0o755); // the database servers run as their own users (postgres, mysql) when we are root
+  const ports = new Set<number>();
+  while (ports.size < 5) ports.add(freePort());
+  const [pg, mariadb, kafka, controller, connect] = [...ports].map(String);
+  return { LAKEHOUSE_STACK_DIR: join(dir, 'stack'), PG_PORT: pg!, MARIADB_PORT: mariadb!, KAFKA_PORT: kafka!, KAFKA_CONTROLLER_PORT: controller!, CONNECT_PORT: connect! };
+}
+
 /** A free TCP port on loopback. */
 export function freePort(): number {
   const server = Bun.listen({ hostname: '127.0.0.1', port: 0, socket: { data() {} } });
@@ -160,6 +176,122 @@ export async function postgresTable(sql: SQL, table: string): Promise<{ key: str
   const select = columns.map((c) => `${canonicalExpr(c.column_name, c.data_type)} AS "${c.column_name}"`).join(', ');
   const rows = (await sql.unsafe(`SELECT row_to_json(t)::text AS j FROM (SELECT ${select} FROM public."${table}") t`)) as { j: string }[];
   return { key, rows: rows.map((r) => JSON.parse(r.j) as Row) };
+}
+
+/** How each MariaDB type reads in the canonical encoding (the session must be UTC for TIMESTAMP). */
+function mariadbCanonicalExpr(column: string, type: string): string {
+  const c = `\`${column}\``;
+  switch (type) {
+    case 'tinyint':
+    case 'smallint':
+    case 'mediumint':
+    case 'int':
+      return `CAST(${c} AS SIGNED)`;
+    case 'float':
+    case 'double':
+      return `CAST(${c} AS DOUBLE)`;
+    case 'date':
+      return `DATE_FORMAT(${c}, '%Y-%m-%d')`;
+    case 'datetime':
+    case 'timestamp':
+      return `DATE_FORMAT(${c}, '%Y-%m-%dT%H:%i:%s.%f')`;
+    default: // bigint, decimal (at its scale), texts
+      return `CAST(${c} AS CHAR)`;
+  }
+}
+
+/** SELECT * FROM table in MariaDB (a UTC session), canonically encoded, with the primary-key columns. */
+export async function mariadbTable(sql: SQL, table: string): Promise<{ key: string[]; rows: Row[] }> {
+  const columns = (await sql`SELECT column_name AS name, data_type AS type, column_key AS k FROM information_schema.columns
+    WHERE table_schema = DATABASE() AND table_name = ${table} ORDER BY ordinal_position`) as { name: string; type: string; k: string }[];
+  const select = columns.map((c) => `${mariadbCanonicalExpr(c.name, c.type)} AS \`${c.name}\``).join(', ');
+  const rows = (await sql.unsafe(`SELECT ${select} FROM \`${table}\``)) as Row[];
+  const numeric = new Set(columns.filter((c) => ['tinyint', 'smallint', 'mediumint', 'int', 'float', 'double'].includes(c.type)).map((c) => c.name));
+  const canonical = rows.map((r) => Object.fromEntries(columns.map((c) => [c.name, r[c.name] !== null && numeric.has(c.name) ? Number(r[c.name]) : r[c.name]])));
+  return { key: columns.filter((c) => c.k === 'PRI').map((c) => c.name), rows: canonical };
+}
+
+/** `lakehouse fake-it` with `target` (['--postgres', URL] or ['--mysql', URL]) as a child process. */
+export function startFakeIt(target: string[], ops: number, seed: number, rate: number): { done: () => Promise<void> } {
+  const args = ['fake-it', ...target, '--ops', String(ops), '--seed', String(seed), '--rate', String(rate)];
+  const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: 'ignore', stderr: 'pipe' });
+  const stderr = new Response(proc.stderr).text();
+  return {
+    done: async () => {
+      const code = await proc.exited;
+      if (code !== 0) throw new Error(`lakehouse ${args.join(' ')} failed (exit ${code}):\n${await stderr}`);
+    },
+  };
+}
+
+export interface SilverTarget {
+  tables: readonly string[];
+  dataDir: string;
+  brokers: string;
+  /** The topics lakehouse consumes start with this. */
+  topicPrefix: string;
+  source: (table: string) => Promise<{ key: string[]; rows: Row[] }>;
+  server: LakehouseServer;
+  timeoutMs: number;
+}
+
+/**
+ * Polls until every silver table equals its source table, then checks lakehouse has consumed every
+ * record and that nothing changed silver afterwards. Returns how long silver took to be equal.
+ */
+export async function expectSilverReaches(target: SilverTarget): Promise<number> {
+  const started = performance.now();
+  const deadline = Date.now() + target.timeoutMs;
+  for (;;) {
+    const problems = await silverDifferences(target);
+    if (problems.length === 0) break;
+    if (Date.now() > deadline) {
+      throw new Error(`silver did not reach the source state within ${target.timeoutMs / 1000} s:\n${problems.join('\n')}\n--- lakehouse log:\n${target.server.logTail()}`);
+    }
+    await Bun.sleep(1_000);
+  }
+  const caughtUp = performance.now() - started;
+  await expectAllConsumed(target);
+  expect(await silverDifferences(target)).toEqual([]);
+  return caughtUp;
+}
+
+async function silverDifferences(target: SilverTarget): Promise<string[]> {
+  const problems: string[] = [];
+  for (const table of target.tables) {
+    const source = await target.source(table);
+    const silver = await silverTable(target.dataDir, table).catch((err: Error) => err);
+    if (silver instanceof Error) problems.push(`${table}: ${silver.message.split('\n').slice(0, 3).join(' ')}`);
+    else problems.push(...tableDiff(source.key, source.rows, silver).map((p) => `${table}: ${p}`));
+  }
+  return problems;
+}
+
+/** The group's committed offsets (written after each pipeline commit) reach every partition's end. */
+async function expectAllConsumed(target: SilverTarget, timeoutMs = 60_000): Promise<void> {
+  const admin = new Kafka({ brokers: [target.brokers], logLevel: logLevel.NOTHING }).admin();
+  await admin.connect();
+  try {
+    const deadline = Date.now() + timeoutMs;
+    let behind: string[] = [];
+    while (Date.now() < deadline) {
+      const topics = (await admin.listTopics()).filter((t) => t.startsWith(target.topicPrefix));
+      behind = [];
+      for (const topic of topics) {
+        const ends = await admin.fetchTopicOffsets(topic);
+        const [committed] = await admin.fetchOffsets({ groupId: 'lakehouse', topics: [topic] });
+        for (const end of ends) {
+          const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+          if (end.high !== '0' && c !== end.high) behind.push(`${topic}:${end.partition} committed ${c} of ${end.high}`);
+        }
+      }
+      if (behind.length === 0) return;
+      await Bun.sleep(500);
+    }
+    throw new Error(`lakehouse has not consumed everything:\n${behind.join('\n')}`);
+  } finally {
+    await admin.disconnect();
+  }
 }
 
 /** A silver table through `lakehouse cat --format ndjson`, without `__*` columns. */

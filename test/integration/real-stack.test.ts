@@ -1,8 +1,9 @@
 /**
  * The real stack end to end: fake-it writes SQL to PostgreSQL, the Debezium PostgreSQL connector on
  * Kafka Connect captures it into a KRaft Kafka broker, and `lakehouse serve --kafka` turns it into
- * silver. The tests start the stack themselves with compose/local/up (on their own ports and state
- * directory, so a stack you run by hand is left alone) and stop it with compose/local/down.
+ * silver. The tests start the stack themselves with compose/local/up (on free ports with its state in
+ * the test's own directory, so a stack you run by hand, or another test run, is left alone) and stop it
+ * with compose/local/down.
  *
  * If the stack cannot start, the suite fails with the launcher's message: nothing is skipped.
  */
@@ -15,27 +16,13 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
 import { KafkaSource } from '../../src/source/kafka/kafka.ts';
 import {
-  LakehouseServer,
-  freePort,
-  lakehouseCommand,
-  postgresTable,
-  repoRoot,
-  silverTable,
-  stackDown,
-  stackUp,
-  tableDiff,
-  type Stack,
+  LakehouseServer, expectSilverReaches, freePort, postgresTable, privateStackEnv, stackDown, stackUp, startFakeIt, type Stack,
 } from './real-stack-support.ts';
 
-const stackEnv = {
-  LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-real-stack-test'),
-  PG_PORT: '25442',
-  KAFKA_PORT: '29102',
-  KAFKA_CONTROLLER_PORT: '29103',
-  CONNECT_PORT: '28093',
-};
+const workDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
+const stackEnv = privateStackEnv(workDir);
 const appTables = ['voters', 'polls', 'ballots'];
-const dataDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
+const dataDir = join(workDir, 'lake');
 
 let stack: Stack;
 let sql: SQL;
@@ -53,12 +40,11 @@ const tracked = (body: () => Promise<void>) => async () => {
 };
 
 beforeAll(async () => {
-  await stackDown(stackEnv, '--purge'); // no tables, topics or slot left from an earlier run
   const started = performance.now();
   stack = await stackUp(stackEnv);
   console.log(`[real-stack] compose/local/up took ${((performance.now() - started) / 1000).toFixed(1)} s`);
   sql = new SQL(stack.PG_URL);
-  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(dataDir, 'serve.log'));
+  server = new LakehouseServer(dataDir, freePort(), stack.KAFKA_BROKERS, join(workDir, 'serve.log'));
   await server.start();
 }, 20 * 60_000);
 
@@ -67,80 +53,18 @@ afterAll(async () => {
   await sql?.close();
   if (failures > 0) {
     await stackDown(stackEnv);
-    console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${dataDir}`);
+    console.log(`[real-stack] kept for inspection: stack logs in ${stackEnv.LAKEHOUSE_STACK_DIR}/logs, lakehouse data and log in ${workDir}`);
   } else {
     await stackDown(stackEnv, '--purge');
-    rmSync(dataDir, { recursive: true, force: true });
+    rmSync(workDir, { recursive: true, force: true });
   }
 }, 180_000);
 
-function fakeIt(ops: number, seed: number, rate: number) {
-  const args = ['fake-it', '--postgres', stack.PG_URL, '--ops', String(ops), '--seed', String(seed), '--rate', String(rate)];
-  const proc = Bun.spawn([...lakehouseCommand(), ...args], { cwd: repoRoot, stdout: 'ignore', stderr: 'pipe' });
-  const stderr = new Response(proc.stderr).text();
-  return {
-    done: async () => {
-      const code = await proc.exited;
-      if (code !== 0) throw new Error(`lakehouse ${args.join(' ')} failed (exit ${code}):\n${await stderr}`);
-    },
-  };
-}
+const fakeIt = (ops: number, seed: number, rate: number) => startFakeIt(['--postgres', stack.PG_URL], ops, seed, rate);
 
-/** Polls until every silver table equals its source table, then checks lakehouse has consumed every record. */
-async function expectSilverEqualsSource(tables = appTables, timeoutMs = 240_000): Promise<number> {
-  const started = performance.now();
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const problems = await differences(tables);
-    if (problems.length === 0) break;
-    if (Date.now() > deadline) {
-      throw new Error(`silver did not reach the PostgreSQL state within ${timeoutMs / 1000} s:\n${problems.join('\n')}\n--- lakehouse log:\n${server.logTail()}`);
-    }
-    await Bun.sleep(1_000);
-  }
-  const caughtUp = performance.now() - started;
-  await expectAllConsumed();
-  expect(await differences(tables)).toEqual([]); // and nothing changed it afterwards
-  return caughtUp;
-}
-
-async function differences(tables: readonly string[]): Promise<string[]> {
-  const problems: string[] = [];
-  for (const table of tables) {
-    const source = await postgresTable(sql, table);
-    const silver = await silverTable(dataDir, table).catch((err: Error) => err);
-    if (silver instanceof Error) problems.push(`${table}: ${silver.message.split('\n').slice(0, 3).join(' ')}`);
-    else problems.push(...tableDiff(source.key, source.rows, silver).map((p) => `${table}: ${p}`));
-  }
-  return problems;
-}
-
-/** The group's committed offsets (written after each pipeline commit) reach every partition's end. */
-async function expectAllConsumed(timeoutMs = 60_000): Promise<void> {
-  const admin = new Kafka({ brokers: [stack.KAFKA_BROKERS], logLevel: logLevel.NOTHING }).admin();
-  await admin.connect();
-  try {
-    const deadline = Date.now() + timeoutMs;
-    let behind: string[] = [];
-    while (Date.now() < deadline) {
-      const topics = (await admin.listTopics()).filter((t) => t.startsWith('votersbook.'));
-      behind = [];
-      for (const topic of topics) {
-        const ends = await admin.fetchTopicOffsets(topic);
-        const [committed] = await admin.fetchOffsets({ groupId: 'lakehouse', topics: [topic] });
-        for (const end of ends) {
-          const c = committed?.partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
-          if (end.high !== '0' && c !== end.high) behind.push(`${topic}:${end.partition} committed ${c} of ${end.high}`);
-        }
-      }
-      if (behind.length === 0) return;
-      await Bun.sleep(500);
-    }
-    throw new Error(`lakehouse has not consumed everything:\n${behind.join('\n')}`);
-  } finally {
-    await admin.disconnect();
-  }
-}
+/** Polls until every silver table equals its PostgreSQL table, then checks lakehouse has consumed every record. */
+const expectSilverEqualsSource = (tables = appTables, timeoutMs = 240_000): Promise<number> =>
+  expectSilverReaches({ tables, dataDir, brokers: stack.KAFKA_BROKERS, topicPrefix: 'votersbook.', source: (t) => postgresTable(sql, t), server, timeoutMs });
 
 test(
   '(a) 20,000 operations written to PostgreSQL reach silver through Debezium and Kafka, row for row',

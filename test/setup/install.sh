@@ -9,5 +9,5 @@ bash "$here/iceberg-rest.sh" >/dev/null || { echo "error: installing the Iceberg
 if ! command -v tmux >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null || { echo "error: installing tmux failed (apt-get install tmux)"; exit 1; }
 fi
-# PostgreSQL from Debian, Kafka, Kafka Connect and Debezium jars from Maven Central (cached).
-bash "$root/compose/local/up" --install-only || { echo "error: installing PostgreSQL and the Kafka/Debezium jars failed (see above)"; exit 1; }
+# PostgreSQL and MariaDB from Debian, Kafka, Kafka Connect and Debezium jars from Maven Central (cached).
+bash "$root/compose/local/up" --install-only || { echo "error: installing PostgreSQL, MariaDB and the Kafka/Debezium jars failed (see above)"; exit 1; }

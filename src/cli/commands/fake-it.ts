@@ -1,4 +1,4 @@
-/** `lakehouse fake-it`: the voters-book simulator on its own, against SQLite, PostgreSQL or Kafka. */
+/** `lakehouse fake-it`: the voters-book simulator on its own, against SQLite, PostgreSQL, MariaDB or Kafka. */
 import { fakeItOptionsFromFlags, runFakeIt } from '../../../fake-it/index.ts';
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';

@@ -163,6 +163,7 @@ export const fakeItSpec = {
     { name: 'ops', type: 'int', min: 0, placeholder: 'N', help: 'stop after N changes (default: run forever)' },
     { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'random seed; the same seed gives the same changes' },
     { name: 'postgres', type: 'string', placeholder: 'URL', help: 'write real SQL to this PostgreSQL database' },
+    { name: 'mysql', type: 'string', placeholder: 'URL', help: 'write real SQL to this MariaDB/MySQL database' },
     { name: 'kafka', type: 'string', placeholder: 'BROKERS', help: 'produce Debezium envelopes straight to Kafka' },
     { name: 'db', type: 'string', placeholder: 'FILE', help: 'embedded SQLite voters-book database (default target: ./voters-book.db)' },
     { name: 'server-name', type: 'string', default: 'votersbook', placeholder: 'NAME', help: 'Debezium topic prefix / server name' },

@@ -1,6 +1,6 @@
 import { expect, test } from 'bun:test';
 import { daysToDate, decimalText, microsToTimestamp, zonedToUtcTimestamp } from '../../../src/cdc/index.ts';
-import { InvalidValue, nanosToMicros } from '../../../src/cdc/values.ts';
+import { InvalidValue, microsToTimeOfDay, nanosToMicros } from '../../../src/cdc/values.ts';
 
 test('daysToDate agrees with Date across eras, leap days and the epoch', () => {
   for (let days = -719_162; days <= 2_932_896; days += 997) {
@@ -41,4 +41,12 @@ test('dates and timestamps outside 0001-01-01..9999-12-31 (BC, PostgreSQL infini
 test('a zoned timestamp of the years 1 to 99 keeps its year (Date.UTC would read 1900 to 1999)', () => {
   expect(zonedToUtcTimestamp('0044-03-15T12:00:00+05:30')).toBe('0044-03-15T06:30:00.000000');
   expect(zonedToUtcTimestamp('2024-02-29T23:59:59.999999-14')).toBe('2024-03-01T13:59:59.999999');
+});
+
+test('a time of day past 24 hours or below zero (MySQL and MariaDB TIME is a duration) reads as that duration', () => {
+  expect(microsToTimeOfDay(45_296_000_001)).toBe('12:34:56.000001');
+  expect(microsToTimeOfDay(3_020_399_999_999)).toBe('838:59:59.999999');
+  expect(microsToTimeOfDay(-3_020_399_000_000)).toBe('-838:59:59.000000');
+  expect(microsToTimeOfDay(-7)).toBe('-00:00:00.000007');
+  expect(microsToTimeOfDay(-1_500_000)).toBe('-00:00:01.500000');
 });

@@ -28,6 +28,15 @@ describe('docker-compose.yaml', () => {
     expect(services.postgres!.command).toContain('wal_level=logical');
   });
 
+  test('the mariadb profile adds MariaDB with a row-based, full-image binlog, its connector, fake-it and a lakehouse of its own', () => {
+    for (const name of ['mariadb', 'register-mariadb-connector', 'fake-it-mariadb', 'lakehouse-mariadb']) {
+      expect((services[name] as { profiles?: string[] }).profiles).toEqual(['mariadb']);
+    }
+    expect(services.mariadb!.command).toEqual(expect.arrayContaining(['--binlog-format=ROW', '--binlog-row-image=FULL']));
+    expect(services.mariadb!.ports).toEqual([`127.0.0.1:${launcherPort('MARIADB_PORT')}:3306`]);
+    expect(services['fake-it-mariadb']!.command).toContain('--mysql');
+  });
+
   test('Kafka runs in KRaft mode, with no ZooKeeper anywhere', () => {
     expect(String(services.kafka!.environment!.KAFKA_PROCESS_ROLES)).toBe('broker,controller');
     expect(services.kafka!.environment!.CLUSTER_ID).toMatch(/^[A-Za-z0-9_-]{22}$/);
@@ -70,7 +79,14 @@ describe('docker-compose.yaml', () => {
     for (const s of Object.values(services)) for (const dep of Object.keys(s.depends_on ?? {})) expect(services[dep]).toBeDefined();
     const command = services.lakehouse!.command as string[];
     const topics = new RegExp(`^(?:${command[command.indexOf('--topics') + 1]})$`);
-    for (const c of connectors) expect(topics.test(`${c.config['topic.prefix']}.public.voters`)).toBe(true);
+    for (const c of connectors.filter((c) => c.name.endsWith('-postgres'))) expect(topics.test(`${c.config['topic.prefix']}.public.voters`)).toBe(true);
+    // The two sources' tables never meet in one silver.
+    const mariadbCommand = services['lakehouse-mariadb']!.command as string[];
+    const mariadbTopics = new RegExp(`^(?:${mariadbCommand[mariadbCommand.indexOf('--topics') + 1]})$`);
+    for (const c of connectors.filter((c) => c.name.endsWith('-mariadb'))) {
+      expect(mariadbTopics.test(`${c.config['topic.prefix']}.votersbook.voters`)).toBe(true);
+      expect(topics.test(`${c.config['topic.prefix']}.votersbook.voters`)).toBe(false);
+    }
     expect(command).toContain('--token'); // it binds 0.0.0.0 inside its container
   });
 });
@@ -80,10 +96,18 @@ describe('compose/debezium/*.json', () => {
     expect(connectorFiles.length).toBeGreaterThan(0);
   });
 
-  test.each(connectorFiles.map((f, i) => [f, connectors[i]!] as const))('%s captures PostgreSQL as the lakehouse decoder expects', (_file, c) => {
+  test.each(connectorFiles.map((f, i) => [f, connectors[i]!] as const))('%s captures its source as the lakehouse decoder expects', (file, c) => {
     expect(c.name).toMatch(/^[a-z0-9-]+$/);
-    expect(c.config['connector.class']).toBe('io.debezium.connector.postgresql.PostgresConnector');
-    expect(c.config['plugin.name']).toBe('pgoutput');
+    // compose/local/up --source NAME registers the files named *-NAME.json.
+    expect(file).toBe(`${c.name}.json`);
+    if (c.name.endsWith('-postgres')) {
+      expect(c.config['connector.class']).toBe('io.debezium.connector.postgresql.PostgresConnector');
+      expect(c.config['plugin.name']).toBe('pgoutput');
+    } else {
+      expect(c.name).toEndWith('-mariadb');
+      expect(c.config['connector.class']).toBe('io.debezium.connector.mariadb.MariaDbConnector');
+      expect(c.config['schema.history.internal.kafka.topic']).toStartWith('__'); // internal: lakehouse never consumes it
+    }
     expect(c.config['topic.prefix']).toMatch(/^[A-Za-z0-9_-]+$/);
     // Connect JsonConverter records with {schema, payload}
     for (const side of ['key', 'value']) {
@@ -97,5 +121,12 @@ describe('compose/local launcher scripts', () => {
   test.each(['up', 'down', 'stack.sh'])('%s is valid bash', async (script) => {
     const proc = Bun.spawn(['bash', '-n', join(composeDir, 'local', script)], { stderr: 'pipe' });
     expect(await proc.exited, await new Response(proc.stderr).text()).toBe(0);
+  });
+
+  test.each(['--source oracle', '--source', '--sauce mariadb'])('up %s fails with one line before installing anything', async (args) => {
+    const proc = Bun.spawn([join(composeDir, 'local', 'up'), ...args.split(' ')], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, LAKEHOUSE_STACK_DIR: '/nonexistent/lakehouse-stack' } });
+    const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
+    expect(code).toBe(1);
+    expect(err.split('\n')[0]).toMatch(/^error: (unknown source 'oracle': use postgres or mariadb|--source needs a value|unknown argument '--sauce')/);
   });
 });

@@ -211,6 +211,9 @@ describe('fake-it voters book', () => {
 
   test('flag parsing rejects conflicting or bad flags', () => {
     expect(() => fakeItOptionsFromFlags({ postgres: 'postgres://x/y', kafka: 'k:9092' })).toThrow(/different targets/);
+    expect(() => fakeItOptionsFromFlags({ mysql: 'mysql://x/y', postgres: 'postgres://x/y' })).toThrow('--postgres and --mysql are different targets');
+    expect(() => fakeItOptionsFromFlags({ mysql: 'mysql://x/y', db: './b.db' })).toThrow('--db is the embedded book; it does not go with --mysql');
+    expect(fakeItOptionsFromFlags({ mysql: 'mysql://x/y' }).target).toEqual({ kind: 'mysql', url: 'mysql://x/y' });
     expect(() => fakeItOptionsFromFlags({ rate: -1 })).toThrow(/--rate/);
     expect(() => fakeItOptionsFromFlags({ 'replica-identity': 'nothing' })).toThrow(/replica-identity/);
     expect(fakeItOptionsFromFlags({ kafka: 'a:1, b:2' }).target).toEqual({ kind: 'kafka', brokers: ['a:1', 'b:2'], bookPath: ':memory:' });
