@@ -5,7 +5,7 @@
  * `<server>.public.<table>`. Schemas are rendered once per table; a record is the schema text plus
  * the payload.
  */
-import { type AppRow, type AppValue, type ColumnDef, type TableDef } from './tables.ts';
+import type { AppRow, AppValue, ColumnDef, TableDef } from './tables.ts';
 
 export const DEBEZIUM_VERSION = '3.0.8.Final';
 
@@ -28,9 +28,13 @@ const SOURCE_SCHEMA = {
     { type: 'string', optional: false, field: 'name' },
     { type: 'int64', optional: false, field: 'ts_ms' },
     {
-      type: 'string', optional: true, name: 'io.debezium.data.Enum', version: 1,
+      type: 'string',
+      optional: true,
+      name: 'io.debezium.data.Enum',
+      version: 1,
       parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' },
-      default: 'false', field: 'snapshot',
+      default: 'false',
+      field: 'snapshot',
     },
     { type: 'string', optional: false, field: 'db' },
     { type: 'string', optional: true, field: 'sequence' },
@@ -63,15 +67,24 @@ const TRANSACTION_SCHEMA = {
 function fieldSchema(c: ColumnDef): Record<string, unknown> {
   const base = { optional: c.nullable };
   switch (c.kind) {
-    case 'int32': return { type: 'int32', ...base, field: c.name };
-    case 'int64': return { type: 'int64', ...base, field: c.name };
-    case 'text': return { type: 'string', ...base, field: c.name };
-    case 'date': return { type: 'int32', ...base, name: 'io.debezium.time.Date', version: 1, field: c.name };
-    case 'timestamptz': return { type: 'string', ...base, name: 'io.debezium.time.ZonedTimestamp', version: 1, field: c.name };
+    case 'int32':
+      return { type: 'int32', ...base, field: c.name };
+    case 'int64':
+      return { type: 'int64', ...base, field: c.name };
+    case 'text':
+      return { type: 'string', ...base, field: c.name };
+    case 'date':
+      return { type: 'int32', ...base, name: 'io.debezium.time.Date', version: 1, field: c.name };
+    case 'timestamptz':
+      return { type: 'string', ...base, name: 'io.debezium.time.ZonedTimestamp', version: 1, field: c.name };
     case 'numeric':
       return {
-        type: 'bytes', ...base, name: 'org.apache.kafka.connect.data.Decimal', version: 1,
-        parameters: { scale: String(c.scale), 'connect.decimal.precision': String(c.precision) }, field: c.name,
+        type: 'bytes',
+        ...base,
+        name: 'org.apache.kafka.connect.data.Decimal',
+        version: 1,
+        parameters: { scale: String(c.scale), 'connect.decimal.precision': String(c.precision) },
+        field: c.name,
       };
   }
 }
@@ -80,9 +93,12 @@ function fieldSchema(c: ColumnDef): Record<string, unknown> {
 function wireValue(c: ColumnDef, v: AppValue): unknown {
   if (v === null) return null;
   switch (c.kind) {
-    case 'date': return Math.round(Date.parse(`${v}T00:00:00Z`) / 86_400_000);
-    case 'numeric': return decimalBase64(String(v), c.scale ?? 0);
-    default: return v;
+    case 'date':
+      return Math.round(Date.parse(`${v}T00:00:00Z`) / 86_400_000);
+    case 'numeric':
+      return decimalBase64(String(v), c.scale ?? 0);
+    default:
+      return v;
   }
 }
 
@@ -125,7 +141,10 @@ export class PostgresEnvelopes {
     const valueSchema = {
       type: 'struct',
       fields: [
-        image('before'), image('after'), SOURCE_SCHEMA, TRANSACTION_SCHEMA,
+        image('before'),
+        image('after'),
+        SOURCE_SCHEMA,
+        TRANSACTION_SCHEMA,
         { type: 'string', optional: false, field: 'op' },
         { type: 'int64', optional: true, field: 'ts_ms' },
         { type: 'int64', optional: true, field: 'ts_us' },

@@ -12,5 +12,17 @@ export { PostgresTarget } from './postgres-target.ts';
 export { MysqlTarget } from './mysql-target.ts';
 export { KafkaTarget } from './kafka-target.ts';
 export { PostgresEnvelopes, DEBEZIUM_VERSION, decimalBase64, type SourceInfo } from './debezium-envelope.ts';
-export { TABLES, TABLE_BY_NAME, VOTERS, POLLS, BALLOTS, type AppRow, type AppValue, type ColumnDef, type ColumnKind, type TableDef, type TableName } from './tables.ts';
+export {
+  TABLES,
+  TABLE_BY_NAME,
+  VOTERS,
+  POLLS,
+  BALLOTS,
+  type AppRow,
+  type AppValue,
+  type ColumnDef,
+  type ColumnKind,
+  type TableDef,
+  type TableName,
+} from './tables.ts';
 export { Prng } from './prng.ts';

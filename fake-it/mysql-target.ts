@@ -39,7 +39,10 @@ export class MysqlTarget implements SourceDatabase {
     }
     for (const t of TABLES) await sql.unsafe(mysqlDdl(t));
     const voters = (await sql.unsafe('SELECT id FROM voters ORDER BY id')) as { id: number }[];
-    const polls = (await sql.unsafe('SELECT CAST(poll_id AS DOUBLE) AS poll_id, voter_id FROM polls ORDER BY poll_id')) as { poll_id: number; voter_id: number }[];
+    const polls = (await sql.unsafe('SELECT CAST(poll_id AS DOUBLE) AS poll_id, voter_id FROM polls ORDER BY poll_id')) as {
+      poll_id: number;
+      voter_id: number;
+    }[];
     const ballots = (await sql.unsafe('SELECT voter_id, election_id FROM ballots ORDER BY voter_id, election_id')) as {
       voter_id: number;
       election_id: string;
@@ -79,7 +82,10 @@ export class MysqlTarget implements SourceDatabase {
             ...def.key.map((k) => mysqlValue(columnOf(def, k), change.key[k]!)),
           ]);
         } else {
-          await tx.unsafe(`DELETE FROM ${def.name} WHERE ${keyWhere(def)}`, def.key.map((k) => mysqlValue(columnOf(def, k), change.key[k]!)));
+          await tx.unsafe(
+            `DELETE FROM ${def.name} WHERE ${keyWhere(def)}`,
+            def.key.map((k) => mysqlValue(columnOf(def, k), change.key[k]!)),
+          );
         }
       }
     });

@@ -83,7 +83,10 @@ export class PostgresTarget implements SourceDatabase {
             ...def.key.map((k) => change.key[k]),
           ]);
         } else {
-          await tx.unsafe(`DELETE FROM ${def.name} WHERE ${keyWhere(def, 0)}`, def.key.map((k) => change.key[k]));
+          await tx.unsafe(
+            `DELETE FROM ${def.name} WHERE ${keyWhere(def, 0)}`,
+            def.key.map((k) => change.key[k]),
+          );
         }
       }
     });
@@ -95,8 +98,7 @@ export class PostgresTarget implements SourceDatabase {
 }
 
 const castOf = (def: TableDef, column: string): string => postgresCast(def.columns.find((c) => c.name === column)!);
-const keyWhere = (def: TableDef, firstParam: number): string =>
-  def.key.map((k, i) => `${k} = $${firstParam + i + 1}::${castOf(def, k)}`).join(' AND ');
+const keyWhere = (def: TableDef, firstParam: number): string => def.key.map((k, i) => `${k} = $${firstParam + i + 1}::${castOf(def, k)}`).join(' AND ');
 
 /** The URL without its password, for logs and errors. */
 export function redact(url: string): string {

@@ -79,7 +79,14 @@ export function fakeItOptionsFromFlags(flags: Readonly<Record<string, unknown>>)
     : mysql
       ? { kind: 'mysql', url: mysql }
       : kafka
-        ? { kind: 'kafka', brokers: kafka.split(',').map((b) => b.trim()).filter(Boolean), bookPath: db ?? ':memory:' }
+        ? {
+            kind: 'kafka',
+            brokers: kafka
+              .split(',')
+              .map((b) => b.trim())
+              .filter(Boolean),
+            bookPath: db ?? ':memory:',
+          }
         : { kind: 'embedded', path: db ?? DEFAULT_BOOK_PATH };
   return {
     target,

@@ -81,12 +81,21 @@ export const TABLES: readonly TableDef[] = [VOTERS, POLLS, BALLOTS];
 export const TABLE_BY_NAME: Readonly<Record<TableName, TableDef>> = { voters: VOTERS, polls: POLLS, ballots: BALLOTS };
 
 const sqliteType: Record<ColumnKind, string> = {
-  int32: 'INTEGER', int64: 'INTEGER', text: 'TEXT', date: 'TEXT', timestamptz: 'TEXT', numeric: 'TEXT',
+  int32: 'INTEGER',
+  int64: 'INTEGER',
+  text: 'TEXT',
+  date: 'TEXT',
+  timestamptz: 'TEXT',
+  numeric: 'TEXT',
 };
 
 const postgresType = (c: ColumnDef): string =>
   ({
-    int32: 'integer', int64: 'bigint', text: 'text', date: 'date', timestamptz: 'timestamptz(6)',
+    int32: 'integer',
+    int64: 'bigint',
+    text: 'text',
+    date: 'date',
+    timestamptz: 'timestamptz(6)',
     numeric: `numeric(${c.precision},${c.scale})`,
   })[c.kind];
 
@@ -98,11 +107,17 @@ function createTable(t: TableDef, typeOf: (c: ColumnDef) => string): string {
 }
 
 /** MariaDB/MySQL: a key column cannot be TEXT, so key texts are VARCHAR; TIMESTAMP is the instant type. */
-const mysqlType = (t: TableDef) => (c: ColumnDef): string =>
-  ({
-    int32: 'int', int64: 'bigint', text: t.key.includes(c.name) ? 'varchar(191)' : 'text', date: 'date', timestamptz: 'timestamp(6)',
-    numeric: `decimal(${c.precision},${c.scale})`,
-  })[c.kind];
+const mysqlType =
+  (t: TableDef) =>
+  (c: ColumnDef): string =>
+    ({
+      int32: 'int',
+      int64: 'bigint',
+      text: t.key.includes(c.name) ? 'varchar(191)' : 'text',
+      date: 'date',
+      timestamptz: 'timestamp(6)',
+      numeric: `decimal(${c.precision},${c.scale})`,
+    })[c.kind];
 
 export const sqliteDdl = (t: TableDef): string => createTable(t, (c) => sqliteType[c.kind]);
 export const mysqlDdl = (t: TableDef): string => `${createTable(t, mysqlType(t))} DEFAULT CHARSET = utf8mb4`;

@@ -121,9 +121,10 @@ export class VotersBook {
     return {
       live: {
         voters: (this.db.query('SELECT id FROM voters ORDER BY id').all() as { id: number }[]).map((r) => r.id),
-        polls: (this.db.query('SELECT poll_id, voter_id FROM polls ORDER BY poll_id').all() as { poll_id: number; voter_id: number }[]).map(
-          (r) => ({ pollId: r.poll_id, voterId: r.voter_id }),
-        ),
+        polls: (this.db.query('SELECT poll_id, voter_id FROM polls ORDER BY poll_id').all() as { poll_id: number; voter_id: number }[]).map((r) => ({
+          pollId: r.poll_id,
+          voterId: r.voter_id,
+        })),
         ballots: (
           this.db.query('SELECT voter_id, election_id FROM ballots ORDER BY voter_id, election_id').all() as {
             voter_id: number;
@@ -194,7 +195,13 @@ export class VotersBook {
     const rows = this.db
       .query('SELECT position, topic, partition, offset, timestamp, key, value FROM _outbox WHERE position > ? ORDER BY position LIMIT ?')
       .all(fromPositionExclusive, limit) as {
-      position: number; topic: string; partition: number; offset: number; timestamp: number; key: string | null; value: string | null;
+      position: number;
+      topic: string;
+      partition: number;
+      offset: number;
+      timestamp: number;
+      key: string | null;
+      value: string | null;
     }[];
     return rows.map((r) => ({
       position: r.position,
@@ -208,9 +215,8 @@ export class VotersBook {
    * since it carries the topic's next offset.
    */
   pruneOutbox(position: number): number {
-    return this.db
-      .query('DELETE FROM _outbox WHERE position <= ? AND position NOT IN (SELECT MAX(position) FROM _outbox GROUP BY topic)')
-      .run(position).changes;
+    return this.db.query('DELETE FROM _outbox WHERE position <= ? AND position NOT IN (SELECT MAX(position) FROM _outbox GROUP BY topic)').run(position)
+      .changes;
   }
 
   /** The position of the newest outbox entry (0 when empty). */

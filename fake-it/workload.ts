@@ -96,9 +96,15 @@ const ballotKey = (voterId: number, electionId: string) => `${voterId}/${electio
 
 type Action = readonly [OpKind, TableName];
 const ACTIONS: readonly Action[] = [
-  ['insert', 'voters'], ['update', 'voters'], ['delete', 'voters'],
-  ['insert', 'polls'], ['update', 'polls'], ['delete', 'polls'],
-  ['insert', 'ballots'], ['update', 'ballots'], ['delete', 'ballots'],
+  ['insert', 'voters'],
+  ['update', 'voters'],
+  ['delete', 'voters'],
+  ['insert', 'polls'],
+  ['update', 'polls'],
+  ['delete', 'polls'],
+  ['insert', 'ballots'],
+  ['update', 'ballots'],
+  ['delete', 'ballots'],
 ];
 const ACTION_WEIGHTS = [22, 18, 4, 24, 12, 4, 10, 4, 2];
 
@@ -139,16 +145,26 @@ export class Workload {
 
   private generate(kind: OpKind, table: TableName, at: number): Change[] | undefined {
     switch (`${kind} ${table}`) {
-      case 'insert voters': return this.insertVoter(at);
-      case 'update voters': return this.voters.size ? this.updateVoter(at) : undefined;
-      case 'delete voters': return this.voters.size ? this.deleteVoter() : undefined;
-      case 'insert polls': return this.voters.size ? this.insertPoll(at) : undefined;
-      case 'update polls': return this.polls.size ? this.updatePoll(at) : undefined;
-      case 'delete polls': return this.polls.size ? this.deletePoll() : undefined;
-      case 'insert ballots': return this.voters.size ? this.insertBallot(at) : undefined;
-      case 'update ballots': return this.ballots.size ? this.updateBallot() : undefined;
-      case 'delete ballots': return this.ballots.size ? this.deleteBallot() : undefined;
-      default: return undefined;
+      case 'insert voters':
+        return this.insertVoter(at);
+      case 'update voters':
+        return this.voters.size ? this.updateVoter(at) : undefined;
+      case 'delete voters':
+        return this.voters.size ? this.deleteVoter() : undefined;
+      case 'insert polls':
+        return this.voters.size ? this.insertPoll(at) : undefined;
+      case 'update polls':
+        return this.polls.size ? this.updatePoll(at) : undefined;
+      case 'delete polls':
+        return this.polls.size ? this.deletePoll() : undefined;
+      case 'insert ballots':
+        return this.voters.size ? this.insertBallot(at) : undefined;
+      case 'update ballots':
+        return this.ballots.size ? this.updateBallot() : undefined;
+      case 'delete ballots':
+        return this.ballots.size ? this.deleteBallot() : undefined;
+      default:
+        return undefined;
     }
   }
 
@@ -189,10 +205,18 @@ export class Workload {
     const id = this.voters.pick(p);
     const set: AppRow = {};
     switch (p.int(0, 3)) {
-      case 0: set.address = this.address(); set.city = p.pick(CITIES); break;
-      case 1: set.email = `${p.pick(FIRST_NAMES)}.${p.int(100, 999)}@example.net`.toLowerCase(); break;
-      case 2: set.phone = p.chance(0.9) ? `+1-555-${String(p.int(0, 9999)).padStart(4, '0')}` : null; break;
-      default: set.party_affinity = p.chance(0.8) ? p.pick(PARTIES) : null;
+      case 0:
+        set.address = this.address();
+        set.city = p.pick(CITIES);
+        break;
+      case 1:
+        set.email = `${p.pick(FIRST_NAMES)}.${p.int(100, 999)}@example.net`.toLowerCase();
+        break;
+      case 2:
+        set.phone = p.chance(0.9) ? `+1-555-${String(p.int(0, 9999)).padStart(4, '0')}` : null;
+        break;
+      default:
+        set.party_affinity = p.chance(0.8) ? p.pick(PARTIES) : null;
     }
     set.updated_at = this.micros(at);
     return [{ kind: 'update', table: 'voters', key: { id }, set }];

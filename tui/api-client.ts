@@ -1,5 +1,5 @@
-import { isHealth, isHistory, isRowsPage, isTableDetail, isTableList } from "./api-shape.ts";
-import type { Health, HistoryEntry, RowsPage, TableDetail, TableSummary } from "./api-types.ts";
+import { isHealth, isHistory, isRowsPage, isTableDetail, isTableList } from './api-shape.ts';
+import type { Health, HistoryEntry, RowsPage, TableDetail, TableSummary } from './api-types.ts';
 
 /**
  * A failed API call, in a form the screen can show in one line. `unreachable` means no HTTP answer at all
@@ -7,13 +7,13 @@ import type { Health, HistoryEntry, RowsPage, TableDetail, TableSummary } from "
  */
 export class ApiError extends Error {
   constructor(
-    readonly kind: "unreachable" | "http",
+    readonly kind: 'unreachable' | 'http',
     message: string,
     readonly status?: number,
     readonly code?: string,
   ) {
     super(message);
-    this.name = "ApiError";
+    this.name = 'ApiError';
   }
 }
 
@@ -32,7 +32,7 @@ const REQUEST_TIMEOUT_MS = 5_000;
 
 /** Strips trailing slashes so paths can be appended with a single "/". */
 export function normalizeBaseUrl(url: string): string {
-  return url.replace(/\/+$/, "");
+  return url.replace(/\/+$/, '');
 }
 
 export function createApiClient(url: string): ApiClient {
@@ -45,24 +45,19 @@ export function createApiClient(url: string): ApiClient {
       response = await fetch(baseUrl + path, { signal: signal ? AbortSignal.any([signal, timeout]) : timeout });
     } catch (cause) {
       if (signal?.aborted) throw cause;
-      throw new ApiError("unreachable", `cannot reach ${baseUrl}`);
+      throw new ApiError('unreachable', `cannot reach ${baseUrl}`);
     }
     let body: unknown;
     try {
       body = await response.json();
     } catch {
-      throw new ApiError("http", `${path}: HTTP ${response.status} with a body that is not JSON`, response.status);
+      throw new ApiError('http', `${path}: HTTP ${response.status} with a body that is not JSON`, response.status);
     }
     if (!response.ok) {
       const error = (body as { error?: { code?: string; message?: string } } | null)?.error;
-      throw new ApiError(
-        "http",
-        `${path}: ${error?.message ?? `HTTP ${response.status}`}`,
-        response.status,
-        error?.code,
-      );
+      throw new ApiError('http', `${path}: ${error?.message ?? `HTTP ${response.status}`}`, response.status, error?.code);
     }
-    if (!isExpected(body)) throw new ApiError("http", `${path}: the answer is not what this TUI expects`, response.status);
+    if (!isExpected(body)) throw new ApiError('http', `${path}: the answer is not what this TUI expects`, response.status);
     return body;
   }
 
@@ -70,16 +65,16 @@ export function createApiClient(url: string): ApiClient {
 
   return {
     baseUrl,
-    health: (signal) => getJson("/health", isHealth, signal),
-    tables: async (signal) => (await getJson("/api/tables", isTableList, signal)).tables,
+    health: (signal) => getJson('/health', isHealth, signal),
+    tables: async (signal) => (await getJson('/api/tables', isTableList, signal)).tables,
     table: (name, signal) => getJson(tablePath(name), isTableDetail, signal),
     history: async (name, signal) => (await getJson(`${tablePath(name)}/history`, isHistory, signal)).history,
     rows: (name, query = {}, signal) => {
       const params = new URLSearchParams();
-      if (query.limit !== undefined) params.set("limit", String(query.limit));
-      if (query.offset !== undefined) params.set("offset", String(query.offset));
-      if (query.version !== undefined) params.set("version", String(query.version));
-      const search = params.size > 0 ? `?${params}` : "";
+      if (query.limit !== undefined) params.set('limit', String(query.limit));
+      if (query.offset !== undefined) params.set('offset', String(query.offset));
+      if (query.version !== undefined) params.set('version', String(query.version));
+      const search = params.size > 0 ? `?${params}` : '';
       return getJson(`${tablePath(name)}/rows${search}`, isRowsPage, signal);
     },
   };

@@ -2,11 +2,11 @@
 // depends on the wire format only, never on server internals; test/unit/tui/api-contract.test.ts fails
 // when it drifts from the server's types (src/pipeline/lakehouse-view.ts).
 
-export type HealthStatus = "starting" | "ok" | "degraded" | "stopping";
+export type HealthStatus = 'starting' | 'ok' | 'degraded' | 'stopping';
 
 export type Health = {
   status: HealthStatus;
-  source: { kind: "embedded" | "kafka" | "file"; brokers?: string; topics?: string };
+  source: { kind: 'embedded' | 'kafka' | 'file'; brokers?: string; topics?: string };
   uptimeSeconds: number;
   eventsPerSecond: number;
   lag: number;
@@ -20,7 +20,7 @@ export type Health = {
   degradedGold?: Record<string, string>;
 };
 
-export type TableLayer = "bronze" | "silver" | "gold";
+export type TableLayer = 'bronze' | 'silver' | 'gold';
 
 export type TableSummary = {
   name: string;
@@ -56,7 +56,7 @@ export type Row = Record<string, unknown>;
 export type RowsPage = { rows: Row[]; version: number };
 
 /** Debezium-style operation: create, update, delete, read (snapshot), truncate. */
-export type ChangeOp = "c" | "u" | "d" | "r" | "t";
+export type ChangeOp = 'c' | 'u' | 'd' | 'r' | 't';
 
 export type Change = {
   id: number;

@@ -1,19 +1,19 @@
-import { Box, useApp, useInput } from "ink";
-import { useEffect, useMemo, useRef, useState } from "react";
-import { createApiClient } from "./api-client.ts";
-import { DEFAULT_RETRY_MS } from "./change-stream.ts";
-import { connectionProblem } from "./connection.ts";
-import { FeedView } from "./feed-view.tsx";
-import { Header, HEADER_HEIGHT } from "./header.tsx";
-import { SPARKLINE_WIDTH } from "./header-format.ts";
-import { Help } from "./help.tsx";
-import { Line } from "./line.tsx";
-import { TableView } from "./table-view.tsx";
-import { ThemeContext } from "./theme.ts";
-import { useChangeFeed } from "./use-change-feed.ts";
-import { usePoll } from "./use-poll.ts";
-import { useLatest } from "./use-latest.ts";
-import { useTerminalSize } from "./use-terminal-size.ts";
+import { Box, useApp, useInput } from 'ink';
+import { useEffect, useMemo, useRef, useState } from 'react';
+import { createApiClient } from './api-client.ts';
+import { DEFAULT_RETRY_MS } from './change-stream.ts';
+import { connectionProblem } from './connection.ts';
+import { FeedView } from './feed-view.tsx';
+import { Header, HEADER_HEIGHT } from './header.tsx';
+import { SPARKLINE_WIDTH } from './header-format.ts';
+import { Help } from './help.tsx';
+import { Line } from './line.tsx';
+import { TableView } from './table-view.tsx';
+import { ThemeContext } from './theme.ts';
+import { useChangeFeed } from './use-change-feed.ts';
+import { usePoll } from './use-poll.ts';
+import { useLatest } from './use-latest.ts';
+import { useTerminalSize } from './use-terminal-size.ts';
 
 export type AppProps = {
   url: string;
@@ -34,15 +34,15 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
   const health = usePoll((signal) => client.health(signal), { intervalMs: HEALTH_INTERVAL_MS, retryMs }, client.baseUrl);
   const eventsHistory = useHistory(health.data?.eventsPerSecond, health.data);
   const feed = useChangeFeed(client.baseUrl, FEED_CAPACITY, retryMs);
-  const [view, setView] = useState<"feed" | "tables">("feed");
+  const [view, setView] = useState<'feed' | 'tables'>('feed');
   // The table view is mounted when first opened, then kept (hidden) like the feed view.
   const tablesOpened = useRef(false);
-  if (view === "tables") tablesOpened.current = true;
+  if (view === 'tables') tablesOpened.current = true;
   const [help, setHelp] = useState(false);
 
   const helpShown = useLatest(help);
   useInput((input, key) => {
-    if (key.ctrl && input === "c") exit();
+    if (key.ctrl && input === 'c') exit();
     else if (helpShown.current) setHelp(false);
   });
 
@@ -54,40 +54,34 @@ export function App({ url, monochrome = false, retryMs = DEFAULT_RETRY_MS }: App
   return (
     <ThemeContext.Provider value={theme}>
       <Box flexDirection="column" width={columns} height={height}>
-        <Header
-          url={client.baseUrl}
-          health={health.data}
-          reachable={health.error?.kind !== "unreachable"}
-          eventsHistory={eventsHistory}
-          width={columns}
-        />
-        {problem && <Line segments={[{ text: ` ${problem} `, style: "error" }]} />}
+        <Header url={client.baseUrl} health={health.data} reachable={health.error?.kind !== 'unreachable'} eventsHistory={eventsHistory} width={columns} />
+        {problem && <Line segments={[{ text: ` ${problem} `, style: 'error' }]} />}
         {help && <Help width={columns} height={bodyHeight} />}
         {/* Views stay mounted (hidden, not removed) so pause, filters and the chosen table and version survive. */}
-        <Box display={!help && view === "feed" ? "flex" : "none"}>
+        <Box display={!help && view === 'feed' ? 'flex' : 'none'}>
           <FeedView
             client={client}
             changes={feed.changes}
             goldTiming={{ intervalMs: GOLD_INTERVAL_MS, retryMs }}
             width={columns}
             height={bodyHeight}
-            active={!help && view === "feed"}
+            active={!help && view === 'feed'}
             onQuit={exit}
             onHelp={() => setHelp(true)}
-            onOpenTables={() => setView("tables")}
+            onOpenTables={() => setView('tables')}
           />
         </Box>
         {tablesOpened.current && (
-          <Box display={!help && view === "tables" ? "flex" : "none"}>
+          <Box display={!help && view === 'tables' ? 'flex' : 'none'}>
             <TableView
               client={client}
               retryMs={retryMs}
               width={columns}
               height={bodyHeight}
-              active={!help && view === "tables"}
+              active={!help && view === 'tables'}
               onQuit={exit}
               onHelp={() => setHelp(true)}
-              onBack={() => setView("feed")}
+              onBack={() => setView('feed')}
             />
           </Box>
         )}

@@ -1,6 +1,6 @@
-import { Box, Text } from "ink";
-import type { Change } from "./api-types.ts";
-import { ChangeRow } from "./change-row.tsx";
+import { Box, Text } from 'ink';
+import type { Change } from './api-types.ts';
+import { ChangeRow } from './change-row.tsx';
 
 export type ChangeFeedProps = {
   /** Oldest first, already filtered. */
@@ -19,11 +19,7 @@ export function ChangeFeed({ changes, scroll, width, height, emptyText }: Change
   for (let i = newest; i >= 0 && rows.length < height; i--) rows.push(changes[i]);
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {rows.length === 0 ? (
-        <Text dimColor>{emptyText}</Text>
-      ) : (
-        rows.map((change) => <ChangeRow key={change.id} change={change} />)
-      )}
+      {rows.length === 0 ? <Text dimColor>{emptyText}</Text> : rows.map((change) => <ChangeRow key={change.id} change={change} />)}
     </Box>
   );
 }

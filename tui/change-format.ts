@@ -1,15 +1,15 @@
-import type { Change, ChangeOp, Row } from "./api-types.ts";
-import { fit, formatClock, formatKey, formatValue } from "./format.ts";
-import type { Segment, Style } from "./segments.ts";
+import type { Change, ChangeOp, Row } from './api-types.ts';
+import { fit, formatClock, formatKey, formatValue } from './format.ts';
+import type { Segment, Style } from './segments.ts';
 
 export type OpInfo = { symbol: string; label: string; style: Style };
 
 export const OPS: Record<ChangeOp, OpInfo> = {
-  c: { symbol: "+", label: "insert", style: "insert" },
-  u: { symbol: "~", label: "update", style: "update" },
-  d: { symbol: "-", label: "delete", style: "delete" },
-  r: { symbol: "•", label: "snapshot", style: "snapshot" },
-  t: { symbol: "×", label: "truncate", style: "truncate" },
+  c: { symbol: '+', label: 'insert', style: 'insert' },
+  u: { symbol: '~', label: 'update', style: 'update' },
+  d: { symbol: '-', label: 'delete', style: 'delete' },
+  r: { symbol: '•', label: 'snapshot', style: 'snapshot' },
+  t: { symbol: '×', label: 'truncate', style: 'truncate' },
 };
 
 const TABLE_COLUMN_WIDTH = 12;
@@ -18,7 +18,7 @@ const TABLE_COLUMN_WIDTH = 12;
  * Columns the pipeline adds to every row (`__op`, `__source_ts_ms`, `__source_position`, …). They differ on
  * every event, so listing them would bury what the source actually changed.
  */
-const METADATA_PREFIX = "__";
+const METADATA_PREFIX = '__';
 
 function isMetadata(field: string): boolean {
   return field.startsWith(METADATA_PREFIX);
@@ -41,18 +41,18 @@ export function changedFields(before: Row, after: Row): FieldChange[] {
 
 function sameValue(a: unknown, b: unknown): boolean {
   if (a === b) return true;
-  if (a === null || b === null || typeof a !== "object" || typeof b !== "object") return false;
+  if (a === null || b === null || typeof a !== 'object' || typeof b !== 'object') return false;
   return JSON.stringify(a) === JSON.stringify(b);
 }
 
 /** One feed line: time, op symbol, table, key, then what changed. */
 export function changeSegments(change: Change): Segment[] {
-  const op = OPS[change.op] ?? { symbol: "?", label: change.op, style: "dim" };
+  const op = OPS[change.op] ?? { symbol: '?', label: change.op, style: 'dim' };
   const segments: Segment[] = [
-    { text: `${formatClock(change.ts)} `, style: "dim" },
+    { text: `${formatClock(change.ts)} `, style: 'dim' },
     { text: `${op.symbol} `, style: op.style },
-    { text: `${fit(change.table, TABLE_COLUMN_WIDTH)} `, style: "label" },
-    { text: formatKey(change.key), style: "key" },
+    { text: `${fit(change.table, TABLE_COLUMN_WIDTH)} `, style: 'label' },
+    { text: formatKey(change.key), style: 'key' },
   ];
   appendDetail(segments, change);
   return segments;
@@ -60,35 +60,35 @@ export function changeSegments(change: Change): Segment[] {
 
 function appendDetail(segments: Segment[], change: Change): void {
   switch (change.op) {
-    case "u":
+    case 'u':
       if (change.before && change.after) {
         const fields = changedFields(change.before, change.after);
-        if (fields.length === 0) segments.push({ text: "  (no field changed)", style: "dim" });
+        if (fields.length === 0) segments.push({ text: '  (no field changed)', style: 'dim' });
         for (const { field, before, after } of fields) {
           segments.push(
             { text: `  ${field}: ` },
-            { text: formatValue(before), style: "old" },
-            { text: " → " },
-            { text: after === undefined ? "(removed)" : formatValue(after), style: "new" },
+            { text: formatValue(before), style: 'old' },
+            { text: ' → ' },
+            { text: after === undefined ? '(removed)' : formatValue(after), style: 'new' },
           );
         }
       } else if (change.after) {
         // No before image (e.g. the source table lacks full replica identity): show the new values only.
-        appendFields(segments, change.after, change.key, "new");
+        appendFields(segments, change.after, change.key, 'new');
       }
       return;
-    case "d":
-      segments.push({ text: "  removed", style: "delete" });
-      if (change.before) appendFields(segments, change.before, change.key, "old");
+    case 'd':
+      segments.push({ text: '  removed', style: 'delete' });
+      if (change.before) appendFields(segments, change.before, change.key, 'old');
       return;
-    case "c":
+    case 'c':
       if (change.after) appendFields(segments, change.after, change.key);
       return;
-    case "r":
-      if (change.after) appendFields(segments, change.after, change.key, "dim");
+    case 'r':
+      if (change.after) appendFields(segments, change.after, change.key, 'dim');
       return;
-    case "t":
-      segments.push({ text: "  table truncated", style: "truncate" });
+    case 't':
+      segments.push({ text: '  table truncated', style: 'truncate' });
       return;
   }
 }

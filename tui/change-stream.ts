@@ -1,13 +1,10 @@
-import type { Change } from "./api-types.ts";
-import { normalizeBaseUrl } from "./api-client.ts";
-import { isChange } from "./api-shape.ts";
-import { sleep } from "./sleep.ts";
-import { SseParser } from "./sse-parser.ts";
+import type { Change } from './api-types.ts';
+import { normalizeBaseUrl } from './api-client.ts';
+import { isChange } from './api-shape.ts';
+import { sleep } from './sleep.ts';
+import { SseParser } from './sse-parser.ts';
 
-export type StreamState =
-  | { kind: "connecting" }
-  | { kind: "open" }
-  | { kind: "retrying"; reason: string; retryInMs: number };
+export type StreamState = { kind: 'connecting' } | { kind: 'open' } | { kind: 'retrying'; reason: string; retryInMs: number };
 
 export type ChangeStreamOptions = {
   url: string;
@@ -36,14 +33,17 @@ export function openChangeStream(options: ChangeStreamOptions): { close(): void 
   async function followOnce(): Promise<string> {
     const attempt = new AbortController();
     const abortAttempt = () => attempt.abort();
-    closed.signal.addEventListener("abort", abortAttempt);
+    closed.signal.addEventListener('abort', abortAttempt);
     let lastByteAt = Date.now();
-    const watchdog = setInterval(() => {
-      if (Date.now() - lastByteAt > silenceTimeoutMs) attempt.abort();
-    }, Math.min(5_000, silenceTimeoutMs));
+    const watchdog = setInterval(
+      () => {
+        if (Date.now() - lastByteAt > silenceTimeoutMs) attempt.abort();
+      },
+      Math.min(5_000, silenceTimeoutMs),
+    );
     try {
-      const headers: Record<string, string> = { accept: "text/event-stream" };
-      if (parser.lastEventId !== null) headers["last-event-id"] = parser.lastEventId;
+      const headers: Record<string, string> = { accept: 'text/event-stream' };
+      if (parser.lastEventId !== null) headers['last-event-id'] = parser.lastEventId;
       let response: Response;
       try {
         response = await fetch(endpoint, { headers, signal: attempt.signal });
@@ -53,17 +53,17 @@ export function openChangeStream(options: ChangeStreamOptions): { close(): void 
       if (!response.ok || !response.body) {
         return `change stream: HTTP ${response.status}`;
       }
-      options.onState({ kind: "open" });
+      options.onState({ kind: 'open' });
       const decoder = new TextDecoder();
       const reader = response.body.getReader();
       try {
         for (;;) {
           const { done, value } = await reader.read();
-          if (done) return "the server closed the change stream";
+          if (done) return 'the server closed the change stream';
           lastByteAt = Date.now();
           const changes: Change[] = [];
           for (const event of parser.push(decoder.decode(value, { stream: true }))) {
-            if (event.event !== "change") continue;
+            if (event.event !== 'change') continue;
             // A malformed event is skipped rather than ending the stream; the next one is likely fine.
             const change = parseChange(event.data);
             if (change) changes.push(change);
@@ -71,22 +71,20 @@ export function openChangeStream(options: ChangeStreamOptions): { close(): void 
           if (changes.length > 0) options.onChanges(changes);
         }
       } catch {
-        return attempt.signal.aborted && !closed.signal.aborted
-          ? "the change stream went silent"
-          : `lost connection to ${normalizeBaseUrl(options.url)}`;
+        return attempt.signal.aborted && !closed.signal.aborted ? 'the change stream went silent' : `lost connection to ${normalizeBaseUrl(options.url)}`;
       }
     } finally {
       clearInterval(watchdog);
-      closed.signal.removeEventListener("abort", abortAttempt);
+      closed.signal.removeEventListener('abort', abortAttempt);
     }
   }
 
   async function run(): Promise<void> {
     while (!closed.signal.aborted) {
-      options.onState({ kind: "connecting" });
+      options.onState({ kind: 'connecting' });
       const reason = await followOnce();
       if (closed.signal.aborted) return;
-      options.onState({ kind: "retrying", reason, retryInMs: retryMs });
+      options.onState({ kind: 'retrying', reason, retryInMs: retryMs });
       await sleep(retryMs, closed.signal);
     }
   }

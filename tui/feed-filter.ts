@@ -1,5 +1,5 @@
-import type { Change } from "./api-types.ts";
-import { formatKey } from "./format.ts";
+import type { Change } from './api-types.ts';
+import { formatKey } from './format.ts';
 
 export type FeedFilter = {
   /** Only changes to this table; null for all. */
@@ -10,18 +10,18 @@ export type FeedFilter = {
   untilId: number | null;
 };
 
-export const NO_FILTER: FeedFilter = { table: null, search: "", untilId: null };
+export const NO_FILTER: FeedFilter = { table: null, search: '', untilId: null };
 
 /** The changes to show, oldest first. Returns the input itself when nothing is filtered. */
 export function filterChanges(changes: readonly Change[], filter: FeedFilter): readonly Change[] {
   const { table, untilId } = filter;
   const search = filter.search.toLowerCase();
-  if (table === null && search === "" && untilId === null) return changes;
+  if (table === null && search === '' && untilId === null) return changes;
   return changes.filter(
     (change) =>
       (table === null || change.table === table) &&
       (untilId === null || change.id <= untilId) &&
-      (search === "" || formatKey(change.key).toLowerCase().includes(search)),
+      (search === '' || formatKey(change.key).toLowerCase().includes(search)),
   );
 }
 

@@ -1,17 +1,17 @@
-import { Box, Text } from "ink";
-import { useMemo } from "react";
-import type { ApiClient } from "./api-client.ts";
-import type { Change, Row } from "./api-types.ts";
-import { ChangeFeed } from "./change-feed.tsx";
-import { countAfter, filterChanges } from "./feed-filter.ts";
-import { feedKey, INITIAL_FEED_UI } from "./feed-keys.ts";
-import { emptyFeedText, feedStatus } from "./feed-status.ts";
-import { Footer } from "./footer.tsx";
-import { GoldPanel } from "./gold-panel.tsx";
-import { FEED_KEYS } from "./keys.ts";
-import { TABLES } from "./tables.ts";
-import { useKeys, useKeyState } from "./use-key-state.ts";
-import { usePoll, type PollTiming } from "./use-poll.ts";
+import { Box, Text } from 'ink';
+import { useMemo } from 'react';
+import type { ApiClient } from './api-client.ts';
+import type { Change, Row } from './api-types.ts';
+import { ChangeFeed } from './change-feed.tsx';
+import { countAfter, filterChanges } from './feed-filter.ts';
+import { feedKey, INITIAL_FEED_UI } from './feed-keys.ts';
+import { emptyFeedText, feedStatus } from './feed-status.ts';
+import { Footer } from './footer.tsx';
+import { GoldPanel } from './gold-panel.tsx';
+import { FEED_KEYS } from './keys.ts';
+import { TABLES } from './tables.ts';
+import { useKeys, useKeyState } from './use-key-state.ts';
+import { usePoll, type PollTiming } from './use-poll.ts';
 
 /** Below this width the gold panel cannot sit beside the feed; it takes the feed's place instead. */
 const SIDE_BY_SIDE_MIN_WIDTH = 110;
@@ -44,17 +44,14 @@ export function FeedView(props: FeedViewProps) {
   const feedShown = sideBySide || !goldShown;
 
   const gold = useGoldRows(client, props.goldTiming, goldShown && props.active);
-  const visible = useMemo(
-    () => filterChanges(changes, { table, search: search.text, untilId: pausedAt }),
-    [changes, table, search.text, pausedAt],
-  );
+  const visible = useMemo(() => filterChanges(changes, { table, search: search.text, untilId: pausedAt }), [changes, table, search.text, pausedAt]);
   useKeys(
     keys,
     feedKey,
     { changes, visibleCount: visible.length, pageHeight: bodyHeight, goldShown },
     (command) => {
-      if (command === "quit") props.onQuit();
-      else if (command === "help") props.onHelp();
+      if (command === 'quit') props.onQuit();
+      else if (command === 'help') props.onHelp();
       else props.onOpenTables();
     },
     props.active,
@@ -68,23 +65,12 @@ export function FeedView(props: FeedViewProps) {
     <Box flexDirection="column" width={width} height={height}>
       <Box flexDirection="row" height={bodyHeight}>
         {feedShown && (
-          <ChangeFeed
-            changes={visible}
-            scroll={shownScroll}
-            width={feedWidth}
-            height={bodyHeight}
-            emptyText={emptyFeedText(changes.length, keys.state)}
-          />
+          <ChangeFeed changes={visible} scroll={shownScroll} width={feedWidth} height={bodyHeight} emptyText={emptyFeedText(changes.length, keys.state)} />
         )}
         {goldShown && sideBySide && <Separator height={bodyHeight} />}
-        {goldShown && (
-          <GoldPanel pollRows={gold.polls} cityRows={gold.cities} width={goldWidth} height={bodyHeight} />
-        )}
+        {goldShown && <GoldPanel pollRows={gold.polls} cityRows={gold.cities} width={goldWidth} height={bodyHeight} />}
       </Box>
-      <Footer
-        keys={FEED_KEYS}
-        status={feedStatus(keys.state, newSincePause, shownScroll)}
-      />
+      <Footer keys={FEED_KEYS} status={feedStatus(keys.state, newSincePause, shownScroll)} />
     </Box>
   );
 }
@@ -108,7 +94,7 @@ function useGoldRows(client: ApiClient, timing: PollTiming, enabled: boolean): {
 function Separator({ height }: { height: number }) {
   return (
     <Box width={SEPARATOR_WIDTH} height={height}>
-      <Text dimColor>{"│\n".repeat(height).slice(0, -1)}</Text>
+      <Text dimColor>{'│\n'.repeat(height).slice(0, -1)}</Text>
     </Box>
   );
 }

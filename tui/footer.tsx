@@ -1,6 +1,6 @@
-import type { KeyHelp } from "./keys.ts";
-import { Line } from "./line.tsx";
-import type { Segment } from "./segments.ts";
+import type { KeyHelp } from './keys.ts';
+import { Line } from './line.tsx';
+import type { Segment } from './segments.ts';
 
 export type FooterProps = {
   keys: readonly KeyHelp[];
@@ -12,7 +12,7 @@ export type FooterProps = {
 export function Footer({ keys, status }: FooterProps) {
   const segments: Segment[] = [...status];
   for (const key of keys) {
-    if (key.footer) segments.push({ text: ` ${key.footer} `, style: "dim" });
+    if (key.footer) segments.push({ text: ` ${key.footer} `, style: 'dim' });
   }
   return <Line segments={segments} />;
 }

@@ -1,8 +1,8 @@
-import type { Row } from "./api-types.ts";
-import { bar } from "./bar.ts";
-import { fit, formatThousands, formatValue } from "./format.ts";
-import type { Segment } from "./segments.ts";
-import { GOLD_COLUMNS, pick } from "./tables.ts";
+import type { Row } from './api-types.ts';
+import { bar } from './bar.ts';
+import { fit, formatThousands, formatValue } from './format.ts';
+import type { Segment } from './segments.ts';
+import { GOLD_COLUMNS, pick } from './tables.ts';
 
 // Longer bars add no information and push the numbers far from their labels on wide terminals.
 const MAX_BAR_WIDTH = 40;
@@ -11,7 +11,7 @@ export type BarItem = { label: string; value: number };
 
 /** int64 values arrive as strings in canonical JSON; anything unparsable counts as 0. */
 function toNumber(value: unknown): number {
-  const n = typeof value === "number" ? value : Number(value);
+  const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? n : 0;
 }
 
@@ -57,8 +57,8 @@ export function barLines(items: readonly BarItem[], width: number): Segment[][] 
     const share = total > 0 ? Math.round((item.value / total) * 100) : 0;
     return [
       { text: `${fit(item.label, labelWidth)} ` },
-      { text: fit(bar(item.value, max, barWidth), barWidth), style: "accent" },
-      { text: ` ${fit(formatThousands(item.value), countWidth, "right")} ${fit(`${share}%`, 4, "right")}`, style: "dim" },
+      { text: fit(bar(item.value, max, barWidth), barWidth), style: 'accent' },
+      { text: ` ${fit(formatThousands(item.value), countWidth, 'right')} ${fit(`${share}%`, 4, 'right')}`, style: 'dim' },
     ];
   });
 }
@@ -70,14 +70,17 @@ export function barLines(items: readonly BarItem[], width: number): Segment[][] 
 export function goldLines(pollRows: readonly Row[], cityRows: readonly Row[], width: number, height: number): Segment[][] {
   const pollLines: Segment[][] = [];
   const polls = groupPolls(pollRows);
-  if (polls.length === 0) pollLines.push([{ text: "poll results: no rows yet", style: "dim" }]);
+  if (polls.length === 0) pollLines.push([{ text: 'poll results: no rows yet', style: 'dim' }]);
   for (const { poll, answers } of polls) {
-    pollLines.push([{ text: "poll ", style: "dim" }, { text: poll, style: "label" }]);
+    pollLines.push([
+      { text: 'poll ', style: 'dim' },
+      { text: poll, style: 'label' },
+    ]);
     pollLines.push(...barLines(answers, width));
   }
   const cities = cityItems(cityRows);
-  const cityLines: Segment[][] = [[{ text: "voters per city", style: "label" }]];
-  if (cities.length === 0) cityLines.push([{ text: "no rows yet", style: "dim" }]);
+  const cityLines: Segment[][] = [[{ text: 'voters per city', style: 'label' }]];
+  if (cities.length === 0) cityLines.push([{ text: 'no rows yet', style: 'dim' }]);
   else cityLines.push(...barLines(cities, width));
   const cityBudget = Math.min(cityLines.length, Math.max(4, height - pollLines.length - 1));
   const pollBudget = Math.max(0, height - cityBudget - 1);

@@ -1,7 +1,7 @@
-import { Box } from "ink";
-import type { Row } from "./api-types.ts";
-import { goldLines } from "./gold-format.ts";
-import { Line } from "./line.tsx";
+import { Box } from 'ink';
+import type { Row } from './api-types.ts';
+import { goldLines } from './gold-format.ts';
+import { Line } from './line.tsx';
 
 export type GoldPanelProps = {
   pollRows: readonly Row[];

@@ -1,7 +1,7 @@
-import { Box, Text } from "ink";
-import type { Health } from "./api-types.ts";
-import { metricsLine, titleLine, versionsLine } from "./header-format.ts";
-import { Line } from "./line.tsx";
+import { Box, Text } from 'ink';
+import type { Health } from './api-types.ts';
+import { metricsLine, titleLine, versionsLine } from './header-format.ts';
+import { Line } from './line.tsx';
 
 export const HEADER_HEIGHT = 4;
 
@@ -20,7 +20,7 @@ export function Header({ url, health, reachable, eventsHistory, width }: HeaderP
       <Line segments={titleLine(url, health, reachable)} />
       <Line segments={metricsLine(health, eventsHistory)} />
       <Line segments={versionsLine(health, width)} />
-      <Text dimColor>{"─".repeat(width)}</Text>
+      <Text dimColor>{'─'.repeat(width)}</Text>
     </Box>
   );
 }

@@ -1,6 +1,6 @@
-import { render } from "ink";
-import { App } from "./app.tsx";
-import { resolveMonochrome } from "./theme.ts";
+import { render } from 'ink';
+import { App } from './app.tsx';
+import { resolveMonochrome } from './theme.ts';
 
 export type TuiOptions = {
   /** Base URL of a running lakehouse server, e.g. http://localhost:8080. */
@@ -12,15 +12,15 @@ export type TuiOptions = {
 };
 
 // Alternate screen buffer: the TUI gets a clean full screen and the shell's scrollback is restored on exit.
-const ENTER_ALTERNATE_SCREEN = "\x1b[?1049h\x1b[H";
-const LEAVE_ALTERNATE_SCREEN = "\x1b[?1049l";
+const ENTER_ALTERNATE_SCREEN = '\x1b[?1049h\x1b[H';
+const LEAVE_ALTERNATE_SCREEN = '\x1b[?1049l';
 
 /** The TUI cannot run here (no interactive terminal); the message says what to do instead. */
 export class TuiUnavailableError extends Error {
-  readonly code = "TUI_UNAVAILABLE";
+  readonly code = 'TUI_UNAVAILABLE';
   constructor(message: string) {
     super(message);
-    this.name = "TuiUnavailableError";
+    this.name = 'TuiUnavailableError';
   }
 }
 
@@ -32,9 +32,7 @@ export async function runTui(options: TuiOptions): Promise<void> {
   const stdout = options.stdout ?? process.stdout;
   const stdin = options.stdin ?? process.stdin;
   if (!stdin.isTTY) {
-    throw new TuiUnavailableError(
-      "the TUI needs an interactive terminal, but stdin is not one; run it in a terminal (over SSH use ssh -t)",
-    );
+    throw new TuiUnavailableError('the TUI needs an interactive terminal, but stdin is not one; run it in a terminal (over SSH use ssh -t)');
   }
   const fullScreen = stdout.isTTY === true;
   if (fullScreen) stdout.write(ENTER_ALTERNATE_SCREEN);

@@ -1,6 +1,6 @@
-import { Text } from "ink";
-import type { Segment } from "./segments.ts";
-import { textStyle, useTheme } from "./theme.ts";
+import { Text } from 'ink';
+import type { Segment } from './segments.ts';
+import { textStyle, useTheme } from './theme.ts';
 
 /** One terminal line of styled segments, cut at the available width so the layout never wraps. */
 export function Line({ segments }: { segments: readonly Segment[] }) {

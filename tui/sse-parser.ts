@@ -7,14 +7,14 @@ export type SseEvent = { id: string | null; event: string; data: string };
  */
 export class SseParser {
   lastEventId: string | null = null;
-  private pending = "";
-  private eventType = "";
+  private pending = '';
+  private eventType = '';
   private dataLines: string[] = [];
   // A chunk ending in "\r" may be the first half of "\r\n"; remember to drop a leading "\n" next time.
   private skipLeadingNewline = false;
 
   push(chunk: string): SseEvent[] {
-    if (this.skipLeadingNewline && chunk.startsWith("\n")) chunk = chunk.slice(1);
+    if (this.skipLeadingNewline && chunk.startsWith('\n')) chunk = chunk.slice(1);
     this.skipLeadingNewline = false;
     const text = this.pending + chunk;
     const events: SseEvent[] = [];
@@ -34,28 +34,28 @@ export class SseParser {
   }
 
   private processLine(line: string, events: SseEvent[]): void {
-    if (line === "") {
+    if (line === '') {
       if (this.dataLines.length > 0) {
-        events.push({ id: this.lastEventId, event: this.eventType || "message", data: this.dataLines.join("\n") });
+        events.push({ id: this.lastEventId, event: this.eventType || 'message', data: this.dataLines.join('\n') });
       }
       this.dataLines = [];
-      this.eventType = "";
+      this.eventType = '';
       return;
     }
-    if (line.startsWith(":")) return;
-    const colon = line.indexOf(":");
+    if (line.startsWith(':')) return;
+    const colon = line.indexOf(':');
     const field = colon === -1 ? line : line.slice(0, colon);
-    let value = colon === -1 ? "" : line.slice(colon + 1);
-    if (value.startsWith(" ")) value = value.slice(1);
+    let value = colon === -1 ? '' : line.slice(colon + 1);
+    if (value.startsWith(' ')) value = value.slice(1);
     switch (field) {
-      case "data":
+      case 'data':
         this.dataLines.push(value);
         break;
-      case "event":
+      case 'event':
         this.eventType = value;
         break;
-      case "id":
-        if (!value.includes("\0")) this.lastEventId = value;
+      case 'id':
+        if (!value.includes('\0')) this.lastEventId = value;
         break;
       // "retry" is ignored: the reconnect delay is fixed so the message on screen can say how long.
     }

@@ -1,7 +1,7 @@
-import { Box, Text } from "ink";
-import type { TableSummary } from "./api-types.ts";
-import { fit } from "./format.ts";
-import { Line } from "./line.tsx";
+import { Box, Text } from 'ink';
+import type { TableSummary } from './api-types.ts';
+import { fit } from './format.ts';
+import { Line } from './line.tsx';
 
 export type TableListProps = {
   tables: readonly TableSummary[];
@@ -24,9 +24,9 @@ export function TableList({ tables, selected, width, height }: TableListProps) {
           <Line
             key={table.name}
             segments={[
-              { text: isSelected ? "▸ " : "  ", style: "accent" },
-              { text: fit(table.name, nameWidth), style: isSelected ? "accent" : undefined },
-              { text: ` ${table.layer.slice(0, 1)} v${table.version}`, style: "dim" },
+              { text: isSelected ? '▸ ' : '  ', style: 'accent' },
+              { text: fit(table.name, nameWidth), style: isSelected ? 'accent' : undefined },
+              { text: ` ${table.layer.slice(0, 1)} v${table.version}`, style: 'dim' },
             ]}
           />
         );

@@ -1,15 +1,15 @@
-import { Box, Text } from "ink";
-import type { ApiClient } from "./api-client.ts";
-import type { HistoryEntry } from "./api-types.ts";
-import { Footer } from "./footer.tsx";
-import { TABLE_KEYS } from "./keys.ts";
-import { Line } from "./line.tsx";
-import { ROWS_SECTION_CHROME, RowsSection } from "./rows-section.tsx";
-import { TABLE_DETAILS_HEIGHT, TableDetails } from "./table-details.tsx";
-import { INITIAL_TABLE_UI, tableKey } from "./table-keys.ts";
-import { TableList } from "./table-list.tsx";
-import { useKeys, useKeyState } from "./use-key-state.ts";
-import { usePoll } from "./use-poll.ts";
+import { Box, Text } from 'ink';
+import type { ApiClient } from './api-client.ts';
+import type { HistoryEntry } from './api-types.ts';
+import { Footer } from './footer.tsx';
+import { TABLE_KEYS } from './keys.ts';
+import { Line } from './line.tsx';
+import { ROWS_SECTION_CHROME, RowsSection } from './rows-section.tsx';
+import { TABLE_DETAILS_HEIGHT, TableDetails } from './table-details.tsx';
+import { INITIAL_TABLE_UI, tableKey } from './table-keys.ts';
+import { TableList } from './table-list.tsx';
+import { useKeys, useKeyState } from './use-key-state.ts';
+import { usePoll } from './use-poll.ts';
 
 const LIST_MAX_WIDTH = 28;
 const TABLES_INTERVAL_MS = 2_000;
@@ -68,8 +68,8 @@ export function TableView({ client, retryMs, width, height, active, onQuit, onHe
       rowsOnPage: rows.data?.rows.length ?? 0,
     },
     (command) => {
-      if (command === "quit") onQuit();
-      else if (command === "help") onHelp();
+      if (command === 'quit') onQuit();
+      else if (command === 'help') onHelp();
       else onBack();
     },
     active,
@@ -91,7 +91,7 @@ export function TableView({ client, retryMs, width, height, active, onQuit, onHe
               width={detailWidth}
             />
           ) : (
-            <Text dimColor>{current === undefined ? "" : `loading ${current}…`}</Text>
+            <Text dimColor>{current === undefined ? '' : `loading ${current}…`}</Text>
           )}
           {rows.data && detail.data && (
             <RowsSection
@@ -102,10 +102,10 @@ export function TableView({ client, retryMs, width, height, active, onQuit, onHe
               timeTravel={versionChoice !== null}
             />
           )}
-          {problem && problem.kind !== "unreachable" && <Line segments={[{ text: problem.message, style: "error" }]} />}
+          {problem && problem.kind !== 'unreachable' && <Line segments={[{ text: problem.message, style: 'error' }]} />}
         </Box>
       </Box>
-      <Footer keys={TABLE_KEYS} status={[{ text: " tables ", style: "accent" }]} />
+      <Footer keys={TABLE_KEYS} status={[{ text: ' tables ', style: 'accent' }]} />
     </Box>
   );
 }

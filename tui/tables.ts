@@ -1,7 +1,7 @@
 // Table names the TUI asks for by name. The gold names may still change on the server side; keep them here only.
 export const TABLES = {
-  pollResults: "poll_results",
-  votersPerCity: "voters_per_city",
+  pollResults: 'poll_results',
+  votersPerCity: 'voters_per_city',
 } as const;
 
 /**
@@ -9,8 +9,8 @@ export const TABLES = {
  * `poll`, the server writes `poll_name`.
  */
 export const GOLD_COLUMNS = {
-  pollResults: { poll: ["poll_name", "poll"], answer: ["answer"], votes: ["votes"] },
-  votersPerCity: { city: ["city"], voters: ["voters"] },
+  pollResults: { poll: ['poll_name', 'poll'], answer: ['answer'], votes: ['votes'] },
+  votersPerCity: { city: ['city'], voters: ['voters'] },
 } as const;
 
 /** The value of the first of `columns` that the row has. */

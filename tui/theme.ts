@@ -1,5 +1,5 @@
-import { createContext, useContext } from "react";
-import type { Style } from "./segments.ts";
+import { createContext, useContext } from 'react';
+import type { Style } from './segments.ts';
 
 /** The subset of Ink's <Text> props a style maps to. */
 export type TextStyle = {
@@ -11,20 +11,20 @@ export type TextStyle = {
 };
 
 const COLOUR: Record<Style, TextStyle> = {
-  insert: { color: "green" },
-  update: { color: "yellow" },
-  delete: { color: "red" },
-  snapshot: { color: "cyan" },
-  truncate: { color: "magenta" },
-  old: { color: "red" },
-  new: { color: "green", bold: true },
+  insert: { color: 'green' },
+  update: { color: 'yellow' },
+  delete: { color: 'red' },
+  snapshot: { color: 'cyan' },
+  truncate: { color: 'magenta' },
+  old: { color: 'red' },
+  new: { color: 'green', bold: true },
   key: { bold: true },
   dim: { dimColor: true },
-  label: { color: "blue" },
-  ok: { color: "green" },
-  warn: { color: "yellow" },
-  error: { color: "red", bold: true },
-  accent: { color: "cyan", bold: true },
+  label: { color: 'blue' },
+  ok: { color: 'green' },
+  warn: { color: 'yellow' },
+  error: { color: 'red', bold: true },
+  accent: { color: 'cyan', bold: true },
 };
 
 // Without colour, meaning rides on symbols and on attributes NO_COLOR allows (bold, dim, underline, inverse).
@@ -54,7 +54,7 @@ export function textStyle(style: Style | undefined, theme: Theme): TextStyle {
 
 /** Colour is off when asked for, or when NO_COLOR is set to anything non-empty (https://no-color.org). */
 export function resolveMonochrome(noColor: boolean | undefined, env: Record<string, string | undefined>): boolean {
-  return noColor ?? (env.NO_COLOR !== undefined && env.NO_COLOR !== "");
+  return noColor ?? (env.NO_COLOR !== undefined && env.NO_COLOR !== '');
 }
 
 export const ThemeContext = createContext<Theme>({ monochrome: false });

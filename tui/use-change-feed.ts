@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
-import type { Change } from "./api-types.ts";
-import { openChangeStream, type StreamState } from "./change-stream.ts";
+import { useEffect, useState } from 'react';
+import type { Change } from './api-types.ts';
+import { openChangeStream, type StreamState } from './change-stream.ts';
 
 export type ChangeFeed = {
   /** Oldest first, at most `capacity` of the most recent changes. */
@@ -15,12 +15,12 @@ const FLUSH_INTERVAL_MS = 100;
  * 100 ms, so thousands of events per second cost a few renders, not thousands.
  */
 export function useChangeFeed(url: string, capacity: number, retryMs?: number): ChangeFeed {
-  const [feed, setFeed] = useState<ChangeFeed>({ changes: [], state: { kind: "connecting" } });
+  const [feed, setFeed] = useState<ChangeFeed>({ changes: [], state: { kind: 'connecting' } });
   useEffect(() => {
     let shown: readonly Change[] = [];
     let arrived: Change[] = [];
     let dirty = false;
-    let state: StreamState = { kind: "connecting" };
+    let state: StreamState = { kind: 'connecting' };
     const flush = () => {
       if (!dirty) return;
       dirty = false;

@@ -1,13 +1,8 @@
-import { useInput, type Key } from "ink";
-import { useRef, useState } from "react";
-import { useLatest } from "./use-latest.ts";
+import { useInput, type Key } from 'ink';
+import { useRef, useState } from 'react';
+import { useLatest } from './use-latest.ts';
 
-export type KeyReducer<S, C, K extends string> = (
-  state: S,
-  input: string,
-  key: Partial<Key>,
-  context: C,
-) => { state: S; command?: K };
+export type KeyReducer<S, C, K extends string> = (state: S, input: string, key: Partial<Key>, context: C) => { state: S; command?: K };
 
 export type KeyState<S> = {
   state: S;

@@ -1,4 +1,4 @@
-import { useRef } from "react";
+import { useRef } from 'react';
 
 /**
  * A ref holding the value from the latest render. Key handlers read through it: Ink re-subscribes them in a

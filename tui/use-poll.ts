@@ -1,6 +1,6 @@
-import { useEffect, useState } from "react";
-import { ApiError } from "./api-client.ts";
-import { sleep } from "./sleep.ts";
+import { useEffect, useState } from 'react';
+import { ApiError } from './api-client.ts';
+import { sleep } from './sleep.ts';
 
 export type PollState<T> = {
   /** The latest successful result, kept while later attempts fail so the screen shows stale data, not none. */
@@ -17,12 +17,7 @@ export type PollTiming = { intervalMs: number; retryMs: number };
  * drops the old result; disabling keeps it, so a panel shown again starts with what it showed before.
  * Errors become state, never exceptions.
  */
-export function usePoll<T>(
-  load: (signal: AbortSignal) => Promise<T>,
-  timing: PollTiming,
-  key: string,
-  enabled = true,
-): PollState<T> {
+export function usePoll<T>(load: (signal: AbortSignal) => Promise<T>, timing: PollTiming, key: string, enabled = true): PollState<T> {
   const { intervalMs, retryMs } = timing;
   const [state, setState] = useState<PollState<T> & { key: string }>({ key });
   // biome-ignore lint/correctness/useExhaustiveDependencies: `load` is recreated on every render; `key` names what it loads, so it alone decides when to restart
@@ -38,7 +33,7 @@ export function usePoll<T>(
           await sleep(intervalMs, stop.signal);
         } catch (cause) {
           if (stop.signal.aborted) return;
-          const error = cause instanceof ApiError ? cause : new ApiError("http", String(cause));
+          const error = cause instanceof ApiError ? cause : new ApiError('http', String(cause));
           setState((previous) => ({ key, data: previous.key === key ? previous.data : undefined, error }));
           await sleep(retryMs, stop.signal);
         }

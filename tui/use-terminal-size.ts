@@ -1,5 +1,5 @@
-import { useStdout } from "ink";
-import { useEffect, useState } from "react";
+import { useStdout } from 'ink';
+import { useEffect, useState } from 'react';
 
 export type TerminalSize = { columns: number; rows: number };
 
@@ -16,9 +16,9 @@ export function useTerminalSize(): TerminalSize {
   const [size, setSize] = useState(() => measure(stdout));
   useEffect(() => {
     const onResize = () => setSize(measure(stdout));
-    stdout.on("resize", onResize);
+    stdout.on('resize', onResize);
     return () => {
-      stdout.off("resize", onResize);
+      stdout.off('resize', onResize);
     };
   }, [stdout]);
   return size;

@@ -57,7 +57,10 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
 
   app.use('/api/*', async function refuseWhileStarting(c, next) {
     if (view.status() === 'starting' && c.req.path !== '/api/openapi.json') {
-      throw new LakehouseError(ErrorCode.unavailable, 'the server is starting: the pipeline is catching up', { hint: 'retry in a few seconds; GET /health says when it is ready', retryable: true });
+      throw new LakehouseError(ErrorCode.unavailable, 'the server is starting: the pipeline is catching up', {
+        hint: 'retry in a few seconds; GET /health says when it is ready',
+        retryable: true,
+      });
     }
     return next();
   });
@@ -70,7 +73,8 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const format = negotiateFormat(q.format, c.req.header('accept'));
     const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
     const timeoutMs = intParam(q.timeout_ms, 'timeout_ms', 10_000, 120_000)!;
-    if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES) throw new LakehouseError(ErrorCode.limit, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
+    if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES)
+      throw new LakehouseError(ErrorCode.limit, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
     const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
     engine ??= new QueryEngine(view.dataDir);
     const result = await engine.run(sql, { format, limit, timeoutMs });

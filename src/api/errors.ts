@@ -1,7 +1,7 @@
 /** The one place an error becomes an HTTP response: `{"error":{"code","message"}}`, never a stack trace. */
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import { asLakehouseError, ErrorCode } from '../core/errors.ts';
+import { asLakehouseError, type ErrorCode } from '../core/errors.ts';
 
 const statusOf: Record<ErrorCode, ContentfulStatusCode> = {
   usage: 400,

@@ -60,7 +60,13 @@ const arrayOf = (items: Schema): Schema => ({ type: 'array', items });
 const mapOf = (values: Schema): Schema => ({ type: 'object', additionalProperties: values });
 const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` });
 
-const summaryMembers: Members<TableSummary> = { name: string, layer: { type: 'string', enum: LAYERS }, version: integer, rows: integer, lastCommit: nullable(string) };
+const summaryMembers: Members<TableSummary> = {
+  name: string,
+  layer: { type: 'string', enum: LAYERS },
+  version: integer,
+  rows: integer,
+  lastCommit: nullable(string),
+};
 
 /** The answers' schemas, by name (#/components/schemas/NAME). */
 export const schemas = {
@@ -80,9 +86,20 @@ export const schemas = {
   TableDetail: object<TableDetail>({
     ...summaryMembers,
     schema: object<TableDetail['schema']>({
-      fields: arrayOf(object<TableDetail['schema']['fields'][number]>({ name: string, type: { description: 'a Delta type: its name, or an object' }, nullable: { type: 'boolean' } })),
+      fields: arrayOf(
+        object<TableDetail['schema']['fields'][number]>({
+          name: string,
+          type: { description: 'a Delta type: its name, or an object' },
+          nullable: { type: 'boolean' },
+        }),
+      ),
     }),
-    protocol: object<TableDetail['protocol']>({ minReaderVersion: integer, minWriterVersion: integer, readerFeatures: optional(arrayOf(string)), writerFeatures: optional(arrayOf(string)) }),
+    protocol: object<TableDetail['protocol']>({
+      minReaderVersion: integer,
+      minWriterVersion: integer,
+      readerFeatures: optional(arrayOf(string)),
+      writerFeatures: optional(arrayOf(string)),
+    }),
     partitionColumns: arrayOf(string),
     configuration: mapOf(string),
     files: integer,
@@ -107,7 +124,13 @@ export const schemas = {
 const json = (schema: Schema) => ({ 'application/json': { schema } });
 const error = { $ref: '#/components/responses/Error' };
 const errors = (...statuses: number[]) => Object.fromEntries(statuses.map((s) => [String(s), error]));
-const table = { name: 'name', in: 'path', required: true, schema: { type: 'string' }, description: 'table name: a silver table (voters), a gold table (poll_results), bronze or dead_letters' };
+const table = {
+  name: 'name',
+  in: 'path',
+  required: true,
+  schema: { type: 'string' },
+  description: 'table name: a silver table (voters), a gold table (poll_results), bronze or dead_letters',
+};
 const format = {
   name: 'format',
   in: 'query',
@@ -132,15 +155,31 @@ export function openApiDocument(version: string) {
     security: [{}, { bearer: [] }],
     paths: {
       '/health': {
-        get: { summary: 'Pipeline status, versions, lag', responses: { '200': { description: 'running', content: json(ref('Health')) }, '503': { description: 'starting', content: json(ref('Health')) } } },
+        get: {
+          summary: 'Pipeline status, versions, lag',
+          responses: { '200': { description: 'running', content: json(ref('Health')) }, '503': { description: 'starting', content: json(ref('Health')) } },
+        },
       },
       '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
-      '/api/tables': { get: { summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit', responses: { '200': { description: 'tables', content: json(ref('TableList')) }, ...errors(503) } } },
+      '/api/tables': {
+        get: {
+          summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit',
+          responses: { '200': { description: 'tables', content: json(ref('TableList')) }, ...errors(503) },
+        },
+      },
       '/api/tables/{name}': {
-        get: { summary: 'Schema, protocol, partitioning, files and size of a table', parameters: [table], responses: { '200': { description: 'detail', content: json(ref('TableDetail')) }, ...errors(404, 503) } },
+        get: {
+          summary: 'Schema, protocol, partitioning, files and size of a table',
+          parameters: [table],
+          responses: { '200': { description: 'detail', content: json(ref('TableDetail')) }, ...errors(404, 503) },
+        },
       },
       '/api/tables/{name}/history': {
-        get: { summary: "A table's commits, newest first", parameters: [table], responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(404, 503) } },
+        get: {
+          summary: "A table's commits, newest first",
+          parameters: [table],
+          responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(404, 503) },
+        },
       },
       '/api/tables/{name}/rows': {
         get: {
@@ -153,7 +192,10 @@ export function openApiDocument(version: string) {
             { name: 'timestamp', in: 'query', schema: { type: 'string' }, description: 'ISO-8601 or epoch ms: the latest version committed at or before it' },
             format,
           ],
-          responses: { '200': { description: 'rows', content: rowsContent(object<{ version: number; rows: unknown[] }>({ version: integer, rows: arrayOf(row) })) }, ...errors(400, 404, 413, 503) },
+          responses: {
+            '200': { description: 'rows', content: rowsContent(object<{ version: number; rows: unknown[] }>({ version: integer, rows: arrayOf(row) })) },
+            ...errors(400, 404, 413, 503),
+          },
         },
       },
       '/api/query': {
@@ -172,13 +214,25 @@ export function openApiDocument(version: string) {
             { name: 'timeout_ms', in: 'query', schema: { type: 'integer', default: 10000, maximum: 120000 } },
             format,
           ],
-          requestBody: { required: true, content: { 'text/plain': { schema: { type: 'string', example: 'SELECT city, count(*) AS n FROM voters GROUP BY city' } }, 'application/json': { schema: { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'] } } } },
+          requestBody: {
+            required: true,
+            content: {
+              'text/plain': { schema: { type: 'string', example: 'SELECT city, count(*) AS n FROM voters GROUP BY city' } },
+              'application/json': { schema: { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'] } },
+            },
+          },
           responses: {
             '200': {
               description: 'the result',
               content: rowsContent({
                 type: 'object',
-                properties: { columns: { type: 'array', items: { type: 'string' } }, rows: { type: 'array' }, rowCount: { type: 'integer' }, truncated: { type: 'boolean' }, error: { type: 'object' } },
+                properties: {
+                  columns: { type: 'array', items: { type: 'string' } },
+                  rows: { type: 'array' },
+                  rowCount: { type: 'integer' },
+                  truncated: { type: 'boolean' },
+                  error: { type: 'object' },
+                },
               }),
             },
             ...errors(400, 404, 413, 503),
@@ -193,7 +247,10 @@ export function openApiDocument(version: string) {
             { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'replay changes after this id (like Last-Event-ID)' },
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
           ],
-          responses: { '200': { description: 'text/event-stream: events "change" whose data is a Change', content: { 'text/event-stream': {} } }, ...errors(400, 503) },
+          responses: {
+            '200': { description: 'text/event-stream: events "change" whose data is a Change', content: { 'text/event-stream': {} } },
+            ...errors(400, 503),
+          },
         },
       },
       '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
@@ -208,7 +265,13 @@ export function openApiDocument(version: string) {
             'application/json': {
               schema: {
                 type: 'object',
-                properties: { error: { type: 'object', properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } }, required: ['code', 'message'] } },
+                properties: {
+                  error: {
+                    type: 'object',
+                    properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
+                    required: ['code', 'message'],
+                  },
+                },
               },
             },
           },

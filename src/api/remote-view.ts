@@ -89,7 +89,10 @@ export class RemoteView implements LakehouseView {
     const plain = name.replace(/^gold\//, '');
     // health lists the published gold tables with their versions.
     const version = this.latest.health.versions.gold[plain];
-    const rows = version !== undefined && query.version === undefined && query.timestamp === undefined ? readGoldRows(this.db, plain, query.limit, query.offset) : undefined;
+    const rows =
+      version !== undefined && query.version === undefined && query.timestamp === undefined
+        ? readGoldRows(this.db, plain, query.limit, query.offset)
+        : undefined;
     if (rows) return Promise.resolve({ version: version!, rows });
     return this.ask('rows', name, query);
   }

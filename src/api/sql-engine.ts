@@ -68,17 +68,20 @@ export class QueryEngine {
       clearTimeout(timer);
       this.release(slot);
     };
-    const timer = setTimeout(() => {
-      if (finished) return;
-      const err = timeoutError(options.timeoutMs);
-      if (slot.pending) this.replace(slot, err);
-      else {
-        this.send(slot, { type: 'close', id });
-        controller?.enqueue(encoder.encode(format.failure(err) ?? ''));
-        controller?.close();
-      }
-      finish();
-    }, Math.max(0, deadline - Date.now()));
+    const timer = setTimeout(
+      () => {
+        if (finished) return;
+        const err = timeoutError(options.timeoutMs);
+        if (slot.pending) this.replace(slot, err);
+        else {
+          this.send(slot, { type: 'close', id });
+          controller?.enqueue(encoder.encode(format.failure(err) ?? ''));
+          controller?.close();
+        }
+        finish();
+      },
+      Math.max(0, deadline - Date.now()),
+    );
 
     let first: FromWorker;
     try {

@@ -20,7 +20,10 @@ const affinity = (t: DataType) =>
   t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
 
 export function missingServingCopy(dataDir: string): LakehouseError {
-  return notFound(`no SQLite serving copy (lakehouse.db) in ${dataDir}`, `run 'lakehouse serve --data ${dataDir}' or 'lakehouse ingest --data ${dataDir} FILE' once to build it`);
+  return notFound(
+    `no SQLite serving copy (lakehouse.db) in ${dataDir}`,
+    `run 'lakehouse serve --data ${dataDir}' or 'lakehouse ingest --data ${dataDir} FILE' once to build it`,
+  );
 }
 
 export class SqlSession {

@@ -59,7 +59,16 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
   const columns = stmt.columnNames;
   const format = rowFormat(m.format);
   const encoder = format.encoder(columns);
-  running = { id: m.id, rows: stmt.iterate() as IterableIterator<Record<string, unknown>>, stmt, format, encoder, rowCount: 0, limit: m.limit, chunkRows: m.chunkRows };
+  running = {
+    id: m.id,
+    rows: stmt.iterate() as IterableIterator<Record<string, unknown>>,
+    stmt,
+    format,
+    encoder,
+    rowCount: 0,
+    limit: m.limit,
+    chunkRows: m.chunkRows,
+  };
   // The first chunk is computed before the engine answers, so errors up to here get a proper status.
   return { ...nextChunk(running, encoder.begin({ columns })), columns };
 }

@@ -71,7 +71,10 @@ export interface WrittenBronze {
  * The records not stored yet: those above their partition's stored offset (a lower one is a
  * redelivery), in input order, with each partition's span.
  */
-export function freshRecords(records: readonly KafkaRecord[], storedOffset: (topic: string, partition: number) => bigint | undefined): { fresh: KafkaRecord[]; spans: PartitionSpan[] } {
+export function freshRecords(
+  records: readonly KafkaRecord[],
+  storedOffset: (topic: string, partition: number) => bigint | undefined,
+): { fresh: KafkaRecord[]; spans: PartitionSpan[] } {
   const fresh: KafkaRecord[] = [];
   const spans = new Map<string, PartitionSpan & { lastOffset: bigint }>();
   for (const r of records) {
@@ -267,8 +270,12 @@ export class Bronze {
     const bytes = await this.storage.read(decodeURIComponent(add.path));
     if (!bytes) throw new Error(`bronze data file ${add.path} is missing`);
     const t = readParquet(bytes);
-    const topic = t.getChild('topic')!, partition = t.getChild('partition')!, offset = t.getChild('offset')!;
-    const ts = t.getChild('timestamp')!, key = t.getChild('key')!, value = t.getChild('value')!;
+    const topic = t.getChild('topic')!,
+      partition = t.getChild('partition')!,
+      offset = t.getChild('offset')!;
+    const ts = t.getChild('timestamp')!,
+      key = t.getChild('key')!,
+      value = t.getChild('value')!;
     const out: KafkaRecord[] = new Array(t.numRows);
     for (let i = 0; i < t.numRows; i++) {
       // Arrow gives a timestamp as epoch milliseconds, whatever the unit stored (microseconds here).

@@ -31,7 +31,11 @@ export function fileVersions(add: Add): VersionRange | undefined {
   const text = add.tags?.[VERSIONS_TAG];
   if (text === undefined) return undefined;
   const m = /^(\d+)(?:-(\d+))?$/.exec(text);
-  if (!m) throw corruptTable(`bronze data file ${add.path} has a malformed ${VERSIONS_TAG} tag '${text}'`, 'the tag is written by lakehouse; was the table changed by another writer?');
+  if (!m)
+    throw corruptTable(
+      `bronze data file ${add.path} has a malformed ${VERSIONS_TAG} tag '${text}'`,
+      'the tag is written by lakehouse; was the table changed by another writer?',
+    );
   return { first: Number(m[1]), last: Number(m[2] ?? m[1]) };
 }
 

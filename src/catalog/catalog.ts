@@ -68,7 +68,10 @@ export function resolveIn<T extends { name: string; layer: Layer }>(ref: string,
 }
 
 export const noSuchTable = (ref: string, where: string) =>
-  notFound(`no table named '${ref}' in ${where}`, 'tables are named like voters, silver/voters, gold/poll_results, bronze or dead_letters (GET /api/tables, or ls the data folder)');
+  notFound(
+    `no table named '${ref}' in ${where}`,
+    'tables are named like voters, silver/voters, gold/poll_results, bronze or dead_letters (GET /api/tables, or ls the data folder)',
+  );
 
 /** The tables under one tables root (a local folder or an s3:// prefix), found by their Delta logs. */
 export class TableCatalog {

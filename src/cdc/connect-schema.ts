@@ -27,8 +27,22 @@
  */
 import type { DataType } from '../delta/schema.ts';
 import {
-  InvalidValue, base64ToHex, daysToDate, decimalText, expectInt64, expectInteger, expectNumber, expectString, jsonText, longText,
-  microsToTimeOfDay, microsToTimestamp, nanosToMicros, unscaledFromBase64, zonedToUtcTimestamp, type CanonicalValue,
+  InvalidValue,
+  base64ToHex,
+  daysToDate,
+  decimalText,
+  expectInt64,
+  expectInteger,
+  expectNumber,
+  expectString,
+  jsonText,
+  longText,
+  microsToTimeOfDay,
+  microsToTimestamp,
+  nanosToMicros,
+  unscaledFromBase64,
+  zonedToUtcTimestamp,
+  type CanonicalValue,
 } from './values.ts';
 import { isArrayForm, type UnavailableForms } from './unavailable-value.ts';
 
@@ -73,11 +87,13 @@ const MAX_DELTA_PRECISION = 38;
 const identityString: ValueConverter = (v) => expectString(v);
 const identityInteger: ValueConverter = (v) => expectInteger(v);
 /** An integer type's values must fit it: the Parquet writer would refuse a whole batch for one that does not. */
-const integerIn = (type: string, min: number, max: number): ValueConverter => (v) => {
-  const n = expectInteger(v);
-  if (n < min || n > max) throw new InvalidValue(`${n} does not fit ${type}`);
-  return n;
-};
+const integerIn =
+  (type: string, min: number, max: number): ValueConverter =>
+  (v) => {
+    const n = expectInteger(v);
+    if (n < min || n > max) throw new InvalidValue(`${n} does not fit ${type}`);
+    return n;
+  };
 const int8Value = integerIn('int8', -128, 127);
 const int16Value = integerIn('int16', -32768, 32767);
 const int32Value = integerIn('int32', -2147483648, 2147483647);
@@ -168,7 +184,8 @@ function compileDecimal(schema: ConnectSchema): CompiledValue {
   // A value with more digits than its declared precision would make the Parquet writer refuse the batch.
   const limit = 10n ** BigInt(fits ? precision : 0);
   const checked = (unscaled: bigint) => {
-    if (fits && (unscaled >= limit || unscaled <= -limit)) throw new InvalidValue(`${decimalText(unscaled, scale)} does not fit decimal(${precision},${scale})`);
+    if (fits && (unscaled >= limit || unscaled <= -limit))
+      throw new InvalidValue(`${decimalText(unscaled, scale)} does not fit decimal(${precision},${scale})`);
     return decimalText(unscaled, scale);
   };
   return {

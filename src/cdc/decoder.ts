@@ -56,7 +56,13 @@ export const tableFromTopic = (topic: string): string => topic.slice(topic.lastI
 export class ChangeDecoder {
   /** How many records decoded to each kind. */
   readonly stats: Record<DecodedKind, number> = {
-    change: 0, tombstone: 0, message: 0, heartbeat: 0, 'schema-change': 0, transaction: 0, invalid: 0,
+    change: 0,
+    tombstone: 0,
+    message: 0,
+    heartbeat: 0,
+    'schema-change': 0,
+    transaction: 0,
+    invalid: 0,
   };
   private readonly unavailableValue: UnavailableForms;
   private readonly keyColumns: Readonly<Record<string, readonly string[]>>;
@@ -116,7 +122,14 @@ export class ChangeDecoder {
   private tombstone(record: KafkaRecord): DecodedRecord {
     if (record.key === null) fail('tombstone without a key');
     const key = this.decodeKey(record);
-    return { kind: 'tombstone', table: tableFromTopic(record.topic), key: escapeRow(key.row), keyColumns: key.columns.map(silverColumnName), tsMs: recordTimestamp(record), record: recordRef(record) };
+    return {
+      kind: 'tombstone',
+      table: tableFromTopic(record.topic),
+      key: escapeRow(key.row),
+      keyColumns: key.columns.map(silverColumnName),
+      tsMs: recordTimestamp(record),
+      record: recordRef(record),
+    };
   }
 
   private decodeEnvelope(record: KafkaRecord, p: Obj, rowSchema: CompiledRow | null): DecodedRecord {
@@ -137,15 +150,33 @@ export class ChangeDecoder {
     if (op === 'm') {
       const message = isObject(p.message) ? p.message : {};
       return {
-        kind: 'message', prefix: str(message.prefix) ?? null, content: str(message.content) ?? null,
-        source, position, tsMs, record: recordRef(record),
+        kind: 'message',
+        prefix: str(message.prefix) ?? null,
+        content: str(message.content) ?? null,
+        source,
+        position,
+        tsMs,
+        record: recordRef(record),
       };
     }
     const snapshot = src.snapshot === true || (typeof src.snapshot === 'string' && src.snapshot !== 'false');
     if (op === 't') {
       return {
-        kind: 'change', op, table: source.table, source, key: {}, keyColumns: [], before: null, after: null,
-        position, tsMs, columns: rowSchema?.columns ?? NO_COLUMNS, unavailable: NONE_UNAVAILABLE, snapshot, flattened: false, record: recordRef(record),
+        kind: 'change',
+        op,
+        table: source.table,
+        source,
+        key: {},
+        keyColumns: [],
+        before: null,
+        after: null,
+        position,
+        tsMs,
+        columns: rowSchema?.columns ?? NO_COLUMNS,
+        unavailable: NONE_UNAVAILABLE,
+        snapshot,
+        flattened: false,
+        record: recordRef(record),
       };
     }
     if (!ROW_OPS.has(op)) fail(`unknown op '${op.slice(0, 20)}'`);
@@ -165,7 +196,7 @@ export class ChangeDecoder {
     const deleted = meta.deleted === 'true' || meta.deleted === true;
     const declaredOp = str(meta.op);
     if (declaredOp !== undefined && !ROW_OPS.has(declaredOp)) fail(`unknown op '${declaredOp.slice(0, 20)}'`);
-    const op = (deleted ? 'd' : declaredOp ?? 'u') as ChangeOp;
+    const op = (deleted ? 'd' : (declaredOp ?? 'u')) as ChangeOp;
     const fields: PositionFields = {
       connector: meta.source_connector,
       lsn: meta.lsn ?? meta.source_lsn,
@@ -203,8 +234,15 @@ export class ChangeDecoder {
   }
 
   private changeEvent(
-    record: KafkaRecord, op: ChangeOp, source: SourceIdentity, before: Obj | null, after: Obj | null,
-    rowSchema: CompiledRow | null, position: ChangeEvent['position'], tsMs: number, snapshot: boolean,
+    record: KafkaRecord,
+    op: ChangeOp,
+    source: SourceIdentity,
+    before: Obj | null,
+    after: Obj | null,
+    rowSchema: CompiledRow | null,
+    position: ChangeEvent['position'],
+    tsMs: number,
+    snapshot: boolean,
     /** The flattened record the row was copied from (what parseJson gave), or null for an envelope. */
     flattenedFrom: Obj | null,
   ): ChangeEvent {
@@ -229,15 +267,41 @@ export class ChangeDecoder {
     if (escaped !== columns) {
       const rename = (names: Iterable<string>) => [...names].map(silverColumnName);
       return {
-        kind: 'change', op, table: source.table, source, key: escapeRow(key.row), keyColumns: rename(key.columns),
-        before: escapeRow(before as Row | null), after: escapeRow(after as Row | null), position, tsMs, columns: escaped,
-        unavailable: unavailable ? new Set(rename(unavailable)) : NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, ...(rowSchema ? {} : { schemaless: true as const }), record: recordRef(record),
+        kind: 'change',
+        op,
+        table: source.table,
+        source,
+        key: escapeRow(key.row),
+        keyColumns: rename(key.columns),
+        before: escapeRow(before as Row | null),
+        after: escapeRow(after as Row | null),
+        position,
+        tsMs,
+        columns: escaped,
+        unavailable: unavailable ? new Set(rename(unavailable)) : NONE_UNAVAILABLE,
+        snapshot,
+        flattened: flattenedFrom !== null,
+        ...(rowSchema ? {} : { schemaless: true as const }),
+        record: recordRef(record),
       };
     }
     return {
-      kind: 'change', op, table: source.table, source, key: key.row, keyColumns: key.columns,
-      before: before as Row | null, after: after as Row | null, position, tsMs, columns,
-      unavailable: unavailable ?? NONE_UNAVAILABLE, snapshot, flattened: flattenedFrom !== null, ...(rowSchema ? {} : { schemaless: true as const }), record: recordRef(record),
+      kind: 'change',
+      op,
+      table: source.table,
+      source,
+      key: key.row,
+      keyColumns: key.columns,
+      before: before as Row | null,
+      after: after as Row | null,
+      position,
+      tsMs,
+      columns,
+      unavailable: unavailable ?? NONE_UNAVAILABLE,
+      snapshot,
+      flattened: flattenedFrom !== null,
+      ...(rowSchema ? {} : { schemaless: true as const }),
+      record: recordRef(record),
     };
   }
 
@@ -289,7 +353,10 @@ export class ChangeDecoder {
  * row without its key) is refused here rather than stored under a key it does not have.
  */
 function checkKey(key: { row: Row; columns: readonly string[] }, before: Obj | null, after: Obj | null): void {
-  for (const [which, image] of [['after', after], ['before', before]] as const) {
+  for (const [which, image] of [
+    ['after', after],
+    ['before', before],
+  ] as const) {
     if (!image) continue;
     for (const c of key.columns) {
       const v = image[c];
@@ -301,7 +368,8 @@ function checkKey(key: { row: Row; columns: readonly string[] }, before: Obj | n
 }
 
 /** Key values in canonical form compare by their text (a key schema and a row schema may spell a number differently). */
-const sameKeyValue = (a: unknown, b: unknown): boolean => a === b || (typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b));
+const sameKeyValue = (a: unknown, b: unknown): boolean =>
+  a === b || (typeof a === 'object' || typeof b === 'object' ? JSON.stringify(a) === JSON.stringify(b) : String(a) === String(b));
 
 const shortText = (v: unknown): string => {
   const text = typeof v === 'object' ? JSON.stringify(v) : String(v);

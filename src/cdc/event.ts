@@ -101,13 +101,6 @@ export interface InvalidRecord {
   record: RecordRef;
 }
 
-export type DecodedRecord =
-  | ChangeEvent
-  | TombstoneEvent
-  | MessageEvent
-  | HeartbeatEvent
-  | SchemaChangeEvent
-  | TransactionEvent
-  | InvalidRecord;
+export type DecodedRecord = ChangeEvent | TombstoneEvent | MessageEvent | HeartbeatEvent | SchemaChangeEvent | TransactionEvent | InvalidRecord;
 
 export type DecodedKind = DecodedRecord['kind'];

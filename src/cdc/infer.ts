@@ -44,7 +44,9 @@ export function inferRow(
       // An integer past 2^53 (see parseJson); past int64, a decimal as wide as Delta allows.
       const text = String(v);
       if (!fitsInt64(v) && text.replace('-', '').length > MAX_DECIMAL_DIGITS) {
-        throw new InvalidValue(`integer ${text.slice(0, 45)}… (${text.replace('-', '').length} digits) in column '${name}' is wider than decimal(${MAX_DECIMAL_DIGITS},0)`);
+        throw new InvalidValue(
+          `integer ${text.slice(0, 45)}… (${text.replace('-', '').length} digits) in column '${name}' is wider than decimal(${MAX_DECIMAL_DIGITS},0)`,
+        );
       }
       columns.push({ name, type: fitsInt64(v) ? 'long' : `decimal(${MAX_DECIMAL_DIGITS},0)`, nullable: true, connectType: 'number' });
       row[name] = text;

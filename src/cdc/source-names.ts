@@ -19,7 +19,9 @@ const escapedColumns = new WeakMap<readonly ColumnSpec[], readonly ColumnSpec[]>
 export function escapeColumns(columns: readonly ColumnSpec[]): readonly ColumnSpec[] {
   const known = escapedColumns.get(columns);
   if (known) return known;
-  const escaped = columns.some((c) => isReservedColumnName(c.name)) ? columns.map((c) => (isReservedColumnName(c.name) ? { ...c, name: silverColumnName(c.name) } : c)) : columns;
+  const escaped = columns.some((c) => isReservedColumnName(c.name))
+    ? columns.map((c) => (isReservedColumnName(c.name) ? { ...c, name: silverColumnName(c.name) } : c))
+    : columns;
   escapedColumns.set(columns, escaped);
   return escaped;
 }

@@ -71,8 +71,7 @@ type RawFlags = Record<string, string | number | boolean | readonly string[] | u
 const envName = (flag: string) => 'LAKEHOUSE_' + flag.toUpperCase().replace(/-/g, '_');
 
 function coerce(spec: FlagSpec, raw: unknown, where: string): string | number | boolean | string[] {
-  const bad = (what: string) =>
-    new LakehouseError(ErrorCode.config, `${where}: --${spec.name} ${what}`, { hint: `see 'lakehouse <command> --help'` });
+  const bad = (what: string) => new LakehouseError(ErrorCode.config, `${where}: --${spec.name} ${what}`, { hint: `see 'lakehouse <command> --help'` });
   switch (spec.type) {
     case 'bool': {
       if (typeof raw === 'boolean') return raw;
@@ -94,7 +93,12 @@ function coerce(spec: FlagSpec, raw: unknown, where: string): string | number | 
       return s;
     }
     case 'list':
-      return Array.isArray(raw) ? raw.map(String) : String(raw).split(',').map((s) => s.trim()).filter(Boolean);
+      return Array.isArray(raw)
+        ? raw.map(String)
+        : String(raw)
+            .split(',')
+            .map((s) => s.trim())
+            .filter(Boolean);
     case 'string':
       if (typeof raw !== 'string' || raw === '') throw bad(`expects a value`);
       return raw;

@@ -25,8 +25,11 @@ export function configuredGold(flags: GoldSettings): GoldDefinition[] | undefine
     if (!existsSync(dir) || !statSync(dir).isDirectory()) {
       throw new LakehouseError(ErrorCode.config, `--gold ${dir} is not a folder`, { hint: 'give a folder of NAME.sql files, one SELECT each' });
     }
-    const files = readdirSync(dir).filter((f) => f.endsWith('.sql')).sort();
-    if (files.length === 0) throw new LakehouseError(ErrorCode.config, `--gold ${dir} holds no NAME.sql file`, { hint: 'write one SELECT per file, e.g. balance_per_branch.sql' });
+    const files = readdirSync(dir)
+      .filter((f) => f.endsWith('.sql'))
+      .sort();
+    if (files.length === 0)
+      throw new LakehouseError(ErrorCode.config, `--gold ${dir} holds no NAME.sql file`, { hint: 'write one SELECT per file, e.g. balance_per_branch.sql' });
     for (const f of files) definitions.push(goldFromSqlFile(basename(f, '.sql'), readFileSync(join(dir, f), 'utf8'), join(dir, f)));
   }
   return definitions.length > 0 ? orderGold(definitions) : undefined;

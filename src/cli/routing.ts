@@ -6,7 +6,9 @@ export function parseRoutes(values: readonly string[] | undefined): RoutingRule[
   return (values ?? []).map((text) => {
     const at = text.lastIndexOf('=');
     const bad = (why: string) =>
-      new LakehouseError(ErrorCode.config, `--route '${text}': ${why}`, { hint: "write --route 'REGEX=TABLE', e.g. --route '^shop\\d+\\.public\\.(orders)$=$1'" });
+      new LakehouseError(ErrorCode.config, `--route '${text}': ${why}`, {
+        hint: "write --route 'REGEX=TABLE', e.g. --route '^shop\\d+\\.public\\.(orders)$=$1'",
+      });
     if (at <= 0 || at === text.length - 1) throw bad('expected REGEX=TABLE');
     try {
       return { pattern: new RegExp(text.slice(0, at)), table: text.slice(at + 1) };

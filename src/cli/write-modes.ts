@@ -5,7 +5,10 @@ import { WRITE_MODES, type WriteMode, type WriteModeChoice } from '../silver/ind
 export function parseWriteModes(values: string | readonly string[] | undefined): WriteModeChoice | undefined {
   if (values === undefined) return undefined;
   const choice: { all?: WriteMode; tables: Record<string, WriteMode> } = { tables: {} };
-  for (const text of (typeof values === 'string' ? [values] : values).flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean)) {
+  for (const text of (typeof values === 'string' ? [values] : values)
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean)) {
     const at = text.indexOf('=');
     const table = at < 0 ? undefined : text.slice(0, at);
     const mode = text.slice(at + 1) as WriteMode;

@@ -54,19 +54,32 @@ export function toArrowType(t: DataType, mode: ColumnMappingMode = 'none'): arro
   const decimal = parseDecimal(t);
   if (decimal) return new arrow.Decimal(decimal.scale, decimal.precision, 128);
   switch (t) {
-    case 'long': return new arrow.Int64();
-    case 'integer': return new arrow.Int32();
-    case 'short': return new arrow.Int16();
-    case 'byte': return new arrow.Int8();
-    case 'float': return new arrow.Float32();
-    case 'double': return new arrow.Float64();
-    case 'boolean': return new arrow.Bool();
-    case 'string': return new arrow.Utf8();
-    case 'binary': return new arrow.Binary();
-    case 'date': return new arrow.DateDay();
-    case 'timestamp': return new arrow.TimestampMicrosecond('UTC');
-    case 'timestamp_ntz': return new arrow.TimestampMicrosecond(null);
-    default: throw invalidInput(`cannot write Delta type ${JSON.stringify(t)} to Parquet`, 'supported: primitives, decimal, struct, array, map');
+    case 'long':
+      return new arrow.Int64();
+    case 'integer':
+      return new arrow.Int32();
+    case 'short':
+      return new arrow.Int16();
+    case 'byte':
+      return new arrow.Int8();
+    case 'float':
+      return new arrow.Float32();
+    case 'double':
+      return new arrow.Float64();
+    case 'boolean':
+      return new arrow.Bool();
+    case 'string':
+      return new arrow.Utf8();
+    case 'binary':
+      return new arrow.Binary();
+    case 'date':
+      return new arrow.DateDay();
+    case 'timestamp':
+      return new arrow.TimestampMicrosecond('UTC');
+    case 'timestamp_ntz':
+      return new arrow.TimestampMicrosecond(null);
+    default:
+      throw invalidInput(`cannot write Delta type ${JSON.stringify(t)} to Parquet`, 'supported: primitives, decimal, struct, array, map');
   }
 }
 
@@ -93,7 +106,11 @@ function rowFiller(schema: StructType): RowFiller {
   if (!fill) {
     const columns = schema.fields.map((f, i) => `b${i}.append(row[${JSON.stringify(f.name)}]);`);
     const unpack = schema.fields.map((_, i) => `const b${i} = builders[${i}];`);
-    fill = new Function('rows', 'builders', `${unpack.join('\n')}\nfor (let r = 0; r < rows.length; r++) {\nconst row = rows[r];\n${columns.join('\n')}\n}`) as RowFiller;
+    fill = new Function(
+      'rows',
+      'builders',
+      `${unpack.join('\n')}\nfor (let r = 0; r < rows.length; r++) {\nconst row = rows[r];\n${columns.join('\n')}\n}`,
+    ) as RowFiller;
     fillers.set(schema, fill);
   }
   return fill;
@@ -109,7 +126,11 @@ class Validity {
   bitmap: Uint8Array | undefined;
   nullCount = 0;
   length = 0;
-  constructor(private readonly column: string, private readonly nullable: boolean, private capacity: number) {}
+  constructor(
+    private readonly column: string,
+    private readonly nullable: boolean,
+    private capacity: number,
+  ) {}
 
   push(valid: boolean): void {
     const i = this.length++;
@@ -122,7 +143,7 @@ class Validity {
     }
     if (!this.nullable) throw invalidInput(`column ${this.column} is NOT NULL but a row has null`, 'supply a value or make the column nullable');
     if (!this.bitmap) {
-      this.bitmap = new Uint8Array(Math.max(this.capacity, i + 1, 64) + 7 >> 3);
+      this.bitmap = new Uint8Array((Math.max(this.capacity, i + 1, 64) + 7) >> 3);
       this.bitmap.fill(0xff, 0, i >> 3);
       for (let j = i & ~7; j < i; j++) this.bitmap[j >> 3] |= 1 << (j & 7);
     }
@@ -154,8 +175,7 @@ function grow<T extends TypedArray>(arr: T, need: number): T {
   return grown;
 }
 
-const badValue = (column: string, type: string, v: unknown) =>
-  invalidInput(`column ${column} (${type}) cannot take the value ${describe(v)}`);
+const badValue = (column: string, type: string, v: unknown) => invalidInput(`column ${column} (${type}) cannot take the value ${describe(v)}`);
 const describe = (v: unknown) => {
   const text = typeof v === 'string' ? JSON.stringify(v) : typeof v === 'bigint' ? `${v}n` : v instanceof Date ? `Date(${v.toISOString?.()})` : String(v);
   return text.length > 60 ? text.slice(0, 57) + '...' : text;
@@ -168,26 +188,40 @@ function makeBuilder(t: DataType, type: arrow.DataType, column: string, nullable
   const decimal = parseDecimal(t);
   if (decimal) return new DecimalBuilder(decimal.precision, decimal.scale, type, column, nullable, capacity);
   switch (t) {
-    case 'long': return new Int64Builder(type, column, nullable, capacity, toLongParts);
+    case 'long':
+      return new Int64Builder(type, column, nullable, capacity, toLongParts);
     case 'timestamp':
-    case 'timestamp_ntz': return new Int64Builder(type, column, nullable, capacity, toEpochMicros);
-    case 'integer': return new NumberBuilder(new Int32Array(capacity), type, column, nullable, intParser(-2147483648, 2147483647));
-    case 'short': return new NumberBuilder(new Int16Array(capacity), type, column, nullable, intParser(-32768, 32767));
-    case 'byte': return new NumberBuilder(new Int8Array(capacity), type, column, nullable, intParser(-128, 127));
-    case 'date': return new NumberBuilder(new Int32Array(capacity), type, column, nullable, toEpochDays);
-    case 'float': return new NumberBuilder(new Float32Array(capacity), type, column, nullable, toFloat);
-    case 'double': return new NumberBuilder(new Float64Array(capacity), type, column, nullable, toFloat);
-    case 'boolean': return new BoolBuilder(type, column, nullable, capacity);
-    case 'string': return new BytesBuilder(type, column, nullable, capacity, null);
-    case 'binary': return new BytesBuilder(type, column, nullable, capacity, toBytes);
-    default: throw invalidInput(`cannot write Delta type ${JSON.stringify(t)} to Parquet`);
+    case 'timestamp_ntz':
+      return new Int64Builder(type, column, nullable, capacity, toEpochMicros);
+    case 'integer':
+      return new NumberBuilder(new Int32Array(capacity), type, column, nullable, intParser(-2147483648, 2147483647));
+    case 'short':
+      return new NumberBuilder(new Int16Array(capacity), type, column, nullable, intParser(-32768, 32767));
+    case 'byte':
+      return new NumberBuilder(new Int8Array(capacity), type, column, nullable, intParser(-128, 127));
+    case 'date':
+      return new NumberBuilder(new Int32Array(capacity), type, column, nullable, toEpochDays);
+    case 'float':
+      return new NumberBuilder(new Float32Array(capacity), type, column, nullable, toFloat);
+    case 'double':
+      return new NumberBuilder(new Float64Array(capacity), type, column, nullable, toFloat);
+    case 'boolean':
+      return new BoolBuilder(type, column, nullable, capacity);
+    case 'string':
+      return new BytesBuilder(type, column, nullable, capacity, null);
+    case 'binary':
+      return new BytesBuilder(type, column, nullable, capacity, toBytes);
+    default:
+      throw invalidInput(`cannot write Delta type ${JSON.stringify(t)} to Parquet`);
   }
 }
 
-const intParser = (min: number, max: number) => (v: unknown): number | undefined => {
-  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : typeof v === 'bigint' ? Number(v) : NaN;
-  return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
-};
+const intParser =
+  (min: number, max: number) =>
+  (v: unknown): number | undefined => {
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*[+-]?\d+\s*$/.test(v) ? Number(v) : typeof v === 'bigint' ? Number(v) : NaN;
+    return Number.isInteger(n) && n >= min && n <= max ? n : undefined;
+  };
 
 const toFloat = (v: unknown): number | undefined => {
   if (typeof v === 'number') return v;
@@ -217,7 +251,13 @@ const toLongParts = (v: unknown): number | bigint | undefined => {
 
 class NumberBuilder<A extends Int8Array | Int16Array | Int32Array | Float32Array | Float64Array> implements ColumnBuilder {
   private readonly validity: Validity;
-  constructor(private values: A, private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, private readonly parse: (v: unknown) => number | undefined) {
+  constructor(
+    private values: A,
+    private readonly type: arrow.DataType,
+    private readonly column: string,
+    nullable: boolean,
+    private readonly parse: (v: unknown) => number | undefined,
+  ) {
     this.validity = new Validity(column, nullable, values.length);
   }
   append(v: unknown) {
@@ -239,7 +279,13 @@ class NumberBuilder<A extends Int8Array | Int16Array | Int32Array | Float32Array
 class Int64Builder implements ColumnBuilder {
   private words: Int32Array;
   private readonly validity: Validity;
-  constructor(private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, capacity: number, private readonly parse: (v: unknown) => number | bigint | undefined) {
+  constructor(
+    private readonly type: arrow.DataType,
+    private readonly column: string,
+    nullable: boolean,
+    capacity: number,
+    private readonly parse: (v: unknown) => number | bigint | undefined,
+  ) {
     this.words = new Int32Array(capacity * 2);
     this.validity = new Validity(column, nullable, capacity);
   }
@@ -271,7 +317,14 @@ class DecimalBuilder implements ColumnBuilder {
   private readonly validity: Validity;
   private readonly limit: bigint;
   private readonly maxSmall: number;
-  constructor(private readonly precision: number, private readonly scale: number, private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, capacity: number) {
+  constructor(
+    private readonly precision: number,
+    private readonly scale: number,
+    private readonly type: arrow.DataType,
+    private readonly column: string,
+    nullable: boolean,
+    capacity: number,
+  ) {
     this.words = new Int32Array(capacity * 4);
     this.validity = new Validity(column, nullable, capacity);
     this.limit = 10n ** BigInt(precision);
@@ -289,7 +342,8 @@ class DecimalBuilder implements ColumnBuilder {
       this.words[4 * i + 2] = this.words[4 * i + 3] = small < 0 ? -1 : 0;
     } else {
       const unscaled = toUnscaledDecimal(v, this.scale);
-      if (unscaled === undefined || unscaled >= this.limit || unscaled <= -this.limit) throw badValue(this.column, `decimal(${this.precision},${this.scale})`, v);
+      if (unscaled === undefined || unscaled >= this.limit || unscaled <= -this.limit)
+        throw badValue(this.column, `decimal(${this.precision},${this.scale})`, v);
       const view = new BigInt64Array(this.words.buffer, this.words.byteOffset + 16 * i, 2);
       view[0] = BigInt.asIntN(64, unscaled);
       view[1] = unscaled >> 64n;
@@ -306,7 +360,12 @@ class DecimalBuilder implements ColumnBuilder {
 class BoolBuilder implements ColumnBuilder {
   private bits: Uint8Array;
   private readonly validity: Validity;
-  constructor(private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, capacity: number) {
+  constructor(
+    private readonly type: arrow.DataType,
+    private readonly column: string,
+    nullable: boolean,
+    capacity: number,
+  ) {
     this.bits = new Uint8Array((capacity + 7) >> 3);
     this.validity = new Validity(column, nullable, capacity);
   }
@@ -367,7 +426,13 @@ class BytesBuilder implements ColumnBuilder {
   private bytes: Uint8Array;
   private end = 0;
   private readonly validity: Validity;
-  constructor(private readonly type: arrow.DataType, private readonly column: string, nullable: boolean, private readonly capacity: number, private readonly toBinary: ((v: unknown) => Uint8Array | undefined) | null) {
+  constructor(
+    private readonly type: arrow.DataType,
+    private readonly column: string,
+    nullable: boolean,
+    private readonly capacity: number,
+    private readonly toBinary: ((v: unknown) => Uint8Array | undefined) | null,
+  ) {
     this.offsets = new Int32Array(capacity + 1);
     this.bytes = new Uint8Array(Math.max(64, capacity * 16));
     this.validity = new Validity(column, nullable, capacity);
@@ -424,7 +489,12 @@ class BytesBuilder implements ColumnBuilder {
   }
   finish() {
     const props = this.validity.props();
-    return arrow.makeData({ type: this.type as arrow.Utf8, ...props, valueOffsets: this.offsets.subarray(0, props.length + 1), data: this.bytes.subarray(0, this.end) });
+    return arrow.makeData({
+      type: this.type as arrow.Utf8,
+      ...props,
+      valueOffsets: this.offsets.subarray(0, props.length + 1),
+      data: this.bytes.subarray(0, this.end),
+    });
   }
 }
 
@@ -432,7 +502,13 @@ class StructBuilder implements ColumnBuilder {
   private readonly children: ColumnBuilder[];
   private readonly names: string[];
   private readonly validity: Validity;
-  constructor(t: StructType, private readonly type: arrow.Struct, column: string, nullable: boolean, capacity: number) {
+  constructor(
+    t: StructType,
+    private readonly type: arrow.Struct,
+    column: string,
+    nullable: boolean,
+    capacity: number,
+  ) {
     this.names = t.fields.map((f) => f.name);
     // A null struct still gets a (null) slot in every child, so children are nullable in Arrow terms.
     this.children = t.fields.map((f, i) => makeBuilder(f.type, type.children[i].type, `${column}.${f.name}`, f.nullable || nullable, capacity));
@@ -458,7 +534,14 @@ class ListBuilder implements ColumnBuilder {
   private readonly child: ColumnBuilder;
   private count = 0;
   private readonly validity: Validity;
-  constructor(elementType: DataType, containsNull: boolean, private readonly type: arrow.List, private readonly column: string, nullable: boolean, capacity: number) {
+  constructor(
+    elementType: DataType,
+    containsNull: boolean,
+    private readonly type: arrow.List,
+    private readonly column: string,
+    nullable: boolean,
+    capacity: number,
+  ) {
     this.offsets = new Int32Array(capacity + 1);
     this.child = makeBuilder(elementType, type.children[0].type, `${column}[]`, containsNull, capacity);
     this.validity = new Validity(column, nullable, capacity);
@@ -488,7 +571,15 @@ class MapBuilder implements ColumnBuilder {
   private readonly values: ColumnBuilder;
   private count = 0;
   private readonly validity: Validity;
-  constructor(keyType: DataType, valueType: DataType, valueContainsNull: boolean, private readonly type: arrow.Map_, private readonly column: string, nullable: boolean, capacity: number) {
+  constructor(
+    keyType: DataType,
+    valueType: DataType,
+    valueContainsNull: boolean,
+    private readonly type: arrow.Map_,
+    private readonly column: string,
+    nullable: boolean,
+    capacity: number,
+  ) {
     const entries = type.children[0].type as arrow.Struct;
     this.offsets = new Int32Array(capacity + 1);
     this.keys = makeBuilder(keyType, entries.children[0].type, `${column}.key`, false, capacity);

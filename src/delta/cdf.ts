@@ -124,7 +124,10 @@ function checkCommitReadable(actions: readonly Action[], version: number, root: 
 }
 
 const cdfDisabled = (root: string, version: number) =>
-  invalidInput(`change data feed of ${root} is not enabled at version ${version}`, "set the table property delta.enableChangeDataFeed = 'true' before the changes you want to read");
+  invalidInput(
+    `change data feed of ${root} is not enabled at version ${version}`,
+    "set the table property delta.enableChangeDataFeed = 'true' before the changes you want to read",
+  );
 
 const changeDataFeedEnabled = (metadata: Metadata) => metadata.configuration?.['delta.enableChangeDataFeed'] === 'true';
 

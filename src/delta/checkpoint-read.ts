@@ -19,9 +19,7 @@ export async function readCheckpointActions(storage: Storage, checkpoint: Checkp
   const actions: Action[] = [];
   for (const part of checkpoint.parts) {
     const bytes = await readRequired(storage, part.path, `checkpoint ${checkpoint.version}`);
-    const partActions = part.path.endsWith('.json')
-      ? parseActions(new TextDecoder().decode(bytes), part.path)
-      : parquetActions(bytes, part.path);
+    const partActions = part.path.endsWith('.json') ? parseActions(new TextDecoder().decode(bytes), part.path) : parquetActions(bytes, part.path);
     for (const action of partActions) {
       if ('sidecar' in action) {
         const sidecarPath = `${LOG_DIR}/_sidecars/${action.sidecar.path}`;
@@ -48,7 +46,7 @@ function parquetActions(bytes: Uint8Array, where: string): Action[] {
   } catch (err) {
     throw corruptTable(`cannot read checkpoint file ${where}: ${(err as Error).message}`);
   }
-  const columns = ACTION_COLUMNS.map((name) => [name, table.getChild(name)] as const).filter((c): c is [typeof c[0], Vector] => c[1] != null);
+  const columns = ACTION_COLUMNS.map((name) => [name, table.getChild(name)] as const).filter((c): c is [(typeof c)[0], Vector] => c[1] != null);
   const actions: Action[] = [];
   for (let i = 0; i < table.numRows; i++) {
     for (const [name, vector] of columns) {

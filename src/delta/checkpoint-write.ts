@@ -31,48 +31,60 @@ const deletionVector = struct([
 /** The checkpoint schema, field for field as Spark's Delta writes it. */
 export const CHECKPOINT_SCHEMA: StructType = struct([
   field('txn', struct([field('appId', 'string'), field('version', 'long'), field('lastUpdated', 'long')])),
-  field('add', struct([
-    field('path', 'string'),
-    field('partitionValues', stringMap),
-    field('size', 'long'),
-    field('modificationTime', 'long'),
-    field('dataChange', 'boolean'),
-    field('tags', stringMap),
-    field('deletionVector', deletionVector),
-    field('baseRowId', 'long'),
-    field('defaultRowCommitVersion', 'long'),
-    field('clusteringProvider', 'string'),
-    field('stats', 'string'),
-  ])),
-  field('remove', struct([
-    field('path', 'string'),
-    field('deletionTimestamp', 'long'),
-    field('dataChange', 'boolean'),
-    field('extendedFileMetadata', 'boolean'),
-    field('partitionValues', stringMap),
-    field('size', 'long'),
-    field('tags', stringMap),
-    field('deletionVector', deletionVector),
-    field('baseRowId', 'long'),
-    field('defaultRowCommitVersion', 'long'),
-    field('stats', 'string'),
-  ])),
-  field('metaData', struct([
-    field('id', 'string'),
-    field('name', 'string'),
-    field('description', 'string'),
-    field('format', struct([field('provider', 'string'), field('options', stringMap)])),
-    field('schemaString', 'string'),
-    field('partitionColumns', stringArray),
-    field('configuration', stringMap),
-    field('createdTime', 'long'),
-  ])),
-  field('protocol', struct([
-    field('minReaderVersion', 'integer'),
-    field('minWriterVersion', 'integer'),
-    field('readerFeatures', stringArray),
-    field('writerFeatures', stringArray),
-  ])),
+  field(
+    'add',
+    struct([
+      field('path', 'string'),
+      field('partitionValues', stringMap),
+      field('size', 'long'),
+      field('modificationTime', 'long'),
+      field('dataChange', 'boolean'),
+      field('tags', stringMap),
+      field('deletionVector', deletionVector),
+      field('baseRowId', 'long'),
+      field('defaultRowCommitVersion', 'long'),
+      field('clusteringProvider', 'string'),
+      field('stats', 'string'),
+    ]),
+  ),
+  field(
+    'remove',
+    struct([
+      field('path', 'string'),
+      field('deletionTimestamp', 'long'),
+      field('dataChange', 'boolean'),
+      field('extendedFileMetadata', 'boolean'),
+      field('partitionValues', stringMap),
+      field('size', 'long'),
+      field('tags', stringMap),
+      field('deletionVector', deletionVector),
+      field('baseRowId', 'long'),
+      field('defaultRowCommitVersion', 'long'),
+      field('stats', 'string'),
+    ]),
+  ),
+  field(
+    'metaData',
+    struct([
+      field('id', 'string'),
+      field('name', 'string'),
+      field('description', 'string'),
+      field('format', struct([field('provider', 'string'), field('options', stringMap)])),
+      field('schemaString', 'string'),
+      field('partitionColumns', stringArray),
+      field('configuration', stringMap),
+      field('createdTime', 'long'),
+    ]),
+  ),
+  field(
+    'protocol',
+    struct([
+      field('minReaderVersion', 'integer'),
+      field('minWriterVersion', 'integer'),
+      field('readerFeatures', stringArray),
+      field('writerFeatures', stringArray),
+    ]),
+  ),
   field('domainMetadata', struct([field('domain', 'string'), field('configuration', 'string'), field('removed', 'boolean')])),
 ]);
 
@@ -86,7 +98,10 @@ export interface CheckpointResult {
 /** Writes the checkpoint of the snapshot's version and points `_last_checkpoint` at it. */
 export async function writeCheckpoint(storage: Storage, snapshot: Snapshot, now = Date.now()): Promise<CheckpointResult> {
   const { txns, tombstones, domains } = await readLogState(storage, snapshot);
-  const retention = parseInterval(snapshot.tableProperties['delta.deletedFileRetentionDuration'] ?? DEFAULT_DELETED_FILE_RETENTION, 'delta.deletedFileRetentionDuration');
+  const retention = parseInterval(
+    snapshot.tableProperties['delta.deletedFileRetentionDuration'] ?? DEFAULT_DELETED_FILE_RETENTION,
+    'delta.deletedFileRetentionDuration',
+  );
   const live = new Set(snapshot.files().map(fileKey));
   const rows: Record<string, unknown>[] = [{ protocol: snapshot.protocol }, { metaData: snapshot.metadata }];
   for (const txn of txns.values()) rows.push({ txn });

@@ -53,7 +53,10 @@ export class DeltaTable {
   /** The replay state the current snapshot was built from; never mutated, cloned to apply a commit. */
   private state!: ReplayState;
 
-  private constructor(readonly storage: Storage, readonly logger: Logger) {}
+  private constructor(
+    readonly storage: Storage,
+    readonly logger: Logger,
+  ) {}
 
   /** Opens an existing table; `not_found` when there is none. */
   static async open(storage: Storage, options: TableOptions = {}): Promise<DeltaTable> {
@@ -200,7 +203,11 @@ export class Transaction {
   private readonly touchedPaths = new Set<string>();
   private done = false;
 
-  constructor(private readonly table: DeltaTable, private readonly operation: string, private readonly operationParameters: Record<string, unknown>) {
+  constructor(
+    private readonly table: DeltaTable,
+    private readonly operation: string,
+    private readonly operationParameters: Record<string, unknown>,
+  ) {
     this.readSnapshot = table.snapshot();
   }
 
@@ -270,7 +277,8 @@ export class Transaction {
       throw invalidInput(`cannot change the partition columns of ${this.table.storage.root}`, 'write a new table instead');
     }
     for (const p of next.partitionColumns) {
-      if (!nextSchema.fields.some((f) => f.name === p)) throw invalidInput(`partition column ${p} is missing from the new schema of ${this.table.storage.root}`);
+      if (!nextSchema.fields.some((f) => f.name === p))
+        throw invalidInput(`partition column ${p} is missing from the new schema of ${this.table.storage.root}`);
     }
     this.metadata = next;
     const needed = requiredProtocol(nextSchema, next.configuration);
@@ -293,7 +301,10 @@ export class Transaction {
    */
   async deleteRowsInFiles(deletions: Iterable<readonly [Add, readonly number[]]>): Promise<void> {
     if (!protocolHasFeature(this.effectiveProtocol, 'deletionVectors')) {
-      throw invalidInput(`table ${this.table.storage.root} does not have deletion vectors enabled`, "create it with configuration 'delta.enableDeletionVectors': 'true'");
+      throw invalidInput(
+        `table ${this.table.storage.root} does not have deletion vectors enabled`,
+        "create it with configuration 'delta.enableDeletionVectors': 'true'",
+      );
     }
     const storage = this.table.storage;
     const uuid = randomUUID();
@@ -376,7 +387,8 @@ export class Transaction {
       if ('metaData' in action) fail('changed the table metadata');
       if ('protocol' in action) fail('changed the table protocol');
       if ('txn' in action && this.txns.some((t) => t.appId === action.txn.appId)) fail(`recorded a transaction for app id ${action.txn.appId}`);
-      if ('remove' in action && this.touchedPaths.has(action.remove.path)) fail(`removed the file ${action.remove.path} this transaction also removes or rewrites`);
+      if ('remove' in action && this.touchedPaths.has(action.remove.path))
+        fail(`removed the file ${action.remove.path} this transaction also removes or rewrites`);
     }
     return commitTimestamp(winner, { path, size: 0, modified: Date.now() });
   }
@@ -424,7 +436,8 @@ export function requiredProtocol(schema: StructType, configuration: Record<strin
   // As Spark does, keep the writer features that (1,2) implies: NOT NULL columns count as invariants,
   // and Spark refuses a table whose schema needs a feature its protocol does not list.
   const writerFeatures = [...LEGACY_WRITER_FEATURES, ...features, ...writerOnly];
-  if (features.length === 0) return writerOnly.length ? { minReaderVersion: 1, minWriterVersion: 7, writerFeatures } : { minReaderVersion: 1, minWriterVersion: 2 };
+  if (features.length === 0)
+    return writerOnly.length ? { minReaderVersion: 1, minWriterVersion: 7, writerFeatures } : { minReaderVersion: 1, minWriterVersion: 2 };
   return { minReaderVersion: 3, minWriterVersion: 7, readerFeatures: features, writerFeatures };
 }
 
@@ -433,7 +446,9 @@ export function requiredProtocol(schema: StructType, configuration: Record<strin
  * reader version 3 only when a reader-writer feature is needed that the reader version does not imply.
  */
 function mergeProtocols(current: Protocol, needed: Protocol): Protocol {
-  const enabled = (p: Protocol) => [...new Set([...TABLE_FEATURES.filter((f) => protocolHasFeature(p, f.name)).map((f) => f.name), ...(p.readerFeatures ?? []), ...(p.writerFeatures ?? [])])];
+  const enabled = (p: Protocol) => [
+    ...new Set([...TABLE_FEATURES.filter((f) => protocolHasFeature(p, f.name)).map((f) => f.name), ...(p.readerFeatures ?? []), ...(p.writerFeatures ?? [])]),
+  ];
   const wanted = enabled(needed);
   if (wanted.every((f) => protocolHasFeature(current, f))) return current;
   const all = [...new Set([...enabled(current), ...wanted])];

@@ -15,8 +15,7 @@ const NO_OFFSET_THRESHOLD = 4;
 const ARRAY_MAX = 4096;
 
 /** Identity of a DV for log replay: two adds of one path are different files if their DVs differ. */
-export const deletionVectorId = (dv: DeletionVectorDescriptor): string =>
-  `${dv.storageType}${dv.pathOrInlineDv}${dv.offset != null ? `@${dv.offset}` : ''}`;
+export const deletionVectorId = (dv: DeletionVectorDescriptor): string => `${dv.storageType}${dv.pathOrInlineDv}${dv.offset != null ? `@${dv.offset}` : ''}`;
 
 // ---- z85 (ZeroMQ base-85), used for inline DVs and for the UUID in relative DV paths ----
 

@@ -86,7 +86,8 @@ export function protocolHasFeature(protocol: Protocol, name: string): boolean {
   const explicitReader = protocol.minReaderVersion >= 3;
   const explicitWriter = protocol.minWriterVersion >= 7;
   // Legacy protocols (reader < 3 / writer < 7) enable every feature their versions cover.
-  if (f.readerWriter) return !explicitReader && f.minReaderVersion > 0 && protocol.minReaderVersion >= f.minReaderVersion && protocol.minWriterVersion >= f.minWriterVersion;
+  if (f.readerWriter)
+    return !explicitReader && f.minReaderVersion > 0 && protocol.minReaderVersion >= f.minReaderVersion && protocol.minWriterVersion >= f.minWriterVersion;
   return !explicitWriter && protocol.minWriterVersion >= f.minWriterVersion;
 }
 

@@ -16,7 +16,11 @@ const UNIT_MS: Record<string, number> = {
 
 /** The interval in milliseconds; `property` names the setting in the error. */
 export function parseInterval(text: string, property: string): number {
-  const parts = text.trim().toLowerCase().replace(/^interval\s+/, '').split(/\s+/);
+  const parts = text
+    .trim()
+    .toLowerCase()
+    .replace(/^interval\s+/, '')
+    .split(/\s+/);
   let ms = 0;
   for (let i = 0; i < parts.length; i += 2) {
     const n = Number(parts[i]);

@@ -130,7 +130,10 @@ function commitTime(actions: readonly Action[]): number | undefined {
 }
 
 export class LogIndex implements SnapshotIndex {
-  private constructor(private readonly db: Database, private readonly ownsDb: boolean) {
+  private constructor(
+    private readonly db: Database,
+    private readonly ownsDb: boolean,
+  ) {
     db.run(SCHEMA);
   }
 
@@ -154,7 +157,9 @@ export class LogIndex implements SnapshotIndex {
 
   /** The latest snapshot of the table at `storage`, from the index, caught up or rebuilt as needed. */
   async snapshot(storage: Storage): Promise<Snapshot> {
-    const row = this.db.query('SELECT version, commit_hash, timestamp, protocol, metadata FROM delta_log_tables WHERE table_key = ?').get(storage.root) as TableRow | null;
+    const row = this.db
+      .query('SELECT version, commit_hash, timestamp, protocol, metadata FROM delta_log_tables WHERE table_key = ?')
+      .get(storage.root) as TableRow | null;
     if (!row?.commit_hash) return this.rebuild(storage);
     const indexedCommit = await storage.read(commitPath(row.version));
     if (!indexedCommit || hashOf(indexedCommit) !== row.commit_hash) return this.rebuild(storage);
@@ -193,10 +198,16 @@ export class LogIndex implements SnapshotIndex {
     const checkpointRow = this.db
       .query('SELECT version, kind, parts FROM delta_log_checkpoints WHERE table_key = ? AND version <= ? ORDER BY version DESC LIMIT 1')
       .get(key, version) as { version: number; kind: CheckpointFiles['kind']; parts: string } | null;
-    const checkpoint = checkpointRow ? { version: checkpointRow.version, kind: checkpointRow.kind, parts: JSON.parse(checkpointRow.parts) as FileInfo[] } : undefined;
-    const allCommits = (this.db.query('SELECT version, size, modified FROM delta_log_versions WHERE table_key = ? AND version <= ? ORDER BY version').values(key, version) as [number, number, number][]).map(
-      ([v, size, modified]) => ({ path: commitPath(v), size, modified }),
-    );
+    const checkpoint = checkpointRow
+      ? { version: checkpointRow.version, kind: checkpointRow.kind, parts: JSON.parse(checkpointRow.parts) as FileInfo[] }
+      : undefined;
+    const allCommits = (
+      this.db.query('SELECT version, size, modified FROM delta_log_versions WHERE table_key = ? AND version <= ? ORDER BY version').values(key, version) as [
+        number,
+        number,
+        number,
+      ][]
+    ).map(([v, size, modified]) => ({ path: commitPath(v), size, modified }));
     const after = checkpoint ? allCommits.filter((c) => versionOf(c) > checkpoint.version) : allCommits;
     return new LogSegment(version, checkpoint, after, allCommits, key);
   }
@@ -205,13 +216,19 @@ export class LogIndex implements SnapshotIndex {
     const state = new ReplayState();
     state.protocol = JSON.parse(row.protocol) as Protocol;
     state.metadata = JSON.parse(row.metadata) as Metadata;
-    for (const [fileKey, add] of this.db.query('SELECT file_key, add_action FROM delta_log_files WHERE table_key = ? ORDER BY seq').values(key) as [string, string][]) {
+    for (const [fileKey, add] of this.db.query('SELECT file_key, add_action FROM delta_log_files WHERE table_key = ? ORDER BY seq').values(key) as [
+      string,
+      string,
+    ][]) {
       state.files.set(fileKey, JSON.parse(add) as Add);
     }
     for (const [appId, version] of this.db.query('SELECT app_id, version FROM delta_log_txns WHERE table_key = ?').values(key) as [string, number][]) {
       state.txns.set(appId, version);
     }
-    for (const [domain, configuration] of this.db.query('SELECT domain, configuration FROM delta_log_domains WHERE table_key = ?').values(key) as [string, string][]) {
+    for (const [domain, configuration] of this.db.query('SELECT domain, configuration FROM delta_log_domains WHERE table_key = ?').values(key) as [
+      string,
+      string,
+    ][]) {
       state.domains.set(domain, { domain, configuration, removed: false });
     }
     return state;
@@ -225,7 +242,9 @@ export class LogIndex implements SnapshotIndex {
    * listing finds the newer one), or a commit has no commit time (its file time is needed).
    */
   private async probe(storage: Storage, row: TableRow): Promise<NewCommit[] | undefined> {
-    const checkpoint = this.db.query('SELECT MAX(version) AS version FROM delta_log_checkpoints WHERE table_key = ?').get(storage.root) as { version: number | null };
+    const checkpoint = this.db.query('SELECT MAX(version) AS version FROM delta_log_checkpoints WHERE table_key = ?').get(storage.root) as {
+      version: number | null;
+    };
     const found: NewCommit[] = [];
     for (let v = row.version + 1; ; v++) {
       const path = commitPath(v);
@@ -251,7 +270,8 @@ export class LogIndex implements SnapshotIndex {
       const file = commitFiles.get(v);
       if (!file) return this.rebuild(storage, segment); // cleaned up already: start from the checkpoint
       const bytes = await storage.read(file.path);
-      if (!bytes) throw corruptTable(`commit ${v} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
+      if (!bytes)
+        throw corruptTable(`commit ${v} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
       commits.push({ file, actions: parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`), bytes });
     }
     if (commits.length === 0) return this.rebuild(storage, segment);
@@ -349,7 +369,9 @@ export class LogIndex implements SnapshotIndex {
   private writeFileChanges(key: string, files: ReadonlyMap<string, Add>, changes: FileChanges): void {
     const remove = this.db.query('DELETE FROM delta_log_files WHERE table_key = ? AND file_key = ?');
     for (const k of changes.removed) remove.run(key, k);
-    const update = this.db.query('UPDATE delta_log_files SET size = ?, num_records = ?, deleted_records = ?, add_action = ? WHERE table_key = ? AND file_key = ?');
+    const update = this.db.query(
+      'UPDATE delta_log_files SET size = ?, num_records = ?, deleted_records = ?, add_action = ? WHERE table_key = ? AND file_key = ?',
+    );
     for (const k of changes.replaced) {
       const add = files.get(k);
       if (add && !changes.appended.has(k)) {

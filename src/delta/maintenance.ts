@@ -96,7 +96,10 @@ export interface VacuumResult {
 
 export async function vacuum(table: DeltaTable, options: VacuumOptions = {}): Promise<VacuumResult> {
   const snapshot = await table.refresh();
-  const configured = parseInterval(snapshot.tableProperties['delta.deletedFileRetentionDuration'] ?? DEFAULT_DELETED_FILE_RETENTION, 'delta.deletedFileRetentionDuration');
+  const configured = parseInterval(
+    snapshot.tableProperties['delta.deletedFileRetentionDuration'] ?? DEFAULT_DELETED_FILE_RETENTION,
+    'delta.deletedFileRetentionDuration',
+  );
   const retention = options.retentionHours !== undefined ? options.retentionHours * HOUR_MS : configured;
   if (retention < 0) throw invalidInput(`vacuum retention must not be negative: ${options.retentionHours} hours`);
   if (retention < configured && options.enforceRetention !== false) {

@@ -97,7 +97,8 @@ export async function* scanFiles(snapshot: Snapshot, storage: Storage): AsyncGen
 export async function readFileTable(storage: Storage, file: DataFile): Promise<Table> {
   const path = tablePath(storage, file.path);
   const bytes = await storage.read(path);
-  if (!bytes) throw corruptTable(`data file ${storage.root}/${path} is missing`, 'the table references a file that was deleted (VACUUM with a short retention?)');
+  if (!bytes)
+    throw corruptTable(`data file ${storage.root}/${path} is missing`, 'the table references a file that was deleted (VACUUM with a short retention?)');
   try {
     return readParquet(bytes);
   } catch (err) {

@@ -6,8 +6,19 @@
 import { corruptTable } from '../core/errors.ts';
 
 export type PrimitiveTypeName =
-  | 'string' | 'long' | 'integer' | 'short' | 'byte' | 'float' | 'double' | 'boolean' | 'binary'
-  | 'date' | 'timestamp' | 'timestamp_ntz' | 'variant';
+  | 'string'
+  | 'long'
+  | 'integer'
+  | 'short'
+  | 'byte'
+  | 'float'
+  | 'double'
+  | 'boolean'
+  | 'binary'
+  | 'date'
+  | 'timestamp'
+  | 'timestamp_ntz'
+  | 'variant';
 
 /** Decimals are spelled `decimal(p,s)` in JSON; we keep that string form. */
 export type DataType = PrimitiveTypeName | `decimal(${number},${number})` | StructType | ArrayType | MapType;

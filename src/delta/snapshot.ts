@@ -51,8 +51,9 @@ export class ReplayState {
   apply(action: Action, fromCheckpoint: boolean): void {
     if ('add' in action) this.files.set(fileKey(action.add), action.add);
     // Checkpoint removes are tombstones for VACUUM; the checkpoint's adds are already reconciled.
-    else if ('remove' in action) { if (!fromCheckpoint) this.files.delete(fileKey(action.remove)); }
-    else if ('protocol' in action) this.protocol = action.protocol;
+    else if ('remove' in action) {
+      if (!fromCheckpoint) this.files.delete(fileKey(action.remove));
+    } else if ('protocol' in action) this.protocol = action.protocol;
     else if ('metaData' in action) this.metadata = action.metaData;
     else if ('txn' in action) this.txns.set(action.txn.appId, action.txn.version);
     else if ('domainMetadata' in action) {
@@ -140,8 +141,16 @@ export class Snapshot {
    */
   static fromState(storage: Storage, segment: LogSegment, state: ReplayState, timestamp: number): Snapshot {
     const { protocol, metadata } = state;
-    if (!protocol) throw corruptTable(`Delta log of ${storage.root} has no protocol action at version ${segment.version}`, 'the table is damaged or was not written by a Delta writer');
-    if (!metadata) throw corruptTable(`Delta log of ${storage.root} has no metaData action at version ${segment.version}`, 'the table is damaged or was not written by a Delta writer');
+    if (!protocol)
+      throw corruptTable(
+        `Delta log of ${storage.root} has no protocol action at version ${segment.version}`,
+        'the table is damaged or was not written by a Delta writer',
+      );
+    if (!metadata)
+      throw corruptTable(
+        `Delta log of ${storage.root} has no metaData action at version ${segment.version}`,
+        'the table is damaged or was not written by a Delta writer',
+      );
     checkReadSupported(protocol);
     return new Snapshot(segment, protocol, metadata, state, timestamp);
   }
@@ -169,7 +178,11 @@ export class Snapshot {
 
 export async function readCommit(storage: Storage, file: FileInfo): Promise<Action[]> {
   const bytes = await storage.read(file.path);
-  if (!bytes) throw corruptTable(`commit ${versionOf(file)} of ${storage.root} disappeared while reading`, 'the log changed concurrently (VACUUM or log cleanup?); retry');
+  if (!bytes)
+    throw corruptTable(
+      `commit ${versionOf(file)} of ${storage.root} disappeared while reading`,
+      'the log changed concurrently (VACUUM or log cleanup?); retry',
+    );
   return parseActions(new TextDecoder().decode(bytes), `${storage.root}/${file.path}`);
 }
 

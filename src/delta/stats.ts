@@ -38,7 +38,12 @@ export function statsOptionsFromConfiguration(configuration: Record<string, stri
   const mode = configuration['delta.columnMapping.mode'];
   return {
     columnMapping: mode === 'name' || mode === 'id' ? mode : 'none',
-    statsColumns: statsColumns ? statsColumns.split(',').map((c) => c.trim().replace(/`/g, '')).filter(Boolean) : undefined,
+    statsColumns: statsColumns
+      ? statsColumns
+          .split(',')
+          .map((c) => c.trim().replace(/`/g, ''))
+          .filter(Boolean)
+      : undefined,
     numIndexedCols: numIndexed !== undefined ? Number(numIndexed) : DEFAULT_NUM_INDEXED_COLS,
   };
 }
@@ -55,7 +60,11 @@ interface StatTree {
 /** The `add.stats` JSON for a table of rows about to be written as one file. */
 export function computeStats(schema: StructType, table: Table, options: StatsOptions = {}): string {
   const mode = options.columnMapping ?? 'none';
-  let budget = options.statsColumns ? Infinity : (options.numIndexedCols ?? DEFAULT_NUM_INDEXED_COLS) < 0 ? Infinity : (options.numIndexedCols ?? DEFAULT_NUM_INDEXED_COLS);
+  let budget = options.statsColumns
+    ? Infinity
+    : (options.numIndexedCols ?? DEFAULT_NUM_INDEXED_COLS) < 0
+      ? Infinity
+      : (options.numIndexedCols ?? DEFAULT_NUM_INDEXED_COLS);
   const wanted = options.statsColumns ? new Set(options.statsColumns) : undefined;
   const selected = (path: string) => !wanted || wanted.has(path) || [...wanted].some((w) => path.startsWith(w + '.'));
 
@@ -63,7 +72,15 @@ export function computeStats(schema: StructType, table: Table, options: StatsOpt
   const maxValues: StatTree = {};
   const nullCount: StatTree = {};
 
-  const visit = (fields: StructType['fields'], columns: (batch: number) => Data[], parentValid: ((batch: number) => Uint8Array | undefined), path: string, mins: StatTree, maxs: StatTree, nulls: StatTree) => {
+  const visit = (
+    fields: StructType['fields'],
+    columns: (batch: number) => Data[],
+    parentValid: (batch: number) => Uint8Array | undefined,
+    path: string,
+    mins: StatTree,
+    maxs: StatTree,
+    nulls: StatTree,
+  ) => {
     fields.forEach((f, index) => {
       const key = physicalName(f, mode);
       const fieldPath = path ? `${path}.${f.name}` : f.name;
@@ -91,7 +108,15 @@ export function computeStats(schema: StructType, table: Table, options: StatsOpt
       }
     });
   };
-  visit(schema.fields, (b) => table.batches[b].data.children, () => undefined, '', minValues, maxValues, nullCount);
+  visit(
+    schema.fields,
+    (b) => table.batches[b].data.children,
+    () => undefined,
+    '',
+    minValues,
+    maxValues,
+    nullCount,
+  );
 
   const stats: StatTree = { numRecords: table.numRows, minValues, maxValues, nullCount };
   let json = toJson(stats);
@@ -126,14 +151,25 @@ function newAccumulator(t: DataType): Accumulator {
   const decimal = parseDecimal(t);
   if (decimal) return new DecimalAccumulator(decimal.scale);
   switch (t) {
-    case 'long': return new Int64Accumulator((v) => new JsonNumber(v.toString()));
-    case 'timestamp': return new Int64Accumulator((v, type) => formatTimestampMillis(toMicros(v, type), true));
-    case 'timestamp_ntz': return new Int64Accumulator((v, type) => formatTimestampMillis(toMicros(v, type), false));
-    case 'date': return new NumberAccumulator((v) => formatDate(v));
-    case 'float': return new NumberAccumulator(shortestFloat32);
-    case 'byte': case 'short': case 'integer': case 'double': return new NumberAccumulator((v) => v);
-    case 'string': return new StringAccumulator();
-    default: return new NullsOnly();
+    case 'long':
+      return new Int64Accumulator((v) => new JsonNumber(v.toString()));
+    case 'timestamp':
+      return new Int64Accumulator((v, type) => formatTimestampMillis(toMicros(v, type), true));
+    case 'timestamp_ntz':
+      return new Int64Accumulator((v, type) => formatTimestampMillis(toMicros(v, type), false));
+    case 'date':
+      return new NumberAccumulator((v) => formatDate(v));
+    case 'float':
+      return new NumberAccumulator(shortestFloat32);
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'double':
+      return new NumberAccumulator((v) => v);
+    case 'string':
+      return new StringAccumulator();
+    default:
+      return new NullsOnly();
   }
 }
 
@@ -363,7 +399,9 @@ function decimalJson(unscaled: bigint, scale: number): JsonNumber {
 function toJson(v: StatValue): string {
   if (v instanceof JsonNumber) return v.text;
   if (typeof v === 'number' || typeof v === 'string') return JSON.stringify(v);
-  return `{${Object.entries(v).map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`).join(',')}}`;
+  return `{${Object.entries(v)
+    .map(([k, x]) => `${JSON.stringify(k)}:${toJson(x)}`)
+    .join(',')}}`;
 }
 
 /** The rows a data file holds by its stats' numRecords; undefined when it has no (readable) stats. */

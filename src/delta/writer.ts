@@ -60,12 +60,16 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
   // A table that names its stats columns says the others are useless for skipping: their Parquet
   // statistics would cost a comparison of every value (the whole raw text, for bronze) for nothing.
   const wanted = options.stats.statsColumns && new Set(options.stats.statsColumns);
-  const withoutStatistics = wanted ? dataSchema.fields.filter((f) => typeof f.type === 'string' && !wanted.has(f.name)).map((f) => physicalName(f, columnMapping)) : [];
+  const withoutStatistics = wanted
+    ? dataSchema.fields.filter((f) => typeof f.type === 'string' && !wanted.has(f.name)).map((f) => physicalName(f, columnMapping))
+    : [];
   const maxRows = options.maxRowsPerFile ?? DEFAULT_MAX_ROWS_PER_FILE;
   const adds: Add[] = [];
   let fileIndex = 0;
   for (const { values, rows: groupRows } of groups.values()) {
-    const dir = partitionFields.map((f, i) => `${escapePartitionName(physicalName(f, columnMapping))}=${values[i] === null ? NULL_PARTITION_DIR : escapePartitionName(values[i]!)}`).join('/');
+    const dir = partitionFields
+      .map((f, i) => `${escapePartitionName(physicalName(f, columnMapping))}=${values[i] === null ? NULL_PARTITION_DIR : escapePartitionName(values[i]!)}`)
+      .join('/');
     const partitionValues = Object.fromEntries(partitionFields.map((f, i) => [physicalName(f, columnMapping), values[i]]));
     for (let start = 0; start < groupRows.length; start += maxRows) {
       const chunk = groupRows.length <= maxRows ? groupRows : groupRows.slice(start, start + maxRows);
@@ -98,17 +102,22 @@ export function partitionValueText(v: unknown, type: DataType, column: string, n
     if (!nullable) throw invalidInput(`partition column ${column} is NOT NULL but a row has null`);
     return null;
   }
-  const bad = () => invalidInput(`partition column ${column} (${typeof type === 'string' ? type : type.type}) cannot take the value ${JSON.stringify(String(v))}`);
+  const bad = () =>
+    invalidInput(`partition column ${column} (${typeof type === 'string' ? type : type.type}) cannot take the value ${JSON.stringify(String(v))}`);
   switch (type) {
     case 'string':
       if (typeof v === 'object') throw bad();
       return String(v);
-    case 'byte': case 'short': case 'integer': case 'long': {
+    case 'byte':
+    case 'short':
+    case 'integer':
+    case 'long': {
       const text = typeof v === 'bigint' || typeof v === 'number' ? String(v) : typeof v === 'string' ? v.trim() : '';
       if (!/^-?\d+$/.test(text)) throw bad();
       return BigInt(text).toString();
     }
-    case 'float': case 'double': {
+    case 'float':
+    case 'double': {
       const n = typeof v === 'number' ? v : typeof v === 'string' ? Number(v) : NaN;
       if (Number.isNaN(n) && v !== 'NaN') throw bad();
       return String(n);
@@ -122,7 +131,8 @@ export function partitionValueText(v: unknown, type: DataType, column: string, n
       if (days === undefined) throw bad();
       return formatDate(days);
     }
-    case 'timestamp': case 'timestamp_ntz': {
+    case 'timestamp':
+    case 'timestamp_ntz': {
       const micros = toEpochMicros(v);
       if (micros === undefined) throw bad();
       return formatTimestamp(BigInt(micros)).replace('T', ' ');
@@ -134,14 +144,23 @@ export function partitionValueText(v: unknown, type: DataType, column: string, n
     if (unscaled === undefined) throw bad();
     return formatDecimal(unscaled, decimal.scale);
   }
-  throw unsupportedFeature(`partitioning by column ${column} of type ${JSON.stringify(type)}`, ['string', 'numbers', 'boolean', 'date', 'timestamp', 'decimal']);
+  throw unsupportedFeature(`partitioning by column ${column} of type ${JSON.stringify(type)}`, [
+    'string',
+    'numbers',
+    'boolean',
+    'date',
+    'timestamp',
+    'decimal',
+  ]);
 }
 
 /** Characters Spark escapes (as %XX) in partition directory names. */
 const ESCAPED = /[\u0000-\u001f"#%'*/:=?\\\u007f{[\]^]/g;
-export const escapePartitionName = (text: string) =>
-  text.replace(ESCAPED, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
+export const escapePartitionName = (text: string) => text.replace(ESCAPED, (c) => '%' + c.charCodeAt(0).toString(16).toUpperCase().padStart(2, '0'));
 
 /** add.path is a relative URI: each path segment percent-encoded, keeping '=' readable as Spark does. */
 export const encodeAddPath = (path: string) =>
-  path.split('/').map((segment) => encodeURIComponent(segment).replace(/%3D/g, '=')).join('/');
+  path
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%3D/g, '='))
+    .join('/');

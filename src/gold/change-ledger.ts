@@ -48,17 +48,36 @@ export class ChangeLedger {
       const minuteMs = Math.floor(ch.tsMs / 60_000) * 60_000;
       const id = `${ch.table}\u0000${minuteMs}`;
       let row = counts.get(id);
-      if (!row) counts.set(id, (row = { bronze_version: bronzeVersion, table_name: ch.table, minute: formatTimestamp(BigInt(minuteMs) * 1000n), inserts: 0, updates: 0, deletes: 0 }));
+      if (!row)
+        counts.set(
+          id,
+          (row = {
+            bronze_version: bronzeVersion,
+            table_name: ch.table,
+            minute: formatTimestamp(BigInt(minuteMs) * 1000n),
+            inserts: 0,
+            updates: 0,
+            deletes: 0,
+          }),
+        );
       const column = ch.op === 'u' ? 'updates' : ch.op === 'd' ? 'deletes' : 'inserts';
       row[column] = (row[column] as number) + 1;
     }
-    const insert = this.db.query(
-      `INSERT OR IGNORE INTO ${LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes) VALUES (?, ?, ?, ?, ?, ?)`,
-    );
+    const insert = this.db.query(`INSERT OR IGNORE INTO ${LEDGER} (bronze_version, table_name, minute, inserts, updates, deletes) VALUES (?, ?, ?, ?, ?, ?)`);
     const written: Row[] = [];
     this.db.transaction(() => {
       for (const r of counts.values()) {
-        if (insert.run(r.bronze_version as number, r.table_name as string, r.minute as string | null, r.inserts as number, r.updates as number, r.deletes as number).changes > 0) written.push(r);
+        if (
+          insert.run(
+            r.bronze_version as number,
+            r.table_name as string,
+            r.minute as string | null,
+            r.inserts as number,
+            r.updates as number,
+            r.deletes as number,
+          ).changes > 0
+        )
+          written.push(r);
       }
       if (bronzeVersion % KEEP_VERSIONS === 0) this.fold(bronzeVersion - KEEP_VERSIONS);
     })();

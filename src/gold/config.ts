@@ -24,7 +24,8 @@ export function goldFromToml(doc: Record<string, unknown>, where: string): GoldD
     for (const k of Object.keys(value)) if (!KEYS.has(k)) throw configError(`${at}: unknown setting '${k}'`, `settings: ${[...KEYS].join(', ')}`);
     const { sql, key, description, publish } = value;
     if (typeof sql !== 'string' || sql.trim() === '') throw configError(`${at}: sql must be one SELECT, as a string`);
-    if (key !== undefined && !(Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string'))) throw configError(`${at}: key must be a list of column names, e.g. key = ["id"]`);
+    if (key !== undefined && !(Array.isArray(key) && key.length > 0 && key.every((k) => typeof k === 'string')))
+      throw configError(`${at}: key must be a list of column names, e.g. key = ["id"]`);
     if (description !== undefined && typeof description !== 'string') throw configError(`${at}: description must be a string`);
     if (publish !== undefined && typeof publish !== 'boolean') throw configError(`${at}: publish must be true or false`);
     return { name, sql, key: key as string[] | undefined, description, publish };
@@ -37,7 +38,11 @@ export function goldFromSqlFile(name: string, text: string, where: string): Gold
   const def: GoldDefinition = { name, sql: text };
   for (const m of text.matchAll(/^\s*--\s*(key|description|publish)\s*:\s*(.*?)\s*$/gm)) {
     const [, setting, value] = m as unknown as [string, string, string];
-    if (setting === 'key') def.key = value.split(',').map((k) => k.trim()).filter(Boolean);
+    if (setting === 'key')
+      def.key = value
+        .split(',')
+        .map((k) => k.trim())
+        .filter(Boolean);
     else if (setting === 'description') def.description = value;
     else if (value === 'false' || value === 'true') def.publish = value === 'true';
     else throw configError(`${where}: -- publish: must be true or false`);

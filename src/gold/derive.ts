@@ -50,7 +50,9 @@ export class GoldPlan {
     const key = definition.key ? [...definition.key] : this.derivedKey(fail);
     const names = shape.items.map((i) => i.name.toLowerCase());
     if (!shape.items.some((i) => i.kind === 'star')) {
-      for (const k of key) if (!names.includes(k.toLowerCase())) throw fail(`key column '${k}' is not a result column (result columns: ${shape.items.map((i) => i.name).join(', ')})`);
+      for (const k of key)
+        if (!names.includes(k.toLowerCase()))
+          throw fail(`key column '${k}' is not a result column (result columns: ${shape.items.map((i) => i.name).join(', ')})`);
     }
     this.key = key;
     const keyObstacle = why ?? this.keyObstacle();
@@ -81,7 +83,14 @@ export class GoldPlan {
       for (const p of win.partitionBy ?? []) {
         const ref = columnRef(p);
         const inner = ref && windowed.subquery!.items.find((i) => i.kind === 'column' && i.column!.column.toLowerCase() === ref.column.toLowerCase());
-        const outer = inner && s.items.find((i) => i.kind === 'column' && i.column!.column.toLowerCase() === inner.name.toLowerCase() && (!i.column!.qualifier || i.column!.qualifier === windowed.alias));
+        const outer =
+          inner &&
+          s.items.find(
+            (i) =>
+              i.kind === 'column' &&
+              i.column!.column.toLowerCase() === inner.name.toLowerCase() &&
+              (!i.column!.qualifier || i.column!.qualifier === windowed.alias),
+          );
         if (!outer) throw fail(`the window's PARTITION BY ${textOf(s.sql, p)} is not a result column: select it, or set key = [...]`);
         key.push(outer.name);
       }
@@ -138,9 +147,11 @@ export class GoldPlan {
       const item = s.items.find((i) => i.name.toLowerCase() === k.toLowerCase())!;
       if (item.kind === 'aggregate' || item.kind === 'window' || hasAggregate(item.tokens)) return `key column '${k}' is an aggregate; recomputed whole`;
       for (const ref of columnRefs(item.tokens)) {
-        if (!ref.qualifier && s.from.length > 1 && nullable.size > 0) return `key column '${k}' names '${ref.column}' unqualified in a LEFT JOIN; recomputed whole (qualify it)`;
+        if (!ref.qualifier && s.from.length > 1 && nullable.size > 0)
+          return `key column '${k}' names '${ref.column}' unqualified in a LEFT JOIN; recomputed whole (qualify it)`;
         const from = ref.qualifier ? s.from.find((f) => f.alias.toLowerCase() === ref.qualifier!.toLowerCase()) : s.from.length === 1 ? s.from[0] : undefined;
-        if (ref.qualifier && nullable.has(ref.qualifier.toLowerCase())) return `key column '${k}' comes from the LEFT JOIN's optional side '${ref.qualifier}'; recomputed whole`;
+        if (ref.qualifier && nullable.has(ref.qualifier.toLowerCase()))
+          return `key column '${k}' comes from the LEFT JOIN's optional side '${ref.qualifier}'; recomputed whole`;
         const inner = from?.subquery?.items.find((i) => i.name.toLowerCase() === ref.column.toLowerCase());
         if (inner?.kind === 'window') return `key column '${k}' is a window function's result; recomputed whole`;
       }
@@ -186,7 +197,14 @@ export class GoldPlan {
       const choices = 1 << Math.min(others.length, 4);
       for (let mask = 0; mask < choices; mask++) {
         const parts = from.map((f, i) => {
-          const mode = i === occ.item ? 'changed' : others.indexOf(i) >= 0 && others.indexOf(i) < 4 && (mask >> others.indexOf(i)) & 1 ? 'images' : others.indexOf(i) >= 4 ? 'both' : 'current';
+          const mode =
+            i === occ.item
+              ? 'changed'
+              : others.indexOf(i) >= 0 && others.indexOf(i) < 4 && (mask >> others.indexOf(i)) & 1
+                ? 'images'
+                : others.indexOf(i) >= 4
+                  ? 'both'
+                  : 'current';
           const relation = this.relationSql(f, mode, carried);
           if (i === 0) return relation;
           const join = f.join === 'left' && i !== occ.item ? 'LEFT JOIN' : 'JOIN';
@@ -203,11 +221,18 @@ export class GoldPlan {
     const base = baseOf(f);
     const cols = () => carried(base).map(quote).join(', ');
     const read =
-      mode === 'current' ? quote(base) : mode === 'images' || mode === 'changed' ? quote(changedName(base)) : `(SELECT ${cols()} FROM ${quote(base)} UNION ALL SELECT ${cols()} FROM ${quote(changedName(base))})`;
+      mode === 'current'
+        ? quote(base)
+        : mode === 'images' || mode === 'changed'
+          ? quote(changedName(base))
+          : `(SELECT ${cols()} FROM ${quote(base)} UNION ALL SELECT ${cols()} FROM ${quote(changedName(base))})`;
     const q = f.subquery;
     if (!q) return `${read} AS ${quote(f.alias)}`;
     const inner = q.from[0]!;
-    const items = q.items.filter((i) => i.kind === 'column').map((i) => `${i.text} AS ${quote(i.name)}`).join(', ');
+    const items = q.items
+      .filter((i) => i.kind === 'column')
+      .map((i) => `${i.text} AS ${quote(i.name)}`)
+      .join(', ');
     const window = q.items.find((i) => i.kind === 'window');
     if (mode !== 'changed' || !window) return `(SELECT ${items} FROM ${read} AS ${quote(inner.alias)}) AS ${quote(f.alias)}`;
     // A changed row moves its partition: every current row of the changed rows' partitions, and the images.
@@ -241,20 +266,30 @@ export class GoldPlan {
         ? s.from.find((x) => x.alias.toLowerCase() === ref.qualifier!.toLowerCase())
         : s.from.length === 1
           ? s.from[0]
-          : s.from.find((x) => (x.relation ? columnsOf(x.relation) : x.subquery!.items.map((i) => i.name))?.some((c) => c.toLowerCase() === ref.column.toLowerCase()));
+          : s.from.find((x) =>
+              (x.relation ? columnsOf(x.relation) : x.subquery!.items.map((i) => i.name))?.some((c) => c.toLowerCase() === ref.column.toLowerCase()),
+            );
       if (!f) return undefined;
       if (f.relation) return { relation: f.relation, column: ref.column };
       const inner = f.subquery!.items.find((i) => i.kind === 'column' && i.name.toLowerCase() === ref.column.toLowerCase());
       return inner && f.subquery!.from[0]?.relation ? { relation: f.subquery!.from[0].relation, column: inner.column!.column } : undefined;
     };
     const group = s.groupBy.map((g) => resolve(columnRef(g)));
-    if (group.every((g) => g !== undefined) && new Set(group.map((g) => g!.relation)).size === 1) add(group[0]?.relation, group.map((g) => g!.column));
+    if (group.every((g) => g !== undefined) && new Set(group.map((g) => g!.relation)).size === 1)
+      add(
+        group[0]?.relation,
+        group.map((g) => g!.column),
+      );
     for (const f of s.from) {
       for (const [a, b] of f.on ? (equalities(f.on) ?? []) : []) {
         for (const side of [resolve(a), resolve(b)]) if (side) add(side.relation, [side.column]);
       }
       const window = f.subquery?.items.find((i) => i.kind === 'window');
-      if (window && f.subquery!.from[0]?.relation) add(f.subquery!.from[0].relation, (window.partitionBy ?? []).map((p) => columnRef(p)?.column));
+      if (window && f.subquery!.from[0]?.relation)
+        add(
+          f.subquery!.from[0].relation,
+          (window.partitionBy ?? []).map((p) => columnRef(p)?.column),
+        );
     }
     return out;
   }
@@ -302,7 +337,7 @@ export class GoldPlan {
     const t = item.tokens;
     if (isKeyword(t[0], 'CAST') && isOp(t[1], '(')) {
       const as = t.findLastIndex((x) => isKeyword(x, 'AS'));
-      const type = as > 0 ? t[as + 1]?.value.toUpperCase() ?? '' : '';
+      const type = as > 0 ? (t[as + 1]?.value.toUpperCase() ?? '') : '';
       if (/INT/.test(type)) return 'long';
       if (/REAL|FLOA|DOUB|NUMERIC|DECIMAL/.test(type)) return 'double';
       if (/CHAR|CLOB|TEXT/.test(type)) return 'string';
@@ -351,10 +386,11 @@ export class GoldPlan {
           }
         }
       }
-      for (const f of shape.from) if (f.subquery) {
-        const inner = check(f.subquery);
-        if (inner) return inner;
-      }
+      for (const f of shape.from)
+        if (f.subquery) {
+          const inner = check(f.subquery);
+          if (inner) return inner;
+        }
       return undefined;
     };
     if (this.shape.unsupported === 'a WITH clause') return undefined;
@@ -364,7 +400,8 @@ export class GoldPlan {
 
 const baseOf = (f: FromItem) => (f.relation ?? f.subquery!.from[0]!.relation)!;
 
-const hasAggregate = (tokens: readonly Token[]) => tokens.some((t, i) => t.kind === 'word' && ['COUNT', 'SUM', 'TOTAL', 'AVG', 'MIN', 'MAX', 'GROUP_CONCAT'].includes(t.value) && isOp(tokens[i + 1], '('));
+const hasAggregate = (tokens: readonly Token[]) =>
+  tokens.some((t, i) => t.kind === 'word' && ['COUNT', 'SUM', 'TOTAL', 'AVG', 'MIN', 'MAX', 'GROUP_CONCAT'].includes(t.value) && isOp(tokens[i + 1], '('));
 
 /** An ON condition as pairs of column references (`a.x = b.y AND ...`), or undefined when it is not one. */
 function equalities(on: Token[]): [ColumnRef, ColumnRef][] | undefined {
@@ -383,10 +420,64 @@ function equalities(on: Token[]): [ColumnRef, ColumnRef][] | undefined {
 
 /** Words that are SQL, not column names, where a column could stand. */
 const NOT_COLUMNS = new Set([
-  'AND', 'OR', 'NOT', 'IS', 'IN', 'NULL', 'LIKE', 'GLOB', 'BETWEEN', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'AS', 'DISTINCT', 'CAST',
-  'TRUE', 'FALSE', 'OVER', 'PARTITION', 'BY', 'ORDER', 'ASC', 'DESC', 'NULLS', 'FIRST', 'LAST', 'ESCAPE', 'COLLATE', 'FILTER', 'WHERE',
-  'EXISTS', 'ROWS', 'RANGE', 'GROUPS', 'UNBOUNDED', 'PRECEDING', 'FOLLOWING', 'CURRENT', 'ROW', 'CURRENT_TIMESTAMP', 'CURRENT_DATE',
-  'CURRENT_TIME', 'INTEGER', 'INT', 'BIGINT', 'TEXT', 'REAL', 'NUMERIC', 'BLOB', 'DOUBLE', 'FLOAT', 'VARCHAR', 'DECIMAL', 'BOOLEAN', 'ISNULL', 'NOTNULL',
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'IN',
+  'NULL',
+  'LIKE',
+  'GLOB',
+  'BETWEEN',
+  'CASE',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'AS',
+  'DISTINCT',
+  'CAST',
+  'TRUE',
+  'FALSE',
+  'OVER',
+  'PARTITION',
+  'BY',
+  'ORDER',
+  'ASC',
+  'DESC',
+  'NULLS',
+  'FIRST',
+  'LAST',
+  'ESCAPE',
+  'COLLATE',
+  'FILTER',
+  'WHERE',
+  'EXISTS',
+  'ROWS',
+  'RANGE',
+  'GROUPS',
+  'UNBOUNDED',
+  'PRECEDING',
+  'FOLLOWING',
+  'CURRENT',
+  'ROW',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+  'INTEGER',
+  'INT',
+  'BIGINT',
+  'TEXT',
+  'REAL',
+  'NUMERIC',
+  'BLOB',
+  'DOUBLE',
+  'FLOAT',
+  'VARCHAR',
+  'DECIMAL',
+  'BOOLEAN',
+  'ISNULL',
+  'NOTNULL',
 ]);
 
 /** The column references in an expression (names not called as functions, not SQL words). */
@@ -407,5 +498,9 @@ export function columnRefs(tokens: readonly Token[]): ColumnRef[] {
 
 /** The lower-cased names a SQL text mentions: which of a source's columns a definition can read. */
 export function namesMentioned(sql: string): Set<string> {
-  return new Set(tokenize(sql).filter((t) => t.kind === 'word' || t.kind === 'name').map((t) => nameOf(t).toLowerCase()));
+  return new Set(
+    tokenize(sql)
+      .filter((t) => t.kind === 'word' || t.kind === 'name')
+      .map((t) => nameOf(t).toLowerCase()),
+  );
 }

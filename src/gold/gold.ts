@@ -179,7 +179,9 @@ export class GoldTable {
     const indexes = this.db.query(`SELECT name FROM pragma_index_list(?)`).all(target) as { name: string }[];
     for (const { name } of indexes) {
       if (!name.startsWith(own)) continue;
-      const cols = (this.db.query(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(name) as { name: string }[]).map((c) => c.name.toLowerCase()).filter((c) => c !== '__deleted');
+      const cols = (this.db.query(`SELECT name FROM pragma_index_info(?) ORDER BY seqno`).all(name) as { name: string }[])
+        .map((c) => c.name.toLowerCase())
+        .filter((c) => c !== '__deleted');
       if (cols.length < columns.length && cols.every((c, i) => c === columns[i]!.toLowerCase())) this.db.run(`DROP INDEX ${quote(name)}`);
     }
   }
@@ -206,7 +208,13 @@ export class GoldTable {
     // The changed rows go to SQLite as one JSON array of arrays per source holding only the columns the
     // definition names: whole images as objects cost most of a batch's gold time in JSON alone.
     const ctes = touched.map(
-      (s) => `${quote(changedName(s))} AS (SELECT ${carried.get(s)!.map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`).join(', ') || 'NULL AS "lh:none"'} FROM json_each(?))`,
+      (s) =>
+        `${quote(changedName(s))} AS (SELECT ${
+          carried
+            .get(s)!
+            .map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`)
+            .join(', ') || 'NULL AS "lh:none"'
+        } FROM json_each(?))`,
     );
     const params = touched.map((s) => JSON.stringify(imagesOf(changed, s).map((image) => carried.get(s)!.map((c) => image[c] ?? null))));
     const keys = new Map<string, unknown[]>();
@@ -228,10 +236,12 @@ export class GoldTable {
     if (this.degraded !== undefined) {
       // Retried whole when a source changed: the fix may be in any row or column.
       if (!this.plan.sources.some((s) => imagesOf(changed, s).length > 0)) return [];
-      return this.guarded(() => {
-        this.computeWhole();
-        return this.rowsRaw();
-      }) ?? [];
+      return (
+        this.guarded(() => {
+          this.computeWhole();
+          return this.rowsRaw();
+        }) ?? []
+      );
     }
     return this.guarded(() => this.refreshChanged(changed)) ?? [];
   }
@@ -247,7 +257,8 @@ export class GoldTable {
       return result;
     } catch (err) {
       const reason = oneLine(err);
-      if (reason !== this.degraded) this.log.warn(`gold ${this.name} degraded: ${reason}; it keeps its last rows, silver and other gold tables go on`, { table: this.name });
+      if (reason !== this.degraded)
+        this.log.warn(`gold ${this.name} degraded: ${reason}; it keeps its last rows, silver and other gold tables go on`, { table: this.name });
       this.degraded = reason;
       this.wasReady = false; // columns and types are derived again on the retry
       return undefined;
@@ -298,7 +309,7 @@ export class GoldTable {
   private replaceAll(): Row[] {
     const cols = this.columns.map((c) => c.name);
     const keyOf = (r: Row) => JSON.stringify(this.plan.key.map((k) => r[k] ?? null));
-    const before = new Map((this.rowsRaw()).map((r) => [keyOf(r), r]));
+    const before = new Map(this.rowsRaw().map((r) => [keyOf(r), r]));
     const after = new Map((this.db.query(`SELECT * FROM (${this.definition.sql})`).all() as Row[]).map((r) => [keyOf(r), r]));
     const images: Row[] = [];
     const remove = this.db.query(`DELETE FROM ${this.sqlName} WHERE ${this.keyFilter}`);
@@ -470,7 +481,9 @@ export async function openGold(
       db.query(`DELETE FROM ${STATE_TABLES.meta} WHERE name = ?`).run(entry);
       db.query(`DELETE FROM ${STATE_TABLES.goldState} WHERE name = ?`).run(name);
     })();
-    log.warn(`gold ${name} is no longer defined: it is not kept up to date any more; its Delta table stays (delete the folder gold/${name} to remove it)`, { table: name });
+    log.warn(`gold ${name} is no longer defined: it is not kept up to date any more; its Delta table stays (delete the folder gold/${name} to remove it)`, {
+      table: name,
+    });
   }
   return tables;
 }

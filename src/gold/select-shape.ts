@@ -10,9 +10,47 @@ export const AGGREGATES = new Set(['COUNT', 'SUM', 'TOTAL', 'AVG', 'MIN', 'MAX',
 const CLAUSES = ['FROM', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT'];
 /** Words that end an expression rather than name its alias. */
 const RESERVED = new Set([
-  ...CLAUSES, 'SELECT', 'AS', 'ON', 'USING', 'JOIN', 'LEFT', 'RIGHT', 'FULL', 'INNER', 'OUTER', 'CROSS', 'NATURAL', 'AND', 'OR', 'NOT',
-  'IS', 'IN', 'LIKE', 'GLOB', 'BETWEEN', 'CASE', 'WHEN', 'THEN', 'ELSE', 'END', 'NULL', 'DISTINCT', 'ALL', 'BY', 'OVER', 'ESCAPE',
-  'COLLATE', 'CAST', 'EXISTS', 'FILTER', 'TRUE', 'FALSE', 'CURRENT_TIMESTAMP', 'CURRENT_DATE', 'CURRENT_TIME',
+  ...CLAUSES,
+  'SELECT',
+  'AS',
+  'ON',
+  'USING',
+  'JOIN',
+  'LEFT',
+  'RIGHT',
+  'FULL',
+  'INNER',
+  'OUTER',
+  'CROSS',
+  'NATURAL',
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'IN',
+  'LIKE',
+  'GLOB',
+  'BETWEEN',
+  'CASE',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'NULL',
+  'DISTINCT',
+  'ALL',
+  'BY',
+  'OVER',
+  'ESCAPE',
+  'COLLATE',
+  'CAST',
+  'EXISTS',
+  'FILTER',
+  'TRUE',
+  'FALSE',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
 ]);
 
 export interface ColumnRef {
@@ -98,15 +136,23 @@ function parseSelectTokens(sql: string, tokens: Token[]): SelectShape {
   const clause = (word: string, skip = 1): Token[] | undefined => {
     const i = at.get(word);
     if (i === undefined) return undefined;
-    return tokens.slice(i + skip, ends.find((e) => e > i));
+    return tokens.slice(
+      i + skip,
+      ends.find((e) => e > i),
+    );
   };
   const shape: SelectShape = { sql, distinct: false, items: [], from: [], groupBy: [] };
   for (const word of ['UNION', 'INTERSECT', 'EXCEPT', 'ORDER', 'LIMIT', 'WINDOW']) {
     // A table has no order: ORDER BY alone changes nothing (with LIMIT it does).
     if (word === 'ORDER' && !at.has('LIMIT')) continue;
-    if (at.has(word)) shape.unsupported ??= word === 'ORDER' ? 'ORDER BY' : word === 'UNION' || word === 'INTERSECT' || word === 'EXCEPT' ? `a compound SELECT (${word})` : word;
+    if (at.has(word))
+      shape.unsupported ??=
+        word === 'ORDER' ? 'ORDER BY' : word === 'UNION' || word === 'INTERSECT' || word === 'EXCEPT' ? `a compound SELECT (${word})` : word;
   }
-  let itemTokens = tokens.slice(1, ends.find((e) => e > 0));
+  let itemTokens = tokens.slice(
+    1,
+    ends.find((e) => e > 0),
+  );
   if (isKeyword(itemTokens[0], 'DISTINCT')) {
     shape.distinct = true;
     itemTokens = itemTokens.slice(1);
@@ -242,7 +288,13 @@ export function relationsRead(sql: string): string[] {
   const ctes = new Set<string>();
   // WITH name AS (...), name AS (...)
   for (let i = 0; i < tokens.length; i++) {
-    if (isName(tokens[i]) && isKeyword(tokens[i + 1], 'AS') && isOp(tokens[i + 2], '(') && (isKeyword(tokens[i - 1], 'WITH', 'RECURSIVE') || isOp(tokens[i - 1], ','))) ctes.add(nameOf(tokens[i]!).toLowerCase());
+    if (
+      isName(tokens[i]) &&
+      isKeyword(tokens[i + 1], 'AS') &&
+      isOp(tokens[i + 2], '(') &&
+      (isKeyword(tokens[i - 1], 'WITH', 'RECURSIVE') || isOp(tokens[i - 1], ','))
+    )
+      ctes.add(nameOf(tokens[i]!).toLowerCase());
   }
   const inFrom: boolean[] = [false];
   let depth = 0;
@@ -258,7 +310,7 @@ export function relationsRead(sql: string): string[] {
       continue;
     }
     if (isKeyword(t, 'FROM')) inFrom[depth] = true;
-    else if (t.kind === 'word' && CLAUSES.includes(t.value) || isKeyword(t, 'ON', 'USING', 'SELECT')) inFrom[depth] = false;
+    else if ((t.kind === 'word' && CLAUSES.includes(t.value)) || isKeyword(t, 'ON', 'USING', 'SELECT')) inFrom[depth] = false;
     if (isKeyword(t, 'JOIN')) inFrom[depth] = true;
     const after = isKeyword(prev, 'FROM', 'JOIN') || (isOp(prev, ',') && inFrom[depth]);
     if (after && isName(t) && !isOp(tokens[i + 1], '(') && !(t.kind === 'word' && RESERVED.has(t.value))) {

@@ -20,7 +20,8 @@ export const ICEBERG_DIR = '_iceberg';
 /** Why a table cannot be described for Iceberg, or undefined when it can. */
 export function icebergObstacle(snapshot: Snapshot): string | undefined {
   // Deletion vectors enabled, not only present: an entry that comes and goes with them would confuse.
-  if (protocolHasFeature(snapshot.protocol, 'deletionVectors')) return 'it uses deletion vectors (merge-on-read; --write-mode TABLE=copy-on-write registers it)';
+  if (protocolHasFeature(snapshot.protocol, 'deletionVectors'))
+    return 'it uses deletion vectors (merge-on-read; --write-mode TABLE=copy-on-write registers it)';
   if (snapshot.partitionColumns.length) return 'it is partitioned';
   if ((snapshot.tableProperties['delta.columnMapping.mode'] ?? 'none') !== 'none') return 'it uses column mapping';
   return undefined;
@@ -41,7 +42,10 @@ export function icebergSchema(schema: StructType): { schema: Record<string, unkn
       const fields = type.fields.map((f) => {
         const id = ++next;
         const inner = convert(f.type);
-        return { field: { id, name: f.name, required: !f.nullable, type: inner.type }, mapping: { 'field-id': id, names: [f.name], ...(inner.mapping ? { fields: inner.mapping } : {}) } };
+        return {
+          field: { id, name: f.name, required: !f.nullable, type: inner.type },
+          mapping: { 'field-id': id, names: [f.name], ...(inner.mapping ? { fields: inner.mapping } : {}) },
+        };
       });
       return { type: { type: 'struct', fields: fields.map((f) => f.field) }, mapping: fields.map((f) => f.mapping) };
     }
@@ -69,8 +73,18 @@ export function icebergSchema(schema: StructType): { schema: Record<string, unkn
     const decimal = parseDecimal(type);
     if (decimal) return { type: `decimal(${decimal.precision}, ${decimal.scale})` };
     const primitive: Record<string, string> = {
-      boolean: 'boolean', byte: 'int', short: 'int', integer: 'int', long: 'long', float: 'float', double: 'double',
-      string: 'string', binary: 'binary', date: 'date', timestamp: 'timestamptz', timestamp_ntz: 'timestamp',
+      boolean: 'boolean',
+      byte: 'int',
+      short: 'int',
+      integer: 'int',
+      long: 'long',
+      float: 'float',
+      double: 'double',
+      string: 'string',
+      binary: 'binary',
+      date: 'date',
+      timestamp: 'timestamptz',
+      timestamp_ntz: 'timestamp',
     };
     if (!primitive[type as string]) throw new Error(`no Iceberg type for Delta type ${JSON.stringify(type)}`);
     return { type: primitive[type as string]! };
@@ -147,7 +161,14 @@ export async function writeIcebergMetadata(storage: Storage, root: string, snaps
       snapshot_id: snapshotId,
       sequence_number: 1,
       file_sequence_number: 1,
-      data_file: { content: 0, file_path: `${base}/${dataFilePath(f.path)}`, file_format: 'PARQUET', partition: {}, record_count: rows(f), file_size_in_bytes: f.size },
+      data_file: {
+        content: 0,
+        file_path: `${base}/${dataFilePath(f.path)}`,
+        file_format: 'PARQUET',
+        partition: {},
+        record_count: rows(f),
+        file_size_in_bytes: f.size,
+      },
     })),
     { schema: JSON.stringify(schema), 'schema-id': '0', 'partition-spec': '[]', 'partition-spec-id': '0', 'format-version': '2', content: 'data' },
   );

@@ -13,7 +13,10 @@ export class RestCatalog {
   /** Connects to the catalog at `url` (GET /v1/config, which also says the path prefix, if any). */
   static async connect(url: string): Promise<RestCatalog> {
     const root = url.replace(/\/+$/, '');
-    const config = (await call(`${root}/v1/config`, { method: 'GET' }, 'read the catalog config')) as { overrides?: Record<string, string>; defaults?: Record<string, string> };
+    const config = (await call(`${root}/v1/config`, { method: 'GET' }, 'read the catalog config')) as {
+      overrides?: Record<string, string>;
+      defaults?: Record<string, string>;
+    };
     const prefix = config.overrides?.prefix ?? config.defaults?.prefix;
     return new RestCatalog(prefix ? `${root}/v1/${encodeURIComponent(prefix)}` : `${root}/v1`, root);
   }
@@ -28,7 +31,12 @@ export class RestCatalog {
    */
   async register(namespace: string, name: string, metadataLocation: string): Promise<void> {
     const body = JSON.stringify({ name, 'metadata-location': metadataLocation });
-    const registered = await call(`${this.base}/namespaces/${encodeURIComponent(namespace)}/register`, { method: 'POST', body }, `register ${namespace}.${name}`, [409]);
+    const registered = await call(
+      `${this.base}/namespaces/${encodeURIComponent(namespace)}/register`,
+      { method: 'POST', body },
+      `register ${namespace}.${name}`,
+      [409],
+    );
     if (registered !== undefined) return;
     await this.drop(namespace, name);
     await call(`${this.base}/namespaces/${encodeURIComponent(namespace)}/register`, { method: 'POST', body }, `register ${namespace}.${name}`);
@@ -36,7 +44,12 @@ export class RestCatalog {
 
   /** Removes the entry (never the files); nothing when there is none. */
   async drop(namespace: string, name: string): Promise<void> {
-    await call(`${this.base}/namespaces/${encodeURIComponent(namespace)}/tables/${encodeURIComponent(name)}?purgeRequested=false`, { method: 'DELETE' }, `drop ${namespace}.${name}`, [404]);
+    await call(
+      `${this.base}/namespaces/${encodeURIComponent(namespace)}/tables/${encodeURIComponent(name)}?purgeRequested=false`,
+      { method: 'DELETE' },
+      `drop ${namespace}.${name}`,
+      [404],
+    );
   }
 }
 
@@ -46,7 +59,10 @@ async function call(url: string, init: RequestInit, what: string, tolerated: num
   try {
     response = await fetch(url, { ...init, headers: { 'content-type': 'application/json' } });
   } catch (err) {
-    throw new LakehouseError(ErrorCode.unavailable, `catalog at ${url} did not answer (${what}): ${(err as Error).message}`, { retryable: true, hint: 'check --catalog: the URL of an Iceberg REST catalog' });
+    throw new LakehouseError(ErrorCode.unavailable, `catalog at ${url} did not answer (${what}): ${(err as Error).message}`, {
+      retryable: true,
+      hint: 'check --catalog: the URL of an Iceberg REST catalog',
+    });
   }
   if (tolerated.includes(response.status)) return undefined;
   const text = await response.text();

@@ -131,13 +131,21 @@ function convertData(data: arrow.Data, leaves: Set<string>, name: string): arrow
     for (let i = data.offset; i < data.offset + data.length; i++) {
       if (data.getValid(i - data.offset)) values[i] = int96Micros(view, i * 12);
     }
-    return arrow.makeData({ type: new arrow.TimestampMicrosecond('UTC'), offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap, data: values });
+    return arrow.makeData({
+      type: new arrow.TimestampMicrosecond('UTC'),
+      offset: data.offset,
+      length: data.length,
+      nullCount: data.nullCount,
+      nullBitmap: data.nullBitmap,
+      data: values,
+    });
   }
   if (!data.children.length) return data;
   const childFields = type.children as arrow.Field[];
   const children = data.children.map((child, i) => convertData(child, leaves, childFields[i]!.name));
   const common = { type: convertType(type, name, leaves), offset: data.offset, length: data.length, nullCount: data.nullCount, nullBitmap: data.nullBitmap };
   if (arrow.DataType.isStruct(type)) return arrow.makeData({ ...common, children } as never);
-  if (arrow.DataType.isList(type) || arrow.DataType.isMap(type)) return arrow.makeData({ ...common, valueOffsets: data.valueOffsets, child: children[0] } as never);
+  if (arrow.DataType.isList(type) || arrow.DataType.isMap(type))
+    return arrow.makeData({ ...common, valueOffsets: data.valueOffsets, child: children[0] } as never);
   return data;
 }

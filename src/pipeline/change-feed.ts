@@ -47,7 +47,12 @@ export class ChangeFeed {
         while (end < changes.length && changes[end]!.table === table) end++;
         const run = changes.slice(start, end);
         const firstId = this.nextId;
-        insert.run(firstId, firstId + run.length - 1, table, JSON.stringify(run.map((c): StoredChange => [c.op, c.key, c.before, c.after, c.version, c.position, c.ts])));
+        insert.run(
+          firstId,
+          firstId + run.length - 1,
+          table,
+          JSON.stringify(run.map((c): StoredChange => [c.op, c.key, c.before, c.after, c.version, c.position, c.ts])),
+        );
         for (const c of run) stored.push({ ...c, id: this.nextId++ });
         start = end;
       }

@@ -115,12 +115,19 @@ export class QuarantineLog {
       const seen = this.rules.get(id);
       if (seen === undefined) {
         this.log.warn('record quarantined (more for this table and reason are counted, not logged)', {
-          table, topic: l.record.topic, partition: l.record.partition, offset: l.record.offset, reason: l.reason,
+          table,
+          topic: l.record.topic,
+          partition: l.record.partition,
+          offset: l.record.offset,
+          reason: l.reason,
         });
       }
       const counted = seen !== undefined || this.rules.size < MAX_COUNTED_RULES;
       if (counted) this.rules.set(id, (seen ?? 0) + 1);
-      this.metrics.inc('lakehouse_dead_letters_total', 'records quarantined to the dead-letter table, per source table and rule', { table, reason: counted ? rule : 'other' });
+      this.metrics.inc('lakehouse_dead_letters_total', 'records quarantined to the dead-letter table, per source table and rule', {
+        table,
+        reason: counted ? rule : 'other',
+      });
       this.pending++;
       this.pendingByTable.set(table, (this.pendingByTable.get(table) ?? 0) + 1);
     }

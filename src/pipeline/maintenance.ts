@@ -107,7 +107,12 @@ export class Maintenance {
   async vacuum(now = Date.now()): Promise<number> {
     const { bronze, silver, gold, log } = this.parts;
     let deleted = 0;
-    const tables = [bronze.delta, ...silver.list().map((t) => t.delta), ...silver.histories().map((h) => h.delta), ...gold.flatMap((g) => (g.table ? [g.table] : []))];
+    const tables = [
+      bronze.delta,
+      ...silver.list().map((t) => t.delta),
+      ...silver.histories().map((h) => h.delta),
+      ...gold.flatMap((g) => (g.table ? [g.table] : [])),
+    ];
     for (const table of tables) {
       deleted += (await vacuum(table, { now })).files.length;
     }

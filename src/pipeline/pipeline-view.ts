@@ -8,7 +8,18 @@ import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import { readingOrder } from '../bronze/index.ts';
 import { resolveIn, tablePath } from '../catalog/index.ts';
 import type { Pipeline } from './pipeline.ts';
-import type { ChangeRecord, HealthStatus, HistoryEntry, LakehouseView, Layer, Row, RowsQuery, SourceInfo, TableDetail, TableSummary } from './lakehouse-view.ts';
+import type {
+  ChangeRecord,
+  HealthStatus,
+  HistoryEntry,
+  LakehouseView,
+  Layer,
+  Row,
+  RowsQuery,
+  SourceInfo,
+  TableDetail,
+  TableSummary,
+} from './lakehouse-view.ts';
 
 interface TableRef {
   name: string;
@@ -85,7 +96,11 @@ export class PipelineView implements LakehouseView {
     const stalled = this.stalled(lag);
     const degradedGold = Object.fromEntries(p.gold.filter((g) => g.degraded !== undefined).map((g) => [g.name, g.degraded!]));
     const goldDegraded = Object.keys(degradedGold).length > 0;
-    const message = this.run.message ?? source?.message ?? stalled ?? (goldDegraded ? `gold table(s) failing to refresh: ${Object.keys(degradedGold).join(', ')}` : undefined);
+    const message =
+      this.run.message ??
+      source?.message ??
+      stalled ??
+      (goldDegraded ? `gold table(s) failing to refresh: ${Object.keys(degradedGold).join(', ')}` : undefined);
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
@@ -176,12 +191,24 @@ export class PipelineView implements LakehouseView {
     const m = p.metrics;
     m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'bronze', table: 'bronze' }, p.bronze.version);
     for (const t of p.silver.list()) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'silver', table: t.name }, t.snapshot.version);
-    for (const g of p.gold) if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
-    for (const g of p.gold) m.set('lakehouse_gold_degraded', '1 while a gold table fails to refresh (it keeps its last rows and retries)', { table: g.name }, g.degraded === undefined ? 0 : 1);
+    for (const g of p.gold)
+      if (g.table) m.set('lakehouse_table_version', 'latest Delta version per table', { layer: 'gold', table: g.name }, g.table.snapshot().version);
+    for (const g of p.gold)
+      m.set(
+        'lakehouse_gold_degraded',
+        '1 while a gold table fails to refresh (it keeps its last rows and retries)',
+        { table: g.name },
+        g.degraded === undefined ? 0 : 1,
+      );
     m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
     for (const [tp, lag] of this.run.partitionLag?.() ?? []) {
       const at = tp.lastIndexOf(':');
-      m.set('lakehouse_kafka_consumer_lag', 'records in Kafka not yet committed to bronze, per partition', { topic: tp.slice(0, at), partition: tp.slice(at + 1) }, lag);
+      m.set(
+        'lakehouse_kafka_consumer_lag',
+        'records in Kafka not yet committed to bronze, per partition',
+        { topic: tp.slice(0, at), partition: tp.slice(at + 1) },
+        lag,
+      );
     }
     return m.render();
   }

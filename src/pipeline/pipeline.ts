@@ -11,9 +11,8 @@
  * one fully processed, and every stage skips what it already committed. Sources resume from bronze's
  * positions, never from their own bookkeeping.
  */
-import { Database } from 'bun:sqlite';
+import type { Database } from 'bun:sqlite';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
@@ -21,7 +20,16 @@ import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
-import { Silver, TopicSources, WRITE_MODE_PROPERTY, chosenWriteMode, type AppliedChange, type RoutingRule, type WriteMode, type WriteModeChoice } from '../silver/index.ts';
+import {
+  Silver,
+  TopicSources,
+  WRITE_MODE_PROPERTY,
+  chosenWriteMode,
+  type AppliedChange,
+  type RoutingRule,
+  type WriteMode,
+  type WriteModeChoice,
+} from '../silver/index.ts';
 import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
@@ -124,9 +132,9 @@ export class Pipeline {
     readonly tablesLocation: string,
     /** How records are decoded, wherever a batch is prepared (see BatchPreparer). */
     readonly decoderOptions: DecoderOptions,
-    private readonly schedule: MaintenanceSchedule,
+    schedule: MaintenanceSchedule,
     /** How long a delete's tombstone is kept; 0 keeps tombstones forever. */
-    private readonly tombstoneRetentionMs: number,
+    tombstoneRetentionMs: number,
   ) {
     this.metrics = metrics;
     this.goldStage = new GoldStage(gold, state, schedule);

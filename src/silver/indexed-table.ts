@@ -116,7 +116,14 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
 
   /** Writes the entries' images as new data files and records where each landed. */
   protected async writeEntries(txn: Transaction, entries: readonly E[], opts?: { dataChange?: boolean }): Promise<void> {
-    if (entries.length > 0) placeRows(entries, await txn.writeRows(entries.map((e) => e.image!), opts));
+    if (entries.length > 0)
+      placeRows(
+        entries,
+        await txn.writeRows(
+          entries.map((e) => e.image!),
+          opts,
+        ),
+      );
   }
 
   /**

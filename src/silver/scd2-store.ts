@@ -42,9 +42,7 @@ export class Scd2Store extends IndexStore<KeyVersion> {
     );
     this.versionsStmt.safeIntegers(true);
     const all = ['__key', '__file', '__row', '__tombstone', ...cols];
-    this.upsertStmt = this.db.query(
-      `INSERT OR REPLACE INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`,
-    );
+    this.upsertStmt = this.db.query(`INSERT OR REPLACE INTO ${this.sqlName} (${all.join(', ')}) VALUES (${all.map(() => '?').join(', ')})`);
   }
 
   /**
@@ -81,7 +79,12 @@ export class Scd2Store extends IndexStore<KeyVersion> {
   }
 
   private decode(r: Record<string, unknown>): KeyVersion {
-    const v: KeyVersion = { key: r.__key as string, file: (r.__file as string | null) ?? null, row: r.__row == null ? null : Number(r.__row), image: this.imageOf(r) };
+    const v: KeyVersion = {
+      key: r.__key as string,
+      file: (r.__file as string | null) ?? null,
+      row: r.__row == null ? null : Number(r.__row),
+      image: this.imageOf(r),
+    };
     if (Number(r.__tombstone) !== 0) v.tombstone = true;
     return v;
   }

@@ -82,7 +82,11 @@ export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
     }
     const positions = events.map((e) => silverPosition(e.position));
     const earliest = positions.reduce((a, b) => (b < a ? b : a), positions[0] ?? '');
-    const batch = new VersionBatch(this.store, events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)), earliest);
+    const batch = new VersionBatch(
+      this.store,
+      events.filter((e) => e.op !== 't').map((e) => keyString(e, keyColumns)),
+      earliest,
+    );
     // An event silver quarantines is left out here too.
     const admission = new SchemaAdmission(this.snapshot.schema, this.name);
     // Truncates committed before reach silver's table properties (the caller leaves out what they

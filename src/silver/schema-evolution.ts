@@ -16,8 +16,7 @@ import type { ColumnSpec } from '../cdc/index.ts';
  * (typeUnknown) asks for nothing: its type is a placeholder, and a null reads the same from a column
  * that is absent or of any type, so it must not fix the column's type before a value does.
  */
-export const silverFieldsFor = (columns: readonly ColumnSpec[]): StructField[] =>
-  columns.filter((c) => !c.typeUnknown).map((c) => field(c.name, c.type, true));
+export const silverFieldsFor = (columns: readonly ColumnSpec[]): StructField[] => columns.filter((c) => !c.typeUnknown).map((c) => field(c.name, c.type, true));
 
 const integerRank: Record<string, number> = { byte: 1, short: 2, integer: 3, long: 4 };
 /** Decimal digits an integer type needs, for integer -> decimal widening. */

@@ -49,7 +49,9 @@ export class ServingStore extends IndexStore<KeyEntry> {
     const all = ['__key', '__file', '__row', '__position', '__deleted', '__seen', '__deleted_at', ...cols];
     const set = all.slice(1).map((c) =>
       // A row that only moved (compaction, a rewritten file: same position) keeps what was seen of its key.
-      c === '__seen' ? `__seen = CASE WHEN excluded.__position = __position THEN coalesce(excluded.__seen, __seen) ELSE excluded.__seen END` : `${c} = excluded.${c}`,
+      c === '__seen'
+        ? `__seen = CASE WHEN excluded.__position = __position THEN coalesce(excluded.__seen, __seen) ELSE excluded.__seen END`
+        : `${c} = excluded.${c}`,
     );
     // An upsert updates the row in place; INSERT OR REPLACE would delete and re-insert it, touching
     // the primary key and the file index twice.

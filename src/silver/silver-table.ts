@@ -60,7 +60,13 @@ export interface ApplyResult {
 
 export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
   /** Opens the table, or creates it in `writeMode`; an existing table keeps the mode it was created in. */
-  static async open(storage: Storage, db: Database, name: string, initialFields: StructField[], writeMode: WriteMode = DEFAULT_WRITE_MODE): Promise<SilverTable> {
+  static async open(
+    storage: Storage,
+    db: Database,
+    name: string,
+    initialFields: StructField[],
+    writeMode: WriteMode = DEFAULT_WRITE_MODE,
+  ): Promise<SilverTable> {
     const { table, versions } = await IndexedTable.openDelta(storage, db, {
       name,
       fields: [...initialFields, ...metadataFields],
@@ -166,7 +172,10 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     };
     this.updateMetadata(txn, batch.admission.schema, Object.keys(properties).length > 0 ? properties : undefined);
     const staged = [...pending.values()];
-    await this.writeEntries(txn, staged.filter((p) => !p.entry.deleted).map((p) => p.entry));
+    await this.writeEntries(
+      txn,
+      staged.filter((p) => !p.entry.deleted).map((p) => p.entry),
+    );
     const how = batch.admission.widened ? 'rewrite-all' : this.writeMode === 'copy-on-write' ? 'copy-on-write' : 'deletion-vectors';
     const relocated = await this.replaceRows(txn, replacedRows(staged), how);
     return this.commit(txn, bronzeVersion, () => {
@@ -217,7 +226,10 @@ class StateBatch {
 
   decide(ev: ChangeEvent): void {
     const position = silverPosition(ev.position);
-    if (ev.op === 't') return this.truncate(ev, position);
+    if (ev.op === 't') {
+      this.truncate(ev, position);
+      return;
+    }
     const key = keyString(ev, this.keyColumns);
     const prev = this.lookup(key);
     if (this.isStale(ev, key, position, prev)) return;
@@ -271,7 +283,15 @@ class StateBatch {
     for (const col of ev.unavailable ?? []) image[col] = prev?.image?.[col] ?? null;
     Object.assign(image, metadataOf(ev, position));
     this.stage({ key, file: null, row: null, position, deleted: false, image });
-    this.applied.push({ table: this.table, op: ev.op, key: ev.key, before: prev?.deleted ? null : (prev?.image ?? null), after: image, position, tsMs: ev.tsMs });
+    this.applied.push({
+      table: this.table,
+      op: ev.op,
+      key: ev.key,
+      before: prev?.deleted ? null : (prev?.image ?? null),
+      after: image,
+      position,
+      tsMs: ev.tsMs,
+    });
   }
 
   private storedEntry(key: string): KeyEntry | undefined {

@@ -70,7 +70,10 @@ export class Silver {
     writeMode: WriteMode | WriteModeChoice = DEFAULT_WRITE_MODE,
   ): Promise<Silver> {
     // A list flag typed on the command line keeps its commas (args.ts: route regexes may hold them).
-    const wanted = history.flatMap((h) => h.split(',')).map((h) => h.trim()).filter(Boolean);
+    const wanted = history
+      .flatMap((h) => h.split(','))
+      .map((h) => h.trim())
+      .filter(Boolean);
     for (const name of wanted) {
       if (!isSilverTableName(name)) {
         throw new LakehouseError(ErrorCode.config, `--history: '${name}' is not a silver table name`, {
@@ -132,7 +135,15 @@ export class Silver {
    */
   async rebuild(name: string, replay: AsyncIterable<DecodedVersion>, lastVersion: number, writeMode?: WriteMode): Promise<SilverTable> {
     const current = this.tables.get(name);
-    if (!current) throw notFound(`no silver table named '${name}'`, `silver tables: ${this.list().map((t) => t.name).join(', ') || 'none yet'}`);
+    if (!current)
+      throw notFound(
+        `no silver table named '${name}'`,
+        `silver tables: ${
+          this.list()
+            .map((t) => t.name)
+            .join(', ') || 'none yet'
+        }`,
+      );
     if (!(this.storage instanceof LocalStorage)) {
       throw new LakehouseError(ErrorCode.unsupported, `rebuild needs the tables in a local folder; ${this.storage.root} is remote`, {
         hint: 'rebuild in a local data folder (lakehouse ingest from `lakehouse cat bronze --format ndjson`) and copy it over',
@@ -148,7 +159,13 @@ export class Silver {
     const withHistory = this.keepsHistory(name);
     let covered = 0;
     const apply = async (routed: readonly ChangeEvent[], version: number) => {
-      table ??= await SilverTable.open(this.storage.at(scratchName), scratchDb, name, silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []), writeMode ?? current.writeMode);
+      table ??= await SilverTable.open(
+        this.storage.at(scratchName),
+        scratchDb,
+        name,
+        silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
+        writeMode ?? current.writeMode,
+      );
       if (withHistory) history ??= await Scd2Table.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
       await applyToTable(table, history, routed, version);
       await history?.compact();
@@ -237,7 +254,13 @@ export class Silver {
       let table = this.tables.get(name);
       if (!table) {
         const first = routed.find((e) => e.op !== 't');
-        table = await SilverTable.open(this.storage.at(name), this.db, name, silverFieldsFor(first?.columns ?? []), chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE);
+        table = await SilverTable.open(
+          this.storage.at(name),
+          this.db,
+          name,
+          silverFieldsFor(first?.columns ?? []),
+          chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
+        );
         this.tables.set(name, table);
       }
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);

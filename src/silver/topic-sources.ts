@@ -104,9 +104,22 @@ export class TopicSources {
     }
     const source = JSON.parse(known.source) as SourceIdentity;
     return {
-      kind: 'change', op: 'd', table: source.table, source, key: t.key, keyColumns: t.keyColumns, before: null, after: null,
-      position: positionOf({}, t.record.partition, BigInt(t.record.offset), t.tsMs), tsMs: t.tsMs, columns: [],
-      unavailable: NO_UNAVAILABLE, snapshot: false, flattened: true, fromTombstone: true, record: t.record,
+      kind: 'change',
+      op: 'd',
+      table: source.table,
+      source,
+      key: t.key,
+      keyColumns: t.keyColumns,
+      before: null,
+      after: null,
+      position: positionOf({}, t.record.partition, BigInt(t.record.offset), t.tsMs),
+      tsMs: t.tsMs,
+      columns: [],
+      unavailable: NO_UNAVAILABLE,
+      snapshot: false,
+      flattened: true,
+      fromTombstone: true,
+      record: t.record,
     };
   }
 }

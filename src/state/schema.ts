@@ -52,14 +52,19 @@ const MIGRATIONS: readonly ((db: Database) => void)[] = [
       const last = (db.query('SELECT max(id) AS id FROM changes').get() as { id: number | null }).id;
       db.run('DROP TABLE changes');
       db.run(CREATE[3]!);
-      if (last !== null) db.query(`INSERT OR IGNORE INTO ${STATE_TABLES.changeBatches} (first_id, last_id, tbl, changes) VALUES (?, ?, '', '[]')`).run(last, last);
+      if (last !== null)
+        db.query(`INSERT OR IGNORE INTO ${STATE_TABLES.changeBatches} (first_id, last_id, tbl, changes) VALUES (?, ?, '', '[]')`).run(last, last);
     }
     db.run('DROP INDEX IF EXISTS change_batches_last_id');
     // Gold's result tables are computed again from silver and the ledger (their new tables are typed).
-    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'gold\\_idx\\_\\_%' ESCAPE '\\'`).all() as { name: string }[]) {
+    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'gold\\_idx\\_\\_%' ESCAPE '\\'`).all() as {
+      name: string;
+    }[]) {
       db.run(`DROP INDEX "${name}"`);
     }
-    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gold\\_\\_%' ESCAPE '\\'`).all() as { name: string }[]) {
+    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'gold\\_\\_%' ESCAPE '\\'`).all() as {
+      name: string;
+    }[]) {
       // The view over it goes too (a view over a missing table would fail every later rename); gold
       // makes both again when it opens.
       const view = name.slice('gold__'.length);
@@ -73,7 +78,9 @@ const MIGRATIONS: readonly ((db: Database) => void)[] = [
   (db) => {
     for (const name of ['silver_state', 'history_state', 'silver_key_format', 'silver_topics']) renameLegacy(db, name, name);
     const legacy = (type: string, prefix: string) =>
-      (db.query(`SELECT name FROM sqlite_master WHERE type = ? AND substr(name, 1, ?) = ?`).all(type, prefix.length, prefix) as { name: string }[]).map((r) => r.name);
+      (db.query(`SELECT name FROM sqlite_master WHERE type = ? AND substr(name, 1, ?) = ?`).all(type, prefix.length, prefix) as { name: string }[]).map(
+        (r) => r.name,
+      );
     for (const name of legacy('index', 'silver__')) db.run(`DROP INDEX "${name.replace(/"/g, '""')}"`);
     for (const name of legacy('table', 'silver__')) renameLegacy(db, name, `silver:${name.slice('silver__'.length)}`);
     for (const name of legacy('table', 'history__')) renameLegacy(db, name, `history:${name.slice('history__'.length)}`);

@@ -8,14 +8,7 @@
  * endpoint, path-style addressing is used (what MinIO, moto and most S3-compatible servers expect).
  * Region: `AWS_REGION` / `AWS_DEFAULT_REGION`, default us-east-1. Credentials: the AWS SDK's default chain.
  */
-import {
-  DeleteObjectCommand,
-  GetObjectCommand,
-  ListObjectsV2Command,
-  PutObjectCommand,
-  S3Client,
-  S3ServiceException,
-} from '@aws-sdk/client-s3';
+import { DeleteObjectCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client, type S3ServiceException } from '@aws-sdk/client-s3';
 import { ErrorCode, LakehouseError, invalidInput } from '../core/errors.ts';
 import type { FileInfo, Storage } from './storage.ts';
 import { joinPath } from './storage.ts';
@@ -31,7 +24,11 @@ const CONFLICT_RETRIES = 50;
 export class S3Storage implements Storage {
   readonly root: string;
 
-  constructor(private readonly client: S3Client, readonly bucket: string, readonly prefix: string) {
+  constructor(
+    private readonly client: S3Client,
+    readonly bucket: string,
+    readonly prefix: string,
+  ) {
     this.root = `s3://${bucket}${prefix ? '/' + prefix : ''}`;
   }
 
@@ -137,11 +134,16 @@ export class S3Storage implements Storage {
     const status = (err as S3ServiceException).$metadata?.httpStatusCode;
     const name = (err as Error).name ?? 'Error';
     const where = `${this.root}/${path}`;
-    if (status === 403) return new LakehouseError(ErrorCode.config, `S3 denied ${op} of ${where} (${name})`, { hint: 'check AWS credentials and bucket policy', cause: err });
-    if (name === 'NoSuchBucket') return new LakehouseError(ErrorCode.notFound, `S3 bucket ${this.bucket} does not exist`, { hint: 'create it or fix the location', cause: err });
+    if (status === 403)
+      return new LakehouseError(ErrorCode.config, `S3 denied ${op} of ${where} (${name})`, { hint: 'check AWS credentials and bucket policy', cause: err });
+    if (name === 'NoSuchBucket')
+      return new LakehouseError(ErrorCode.notFound, `S3 bucket ${this.bucket} does not exist`, { hint: 'create it or fix the location', cause: err });
     const retryable = status === undefined || status >= 500;
     const code = status === undefined ? ErrorCode.unavailable : ErrorCode.io;
-    return new LakehouseError(code, `S3 ${op} of ${where} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`, { retryable, cause: err });
+    return new LakehouseError(code, `S3 ${op} of ${where} failed: ${name}${status ? ` (HTTP ${status})` : ''}: ${(err as Error).message}`, {
+      retryable,
+      cause: err,
+    });
   }
 }
 

@@ -30,7 +30,11 @@ async function load(base: string, seconds: number, rps: number) {
   const targets: [string, () => Promise<Response>][] = [
     ['GET /health (control: a constant answer)', () => fetch(`${base}/health`)],
     ['GET /api/tables/poll_results/rows', () => fetch(`${base}/api/tables/poll_results/rows`)],
-    ['POST /api/query (gold SELECT)', () => fetch(`${base}/api/query`, { method: 'POST', body: `SELECT answer, votes FROM poll_results WHERE poll_name = 'School calendar' ORDER BY votes DESC` })],
+    [
+      'POST /api/query (gold SELECT)',
+      () =>
+        fetch(`${base}/api/query`, { method: 'POST', body: `SELECT answer, votes FROM poll_results WHERE poll_name = 'School calendar' ORDER BY votes DESC` }),
+    ],
   ];
   for (const [, request] of targets) for (let i = 0; i < 200; i++) await (await request()).arrayBuffer(); // warm-up: workers, JIT
   for (const [name, request] of targets) {
@@ -69,13 +73,18 @@ async function main() {
   const [seconds = 20, eventsPerSecond = 10_000, rps = 500] = process.argv.slice(2, 5).map(Number);
   const onMainThread = process.argv[5] === 'main';
   const ndjson = await votersNdjson(200_000, 3, join(BENCH_CACHE, 'voters-200000-3.ndjson'));
-  const records: KafkaRecord[] = (await Bun.file(ndjson).text()).trimEnd().split('\n').map((l) => JSON.parse(l));
+  const records: KafkaRecord[] = (await Bun.file(ndjson).text())
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const dataDir = mkdtempSync(join(tmpdir(), 'lh-bench-gold-'));
   const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const view = new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 });
   const server = onMainThread ? startServer(view, { host: '127.0.0.1', port: 0 }) : await startServerThread(view, { host: '127.0.0.1', port: 0 });
   const base = `http://127.0.0.1:${server.port}`;
-  console.log(`API ${onMainThread ? 'on the pipeline thread' : 'in its own thread'}; ingest target ${eventsPerSecond}/s; ${rps} req/s for ${seconds} s per endpoint`);
+  console.log(
+    `API ${onMainThread ? 'on the pipeline thread' : 'in its own thread'}; ingest target ${eventsPerSecond}/s; ${rps} req/s for ${seconds} s per endpoint`,
+  );
 
   // A head start so gold has rows, then a batch every 100 ms at the target rate for the whole run.
   let fed = 0;

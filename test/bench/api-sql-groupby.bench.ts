@@ -40,7 +40,14 @@ async function servingCopy(): Promise<string> {
   for await (const file of scanFiles(snap, storage)) {
     let i = 0;
     for (const image of readDataFile(file.add, schema, undefined, file.table)) {
-      store.put({ key: `["voters",${image.id}]`, file: file.add.path, row: i++, position: '0', deleted: false, image: { ...image, __op: 'r', __source_ts_ms: '0' } });
+      store.put({
+        key: `["voters",${image.id}]`,
+        file: file.add.path,
+        row: i++,
+        position: '0',
+        deleted: false,
+        image: { ...image, __op: 'r', __source_ts_ms: '0' },
+      });
     }
   }
   db.run('COMMIT');
@@ -71,7 +78,9 @@ const db = new Database(join(dataDir, 'lakehouse.db'), { readonly: true });
 console.log(`plan: ${(db.query(`EXPLAIN QUERY PLAN ${sql}`).all() as { detail: string }[]).map((r) => r.detail).join('; ')}`);
 await time('bun:sqlite, read-only connection', () => db.query(sql).all());
 const engine = new QueryEngine(dataDir, 1);
-await time('query engine (worker, JSON rows)', async () => new Response((await engine.run(sql, { format: 'json', limit: 10_000, timeoutMs: 10_000 })).body).text());
+await time('query engine (worker, JSON rows)', async () =>
+  new Response((await engine.run(sql, { format: 'json', limit: 10_000, timeoutMs: 10_000 })).body).text(),
+);
 const view = { dataDir, status: () => 'ok' } as unknown as LakehouseView;
 const app = createApp(view, { queryEngine: engine });
 const server = Bun.serve({ hostname: '127.0.0.1', port: 0, fetch: app.fetch });

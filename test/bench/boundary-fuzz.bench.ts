@@ -29,4 +29,6 @@ for (let round = 0; records < target; round++) {
     process.exit(1);
   }
 }
-console.log(`${records.toLocaleString('en-US')} records in ${scenarios} scenarios (seeds ${firstSeed}..), ${((performance.now() - started) / 1000).toFixed(0)} s: no property failed`);
+console.log(
+  `${records.toLocaleString('en-US')} records in ${scenarios} scenarios (seeds ${firstSeed}..), ${((performance.now() - started) / 1000).toFixed(0)} s: no property failed`,
+);

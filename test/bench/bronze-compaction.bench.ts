@@ -75,9 +75,15 @@ async function run(compact: boolean) {
   for await (const chunk of reopened.replay(1)) replayed += chunk.records.length;
   const replayMs = performance.now() - t3;
   const dataBytes = snapshot.files().reduce((n, a) => n + a.size, 0);
-  console.log(`compaction ${compact ? 'on ' : 'off'}: version ${snapshot.version}, ${snapshot.files().length} live files (${(dataBytes / 2 ** 20).toFixed(1)} MiB), checkpoint ${(checkpointBytes / 1024).toFixed(0)} KiB in ${LOG_DIR}/`);
-  console.log(`  last ${tail} batches: commit median ${ms(median(commits))}, checkpoint commit median ${checkpoints.length ? ms(median(checkpoints)) : '-'} (${checkpoints.length})`);
-  console.log(`  past the tombstones' retention: checkpoint ${ms(median(checkpointTimes))} (${(steady.sizeInBytes / 1024).toFixed(0)} KiB, ${steady.actions} actions), open ${ms(median(opens))}`);
+  console.log(
+    `compaction ${compact ? 'on ' : 'off'}: version ${snapshot.version}, ${snapshot.files().length} live files (${(dataBytes / 2 ** 20).toFixed(1)} MiB), checkpoint ${(checkpointBytes / 1024).toFixed(0)} KiB in ${LOG_DIR}/`,
+  );
+  console.log(
+    `  last ${tail} batches: commit median ${ms(median(commits))}, checkpoint commit median ${checkpoints.length ? ms(median(checkpoints)) : '-'} (${checkpoints.length})`,
+  );
+  console.log(
+    `  past the tombstones' retention: checkpoint ${ms(median(checkpointTimes))} (${(steady.sizeInBytes / 1024).toFixed(0)} KiB, ${steady.actions} actions), open ${ms(median(opens))}`,
+  );
   if (compact) console.log(`  ${compactions} compactions, ${ms(compactionMs)} in all, ${ms(compactionMs / Math.max(1, compactions))} each on average`);
   console.log(`  replay of ${replayed} records ${ms(replayMs)}`);
   rmSync(dir, { recursive: true, force: true });

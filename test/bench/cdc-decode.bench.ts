@@ -12,7 +12,10 @@ const count = Number(process.argv[2] ?? 50_000);
 const book = VotersBook.open(':memory:', { seed: 1 });
 const workload = new Workload(book.resumeState());
 while (book.lastPosition() < count) book.apply(workload.next());
-const records: KafkaRecord[] = book.readOutbox(0, count).map((e) => e.record).filter((r) => r.value !== null);
+const records: KafkaRecord[] = book
+  .readOutbox(0, count)
+  .map((e) => e.record)
+  .filter((r) => r.value !== null);
 book.close();
 const bytes = records.reduce((n, r) => n + r.value!.length + (r.key?.length ?? 0), 0);
 
@@ -37,15 +40,24 @@ console.log(`${records.length} records, average ${Math.round(bytes / records.len
 let sink = 0;
 const decoder = new ChangeDecoder();
 measureAll([
-  ['JSON.parse(key) + JSON.parse(value)', () => {
-    for (const r of records) sink += (JSON.parse(r.value!).payload ? 1 : 0) + (r.key && JSON.parse(r.key).payload ? 1 : 0);
-  }],
-  ['ChangeDecoder.decode (schema cache warm)', () => {
-    for (const r of records) sink += decoder.decode(r).kind === 'change' ? 1 : 0;
-  }],
-  ['ChangeDecoder.decode (new decoder per round)', () => {
-    const fresh = new ChangeDecoder();
-    for (const r of records) sink += fresh.decode(r).kind === 'change' ? 1 : 0;
-  }],
+  [
+    'JSON.parse(key) + JSON.parse(value)',
+    () => {
+      for (const r of records) sink += (JSON.parse(r.value!).payload ? 1 : 0) + (r.key && JSON.parse(r.key).payload ? 1 : 0);
+    },
+  ],
+  [
+    'ChangeDecoder.decode (schema cache warm)',
+    () => {
+      for (const r of records) sink += decoder.decode(r).kind === 'change' ? 1 : 0;
+    },
+  ],
+  [
+    'ChangeDecoder.decode (new decoder per round)',
+    () => {
+      const fresh = new ChangeDecoder();
+      for (const r of records) sink += fresh.decode(r).kind === 'change' ? 1 : 0;
+    },
+  ],
 ]);
 if (sink < 0) console.log(sink);

@@ -6,7 +6,7 @@
  * (readable-silver.bench.ts leaves that folder: 50,000 voters records.)
  */
 import { resolve } from 'node:path';
-import { Table } from 'apache-arrow';
+import type { Table } from 'apache-arrow';
 import { LocalStorage } from '../../src/storage/index.ts';
 import { Snapshot, readFileTable } from '../../src/delta/index.ts';
 import { readParquet, writeParquet } from '../../src/parquet/index.ts';
@@ -32,7 +32,10 @@ const best = (f: () => void) => {
   return min;
 };
 
-for (const [name, withoutStatistics] of [['silver/voters', []], ['bronze', ['key', 'value']]] as const) {
+for (const [name, withoutStatistics] of [
+  ['silver/voters', []],
+  ['bronze', ['key', 'value']],
+] as const) {
   const table = await liveTable(resolve(data, name));
   console.log(`${name}: ${table.numRows} rows`);
   for (const compression of ['snappy', 'zstd'] as const) {

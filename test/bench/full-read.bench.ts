@@ -30,19 +30,29 @@ async function timeRuns(fn: () => Promise<number>): Promise<number[]> {
 }
 
 const report = (name: string, times: number[]) =>
-  console.log(`${name.padEnd(44)} median ${ms(median(times)).padStart(10)}  best ${ms(Math.min(...times)).padStart(10)}  ${Math.round(rows / (median(times) / 1000)).toLocaleString('en-US').padStart(11)} rows/s`);
+  console.log(
+    `${name.padEnd(44)} median ${ms(median(times)).padStart(10)}  best ${ms(Math.min(...times)).padStart(10)}  ${Math.round(rows / (median(times) / 1000))
+      .toLocaleString('en-US')
+      .padStart(11)} rows/s`,
+  );
 
 console.log(`full read of ${dir}: ${rows.toLocaleString('en-US')} rows, ${runs} runs each, ${availableParallelism()} CPUs`);
-report('ours: scan (rows as objects)', await timeRuns(async () => {
-  let n = 0;
-  for await (const _ of scan(await Snapshot.open(storage), storage)) n++;
-  return n;
-}));
-report('ours: scanFiles (Arrow tables)', await timeRuns(async () => {
-  let n = 0;
-  for await (const f of scanFiles(await Snapshot.open(storage), storage)) n += f.table.numRows;
-  return n;
-}));
+report(
+  'ours: scan (rows as objects)',
+  await timeRuns(async () => {
+    let n = 0;
+    for await (const _ of scan(await Snapshot.open(storage), storage)) n++;
+    return n;
+  }),
+);
+report(
+  'ours: scanFiles (Arrow tables)',
+  await timeRuns(async () => {
+    let n = 0;
+    for await (const f of scanFiles(await Snapshot.open(storage), storage)) n += f.table.numRows;
+    return n;
+  }),
+);
 const deltaRs = deltaRsTimings(dir, 'read', runs + 1);
 if ('error' in deltaRs) console.log(`delta-rs: not measured (${deltaRs.error})`);
 else report(`delta-rs ${deltaRs.version}: to_pyarrow_table()`, deltaRs.runs.slice(1));

@@ -28,7 +28,11 @@ const definitions: GoldDefinition[] = [
   },
 ];
 const schemas = (r: string) =>
-  r === 'accounts' ? [field('id', 'long'), field('branch', 'long'), field('balance', 'long')] : r === 'branches' ? [field('id', 'long'), field('region', 'long')] : undefined;
+  r === 'accounts'
+    ? [field('id', 'long'), field('branch', 'long'), field('balance', 'long')]
+    : r === 'branches'
+      ? [field('id', 'long'), field('region', 'long')]
+      : undefined;
 
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
@@ -59,7 +63,7 @@ async function measure(rows: number, changedGroups: number[]) {
         const changes = [];
         db.run('BEGIN');
         for (let k = 0; k < changed; k++) {
-          const id = ((k * groups) / changed + batch) % groups | 0; // one row in each of `changed` groups
+          const id = (((k * groups) / changed + batch) % groups) | 0; // one row in each of `changed` groups
           const before = db.query('SELECT * FROM accounts WHERE id = ?').get(id) as Record<string, number>;
           const after = { ...before, balance: before.balance + 1 };
           db.query('UPDATE accounts SET balance = ? WHERE id = ?').run(after.balance, id);
@@ -70,7 +74,9 @@ async function measure(rows: number, changedGroups: number[]) {
         times.push(performance.now() - t);
         db.run('COMMIT');
       }
-      console.log(`${def.name.padEnd(20)} rows ${String(rows).padStart(9)}  changed groups ${String(changed).padStart(5)}  refresh ${median(times).toFixed(2).padStart(8)} ms  (whole recompute ${whole.toFixed(1)} ms)`);
+      console.log(
+        `${def.name.padEnd(20)} rows ${String(rows).padStart(9)}  changed groups ${String(changed).padStart(5)}  refresh ${median(times).toFixed(2).padStart(8)} ms  (whole recompute ${whole.toFixed(1)} ms)`,
+      );
     }
   }
   db.close();

@@ -41,7 +41,13 @@ for (const binary of binaries) {
   const [out, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (exitCode !== 0) throw new Error(`${binary} ingest failed (exit ${exitCode}):\n${out}\n${stderr}`);
   const err = await Bun.file(report).text();
-  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(err)?.[1]?.split(':').reduce((a, p) => a * 60 + Number(p), 0));
+  const figure = (label: string) =>
+    Number(
+      new RegExp(`${label}: ([\\d.:]+)`)
+        .exec(err)?.[1]
+        ?.split(':')
+        .reduce((a, p) => a * 60 + Number(p), 0),
+    );
   const wall = figure('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)');
   const cpu = figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)');
   const rssMb = figure('Maximum resident set size \\(kbytes\\)') / 1024;

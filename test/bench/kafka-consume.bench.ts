@@ -21,7 +21,10 @@ const topic = `bench.kafka-consume.${Date.now()}`;
 const book = VotersBook.open(':memory:', { seed: 1 });
 const workload = new Workload(book.resumeState());
 while (book.lastPosition() < 20_000) book.apply(workload.next());
-const pool = book.readOutbox(0, 20_000).map((e) => e.record.value).filter((v): v is string => v !== null);
+const pool = book
+  .readOutbox(0, 20_000)
+  .map((e) => e.record.value)
+  .filter((v): v is string => v !== null);
 book.close();
 const avgBytes = Math.round(pool.reduce((n, v) => n + v.length, 0) / pool.length);
 
@@ -56,7 +59,14 @@ report('produce (kafkajs, acks=1, 500 per request)', performance.now() - t0);
     eachBatch: async ({ batch }) => {
       if (first === 0) first = performance.now();
       for (const m of batch.messages) {
-        const r: KafkaRecord = { topic, partition: batch.partition, offset: m.offset, timestamp: Number(m.timestamp), key: m.key?.toString() ?? null, value: m.value?.toString() ?? null };
+        const r: KafkaRecord = {
+          topic,
+          partition: batch.partition,
+          offset: m.offset,
+          timestamp: Number(m.timestamp),
+          key: m.key?.toString() ?? null,
+          value: m.value?.toString() ?? null,
+        };
         sink += r.value!.length;
       }
       seen += batch.messages.length;
@@ -73,7 +83,12 @@ report('produce (kafkajs, acks=1, 500 per request)', performance.now() - t0);
 
 // (2) KafkaSource with a no-op pipeline
 {
-  const source = KafkaSource.open({ brokers, topics: new RegExp(topic.replace(/\./g, '\\.')), groupId: `${topic}.source`, flush: { maxLatencyMs: 250, maxRecords: 5_000 } });
+  const source = KafkaSource.open({
+    brokers,
+    topics: new RegExp(topic.replace(/\./g, '\\.')),
+    groupId: `${topic}.source`,
+    flush: { maxLatencyMs: 250, maxRecords: 5_000 },
+  });
   const stop = new AbortController();
   let seen = 0;
   let first = 0;

@@ -40,7 +40,13 @@ async function timed(engine: string, cmd: string[]): Promise<Run & { stdout: str
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (exitCode !== 0) throw new Error(`${engine} failed (exit ${exitCode}):\n${stdout}\n${stderr.slice(-3000)}`);
   const text = await Bun.file(report).text();
-  const figure = (label: string) => Number(new RegExp(`${label}: ([\\d.:]+)`).exec(text)?.[1]?.split(':').reduce((a, p) => a * 60 + Number(p), 0));
+  const figure = (label: string) =>
+    Number(
+      new RegExp(`${label}: ([\\d.:]+)`)
+        .exec(text)?.[1]
+        ?.split(':')
+        .reduce((a, p) => a * 60 + Number(p), 0),
+    );
   return {
     engine,
     stdout,
@@ -58,7 +64,11 @@ for (const engine of engines) {
   mkdirSync(out, { recursive: true });
   if (engine === 'lakehouse') {
     const run = await timed(engine, [resolve(root, 'lakehouse'), 'ingest', '--batch', String(batch), '--data', out, input]);
-    run.detail = run.stdout.split('\n').filter((l) => /applied|duplicates|tombstones/.test(l)).map((l) => l.trim().replace(/\s+/g, ' ')).join(', ');
+    run.detail = run.stdout
+      .split('\n')
+      .filter((l) => /applied|duplicates|tombstones/.test(l))
+      .map((l) => l.trim().replace(/\s+/g, ' '))
+      .join(', ');
     runs.push(run);
   } else {
     const script = engine === 'spark' ? 'merge_spark.py' : 'merge_deltalake.py';

@@ -61,9 +61,11 @@ function time<T>(fn: () => T): [T, number, number] {
  * Both are shown.
  */
 const runs = Number(process.env.RUNS ?? 4);
-const rate = (ms: number) => `${((count / ms) * 1000 / 1e6).toFixed(2)} M rows/s`;
+const rate = (ms: number) => `${(((count / ms) * 1000) / 1e6).toFixed(2)} M rows/s`;
 const line = (name: string, [wall, cpu]: number[]) =>
-  console.log(`  ${name.padEnd(18)} wall ${wall.toFixed(0).padStart(6)} ms ${rate(wall).padStart(15)}   cpu ${cpu.toFixed(0).padStart(6)} ms ${rate(cpu).padStart(15)}`);
+  console.log(
+    `  ${name.padEnd(18)} wall ${wall.toFixed(0).padStart(6)} ms ${rate(wall).padStart(15)}   cpu ${cpu.toFixed(0).padStart(6)} ms ${rate(cpu).padStart(15)}`,
+  );
 const measured: { build: number[]; encode: number[]; stats: number[]; bytes: number }[] = [];
 for (let run = 0; run < runs; run++) {
   // The previous run's garbage is collected before, not during, the timed work (as ingest collects
@@ -78,10 +80,22 @@ const report = (title: string, picked: typeof measured) => {
   const median = (f: (m: (typeof measured)[number]) => number[], k: number) => picked.map((m) => f(m)[k]).sort((a, b) => a - b)[picked.length >> 1];
   const figure = (f: (m: (typeof measured)[number]) => number[]) => [median(f, 0), median(f, 1)];
   console.log(title);
-  line('rows -> arrow', figure((m) => m.build));
-  line('arrow -> parquet', figure((m) => m.encode));
-  line('build + encode', figure((m) => [m.build[0] + m.encode[0], m.build[1] + m.encode[1]]));
-  line('stats', figure((m) => m.stats));
+  line(
+    'rows -> arrow',
+    figure((m) => m.build),
+  );
+  line(
+    'arrow -> parquet',
+    figure((m) => m.encode),
+  );
+  line(
+    'build + encode',
+    figure((m) => [m.build[0] + m.encode[0], m.build[1] + m.encode[1]]),
+  );
+  line(
+    'stats',
+    figure((m) => m.stats),
+  );
 };
 console.log(`parquet write, ${count.toLocaleString()} voter rows x ${schema.fields.length} columns -> ${(measured[0].bytes / 1e6).toFixed(1)} MB snappy`);
 report('first write in the process', measured.slice(0, 1));

@@ -32,7 +32,10 @@ function bytesUnder(dir: string): { files: number; bytes: number } {
 for (const mode of ['merge-on-read', 'voters=copy-on-write']) {
   const data = resolve(root, `.cache/bench/readable-silver-${mode.replace('=', '-')}`);
   rmSync(data, { recursive: true, force: true });
-  const run = Bun.spawnSync(['/usr/bin/time', '-f', '%e %U %S %M', resolve(root, 'lakehouse'), 'ingest', '--data', data, '--batch', String(batch), '--write-mode', mode, input], { stdout: 'pipe', stderr: 'pipe' });
+  const run = Bun.spawnSync(
+    ['/usr/bin/time', '-f', '%e %U %S %M', resolve(root, 'lakehouse'), 'ingest', '--data', data, '--batch', String(batch), '--write-mode', mode, input],
+    { stdout: 'pipe', stderr: 'pipe' },
+  );
   if (run.exitCode !== 0) throw new Error(`ingest failed: ${run.stderr.toString()}`);
   const [wall, user, sys, rssKb] = run.stderr.toString().trim().split('\n').pop()!.split(' ').map(Number);
   const voters = bytesUnder(join(data, 'silver', 'voters'));

@@ -49,9 +49,21 @@ function event(id: number, lsn: bigint, op: 'c' | 'u'): ChangeEvent {
     updated_at: new Date(1_767_600_000_000 + Number(lsn)).toISOString(),
   };
   return {
-    kind: 'change', op, table: 'voters', source, key: { id: String(id) }, keyColumns: ['id'],
-    before: null, after, position: { kind: 'postgres', parts: [lsn, 0n] }, tsMs: 1_767_600_000_000 + Number(lsn),
-    columns, unavailable: new Set(), snapshot: false, flattened: false, record: { topic: 'bench.public.voters', partition: 0, offset: String(lsn) },
+    kind: 'change',
+    op,
+    table: 'voters',
+    source,
+    key: { id: String(id) },
+    keyColumns: ['id'],
+    before: null,
+    after,
+    position: { kind: 'postgres', parts: [lsn, 0n] },
+    tsMs: 1_767_600_000_000 + Number(lsn),
+    columns,
+    unavailable: new Set(),
+    snapshot: false,
+    flattened: false,
+    record: { topic: 'bench.public.voters', partition: 0, offset: String(lsn) },
   };
 }
 
@@ -83,7 +95,9 @@ if (!existsSync(resolve(dir, 'complete'))) {
 
 const { table, db, storage } = await open(dir);
 const sizes = async () => new Map((await storage.list('voters', { recursive: true })).map((f) => [f.path, f.size]));
-console.log(`${table.writeMode} table: ${table.rowCount.toLocaleString()} rows, ${table.snapshot.files().length} data files, version ${table.snapshot.version}`);
+console.log(
+  `${table.writeMode} table: ${table.rowCount.toLocaleString()} rows, ${table.snapshot.files().length} data files, version ${table.snapshot.version}`,
+);
 let lsn = BigInt(rows) * 10n + BigInt(table.snapshot.version) * 1_000_000n;
 for (let round = 0; round < rounds; round++) {
   const ids = new Set<number>();

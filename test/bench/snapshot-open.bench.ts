@@ -33,7 +33,9 @@ const report = (name: string, times: number[]) =>
   console.log(`${name.padEnd(52)} median ${ms(median(times)).padStart(10)}  best ${ms(Math.min(...times)).padStart(10)}`);
 
 const plain = await Snapshot.open(storage);
-console.log(`${dir}: version ${plain.version}, ${plain.files().length} live files, checkpoint ${plain.logSegment.checkpoint?.version}, ${readdirSync(join(dir, LOG_DIR)).length} files in ${LOG_DIR}/`);
+console.log(
+  `${dir}: version ${plain.version}, ${plain.files().length} live files, checkpoint ${plain.logSegment.checkpoint?.version}, ${readdirSync(join(dir, LOG_DIR)).length} files in ${LOG_DIR}/`,
+);
 
 report('listing _delta_log/ (part of log replay)', await timeRuns(() => storage.list(LOG_DIR)));
 report('log replay: Snapshot.open(storage)', await timeRuns(() => Snapshot.open(storage)));
@@ -43,11 +45,14 @@ let index = LogIndex.open(dbPath);
 report('index, first open (builds the index)', await timeRuns(() => index.snapshot(storage), 1));
 report('index, up to date: Snapshot.open(storage, { index })', await timeRuns(() => Snapshot.open(storage, { index })));
 index.close();
-report('index, new connection + open (a CLI run)', await timeRuns(async () => {
-  const fresh = LogIndex.open(dbPath);
-  await Snapshot.open(storage, { index: fresh });
-  fresh.close();
-}));
+report(
+  'index, new connection + open (a CLI run)',
+  await timeRuns(async () => {
+    const fresh = LogIndex.open(dbPath);
+    await Snapshot.open(storage, { index: fresh });
+    fresh.close();
+  }),
+);
 
 // Catching up: a copy of the log with its last 10 commits hidden is indexed, then they come back.
 const copy = join(scratch, 'table');

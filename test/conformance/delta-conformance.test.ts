@@ -90,7 +90,9 @@ for (const c of cases) {
               const meta = readJson(join(caseDir, 'expected', v, 'table_version_metadata.json'));
               const { snapshot, rows } = await readRows(storage, v === 'latest' ? undefined : Number(v.slice(1)));
               expect(snapshot.version).toBe(meta.version);
-              expect(`${snapshot.protocol.minReaderVersion}/${snapshot.protocol.minWriterVersion}`).toBe(`${meta.min_reader_version}/${meta.min_writer_version}`);
+              expect(`${snapshot.protocol.minReaderVersion}/${snapshot.protocol.minWriterVersion}`).toBe(
+                `${meta.min_reader_version}/${meta.min_writer_version}`,
+              );
               expect(multiset(rows)).toEqual(multiset(readJson(join(caseDir, 'expected', v, 'table_content.json')).rows));
             });
           }
@@ -137,7 +139,9 @@ for (const c of cases) {
               const isCdf = c.id.includes('/cdf-');
               const tableColumns = call.columns.filter((col: string) => !col.startsWith('_'));
               const rows = isCdf
-                ? await collect(tableChanges(storage, { startVersion: parseCdfCall(call.call).start, endVersion: parseCdfCall(call.call).end, columns: tableColumns }))
+                ? await collect(
+                    tableChanges(storage, { startVersion: parseCdfCall(call.call).start, endVersion: parseCdfCall(call.call).end, columns: tableColumns }),
+                  )
                 : await collect(scan(latest, storage, { columns: call.columns }));
               expect(multiset(prettyRows(rows, call.columns, types, emptyIsNull))).toEqual(multiset(call.rows));
             });

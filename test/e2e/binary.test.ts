@@ -95,7 +95,10 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
 
   const cat = lakehouse('cat', 'voters', '--data', data, '--format', 'ndjson');
   expect(cat.code).toBe(0);
-  const voters = cat.out.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const voters = cat.out
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(voters.length).toBeGreaterThan(0);
   const ids = voters.map((v) => `${v.__source_name}/${v.id}`);
   expect(new Set(ids).size).toBe(ids.length); // restarts neither duplicated nor lost keys
@@ -115,13 +118,18 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
 
   // The same recording as serve's source: the API serves the same silver, and the source says it is a file.
   const served = join(work, 'served');
-  const fromFile = await serveFor(served, 0, async (url) => {
-    await waitFor('every voter from the file', async () => {
-      const t = (await (await fetch(`${url}/api/tables`)).json()) as { tables: { name: string; rows: number }[] };
-      return t.tables.find((x) => x.name === 'voters')?.rows === voters.length ? true : undefined;
-    });
-    expect(((await (await fetch(`${url}/health`)).json()) as { source: { kind: string } }).source.kind).toBe('file');
-  }, ['--file', records]);
+  const fromFile = await serveFor(
+    served,
+    0,
+    async (url) => {
+      await waitFor('every voter from the file', async () => {
+        const t = (await (await fetch(`${url}/api/tables`)).json()) as { tables: { name: string; rows: number }[] };
+        return t.tables.find((x) => x.name === 'voters')?.rows === voters.length ? true : undefined;
+      });
+      expect(((await (await fetch(`${url}/health`)).json()) as { source: { kind: string } }).source.kind).toBe('file');
+    },
+    ['--file', records],
+  );
   expect(fromFile.code).toBe(0);
   expect(fromFile.out).toContain(`records from ${records}`);
   expect(sorted(lakehouse('cat', 'voters', '--data', served, '--format', 'ndjson').out)).toEqual(sorted(cat.out));
@@ -129,7 +137,14 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
   // The same records without Kafka keys (as from tables without a primary key): --key names the
   // key columns (the reader thread decodes with them), and silver comes out the same.
   const keyless = join(work, 'keyless.ndjson');
-  writeFileSync(keyless, bronze.out.trim().split('\n').map((l) => JSON.stringify({ ...JSON.parse(l), key: null })).join('\n') + '\n');
+  writeFileSync(
+    keyless,
+    bronze.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.stringify({ ...JSON.parse(l), key: null }))
+      .join('\n') + '\n',
+  );
   const keyed = join(work, 'keyed');
   const withKeys = lakehouse('ingest', '--data', keyed, '--key', 'voters=id', '--key', 'polls=poll_id', '--key', 'ballots=voter_id,election_id', keyless);
   expect(withKeys.code).toBe(0);

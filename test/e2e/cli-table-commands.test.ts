@@ -39,7 +39,13 @@ async function writeTable(dir: string, commits: number): Promise<DeltaTable> {
     await tx.commit();
   }
   const tx = table.transaction({ operation: 'DELETE', operationParameters: { predicate: 'id = 0' } });
-  await tx.deleteRows(table.snapshot().files().find((a) => a.partitionValues.region === 'north')!, [0]);
+  await tx.deleteRows(
+    table
+      .snapshot()
+      .files()
+      .find((a) => a.partitionValues.region === 'north')!,
+    [0],
+  );
   await tx.commit();
   return table;
 }
@@ -62,8 +68,14 @@ describe('history', () => {
 
     const nd = lakehouse('history', plainDir, '--limit', '2', '--format', 'ndjson');
     expect(nd.code).toBe(0);
-    const entries = nd.out.trimEnd().split('\n').map((l) => JSON.parse(l));
-    expect(entries.map((e) => [e.version, e.operation])).toEqual([[5, 'DELETE'], [4, 'WRITE']]);
+    const entries = nd.out
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l));
+    expect(entries.map((e) => [e.version, e.operation])).toEqual([
+      [5, 'DELETE'],
+      [4, 'WRITE'],
+    ]);
     expect(entries[1].operationParameters).toEqual({ mode: 'Append' });
     expect(Date.parse(entries[0].timestamp)).toBeGreaterThan(Date.parse(entries[1].timestamp) - 1);
   });
@@ -155,7 +167,13 @@ describe('maintenance', () => {
     expect(d).toMatchObject({ version: 6, files: 2, rows: 15, checkpoint: { version: 6, commitsSince: 0 } });
 
     const cat = lakehouse('cat', dir, '--format', 'ndjson');
-    expect(cat.out.trimEnd().split('\n').map((l) => Number(JSON.parse(l).id)).sort((a, b) => a - b)).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
+    expect(
+      cat.out
+        .trimEnd()
+        .split('\n')
+        .map((l) => Number(JSON.parse(l).id))
+        .sort((a, b) => a - b),
+    ).toEqual(Array.from({ length: 15 }, (_, i) => i + 1));
   });
 });
 

@@ -32,29 +32,89 @@ const catRows = (table: string, data: string) =>
 
 const corpora: CorpusSpec[] = [
   {
-    name: 'postgres-envelopes', seed: 11, connector: 'postgresql', shape: 'envelope', schemas: true, partitions: 3, transactions: 200,
-    sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }, { server: 'pg_apac', db: 'shop', replicaIdentity: 'default' }],
-    schemaChanges: true, truncates: true, malformed: true, metadata: true,
+    name: 'postgres-envelopes',
+    seed: 11,
+    connector: 'postgresql',
+    shape: 'envelope',
+    schemas: true,
+    partitions: 3,
+    transactions: 200,
+    sources: [
+      { server: 'pg_eu', db: 'shop', replicaIdentity: 'default' },
+      { server: 'pg_us', db: 'shop', replicaIdentity: 'full' },
+      { server: 'pg_apac', db: 'shop', replicaIdentity: 'default' },
+    ],
+    schemaChanges: true,
+    truncates: true,
+    malformed: true,
+    metadata: true,
   },
   {
-    name: 'mysql-envelopes', seed: 22, connector: 'mysql', shape: 'envelope', schemas: true, partitions: 4, transactions: 200,
-    sources: [{ server: 'mysql_a', db: 'shop_eu' }, { server: 'mysql_a', db: 'shop_us' }, { server: 'mysql_b', db: 'shop_eu' }],
-    schemaChanges: true, truncates: false, malformed: true, metadata: true,
+    name: 'mysql-envelopes',
+    seed: 22,
+    connector: 'mysql',
+    shape: 'envelope',
+    schemas: true,
+    partitions: 4,
+    transactions: 200,
+    sources: [
+      { server: 'mysql_a', db: 'shop_eu' },
+      { server: 'mysql_a', db: 'shop_us' },
+      { server: 'mysql_b', db: 'shop_eu' },
+    ],
+    schemaChanges: true,
+    truncates: false,
+    malformed: true,
+    metadata: true,
   },
   {
-    name: 'postgres-schemaless', seed: 33, connector: 'postgresql', shape: 'envelope', schemas: false, partitions: 2, transactions: 220,
-    sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }],
-    schemaChanges: true, truncates: true, malformed: true,
+    name: 'postgres-schemaless',
+    seed: 33,
+    connector: 'postgresql',
+    shape: 'envelope',
+    schemas: false,
+    partitions: 2,
+    transactions: 220,
+    sources: [
+      { server: 'pg_eu', db: 'shop', replicaIdentity: 'default' },
+      { server: 'pg_us', db: 'shop', replicaIdentity: 'full' },
+    ],
+    schemaChanges: true,
+    truncates: true,
+    malformed: true,
   },
   {
-    name: 'postgres-flattened', seed: 44, connector: 'postgresql', shape: 'flat', schemas: true, partitions: 3, transactions: 220,
-    sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }],
-    schemaChanges: true, truncates: false, malformed: true,
+    name: 'postgres-flattened',
+    seed: 44,
+    connector: 'postgresql',
+    shape: 'flat',
+    schemas: true,
+    partitions: 3,
+    transactions: 220,
+    sources: [
+      { server: 'pg_eu', db: 'shop', replicaIdentity: 'default' },
+      { server: 'pg_us', db: 'shop', replicaIdentity: 'full' },
+    ],
+    schemaChanges: true,
+    truncates: false,
+    malformed: true,
   },
   {
-    name: 'postgres-flattened-drop-schemaless', seed: 55, connector: 'postgresql', shape: 'flat', flatDeletes: 'tombstone', schemas: false, partitions: 2, transactions: 160,
-    sources: [{ server: 'pg_eu', db: 'shop', replicaIdentity: 'default' }, { server: 'pg_us', db: 'shop', replicaIdentity: 'full' }],
-    schemaChanges: true, truncates: false, malformed: true,
+    name: 'postgres-flattened-drop-schemaless',
+    seed: 55,
+    connector: 'postgresql',
+    shape: 'flat',
+    flatDeletes: 'tombstone',
+    schemas: false,
+    partitions: 2,
+    transactions: 160,
+    sources: [
+      { server: 'pg_eu', db: 'shop', replicaIdentity: 'default' },
+      { server: 'pg_us', db: 'shop', replicaIdentity: 'full' },
+    ],
+    schemaChanges: true,
+    truncates: false,
+    malformed: true,
   },
 ];
 
@@ -69,7 +129,11 @@ function difference(actual: string[], expected: string[]): { missing: string[]; 
     else unexpected.push(r);
   }
   const missing = [...count].flatMap(([r, n]) => Array<string>(n).fill(r));
-  const brief = (rows: string[]) => rows.slice(0, 4).map((r) => (r.length > 300 ? r.slice(0, 300) + '…' : r)).concat(rows.length > 4 ? [`… ${rows.length} in all`] : []);
+  const brief = (rows: string[]) =>
+    rows
+      .slice(0, 4)
+      .map((r) => (r.length > 300 ? r.slice(0, 300) + '…' : r))
+      .concat(rows.length > 4 ? [`… ${rows.length} in all`] : []);
   return { missing: brief(missing), unexpected: brief(unexpected) };
 }
 
@@ -102,12 +166,25 @@ for (const spec of corpora) {
       ingest(data, corpus.lines, delivery.files, delivery.flags);
       for (const [table, rows] of corpus.truth) {
         const expected = normalizedRows(rows);
-        expect({ delivery: delivery.name, table, ...difference(normalizedRows(catRows(table, data)), expected) }).toEqual({ delivery: delivery.name, table, missing: [], unexpected: [] });
+        expect({ delivery: delivery.name, table, ...difference(normalizedRows(catRows(table, data)), expected) }).toEqual({
+          delivery: delivery.name,
+          table,
+          missing: [],
+          unexpected: [],
+        });
         if (!delivery.history) continue;
         const current = catRows(`${table}__history`, data).filter((r) => r.__end_at === null);
-        expect({ delivery: delivery.name, table: `${table}__history`, ...difference(normalizedRows(current), expected) }).toEqual({ delivery: delivery.name, table: `${table}__history`, missing: [], unexpected: [] });
+        expect({ delivery: delivery.name, table: `${table}__history`, ...difference(normalizedRows(current), expected) }).toEqual({
+          delivery: delivery.name,
+          table: `${table}__history`,
+          missing: [],
+          unexpected: [],
+        });
       }
-      expect({ delivery: delivery.name, deadLetters: catRows('dead_letters', data).length }).toEqual({ delivery: delivery.name, deadLetters: corpus.deadLetters });
+      expect({ delivery: delivery.name, deadLetters: catRows('dead_letters', data).length }).toEqual({
+        delivery: delivery.name,
+        deadLetters: corpus.deadLetters,
+      });
     }
   }, 60_000);
 }

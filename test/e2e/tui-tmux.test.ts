@@ -39,7 +39,14 @@ beforeAll(async () => {
   probe.stop(true);
   startServer();
   const deadline = Date.now() + 20_000;
-  while (Date.now() < deadline && !(await fetch(`http://127.0.0.1:${port}/health`).then((r) => r.ok, () => false))) await Bun.sleep(200);
+  while (
+    Date.now() < deadline &&
+    !(await fetch(`http://127.0.0.1:${port}/health`).then(
+      (r) => r.ok,
+      () => false,
+    ))
+  )
+    await Bun.sleep(200);
   tmux('new-session', '-d', '-s', session, '-x', '100', '-y', '30', `${binary} tui --url http://127.0.0.1:${port}`);
 }, 60_000);
 

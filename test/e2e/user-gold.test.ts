@@ -26,7 +26,16 @@ function records(): string {
   const lines: string[] = [];
   const put = (table: string, op: 'c' | 'u' | 'd', row: Record<string, unknown>) => {
     const value = { ...row, __op: op, __lsn: offset + 1, __source_ts_ms: 1_767_600_000_000 + offset, __db: 'shop', __deleted: op === 'd' ? 'true' : 'false' };
-    lines.push(JSON.stringify({ topic: `shop.public.${table}`, partition: 0, offset: String(offset++), timestamp: 1_767_600_000_000, key: JSON.stringify({ id: row.id }), value: JSON.stringify(value) }));
+    lines.push(
+      JSON.stringify({
+        topic: `shop.public.${table}`,
+        partition: 0,
+        offset: String(offset++),
+        timestamp: 1_767_600_000_000,
+        key: JSON.stringify({ id: row.id }),
+        value: JSON.stringify(value),
+      }),
+    );
   };
   for (let i = 1; i <= 40; i++) put('voters', 'c', { id: i, shoe_size: 36 + (i % 9), store: `s${i % 4}` });
   for (let i = 1; i <= 60; i++) put('polls', 'c', { id: i, voter: 1 + (i % 40), amount: i * 3 });
@@ -44,7 +53,14 @@ test('tables named like the demo with other columns: exit 0, correct silver, no 
   expect(r.err).toBe('');
   expect(r.code).toBe(0);
   expect(lakehouse('query', '--data', data, 'SELECT count(*) AS n, sum(amount) AS total FROM polls', '--format', 'ndjson').out.trim()).toBe(
-    JSON.stringify({ n: 55, total: [...Array(60).keys()].map((i) => i + 1).filter((i) => i > 15).reduce((s, i) => s + i * 3, 0) + [...Array(10).keys()].reduce((s, i) => s + 1001 + i, 0) }),
+    JSON.stringify({
+      n: 55,
+      total:
+        [...Array(60).keys()]
+          .map((i) => i + 1)
+          .filter((i) => i > 15)
+          .reduce((s, i) => s + i * 3, 0) + [...Array(10).keys()].reduce((s, i) => s + 1001 + i, 0),
+    }),
   );
   expect(existsSync(join(data, 'gold')) ? readdirSync(join(data, 'gold')) : []).toEqual([]);
 }, 120_000);
@@ -69,7 +85,9 @@ description = "order amounts per store"
   expect(r.code).toBe(0);
   expect(readdirSync(join(data, 'gold')).sort()).toEqual(['sizes', 'spend_per_store']);
   const rows = (sql: string) => lakehouse('query', '--data', data, sql, '--format', 'ndjson').out.trim().split('\n').sort();
-  expect(rows('SELECT * FROM spend_per_store')).toEqual(rows('SELECT v.store, sum(p.amount) AS spend, count(*) AS orders FROM polls p JOIN voters v ON v.id = p.voter GROUP BY v.store'));
+  expect(rows('SELECT * FROM spend_per_store')).toEqual(
+    rows('SELECT v.store, sum(p.amount) AS spend, count(*) AS orders FROM polls p JOIN voters v ON v.id = p.voter GROUP BY v.store'),
+  );
   const cat = lakehouse('cat', 'gold/spend_per_store', '--data', data, '--format', 'ndjson').out.trim().split('\n');
   expect(cat.length).toBe(4);
 

@@ -29,7 +29,11 @@ function lakehouse(args: string[]) {
 }
 
 const canonical = (rows: unknown[]) => rows.map((r) => JSON.stringify(r, Object.keys(r as object).sort())).sort();
-const ndjsonRows = (text: string) => text.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>);
+const ndjsonRows = (text: string) =>
+  text
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
 
 beforeAll(async () => {
   installPythonDeps();
@@ -52,7 +56,10 @@ describe('compacted bronze read by others', () => {
 
     const ours = ndjsonRows(lakehouse(['cat', 'bronze', '--data', data, '--format', 'ndjson']));
     expect(ours.map((r) => Number(r.offset))).toEqual(Array.from({ length: RECORDS }, (_, i) => i));
-    const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify([{ path: bronze }])], { stdout: 'pipe', stderr: 'pipe' });
+    const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify([{ path: bronze }])], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
     if (proc.exitCode !== 0) throw new Error(`delta-rs failed: ${proc.stderr.toString().slice(-3000)}`);
     const [theirs] = JSON.parse(proc.stdout.toString());
     expect(Array.isArray(theirs)).toBe(true);

@@ -61,19 +61,40 @@ beforeAll(async () => {
   const jars = setup.stdout.toString().trim();
   const port = await freePort();
   uri = `http://127.0.0.1:${port}`;
-  const server = Bun.spawn(['java', '-cp', `${jars}/*`, join(root, 'test/setup/iceberg-rest/LoopbackRestCatalog.java'), String(port), join(work, 'warehouse')], { stdout: 'pipe', stderr: 'ignore' });
+  const server = Bun.spawn(
+    ['java', '-cp', `${jars}/*`, join(root, 'test/setup/iceberg-rest/LoopbackRestCatalog.java'), String(port), join(work, 'warehouse')],
+    { stdout: 'pipe', stderr: 'ignore' },
+  );
   catalogServer = server;
   const reader = server.stdout.getReader();
   let out = '';
-  await waitFor('the catalog server to listen', async () => {
-    const { value, done } = await reader.read();
-    if (done) throw new Error('the catalog server exited before listening');
-    out += new TextDecoder().decode(value);
-    return out.includes('listening') ? true : undefined;
-  }, 120_000);
+  await waitFor(
+    'the catalog server to listen',
+    async () => {
+      const { value, done } = await reader.read();
+      if (done) throw new Error('the catalog server exited before listening');
+      out += new TextDecoder().decode(value);
+      return out.includes('listening') ? true : undefined;
+    },
+    120_000,
+  );
   reader.releaseLock();
   serve = Bun.spawn(
-    [process.execPath, main, 'serve', '--data', data, '--port', String(await freePort()), '--rate', '40', '--write-mode', 'voters=copy-on-write', '--catalog', uri],
+    [
+      process.execPath,
+      main,
+      'serve',
+      '--data',
+      data,
+      '--port',
+      String(await freePort()),
+      '--rate',
+      '40',
+      '--write-mode',
+      'voters=copy-on-write',
+      '--catalog',
+      uri,
+    ],
     { cwd: work, stdout: 'ignore', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } },
   );
 }, 300_000);
@@ -96,12 +117,22 @@ test('serve registers silver and gold tables in the catalog, follows new version
   const versions: number[] = [];
   await waitFor('two versions of silver.voters in the catalog', () => {
     const answer = readCatalog('silver.voters', 'gold.poll_results');
-    for (const [name, dir] of [['silver.voters', 'silver/voters'], ['gold.poll_results', 'gold/poll_results']] as const) {
+    for (const [name, dir] of [
+      ['silver.voters', 'silver/voters'],
+      ['gold.poll_results', 'gold/poll_results'],
+    ] as const) {
       const entry = answer[name] as { deltaVersion: number; rows: unknown[] } | { error: string };
       if ('error' in entry) throw new Error(`pyiceberg could not read ${name}: ${entry.error}`);
-      const cat = Bun.spawnSync([process.execPath, main, 'cat', join(data, dir), '--version', String(entry.deltaVersion), '--format', 'ndjson'], { stdout: 'pipe', stderr: 'pipe' });
+      const cat = Bun.spawnSync([process.execPath, main, 'cat', join(data, dir), '--version', String(entry.deltaVersion), '--format', 'ndjson'], {
+        stdout: 'pipe',
+        stderr: 'pipe',
+      });
       if (cat.exitCode !== 0) throw new Error(`lakehouse cat failed: ${cat.stderr.toString()}`);
-      const expected = cat.stdout.toString().split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const expected = cat.stdout
+        .toString()
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect({ name, version: entry.deltaVersion, rows: canonical(entry.rows) }).toEqual({ name, version: entry.deltaVersion, rows: canonical(expected) });
       if (name === 'silver.voters' && !versions.includes(entry.deltaVersion)) versions.push(entry.deltaVersion);
     }

@@ -60,7 +60,10 @@ export async function putConnector(connectUrl: string, name: string, config: Rec
   if (!response.ok) throw new Error(`Kafka Connect refused connector ${name}: ${response.status} ${await response.text()}`);
   const deadline = Date.now() + 120_000;
   for (;;) {
-    const status = (await fetch(`${connectUrl}/connectors/${name}/status`).then((r) => (r.ok ? r.json() : null), () => null)) as {
+    const status = (await fetch(`${connectUrl}/connectors/${name}/status`).then(
+      (r) => (r.ok ? r.json() : null),
+      () => null,
+    )) as {
       connector: { state: string };
       tasks: { state: string; trace?: string }[];
     } | null;
@@ -93,7 +96,7 @@ export async function dumpTopics(brokers: string, prefix: string, markerTopic: s
   await admin.connect();
   const deadline = Date.now() + timeoutMs;
   try {
-    const isMarker = (r: DumpedRecord) => r.value !== null && r.value.includes('"end"');
+    const isMarker = (r: DumpedRecord) => r.value?.includes('"end"') === true;
     while (!(await admin.listTopics()).includes(markerTopic)) {
       if (Date.now() > deadline) throw new Error(`topic ${markerTopic} was not created in time`);
       await Bun.sleep(200);
@@ -151,7 +154,6 @@ export function kindOf({ topic, value }: DumpedRecord): string {
   if ('ddl' in payload) return 'schema-change';
   return payload.__deleted === 'true' ? 'deleted' : String(payload.op ?? payload.__op);
 }
-
 
 type Row = Record<string, unknown>;
 

@@ -115,7 +115,11 @@ beforeAll(async () => {
   // copies, since VACUUM deletes the files that older versions of the same table need.
   const dvTable = async (name: string) => {
     const path = join(root, name);
-    const table = await DeltaTable.create(new LocalStorage(path), { schema: allTypes, partitionColumns: ['active'], configuration: { 'delta.enableDeletionVectors': 'true' } });
+    const table = await DeltaTable.create(new LocalStorage(path), {
+      schema: allTypes,
+      partitionColumns: ['active'],
+      configuration: { 'delta.enableDeletionVectors': 'true' },
+    });
     await append(table, voterRows(0, 30));
     await append(table, voterRows(30, 30));
     const tx = table.transaction({ operation: 'DELETE', operationParameters: { predicate: 'id % 4 = 1' } });
@@ -162,8 +166,14 @@ beforeAll(async () => {
     const path = join(root, 'column-mapping');
     const schema = struct([...allTypes.fields, field('local', 'timestamp_ntz')]);
     const table = await DeltaTable.create(new LocalStorage(path), { schema, configuration: { 'delta.columnMapping.mode': 'name' } });
-    await append(table, voterRows(0, 10).map((r, i) => ({ ...r, local: `2020-02-0${1 + i % 9}T10:00:00.25` })));
-    await append(table, voterRows(10, 10).map((r) => ({ ...r, local: null })));
+    await append(
+      table,
+      voterRows(0, 10).map((r, i) => ({ ...r, local: `2020-02-0${1 + (i % 9)}T10:00:00.25` })),
+    );
+    await append(
+      table,
+      voterRows(10, 10).map((r) => ({ ...r, local: null })),
+    );
     cases.push({ name: 'column mapping + timestamp_ntz', path, versions: [2, 1] });
   }
 }, 600_000);

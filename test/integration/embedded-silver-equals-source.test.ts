@@ -69,7 +69,15 @@ test('at a quiescent point every silver table equals the source table, across re
   const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   try {
     for (const g of pipeline.gold) {
-      const recomputed = g.recompute().map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && g.columns.find((c) => c.name === k)?.type === 'long' ? String(v) : v]))));
+      const recomputed = g
+        .recompute()
+        .map((r) =>
+          JSON.stringify(
+            Object.fromEntries(
+              Object.entries(r).map(([k, v]) => [k, typeof v === 'number' && g.columns.find((c) => c.name === k)?.type === 'long' ? String(v) : v]),
+            ),
+          ),
+        );
       expect(g.rows().map((r) => JSON.stringify(r))).toEqual(recomputed);
     }
   } finally {

@@ -34,7 +34,10 @@ function ndjson(name: string, records: KafkaRecord[]): string {
 const canonical = (rows: unknown[]) => rows.map((r) => JSON.stringify(r, Object.keys(r as object).sort())).sort();
 
 function deltaRs(version: number): unknown[] {
-  const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify([{ path: history, version }])], { stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), 'deltalake', JSON.stringify([{ path: history, version }])], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   if (proc.exitCode !== 0) throw new Error(`delta-rs failed: ${proc.stderr.toString().slice(-3000)}`);
   const [rows] = JSON.parse(proc.stdout.toString());
   if (!Array.isArray(rows)) throw new Error(`delta-rs could not read version ${version}: ${JSON.stringify(rows)}`);

@@ -23,6 +23,10 @@ test('INT96 timestamps at both ends of the range read as pyarrow reads them in m
 
   const cat = Bun.spawnSync([process.execPath, main, 'cat', dir, '--format', 'ndjson'], { stdout: 'pipe', stderr: 'pipe' });
   if (cat.exitCode !== 0) throw new Error(`lakehouse cat failed: ${cat.stderr.toString()}`);
-  const ours = cat.stdout.toString().trim().split('\n').map((l) => JSON.parse(l));
+  const ours = cat.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(canonical(ours)).toEqual(canonical(expected));
 }, 120_000);

@@ -26,7 +26,11 @@ test(`silver equals the source after ${KILLS} kill -9 restarts`, async () => {
   const input = await votersNdjson(10_000, 11, join(work, 'voters.ndjson'));
   const data = join(work, 'data');
   // The demo's gold, as its config file: kept through every kill too.
-  const ingest = () => Bun.spawn([...command, 'ingest', '--data', data, '--config', join(root, 'src/gold/voters-book.toml'), '--batch', '100', '--no-progress', input], { stdout: 'pipe', stderr: 'pipe' });
+  const ingest = () =>
+    Bun.spawn([...command, 'ingest', '--data', data, '--config', join(root, 'src/gold/voters-book.toml'), '--batch', '100', '--no-progress', input], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+    });
   const bronzeCommits = () => {
     try {
       return readdirSync(join(data, 'bronze', '_delta_log')).filter((f) => f.endsWith('.json')).length;

@@ -17,7 +17,15 @@ import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
 import {
-  LakehouseServer, expectSilverReaches, freePort, mariadbTable, privateStackEnv, stackDown, stackUp, startFakeIt, type Stack,
+  LakehouseServer,
+  expectSilverReaches,
+  freePort,
+  mariadbTable,
+  privateStackEnv,
+  stackDown,
+  stackUp,
+  startFakeIt,
+  type Stack,
 } from './real-stack-support.ts';
 
 const connector = 'votersbook-mariadb'; // compose/debezium/votersbook-mariadb.json
@@ -68,7 +76,13 @@ const fakeIt = (ops: number, seed: number, rate: number) => startFakeIt(['--mysq
 
 const expectSilverEqualsSource = (): Promise<number> =>
   expectSilverReaches({
-    tables: appTables, dataDir, brokers: stack.KAFKA_BROKERS, topicPrefix: 'votersbook.', source: (t) => mariadbTable(sql, t), server, timeoutMs: 240_000,
+    tables: appTables,
+    dataDir,
+    brokers: stack.KAFKA_BROKERS,
+    topicPrefix: 'votersbook.',
+    source: (t) => mariadbTable(sql, t),
+    server,
+    timeoutMs: 240_000,
   });
 
 /** Kafka Connect's REST API; throws with its answer unless it succeeds. */
@@ -167,7 +181,9 @@ test(
       return source && (source.snapshot ?? 'false') === 'false' ? [`${source.file}:${source.pos}:${source.row}`] : [];
     });
     const redelivered = positions.length - new Set(positions).size;
-    console.log(`[mariadb-real-stack] (b) ${redelivered} of ${positions.length} change records were delivered twice; silver equal ${(caughtUp / 1000).toFixed(1)} s after the last write`);
+    console.log(
+      `[mariadb-real-stack] (b) ${redelivered} of ${positions.length} change records were delivered twice; silver equal ${(caughtUp / 1000).toFixed(1)} s after the last write`,
+    );
     expect(redelivered).toBeGreaterThan(0);
   }),
   10 * 60_000,

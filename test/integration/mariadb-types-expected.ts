@@ -9,7 +9,15 @@
  */
 import type { SQL } from 'bun';
 import {
-  beforeTruncateTable, truncatedColumns, truncatedKey, truncatedTable, typeColumns, typeKey, typesTable, type SourceColumn, type ValueKind,
+  beforeTruncateTable,
+  truncatedColumns,
+  truncatedKey,
+  truncatedTable,
+  typeColumns,
+  typeKey,
+  typesTable,
+  type SourceColumn,
+  type ValueKind,
 } from './mariadb-types-support.ts';
 
 type Row = Record<string, unknown>;

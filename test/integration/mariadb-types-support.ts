@@ -18,8 +18,25 @@ export const beforeTruncateTable = 'mdb_truncated_before';
  * (mariadb-types-expected.ts turns each kind into the expected canonical value).
  */
 export type ValueKind =
-  | 'int' | 'bigint' | 'unsigned-bigint' | 'decimal' | 'float' | 'double' | 'boolean' | 'bits' | 'text' | 'binary' | 'json'
-  | 'date' | 'micro-time' | 'milli-timestamp' | 'micro-timestamp' | 'zoned-timestamp' | 'year' | 'point' | 'geometry';
+  | 'int'
+  | 'bigint'
+  | 'unsigned-bigint'
+  | 'decimal'
+  | 'float'
+  | 'double'
+  | 'boolean'
+  | 'bits'
+  | 'text'
+  | 'binary'
+  | 'json'
+  | 'date'
+  | 'micro-time'
+  | 'milli-timestamp'
+  | 'micro-timestamp'
+  | 'zoned-timestamp'
+  | 'year'
+  | 'point'
+  | 'geometry';
 
 export interface SourceColumn {
   name: string;

@@ -27,7 +27,13 @@ const runs: readonly (ConnectorSpec & { title: string })[] = [
   { title: 'envelopes with schemas', name: 'mdbtypes', topicPrefix: 'mdbtypes', schemas: true, metadata: true },
   { title: 'envelopes without schemas', name: 'mdbtypes-noschema', topicPrefix: 'mdbtypes_noschema', schemas: false, metadata: true },
   { title: 'flattened with schemas, deletes as null values', name: 'mdbtypes-flat', topicPrefix: 'mdbtypes_flat', schemas: true, flatten: 'tombstone' },
-  { title: 'flattened without schemas, deletes rewritten', name: 'mdbtypes-flat-noschema', topicPrefix: 'mdbtypes_flat_noschema', schemas: false, flatten: 'rewrite' },
+  {
+    title: 'flattened without schemas, deletes rewritten',
+    name: 'mdbtypes-flat-noschema',
+    topicPrefix: 'mdbtypes_flat_noschema',
+    schemas: false,
+    flatten: 'rewrite',
+  },
 ];
 const dataDir = (run: ConnectorSpec) => join(workDir, run.name);
 const tables = [typesTable, truncatedTable];

@@ -70,38 +70,48 @@ function pgbench(...args: string[]) {
   return r.stdout.toString() + r.stderr.toString();
 }
 
-const canonical = (rows: Record<string, unknown>[]) => rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))).sort();
+const canonical = (rows: Record<string, unknown>[]) =>
+  rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))).sort();
 
 async function goldRows(name: string): Promise<string[]> {
   const out = await lakehouse(['cat', `gold/${name}`, '--data', dataDir, '--format', 'ndjson']).catch(() => '');
-  return canonical(out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>));
+  return canonical(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Record<string, unknown>),
+  );
 }
 
-test('after pgbench -i and pgbench -T 30, every gold table equals its SELECT in PostgreSQL', async () => {
-  try {
-    pgbench('-i', '-I', 'dtpg', '-s', '1');
-    const run = pgbench('-T', '30', '-c', '2', '-j', '1', '-n');
-    console.log(`[pgbench-gold] ${run.split('\n').find((l) => l.startsWith('number of transactions actually processed')) ?? run}`);
-    const expected = new Map<string, string[]>();
-    for (const [name, d] of Object.entries(definitions)) expected.set(name, canonical((await sql.unsafe(d.postgres)) as Record<string, unknown>[]));
-    expect(expected.get('balance_per_branch')!.length).toBe(1);
-    expect(expected.get('tellers_with_branch')!.length).toBe(10);
-    // Quiescence: the source is idle; wait until lakehouse has caught up (or report the difference).
-    const deadline = Date.now() + 10 * 60_000;
-    let actual = new Map<string, string[]>();
-    while (Date.now() < deadline) {
-      actual = new Map(await Promise.all(Object.keys(definitions).map(async (n) => [n, await goldRows(n)] as const)));
-      if ([...expected].every(([n, rows]) => JSON.stringify(actual.get(n)) === JSON.stringify(rows))) break;
-      await Bun.sleep(2000);
+test(
+  'after pgbench -i and pgbench -T 30, every gold table equals its SELECT in PostgreSQL',
+  async () => {
+    try {
+      pgbench('-i', '-I', 'dtpg', '-s', '1');
+      const run = pgbench('-T', '30', '-c', '2', '-j', '1', '-n');
+      console.log(`[pgbench-gold] ${run.split('\n').find((l) => l.startsWith('number of transactions actually processed')) ?? run}`);
+      const expected = new Map<string, string[]>();
+      for (const [name, d] of Object.entries(definitions)) expected.set(name, canonical((await sql.unsafe(d.postgres)) as Record<string, unknown>[]));
+      expect(expected.get('balance_per_branch')!.length).toBe(1);
+      expect(expected.get('tellers_with_branch')!.length).toBe(10);
+      // Quiescence: the source is idle; wait until lakehouse has caught up (or report the difference).
+      const deadline = Date.now() + 10 * 60_000;
+      let actual = new Map<string, string[]>();
+      while (Date.now() < deadline) {
+        actual = new Map(await Promise.all(Object.keys(definitions).map(async (n) => [n, await goldRows(n)] as const)));
+        if ([...expected].every(([n, rows]) => JSON.stringify(actual.get(n)) === JSON.stringify(rows))) break;
+        await Bun.sleep(2000);
+      }
+      for (const name of Object.keys(definitions)) expect({ name, rows: actual.get(name) }).toEqual({ name, rows: expected.get(name) });
+      const health = (await (await fetch(`${server.url}/health`)).json()) as { degradedGold?: unknown };
+      expect(health.degradedGold).toBeUndefined();
+      const check = await lakehouse(['gold', 'check', '--data', dataDir, '--gold', goldDir]);
+      expect(check).toContain('balance_per_branch: incremental');
+      expect(check).toContain('tellers_with_branch: incremental');
+    } catch (err) {
+      failed = true;
+      throw err;
     }
-    for (const name of Object.keys(definitions)) expect({ name, rows: actual.get(name) }).toEqual({ name, rows: expected.get(name) });
-    const health = (await (await fetch(`${server.url}/health`)).json()) as { degradedGold?: unknown };
-    expect(health.degradedGold).toBeUndefined();
-    const check = await lakehouse(['gold', 'check', '--data', dataDir, '--gold', goldDir]);
-    expect(check).toContain('balance_per_branch: incremental');
-    expect(check).toContain('tellers_with_branch: incremental');
-  } catch (err) {
-    failed = true;
-    throw err;
-  }
-}, 20 * 60_000);
+  },
+  20 * 60_000,
+);

@@ -20,7 +20,12 @@ beforeAll(async () => {
   installPythonDeps();
   moto = await startMoto();
   env = { ...process.env, AWS_ACCESS_KEY_ID: 'test', AWS_SECRET_ACCESS_KEY: 'test', AWS_REGION: 'us-east-1', LAKEHOUSE_S3_ENDPOINT: moto.endpoint };
-  const client = new S3Client({ endpoint: moto.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: 'test', secretAccessKey: 'test' } });
+  const client = new S3Client({
+    endpoint: moto.endpoint,
+    region: 'us-east-1',
+    forcePathStyle: true,
+    credentials: { accessKeyId: 'test', secretAccessKey: 'test' },
+  });
   await client.send(new CreateBucketCommand({ Bucket: 'lake' }));
 }, 300_000);
 
@@ -55,21 +60,38 @@ test('ingest into s3://, then cat, query with time travel and delta-rs read it b
   expect(rows(fromS3.out)).toEqual(rows(cli('cat', 'voters', '--data', join(work, 'local'), '--format', 'ndjson').out));
   expect(rows(fromS3.out).length).toBe(30 - 5);
 
-  const query = cli('query', '--data', 's3://lake/demo', '--state', join(work, 'state'), '--format', 'ndjson', 'SELECT (SELECT count(*) FROM voters) AS now, (SELECT count(*) FROM voters@v1) AS first');
+  const query = cli(
+    'query',
+    '--data',
+    's3://lake/demo',
+    '--state',
+    join(work, 'state'),
+    '--format',
+    'ndjson',
+    'SELECT (SELECT count(*) FROM voters) AS now, (SELECT count(*) FROM voters@v1) AS first',
+  );
   expect(query.err).toBe('');
   expect(JSON.parse(query.out.trim())).toEqual({ now: 25, first: 10 });
 
   const read = Bun.spawnSync(
-    ['python3', '-c', `
+    [
+      'python3',
+      '-c',
+      `
 import json, sys, pyarrow as pa
 from deltalake import DeltaTable, QueryBuilder
 opts = {"AWS_ENDPOINT_URL": sys.argv[1], "AWS_ALLOW_HTTP": "true", "AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_REGION": "us-east-1"}
 t = DeltaTable("s3://lake/demo/silver/voters", storage_options=opts)
 print(json.dumps(sorted(pa.table(QueryBuilder().register("t", t).execute("select id, city from t").read_all()).to_pylist(), key=lambda r: r["id"])))
-`, moto.endpoint],
+`,
+      moto.endpoint,
+    ],
     { env },
   );
   expect(read.stderr.toString()).toBe('');
-  const ours = rows(fromS3.out).map((l) => JSON.parse(l)).map((r) => ({ id: r.id, city: r.city })).sort((a, b) => a.id - b.id);
+  const ours = rows(fromS3.out)
+    .map((l) => JSON.parse(l))
+    .map((r) => ({ id: r.id, city: r.city }))
+    .sort((a, b) => a.id - b.id);
   expect(JSON.parse(read.stdout.toString())).toEqual(ours);
 }, 180_000);

@@ -14,7 +14,15 @@
  */
 import type { SQL } from 'bun';
 import {
-  toastColumns, toastKey, toastTable, truncatedToastTable, typeColumns, typeKey, typesTable, type SourceColumn, type ValueKind,
+  toastColumns,
+  toastKey,
+  toastTable,
+  truncatedToastTable,
+  typeColumns,
+  typeKey,
+  typesTable,
+  type SourceColumn,
+  type ValueKind,
 } from './postgres-types-support.ts';
 
 type Row = Record<string, unknown>;
@@ -96,7 +104,8 @@ function unscaledBase64(decimal: string): string {
 }
 
 const fractionDigits = (decimal: string) => (decimal.includes('.') ? decimal.length - decimal.indexOf('.') - 1 : 0);
-const timeOfDayMicros = (t: string) => BigInt(Number(t.slice(0, 2)) * 3600 + Number(t.slice(3, 5)) * 60 + Number(t.slice(6, 8))) * 1_000_000n + BigInt(t.slice(9, 15));
+const timeOfDayMicros = (t: string) =>
+  BigInt(Number(t.slice(0, 2)) * 3600 + Number(t.slice(3, 5)) * 60 + Number(t.slice(6, 8))) * 1_000_000n + BigInt(t.slice(9, 15));
 const timestampMicros = (t: string) => BigInt(Date.parse(t.slice(0, 23) + 'Z')) * 1000n + BigInt(t.slice(23, 26));
 
 /** The canonical silver value with schemas, from what selectExpression read. */

@@ -14,9 +14,28 @@ export const toastTable = 'toasted_notes';
  * (postgres-types-expected.ts turns each kind into the expected canonical value).
  */
 export type ValueKind =
-  | 'int' | 'bigint' | 'decimal' | 'variable-decimal' | 'real' | 'double' | 'boolean' | 'text' | 'json' | 'bytea' | 'date'
-  | 'micro-time' | 'milli-time' | 'zoned-time' | 'micro-timestamp' | 'milli-timestamp' | 'zoned-timestamp' | 'interval'
-  | 'bits' | 'array' | 'point' | 'hstore';
+  | 'int'
+  | 'bigint'
+  | 'decimal'
+  | 'variable-decimal'
+  | 'real'
+  | 'double'
+  | 'boolean'
+  | 'text'
+  | 'json'
+  | 'bytea'
+  | 'date'
+  | 'micro-time'
+  | 'milli-time'
+  | 'zoned-time'
+  | 'micro-timestamp'
+  | 'milli-timestamp'
+  | 'zoned-timestamp'
+  | 'interval'
+  | 'bits'
+  | 'array'
+  | 'point'
+  | 'hstore';
 
 export interface SourceColumn {
   name: string;
@@ -120,7 +139,10 @@ export async function createSourceTables(sql: SQL): Promise<void> {
       '-1 day -00:00:01', B'0001', B'', '::1', '2001:db8::/32', 'ff:ff:ff:ff:ff:ff', 'sad', '{}', '{}', '(0,0)', '<r/>',
       'empty', '', '')`,
   ]);
-  await insertToasted(sql, [[1, 'first'], [2, 'second']]);
+  await insertToasted(sql, [
+    [1, 'first'],
+    [2, 'second'],
+  ]);
 }
 
 /**
@@ -162,7 +184,10 @@ export async function changeSourceRows(sql: SQL): Promise<void> {
     CREATE TABLE ${truncatedToastTable} AS SELECT * FROM ${toastTable};
     TRUNCATE ${toastTable};
   `);
-  await insertToasted(sql, [[5, 'fifth'], [6, 'sixth']]);
+  await insertToasted(sql, [
+    [5, 'fifth'],
+    [6, 'sixth'],
+  ]);
   await sql.unsafe(`
     UPDATE ${toastTable} SET note = 'fifth, edited' WHERE id = 5;
     UPDATE ${toastTable} SET note = NULL, body = body || '!', nums = nums || 7 WHERE id = 6;

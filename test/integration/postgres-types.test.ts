@@ -27,7 +27,13 @@ const runs: readonly (ConnectorSpec & { title: string })[] = [
   { title: 'envelopes with schemas', name: 'pgtypes', topicPrefix: 'pgtypes', schemas: true, metadata: true },
   { title: 'envelopes without schemas', name: 'pgtypes-noschema', topicPrefix: 'pgtypes_noschema', schemas: false, metadata: true },
   { title: 'flattened with schemas, deletes as null values', name: 'pgtypes-flat', topicPrefix: 'pgtypes_flat', schemas: true, flatten: 'tombstone' },
-  { title: 'flattened without schemas, deletes rewritten', name: 'pgtypes-flat-noschema', topicPrefix: 'pgtypes_flat_noschema', schemas: false, flatten: 'rewrite' },
+  {
+    title: 'flattened without schemas, deletes rewritten',
+    name: 'pgtypes-flat-noschema',
+    topicPrefix: 'pgtypes_flat_noschema',
+    schemas: false,
+    flatten: 'rewrite',
+  },
 ];
 const dataDir = (run: ConnectorSpec) => join(workDir, run.name);
 
@@ -48,7 +54,9 @@ beforeAll(async () => {
   await changeSourceRows(sql);
   await writeEndMarker(sql);
   const file = (r: ConnectorSpec) => join(workDir, `${r.topicPrefix}.ndjson`);
-  await Promise.all(runs.map(async (r) => dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, `${r.topicPrefix}.public.${toastTable}`, file(r)))));
+  await Promise.all(
+    runs.map(async (r) => dumped.set(r, await dumpTopics(stack.KAFKA_BROKERS, r.topicPrefix, `${r.topicPrefix}.public.${toastTable}`, file(r)))),
+  );
   for (const r of runs) await lakehouse(['ingest', '--data', dataDir(r), file(r)]);
 }, 10 * 60_000);
 
@@ -138,7 +146,8 @@ test(
         else problems.push(...tableDiff(expected.key, expected.rows, silver, 20).map((p) => `${table}: ${p}`));
       }
       if (problems.length === 0) break;
-      if (Date.now() > deadline) throw new Error(`silver did not reach the PostgreSQL state within 60 s:\n${problems.join('\n')}\n--- lakehouse log:\n${server.logTail()}`);
+      if (Date.now() > deadline)
+        throw new Error(`silver did not reach the PostgreSQL state within 60 s:\n${problems.join('\n')}\n--- lakehouse log:\n${server.logTail()}`);
       await Bun.sleep(1_000);
     }
     const deadLetters = await lakehouse(['cat', 'dead_letters', '--data', server.dataDir, '--format', 'ndjson']).catch((err: Error) => err.message);

@@ -45,7 +45,11 @@ beforeAll(async () => {
   const input = join(work, 'voters.ndjson');
   await votersNdjson(3000, 7, input);
   // One record that cannot be decoded, so the dead letters table has a row.
-  appendFileSync(input, JSON.stringify({ topic: 'votersbook.public.voters', partition: 0, offset: 999_999, timestamp: 1_767_600_000_000, key: '{"id":1}', value: 'not json' }) + '\n');
+  appendFileSync(
+    input,
+    JSON.stringify({ topic: 'votersbook.public.voters', partition: 0, offset: 999_999, timestamp: 1_767_600_000_000, key: '{"id":1}', value: 'not json' }) +
+      '\n',
+  );
 
   const mor = join(work, 'merge-on-read');
   const cow = join(work, 'copy-on-write');
@@ -73,7 +77,10 @@ beforeAll(async () => {
   );
   for (const { paths } of kinds) {
     for (const path of paths) {
-      const rows = lakehouse('cat', path, '--format', 'ndjson').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+      const rows = lakehouse('cat', path, '--format', 'ndjson')
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l));
       expect(rows.length).toBeGreaterThan(0);
       expected.set(path, canonical(rows));
     }
@@ -82,7 +89,10 @@ beforeAll(async () => {
 
 /** One engine reads every table in one process (one Spark session): rows, or the engine's error. */
 function readAll(engine: string, paths: string[]): (unknown[] | { error: string })[] {
-  const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), engine, JSON.stringify(paths.map((path) => ({ path })))], { stdout: 'pipe', stderr: 'pipe' });
+  const proc = Bun.spawnSync(['python3', join(import.meta.dir, 'read_delta.py'), engine, JSON.stringify(paths.map((path) => ({ path })))], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   if (proc.exitCode !== 0) throw new Error(`${engine} failed: ${proc.stderr.toString().slice(-3000)}`);
   return JSON.parse(proc.stdout.toString());
 }
@@ -94,7 +104,7 @@ function refusal(error: string): string {
 }
 
 describe('reader matrix', () => {
-  test('each reader returns cat\'s rows or refuses, and README.md publishes this matrix', async () => {
+  test("each reader returns cat's rows or refuses, and README.md publishes this matrix", async () => {
     const paths = kinds.flatMap((k) => k.paths);
     const cells = new Map<string, string[]>(kinds.map((k) => [k.kind, []]));
     const wrong: string[] = [];

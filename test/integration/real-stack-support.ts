@@ -86,7 +86,10 @@ export class LakehouseServer {
     const deadline = Date.now() + 60_000;
     while (Date.now() < deadline) {
       if (proc.exitCode !== null) throw new Error(`lakehouse serve exited with ${proc.exitCode}:\n${this.logTail()}`);
-      const ok = await fetch(`${this.url}/health`).then((r) => r.ok, () => false);
+      const ok = await fetch(`${this.url}/health`).then(
+        (r) => r.ok,
+        () => false,
+      );
       if (ok) return;
       await Bun.sleep(200);
     }
@@ -131,7 +134,14 @@ export function privateStackEnv(dir: string): Record<string, string> {
   const ports = new Set<number>();
   while (ports.size < 5) ports.add(freePort());
   const [pg, mariadb, kafka, controller, connect] = [...ports].map(String);
-  return { LAKEHOUSE_STACK_DIR: join(dir, 'stack'), PG_PORT: pg!, MARIADB_PORT: mariadb!, KAFKA_PORT: kafka!, KAFKA_CONTROLLER_PORT: controller!, CONNECT_PORT: connect! };
+  return {
+    LAKEHOUSE_STACK_DIR: join(dir, 'stack'),
+    PG_PORT: pg!,
+    MARIADB_PORT: mariadb!,
+    KAFKA_PORT: kafka!,
+    KAFKA_CONTROLLER_PORT: controller!,
+    CONNECT_PORT: connect!,
+  };
 }
 
 /** A free TCP port on loopback. */
@@ -171,8 +181,10 @@ function canonicalExpr(column: string, type: string): string {
 export async function postgresTable(sql: SQL, table: string): Promise<{ key: string[]; rows: Row[] }> {
   const columns = (await sql`SELECT column_name, data_type FROM information_schema.columns
     WHERE table_schema = 'public' AND table_name = ${table} ORDER BY ordinal_position`) as { column_name: string; data_type: string }[];
-  const key = ((await sql`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
-    WHERE i.indrelid = ${'public.' + table}::regclass AND i.indisprimary ORDER BY a.attnum`) as { attname: string }[]).map((r) => r.attname);
+  const key = (
+    (await sql`SELECT a.attname FROM pg_index i JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY(i.indkey)
+    WHERE i.indrelid = ${'public.' + table}::regclass AND i.indisprimary ORDER BY a.attnum`) as { attname: string }[]
+  ).map((r) => r.attname);
   const select = columns.map((c) => `${canonicalExpr(c.column_name, c.data_type)} AS "${c.column_name}"`).join(', ');
   const rows = (await sql.unsafe(`SELECT row_to_json(t)::text AS j FROM (SELECT ${select} FROM public."${table}") t`)) as { j: string }[];
   return { key, rows: rows.map((r) => JSON.parse(r.j) as Row) };
@@ -207,7 +219,9 @@ export async function mariadbTable(sql: SQL, table: string): Promise<{ key: stri
   const select = columns.map((c) => `${mariadbCanonicalExpr(c.name, c.type)} AS \`${c.name}\``).join(', ');
   const rows = (await sql.unsafe(`SELECT ${select} FROM \`${table}\``)) as Row[];
   const numeric = new Set(columns.filter((c) => ['tinyint', 'smallint', 'mediumint', 'int', 'float', 'double'].includes(c.type)).map((c) => c.name));
-  const canonical = rows.map((r) => Object.fromEntries(columns.map((c) => [c.name, r[c.name] !== null && numeric.has(c.name) ? Number(r[c.name]) : r[c.name]])));
+  const canonical = rows.map((r) =>
+    Object.fromEntries(columns.map((c) => [c.name, r[c.name] !== null && numeric.has(c.name) ? Number(r[c.name]) : r[c.name]])),
+  );
   return { key: columns.filter((c) => c.k === 'PRI').map((c) => c.name), rows: canonical };
 }
 
@@ -246,7 +260,9 @@ export async function expectSilverReaches(target: SilverTarget): Promise<number>
     const problems = await silverDifferences(target);
     if (problems.length === 0) break;
     if (Date.now() > deadline) {
-      throw new Error(`silver did not reach the source state within ${target.timeoutMs / 1000} s:\n${problems.join('\n')}\n--- lakehouse log:\n${target.server.logTail()}`);
+      throw new Error(
+        `silver did not reach the source state within ${target.timeoutMs / 1000} s:\n${problems.join('\n')}\n--- lakehouse log:\n${target.server.logTail()}`,
+      );
     }
     await Bun.sleep(1_000);
   }

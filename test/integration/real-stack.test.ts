@@ -16,7 +16,15 @@ import { Kafka, logLevel } from 'kafkajs';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
 import { KafkaSource } from '../../src/source/kafka/kafka.ts';
 import {
-  LakehouseServer, expectSilverReaches, freePort, postgresTable, privateStackEnv, stackDown, stackUp, startFakeIt, type Stack,
+  LakehouseServer,
+  expectSilverReaches,
+  freePort,
+  postgresTable,
+  privateStackEnv,
+  stackDown,
+  stackUp,
+  startFakeIt,
+  type Stack,
 } from './real-stack-support.ts';
 
 const workDir = mkdtempSync(join(tmpdir(), 'lh-real-stack-'));
@@ -191,9 +199,20 @@ test(
       await waitFor(() => source.lag() === 0, 10_000, `lag stayed at ${source.lag()}`);
 
       await admin.createTopics({ topics: [{ topic: `${prefix}.late`, numPartitions: 2 }], waitForLeaders: true });
-      await producer.send({ topic: `${prefix}.late`, messages: [{ key: 'a', value: 'late-1' }, { key: 'b', value: 'late-2' }] });
+      await producer.send({
+        topic: `${prefix}.late`,
+        messages: [
+          { key: 'a', value: 'late-1' },
+          { key: 'b', value: 'late-2' },
+        ],
+      });
       await waitFor(() => delivered().length === 22, 30_000, 'the topic created later was not consumed');
-      expect(delivered().slice(20).map((r) => r.value).sort()).toEqual(['late-1', 'late-2']);
+      expect(
+        delivered()
+          .slice(20)
+          .map((r) => r.value)
+          .sort(),
+      ).toEqual(['late-1', 'late-2']);
       expect(source.status()).toMatchObject({ state: 'consuming', topics: [`${prefix}.early`, `${prefix}.late`] });
       stop.abort();
       await running;

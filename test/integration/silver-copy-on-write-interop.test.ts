@@ -34,7 +34,13 @@ beforeAll(() => {
   const records = mixedVoterBatches().flat();
   const firstHalf = join(work, 'first.ndjson');
   const all = join(work, 'all.ndjson');
-  writeFileSync(firstHalf, records.slice(0, records.length / 2).map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeFileSync(
+    firstHalf,
+    records
+      .slice(0, records.length / 2)
+      .map((r) => JSON.stringify(r))
+      .join('\n') + '\n',
+  );
   writeFileSync(all, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
   // The second run redelivers the first half and goes on; it does not repeat the mode: the table keeps it.
   lakehouse('ingest', '--data', 'cow', '--batch', '9', '--write-mode', 'copy-on-write', firstHalf);
@@ -43,7 +49,10 @@ beforeAll(() => {
 }, 120_000);
 
 test('delta-rs reads the copy-on-write table exactly as lakehouse cat prints it, even without deletion-vector support', () => {
-  const printed = lakehouse('cat', 'voters', '--data', 'cow', '--format', 'ndjson').trim().split('\n').map((l) => JSON.parse(l));
+  const printed = lakehouse('cat', 'voters', '--data', 'cow', '--format', 'ndjson')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   // east: 40 - 6 deleted + 2 (ids 9 and 37) updated back after their delete; west: truncated, then 6 inserted.
   expect(printed.length).toBe(42);
   const path = join(work, 'cow', 'silver', 'voters');
@@ -51,11 +60,18 @@ test('delta-rs reads the copy-on-write table exactly as lakehouse cat prints it,
   expect(canonicalSort(readWith('deltalake-pyarrow', path))).toEqual(canonicalSort(printed));
   const described = JSON.parse(lakehouse('describe', 'voters', '--data', 'cow', '--format', 'json'));
   // Writer features only: nothing a reader needs.
-  expect(described).toMatchObject({ protocol: { minReaderVersion: 1, minWriterVersion: 7 }, features: ['appendOnly', 'invariants', 'inCommitTimestamp'], readerNeeds: { minReaderVersion: 1, features: [] } });
+  expect(described).toMatchObject({
+    protocol: { minReaderVersion: 1, minWriterVersion: 7 },
+    features: ['appendOnly', 'invariants', 'inCommitTimestamp'],
+    readerNeeds: { minReaderVersion: 1, features: [] },
+  });
   expect(described.properties['lakehouse.writeMode']).toBe('copy-on-write');
 
   // The same stream in merge-on-read: the same rows, which the pyarrow reader cannot read.
-  const morPrinted = lakehouse('cat', 'voters', '--data', 'mor', '--format', 'ndjson').trim().split('\n').map((l) => JSON.parse(l));
+  const morPrinted = lakehouse('cat', 'voters', '--data', 'mor', '--format', 'ndjson')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   expect(canonicalSort(morPrinted)).toEqual(canonicalSort(printed));
   expect(JSON.stringify(readWith('deltalake-pyarrow', join(work, 'mor', 'silver', 'voters')))).toContain('deletionVectors');
 }, 120_000);

@@ -48,7 +48,9 @@ describe('S3Storage', () => {
   });
 
   test('a missing bucket is a clear not_found', async () => {
-    const err = await S3Storage.fromUrl('s3://no-such-bucket-here/x').list('').catch((e) => e);
+    const err = await S3Storage.fromUrl('s3://no-such-bucket-here/x')
+      .list('')
+      .catch((e) => e);
     expect(err.code).toBe('not_found');
     expect(err.message).toContain('no-such-bucket-here');
   });
@@ -82,7 +84,10 @@ describe('S3Storage', () => {
     const storage = await freshStorage();
     const table = await DeltaTable.create(storage, { schema: struct([field('id', 'long'), field('city', 'string')]) });
     const tx = table.transaction({ operation: 'WRITE' });
-    await tx.writeRows([{ id: 1, city: 'Avalon' }, { id: 2, city: 'Brightwater' }]);
+    await tx.writeRows([
+      { id: 1, city: 'Avalon' },
+      { id: 2, city: 'Brightwater' },
+    ]);
     await tx.commit();
     const cli = (...args: string[]) => Bun.spawnSync(['bun', join(import.meta.dir, '../../src/cli/main.ts'), ...args], { env: process.env });
     const cat = cli('cat', storage.root, '--format', 'ndjson');

@@ -30,7 +30,14 @@ export interface FuzzScenario {
   schemas: boolean;
   partitions: number;
   /** Per step: which table, what to do, and the values to use. */
-  steps: { table: number; action: 'insert' | 'update' | 'delete' | 'malformed'; pick: number; values: (string | number)[]; toast: boolean[]; malformed: number }[];
+  steps: {
+    table: number;
+    action: 'insert' | 'update' | 'delete' | 'malformed';
+    pick: number;
+    values: (string | number)[];
+    toast: boolean[];
+    malformed: number;
+  }[];
   /** Delivery: a shuffle seed, redeliveries, batch sizes. */
   deliverySeed: number;
   redeliver: number;
@@ -44,7 +51,19 @@ export interface FuzzStream {
   malformed: number;
 }
 
-const TABLE_NAMES = ['orders', 'accounts', 'pipeline_state', 'change_batches', 'gold_state', 'silver_state', 'silver_topics', 'poll_results', 'line_items', 'T2', 'x'];
+const TABLE_NAMES = [
+  'orders',
+  'accounts',
+  'pipeline_state',
+  'change_batches',
+  'gold_state',
+  'silver_state',
+  'silver_topics',
+  'poll_results',
+  'line_items',
+  'T2',
+  'x',
+];
 const COLUMN_NAMES = ['id', 'name', 'amount', 'note', '__op', '__key', '__deleted', '__source_db', '___x', 'prénom', '数量', 'order_date', 'Status', 'v2'];
 
 const column = fc.record({ name: fc.constantFrom(...COLUMN_NAMES), type: fc.constantFrom<ColumnType>('int', 'text') });
@@ -52,9 +71,13 @@ const column = fc.record({ name: fc.constantFrom(...COLUMN_NAMES), type: fc.cons
 /** Columns unique by their lowercase name (a case-only collision is its own, deterministic test). */
 const uniqueColumns = (min: number, max: number) => fc.uniqueArray(column, { minLength: min, maxLength: max, selector: (c) => c.name.toLowerCase() });
 
-const table = fc
-  .tuple(fc.constantFrom(...TABLE_NAMES), uniqueColumns(2, 5), fc.integer({ min: 1, max: 2 }))
-  .map(([name, columns, keys]): FuzzTable => ({ name, key: columns.slice(0, Math.min(keys, columns.length - 1)), columns: columns.slice(Math.min(keys, columns.length - 1)) }));
+const table = fc.tuple(fc.constantFrom(...TABLE_NAMES), uniqueColumns(2, 5), fc.integer({ min: 1, max: 2 })).map(
+  ([name, columns, keys]): FuzzTable => ({
+    name,
+    key: columns.slice(0, Math.min(keys, columns.length - 1)),
+    columns: columns.slice(Math.min(keys, columns.length - 1)),
+  }),
+);
 
 export const scenario: fc.Arbitrary<FuzzScenario> = fc
   .record({
@@ -116,7 +139,16 @@ export function render(s: FuzzScenario): FuzzStream {
   const keySchema = (t: FuzzTable) => ({ type: 'struct', fields: t.key.map((c) => ({ field: c.name, type: connectType(c), optional: false })) });
   const wrap = (schema: unknown, payload: unknown) => (s.schemas ? { schema, payload } : payload);
   const keyText = (t: FuzzTable, key: SourceRow) => JSON.stringify(wrap(keySchema(t), key));
-  const source = (t: FuzzTable, at: number) => ({ version: '3.3.2.Final', connector: 'postgresql', name: 'fz', ts_ms: 1_767_600_000_000 + at, db: 'db', schema: 'public', table: t.name, lsn: at });
+  const source = (t: FuzzTable, at: number) => ({
+    version: '3.3.2.Final',
+    connector: 'postgresql',
+    name: 'fz',
+    ts_ms: 1_767_600_000_000 + at,
+    db: 'db',
+    schema: 'public',
+    table: t.name,
+    lsn: at,
+  });
 
   const envelope = (t: FuzzTable, op: string, before: SourceRow | null, after: SourceRow | null, at: number) => {
     if (s.shape === 'envelope') {
@@ -126,7 +158,12 @@ export function render(s: FuzzScenario): FuzzStream {
         fields: [
           { ...row, field: 'before' },
           { ...row, field: 'after' },
-          { type: 'struct', optional: false, field: 'source', fields: Object.keys(source(t, at)).map((f) => ({ field: f, type: f === 'ts_ms' || f === 'lsn' ? 'int64' : 'string', optional: true })) },
+          {
+            type: 'struct',
+            optional: false,
+            field: 'source',
+            fields: Object.keys(source(t, at)).map((f) => ({ field: f, type: f === 'ts_ms' || f === 'lsn' ? 'int64' : 'string', optional: true })),
+          },
           { type: 'string', optional: false, field: 'op' },
           { type: 'int64', optional: true, field: 'ts_ms' },
         ],
@@ -160,7 +197,8 @@ export function render(s: FuzzScenario): FuzzStream {
         () => JSON.stringify({ hello: 'world' }),
         () => envelope(t, 'c', null, { ...key, ...Object.fromEntries(t.key.map((c) => [c.name, c.type === 'int' ? 999_999 : 'other key'])) }, at),
         () => envelope(t, 'c', null, Object.fromEntries(t.columns.map((c) => [c.name, valueFor(c, step.values[2]!)])), at),
-        () => `{"op":"c","before":null,"after":${JSON.stringify(key).slice(0, -1)},"${t.columns[0]!.name}":${'9'.repeat(45)}},"source":${JSON.stringify(source(t, at))}}`,
+        () =>
+          `{"op":"c","before":null,"after":${JSON.stringify(key).slice(0, -1)},"${t.columns[0]!.name}":${'9'.repeat(45)}},"source":${JSON.stringify(source(t, at))}}`,
         () => envelope(t, 'x', null, key, at),
       ];
       // The schemaless huge-integer form has no meaning under schemas; there, send an unknown op instead.
@@ -174,7 +212,7 @@ export function render(s: FuzzScenario): FuzzStream {
       for (const c of t.key) key[c.name] = c.type === 'int' ? nextKey[step.table]! : `k${nextKey[step.table]}`;
       nextKey[step.table]!++;
       const row: SourceRow = { ...key };
-      t.columns.forEach((c, i) => (row[c.name] = step.values[i + 2] === undefined ? null : valueFor(c, step.values[i + 2]!)));
+      for (const [i, c] of t.columns.entries()) row[c.name] = step.values[i + 2] === undefined ? null : valueFor(c, step.values[i + 2]!);
       rows.set(JSON.stringify(key), row);
       events.push({ table: step.table, key, value: envelope(t, 'c', null, row, at), malformed: false });
       continue;
@@ -191,7 +229,8 @@ export function render(s: FuzzScenario): FuzzStream {
     const row: SourceRow = { ...old };
     const sent: SourceRow = { ...old };
     t.columns.forEach((c, i) => {
-      if (step.toast[i] && c.type === 'text') sent[c.name] = PLACEHOLDER; // unchanged TOASTed value: row keeps the old
+      if (step.toast[i] && c.type === 'text')
+        sent[c.name] = PLACEHOLDER; // unchanged TOASTed value: row keeps the old
       else row[c.name] = sent[c.name] = valueFor(c, step.values[(i + 3) % 8]!);
     });
     rows.set(id, row);

@@ -209,20 +209,41 @@ const EPOCH_2026_MS = Date.UTC(2026, 0, 5, 8, 0, 0);
 /** Around now, sometimes before 1970 (negative epoch values). */
 const instantMs = (prng: Prng) => (prng.chance(0.05) ? Date.UTC(1965, 2, 1, 10, 0, 0) : EPOCH_2026_MS);
 // Text that JSON escapes and UTF-8 multibyte sequences put to the test, beside plain words.
-const WORDS = ['amber', 'birch', 'cedar', 'delta', 'ember', 'fjord', 'grove', 'harbor', 'iris', 'juniper', 'Zoë', 'naïve "quoted"', 'back\\slash', 'two\nlines', '東京', '🙂 ok'];
+const WORDS = [
+  'amber',
+  'birch',
+  'cedar',
+  'delta',
+  'ember',
+  'fjord',
+  'grove',
+  'harbor',
+  'iris',
+  'juniper',
+  'Zoë',
+  'naïve "quoted"',
+  'back\\slash',
+  'two\nlines',
+  '東京',
+  '🙂 ok',
+];
 
 function randomValue(prng: Prng, c: Column): Value {
   if (c.nullable && prng.chance(0.15)) return null;
   switch (c.kind) {
-    case 'int16': return prng.int(0, 1);
-    case 'int32': return prng.int(-1000, 100_000);
-    case 'int64': return String(prng.int(1, 2 ** 31) * 1000 + prng.int(0, 999));
+    case 'int16':
+      return prng.int(0, 1);
+    case 'int32':
+      return prng.int(-1000, 100_000);
+    case 'int64':
+      return String(prng.int(1, 2 ** 31) * 1000 + prng.int(0, 999));
     case 'text':
       if (prng.chance(0.04)) return '';
       return c.toast && prng.chance(0.6)
         ? `${prng.pick(WORDS)} ${'long note '.repeat(prng.int(40, 80))}${prng.int(0, 1e6)}` // TOASTed: > 2 kB
         : `${prng.pick(WORDS)} ${prng.pick(WORDS)} ${prng.int(0, 9999)}`;
-    case 'bool': return prng.chance(0.5);
+    case 'bool':
+      return prng.chance(0.5);
     // Whole values too: JsonConverter writes them 2.0, which without a schema must still read as a double.
     case 'float64':
       if (prng.chance(0.05)) return prng.pick([NaN, Infinity, -Infinity]);
@@ -235,15 +256,20 @@ function randomValue(prng: Prng, c: Column): Value {
       const zero = whole === 0 && /^0*$/.test(frac);
       return `${!zero && prng.chance(0.1) ? '-' : ''}${whole}${c.scale ? '.' + frac : ''}`;
     }
-    case 'date': return prng.int(-3000, 20_000); // days since epoch, some before 1970
-    case 'micros': return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + prng.int(0, 999);
-    case 'zoned': return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + (prng.chance(0.3) ? 0 : prng.int(0, 999_999));
-    case 'json': return { json: JSON.stringify({ theme: prng.pick(WORDS), n: prng.int(0, 9), tags: [prng.pick(WORDS)] }) };
+    case 'date':
+      return prng.int(-3000, 20_000); // days since epoch, some before 1970
+    case 'micros':
+      return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + prng.int(0, 999);
+    case 'zoned':
+      return (instantMs(prng) + prng.int(-1e9, 1e9)) * 1000 + (prng.chance(0.3) ? 0 : prng.int(0, 999_999));
+    case 'json':
+      return { json: JSON.stringify({ theme: prng.pick(WORDS), n: prng.int(0, 9), tags: [prng.pick(WORDS)] }) };
     case 'uuid': {
       const hex = () => prng.int(0, 0xffff).toString(16).padStart(4, '0');
       return `${hex()}${hex()}-${hex()}-4${hex().slice(1)}-a${hex().slice(1)}-${hex()}${hex()}${hex()}`;
     }
-    case 'enum': return prng.pick(TIERS);
+    case 'enum':
+      return prng.pick(TIERS);
   }
 }
 
@@ -278,12 +304,18 @@ function javaDouble(v: number): string {
 function wireValue(c: Column, v: Value, padZoned: boolean): unknown {
   if (v === null) return null;
   switch (c.kind) {
-    case 'int64': return RAW_NUMBER + (v as string);
-    case 'float64': return Number.isFinite(v) ? RAW_NUMBER + javaDouble(v as number) : String(v);
-    case 'decimal': return decimalBase64(v as string, c.scale ?? 0);
-    case 'zoned': return zonedText(v as number, padZoned);
-    case 'json': return (v as { json: string }).json;
-    default: return v;
+    case 'int64':
+      return RAW_NUMBER + (v as string);
+    case 'float64':
+      return Number.isFinite(v) ? RAW_NUMBER + javaDouble(v as number) : String(v);
+    case 'decimal':
+      return decimalBase64(v as string, c.scale ?? 0);
+    case 'zoned':
+      return zonedText(v as number, padZoned);
+    case 'json':
+      return (v as { json: string }).json;
+    default:
+      return v;
   }
 }
 
@@ -300,18 +332,24 @@ function daysText(days: number): string {
 function canonical(kind: Kind, c: Column, v: Value): Canonical {
   if (v === null) return null;
   switch (kind) {
-    case 'int64': return String(v);
+    case 'int64':
+      return String(v);
     case 'decimal': {
       const [whole, frac = ''] = String(v).split('.');
       const scale = c.scale ?? 0;
       return scale ? `${whole}.${frac.padEnd(scale, '0')}` : whole!;
     }
-    case 'date': return daysText(v as number);
+    case 'date':
+      return daysText(v as number);
     case 'micros':
-    case 'zoned': return microsText(v as number);
-    case 'json': return (v as { json: string }).json;
-    case 'float64': return Number.isFinite(v) ? (v as number) : String(v);
-    default: return v as Canonical;
+    case 'zoned':
+      return microsText(v as number);
+    case 'json':
+      return (v as { json: string }).json;
+    case 'float64':
+      return Number.isFinite(v) ? (v as number) : String(v);
+    default:
+      return v as Canonical;
   }
 }
 
@@ -333,21 +371,34 @@ const field = (f: string, type: string, optional: boolean, extra: Record<string,
 function columnSchema(c: Column): Record<string, unknown> {
   const o = c.nullable;
   switch (c.kind) {
-    case 'int16': case 'int32': case 'int64': return field(c.name, c.kind, o);
-    case 'float64': return field(c.name, 'double', o); // JsonConverter's name for Connect's float64
-    case 'text': return field(c.name, 'string', o);
-    case 'bool': return field(c.name, 'boolean', o);
+    case 'int16':
+    case 'int32':
+    case 'int64':
+      return field(c.name, c.kind, o);
+    case 'float64':
+      return field(c.name, 'double', o); // JsonConverter's name for Connect's float64
+    case 'text':
+      return field(c.name, 'string', o);
+    case 'bool':
+      return field(c.name, 'boolean', o);
     case 'decimal':
       return field(c.name, 'bytes', o, {
-        name: 'org.apache.kafka.connect.data.Decimal', version: 1,
+        name: 'org.apache.kafka.connect.data.Decimal',
+        version: 1,
         parameters: { scale: String(c.scale ?? 0), 'connect.decimal.precision': String(c.precision ?? 10) },
       });
-    case 'date': return field(c.name, 'int32', o, { name: 'io.debezium.time.Date', version: 1 });
-    case 'micros': return field(c.name, 'int64', o, { name: 'io.debezium.time.MicroTimestamp', version: 1 });
-    case 'zoned': return field(c.name, 'string', o, { name: 'io.debezium.time.ZonedTimestamp', version: 1 });
-    case 'json': return field(c.name, 'string', o, { name: 'io.debezium.data.Json', version: 1 });
-    case 'uuid': return field(c.name, 'string', o, { name: 'io.debezium.data.Uuid', version: 1 });
-    case 'enum': return field(c.name, 'string', o, { name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: TIERS.join(',') } });
+    case 'date':
+      return field(c.name, 'int32', o, { name: 'io.debezium.time.Date', version: 1 });
+    case 'micros':
+      return field(c.name, 'int64', o, { name: 'io.debezium.time.MicroTimestamp', version: 1 });
+    case 'zoned':
+      return field(c.name, 'string', o, { name: 'io.debezium.time.ZonedTimestamp', version: 1 });
+    case 'json':
+      return field(c.name, 'string', o, { name: 'io.debezium.data.Json', version: 1 });
+    case 'uuid':
+      return field(c.name, 'string', o, { name: 'io.debezium.data.Uuid', version: 1 });
+    case 'enum':
+      return field(c.name, 'string', o, { name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: TIERS.join(',') } });
   }
 }
 
@@ -355,23 +406,57 @@ const DEBEZIUM_VERSION = '3.0.8.Final';
 
 /** What Debezium's converters send for a required column without a value (JdbcValueConverters' fallbacks). */
 const FALLBACK: Record<Kind, unknown> = {
-  int16: 0, int32: 0, int64: 0, text: '', bool: false, float64: 0, decimal: 'AA==', date: 0, micros: 0,
-  zoned: '1970-01-01T00:00:00Z', json: '{}', uuid: '', enum: '',
+  int16: 0,
+  int32: 0,
+  int64: 0,
+  text: '',
+  bool: false,
+  float64: 0,
+  decimal: 'AA==',
+  date: 0,
+  micros: 0,
+  zoned: '1970-01-01T00:00:00Z',
+  json: '{}',
+  uuid: '',
+  enum: '',
 };
-const snapshotEnum = { name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' }, default: 'false' };
+const snapshotEnum = {
+  name: 'io.debezium.data.Enum',
+  version: 1,
+  parameters: { allowed: 'true,first,first_in_data_collection,last_in_data_collection,last,false,incremental' },
+  default: 'false',
+};
 
 function sourceSchema(connector: Connector) {
   const common = [
-    field('version', 'string', false), field('connector', 'string', false), field('name', 'string', false), field('ts_ms', 'int64', false),
-    field('snapshot', 'string', true, snapshotEnum), field('db', 'string', false), field('sequence', 'string', true),
-    field('ts_us', 'int64', true), field('ts_ns', 'int64', true),
+    field('version', 'string', false),
+    field('connector', 'string', false),
+    field('name', 'string', false),
+    field('ts_ms', 'int64', false),
+    field('snapshot', 'string', true, snapshotEnum),
+    field('db', 'string', false),
+    field('sequence', 'string', true),
+    field('ts_us', 'int64', true),
+    field('ts_ns', 'int64', true),
   ];
   const specific =
     connector === 'postgresql'
-      ? [field('schema', 'string', false), field('table', 'string', false), field('txId', 'int64', true), field('lsn', 'int64', true), field('xmin', 'int64', true)]
+      ? [
+          field('schema', 'string', false),
+          field('table', 'string', false),
+          field('txId', 'int64', true),
+          field('lsn', 'int64', true),
+          field('xmin', 'int64', true),
+        ]
       : [
-          field('table', 'string', true), field('server_id', 'int64', false), field('gtid', 'string', true), field('file', 'string', false),
-          field('pos', 'int64', false), field('row', 'int32', false), field('thread', 'int64', true), field('query', 'string', true),
+          field('table', 'string', true),
+          field('server_id', 'int64', false),
+          field('gtid', 'string', true),
+          field('file', 'string', false),
+          field('pos', 'int64', false),
+          field('row', 'int32', false),
+          field('thread', 'int64', true),
+          field('query', 'string', true),
         ];
   const name = connector === 'postgresql' ? 'io.debezium.connector.postgresql.Source' : 'io.debezium.connector.mysql.Source';
   return { type: 'struct', fields: [...common, ...specific], optional: false, name, field: 'source' };
@@ -385,9 +470,17 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
   const pg = spec.connector === 'postgresql';
   const defs = tablesFor(spec.connector);
   const dbs: SourceDb[] = spec.sources.map((s, index) => ({
-    spec: s, index, tables: new Map(defs.map((d) => [d.name, { def: d, columns: [...d.columns], rows: new Map() }])),
-    nextId: 1, nextOrder: 1_000_000, lsn: 20_000_000 + index * 7_000_000, lastCommitLsn: null, txId: 700 + index * 100,
-    binlogFile: 3, binlogPos: 4, tsMs: EPOCH_2026_MS + index * 1000,
+    spec: s,
+    index,
+    tables: new Map(defs.map((d) => [d.name, { def: d, columns: [...d.columns], rows: new Map() }])),
+    nextId: 1,
+    nextOrder: 1_000_000,
+    lsn: 20_000_000 + index * 7_000_000,
+    lastCommitLsn: null,
+    txId: 700 + index * 100,
+    binlogFile: 3,
+    binlogPos: 4,
+    tsMs: EPOCH_2026_MS + index * 1000,
   }));
   const emitted: SourceEvent[] = [];
   /** The silver view of columns: per table, every column any row event carried, widest kind. */
@@ -418,8 +511,21 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
   const emit = (db: SourceDb, table: string, op: SourceEvent['op'], before: Row | null, after: Row | null, extra: Partial<SourceEvent> = {}) => {
     const t = db.tables.get(table);
     const ev: SourceEvent = {
-      db, table, op, before, after, unavailable: new Set(), columns: t ? t.columns : [], snapshot: 'false',
-      lsn: db.lsn, lastCommitLsn: db.lastCommitLsn, txId: db.txId, file: db.binlogFile, pos: db.binlogPos, row: 0, tsMs: db.tsMs,
+      db,
+      table,
+      op,
+      before,
+      after,
+      unavailable: new Set(),
+      columns: t ? t.columns : [],
+      snapshot: 'false',
+      lsn: db.lsn,
+      lastCommitLsn: db.lastCommitLsn,
+      txId: db.txId,
+      file: db.binlogFile,
+      pos: db.binlogPos,
+      row: 0,
+      tsMs: db.tsMs,
       ...extra,
     };
     emitted.push(ev);
@@ -450,7 +556,9 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
         t.rows.set(keyOf(t.def, row), row);
       }
     }
-    const reads = [...db.tables.values()].flatMap((t) => [...t.rows.values()].map((row, i, all) => ({ t, row, edge: i === 0 ? 'first' : i === all.length - 1 ? 'last' : '' })));
+    const reads = [...db.tables.values()].flatMap((t) =>
+      [...t.rows.values()].map((row, i, all) => ({ t, row, edge: i === 0 ? 'first' : i === all.length - 1 ? 'last' : '' })),
+    );
     reads.forEach(({ t, row, edge }, i) => {
       const snapshot = i === 0 ? 'first' : i === reads.length - 1 ? 'last' : edge ? `${edge}_in_data_collection` : 'true';
       emit(db, t.def.name, 'r', null, { ...row }, { snapshot: snapshot as SourceEvent['snapshot'], lastCommitLsn: null });
@@ -550,11 +658,13 @@ export function generateCorpus(spec: CorpusSpec): Corpus {
       const c = prng.pick(changeable);
       row[c.name] = randomValue(prng, c);
     }
-    if (table === 'customers' && prng.chance(0.5)) row.visits = t.columns.find((c) => c.name === WIDENED_COLUMN)!.kind === 'int64' ? 3_000_000_000 + prng.int(0, 1e6) : prng.int(0, 100_000);
+    if (table === 'customers' && prng.chance(0.5))
+      row.visits = t.columns.find((c) => c.name === WIDENED_COLUMN)!.kind === 'int64' ? 3_000_000_000 + prng.int(0, 1e6) : prng.int(0, 100_000);
     t.rows.set(key, row);
     const unavailable = new Set<string>();
     if (pg && db.spec.replicaIdentity === 'default') {
-      for (const c of t.columns) if (c.toast && row[c.name] === old[c.name] && typeof row[c.name] === 'string' && (row[c.name] as string).length > 2000) unavailable.add(c.name);
+      for (const c of t.columns)
+        if (c.toast && row[c.name] === old[c.name] && typeof row[c.name] === 'string' && (row[c.name] as string).length > 2000) unavailable.add(c.name);
     }
     const ev = emit(db, table, 'u', { ...old }, { ...row });
     ev.unavailable = unavailable;
@@ -611,17 +721,39 @@ class Renderer {
   source(ev: SourceEvent): Record<string, unknown> {
     const s = ev.db.spec;
     const common = {
-      version: DEBEZIUM_VERSION, connector: this.spec.connector, name: s.server, ts_ms: ev.tsMs, snapshot: ev.snapshot, db: s.db,
+      version: DEBEZIUM_VERSION,
+      connector: this.spec.connector,
+      name: s.server,
+      ts_ms: ev.tsMs,
+      snapshot: ev.snapshot,
+      db: s.db,
     };
     if (this.pg) {
       return {
-        ...common, sequence: JSON.stringify([ev.lastCommitLsn === null ? null : String(ev.lastCommitLsn), String(ev.lsn)]),
-        ts_us: ev.tsMs * 1000, ts_ns: ev.tsMs * 1_000_000, schema: 'public', table: ev.table, txId: ev.txId, lsn: ev.lsn, xmin: null,
+        ...common,
+        sequence: JSON.stringify([ev.lastCommitLsn === null ? null : String(ev.lastCommitLsn), String(ev.lsn)]),
+        ts_us: ev.tsMs * 1000,
+        ts_ns: ev.tsMs * 1_000_000,
+        schema: 'public',
+        table: ev.table,
+        txId: ev.txId,
+        lsn: ev.lsn,
+        xmin: null,
       };
     }
     return {
-      ...common, sequence: null, ts_us: ev.tsMs * 1000, ts_ns: ev.tsMs * 1_000_000, table: ev.table, server_id: 223344 + ev.db.index,
-      gtid: null, file: `mysql-bin.${String(ev.file).padStart(6, '0')}`, pos: ev.pos, row: ev.row, thread: ev.snapshot === 'false' ? 17 : null, query: null,
+      ...common,
+      sequence: null,
+      ts_us: ev.tsMs * 1000,
+      ts_ns: ev.tsMs * 1_000_000,
+      table: ev.table,
+      server_id: 223344 + ev.db.index,
+      gtid: null,
+      file: `mysql-bin.${String(ev.file).padStart(6, '0')}`,
+      pos: ev.pos,
+      row: ev.row,
+      thread: ev.snapshot === 'false' ? 17 : null,
+      query: null,
     };
   }
 
@@ -632,12 +764,21 @@ class Renderer {
     return {
       type: 'struct',
       fields: [
-        image('before'), image('after'), sourceSchema(this.spec.connector),
+        image('before'),
+        image('after'),
+        sourceSchema(this.spec.connector),
         {
-          type: 'struct', optional: true, name: 'event.block', version: 1, field: 'transaction',
+          type: 'struct',
+          optional: true,
+          name: 'event.block',
+          version: 1,
+          field: 'transaction',
           fields: [field('id', 'string', false), field('total_order', 'int64', false), field('data_collection_order', 'int64', false)],
         },
-        field('op', 'string', false), field('ts_ms', 'int64', true), field('ts_us', 'int64', true), field('ts_ns', 'int64', true),
+        field('op', 'string', false),
+        field('ts_ms', 'int64', true),
+        field('ts_us', 'int64', true),
+        field('ts_ns', 'int64', true),
       ],
       optional: false,
       name: `${this.qualified(ev)}.Envelope`,
@@ -649,8 +790,12 @@ class Renderer {
     return {
       type: 'struct',
       fields: [
-        ...ev.columns.map(columnSchema), field('__op', 'string', true), field('__table', 'string', true), field('__lsn', 'int64', true),
-        field('__source_ts_ms', 'int64', true), field('__deleted', 'string', true),
+        ...ev.columns.map(columnSchema),
+        field('__op', 'string', true),
+        field('__table', 'string', true),
+        field('__lsn', 'int64', true),
+        field('__source_ts_ms', 'int64', true),
+        field('__deleted', 'string', true),
       ],
       optional: false,
       name: `${this.qualified(ev)}.Value`,
@@ -676,10 +821,18 @@ class Renderer {
     const after = ev.after ? this.rowJson(ev.columns, ev.after, ev.unavailable, padZoned) : null;
     if (this.spec.shape === 'flat') {
       const row = ev.op === 'd' ? (before ?? this.keyOnlyImage(ev.columns, def!, ev.before!)) : after!;
-      return this.withSchema(ev, { ...row, __op: opOverride ?? ev.op, __table: ev.table, __lsn: ev.lsn, __source_ts_ms: ev.tsMs, __deleted: ev.op === 'd' ? 'true' : 'false' }, true);
+      return this.withSchema(
+        ev,
+        { ...row, __op: opOverride ?? ev.op, __table: ev.table, __lsn: ev.lsn, __source_ts_ms: ev.tsMs, __deleted: ev.op === 'd' ? 'true' : 'false' },
+        true,
+      );
     }
     const ms = ev.tsMs + 3;
-    return this.withSchema(ev, { before, after, source: this.source(ev), transaction: null, op: opOverride ?? ev.op, ts_ms: ms, ts_us: ms * 1000, ts_ns: ms * 1_000_000 }, false);
+    return this.withSchema(
+      ev,
+      { before, after, source: this.source(ev), transaction: null, op: opOverride ?? ev.op, ts_ms: ms, ts_us: ms * 1000, ts_ns: ms * 1_000_000 },
+      false,
+    );
   }
 
   /**
@@ -701,7 +854,9 @@ class Renderer {
     const s = ev.db.spec;
     const string = (f: string, optional = false) => field(f, 'string', optional);
     const doc = (name: string, fields: Record<string, unknown>[], payload: unknown) =>
-      this.spec.schemas ? `{"schema":${JSON.stringify({ type: 'struct', fields, optional: false, name })},"payload":${JSON.stringify(payload)}}` : JSON.stringify(payload);
+      this.spec.schemas
+        ? `{"schema":${JSON.stringify({ type: 'struct', fields, optional: false, name })},"payload":${JSON.stringify(payload)}}`
+        : JSON.stringify(payload);
     if (ev.op === 'heartbeat') {
       return {
         topic: `__debezium-heartbeat.${s.server}`,
@@ -715,13 +870,32 @@ class Renderer {
         key: doc('io.debezium.connector.mysql.SchemaChangeKey', [string('databaseName')], { databaseName: s.db }),
         value: doc(
           'io.debezium.connector.mysql.SchemaChangeValue',
-          [sourceSchema('mysql'), field('ts_ms', 'int64', false), string('databaseName', true), string('schemaName', true), string('ddl', true), { type: 'array', items: { type: 'struct', fields: [string('type'), string('id')], optional: false }, optional: false, field: 'tableChanges' }],
-          { source: this.source(ev), ts_ms: ev.tsMs, databaseName: s.db, schemaName: null, ddl: ev.ddl, tableChanges: [{ type: 'ALTER', id: `"${s.db}"."customers"` }] },
+          [
+            sourceSchema('mysql'),
+            field('ts_ms', 'int64', false),
+            string('databaseName', true),
+            string('schemaName', true),
+            string('ddl', true),
+            { type: 'array', items: { type: 'struct', fields: [string('type'), string('id')], optional: false }, optional: false, field: 'tableChanges' },
+          ],
+          {
+            source: this.source(ev),
+            ts_ms: ev.tsMs,
+            databaseName: s.db,
+            schemaName: null,
+            ddl: ev.ddl,
+            tableChanges: [{ type: 'ALTER', id: `"${s.db}"."customers"` }],
+          },
         ),
       };
     }
     const id = this.pg ? `${ev.txId}:${ev.lsn}` : `${s.server}-gtid:${ev.txId}`;
-    const dataCollections = { type: 'array', items: { type: 'struct', fields: [string('data_collection'), field('event_count', 'int64', false)], optional: false }, optional: true, field: 'data_collections' };
+    const dataCollections = {
+      type: 'array',
+      items: { type: 'struct', fields: [string('data_collection'), field('event_count', 'int64', false)], optional: false },
+      optional: true,
+      field: 'data_collections',
+    };
     return {
       topic: `${s.server}.transaction`,
       key: doc('io.debezium.connector.common.TransactionMetadataKey', [string('id')], { id }),
@@ -737,16 +911,28 @@ class Renderer {
 
   messageText(ev: SourceEvent): { key: string; value: string } {
     const payload = {
-      op: 'm', ts_ms: ev.tsMs + 3, source: { ...this.source(ev), table: '', schema: '' },
+      op: 'm',
+      ts_ms: ev.tsMs + 3,
+      source: { ...this.source(ev), table: '', schema: '' },
       message: { prefix: 'audit', content: Buffer.from(`checkpoint ${ev.lsn}`).toString('base64') },
     };
     if (!this.spec.schemas) return { key: JSON.stringify({ prefix: 'audit' }), value: JSON.stringify(payload) };
     const keySchema = { type: 'struct', fields: [field('prefix', 'string', true)], optional: false, name: 'io.debezium.connector.postgresql.MessageKey' };
     const valueSchema = {
-      type: 'struct', optional: false, name: 'io.debezium.connector.postgresql.MessageValue',
+      type: 'struct',
+      optional: false,
+      name: 'io.debezium.connector.postgresql.MessageValue',
       fields: [
-        field('op', 'string', false), field('ts_ms', 'int64', true), sourceSchema('postgresql'),
-        { type: 'struct', optional: true, field: 'message', name: 'io.debezium.connector.postgresql.Message', fields: [field('prefix', 'string', true), field('content', 'bytes', true)] },
+        field('op', 'string', false),
+        field('ts_ms', 'int64', true),
+        sourceSchema('postgresql'),
+        {
+          type: 'struct',
+          optional: true,
+          field: 'message',
+          name: 'io.debezium.connector.postgresql.Message',
+          fields: [field('prefix', 'string', true), field('content', 'bytes', true)],
+        },
       ],
     };
     return {
@@ -799,7 +985,8 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
       const key = renderer.keyText(ev, def!, (ev.after ?? ev.before)!);
       const partition = partitionOf(key, spec.partitions, prng);
       const flatDeletes = spec.flatDeletes ?? 'rewrite';
-      if (!(ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone')) group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
+      if (!(ev.op === 'd' && spec.shape === 'flat' && flatDeletes === 'tombstone'))
+        group.push({ topic, partition, key, value: renderer.valueText(ev, def, padZoned), timestamp });
       // A delete is followed by a tombstone, unless ExtractNewRecordState drops it (its default). The SMT's
       // own tombstones are null values that kept their schema, which JsonConverter writes as such.
       if (ev.op === 'd' && (spec.shape === 'envelope' || flatDeletes === 'rewrite+tombstone')) group.push({ topic, partition, key, value: null, timestamp });
@@ -834,17 +1021,37 @@ function deliver(spec: CorpusSpec, prng: Prng, events: SourceEvent[], silverColu
         for (const c of customers.columns) row[c.name] = randomValue(prng, c);
         row.id = badId++;
         return {
-          db, table: 'customers', op, before: null, after: row, unavailable: new Set(), columns: customers.columns, snapshot: 'false',
-          lsn: db.lsn + 10_000_000, lastCommitLsn: db.lastCommitLsn, txId: db.txId + 1000, file: db.binlogFile, pos: db.binlogPos + 10_000_000, row: 0, tsMs: db.tsMs,
+          db,
+          table: 'customers',
+          op,
+          before: null,
+          after: row,
+          unavailable: new Set(),
+          columns: customers.columns,
+          snapshot: 'false',
+          lsn: db.lsn + 10_000_000,
+          lastCommitLsn: db.lastCommitLsn,
+          txId: db.txId + 1000,
+          file: db.binlogFile,
+          pos: db.binlogPos + 10_000_000,
+          row: 0,
+          tsMs: db.tsMs,
         };
       };
-      const keyed = (ev: SourceEvent, value: string | null, key: string | null = renderer.keyText(ev, customers.def, ev.after!)) =>
-        ({ topic, partition: partitionOf(key ?? '', spec.partitions, prng), key, value, timestamp: db.tsMs });
+      const keyed = (ev: SourceEvent, value: string | null, key: string | null = renderer.keyText(ev, customers.def, ev.after!)) => ({
+        topic,
+        partition: partitionOf(key ?? '', spec.partitions, prng),
+        key,
+        value,
+        timestamp: db.tsMs,
+      });
       const bad: Pending[] = [];
       let ev = badEvent();
       bad.push(keyed(ev, `{"schema":{"type":"struct","fields":[`)); // cut short: not JSON
       ev = badEvent();
-      bad.push(keyed(ev, spec.schemas ? JSON.stringify({ schema: JSON.parse(renderer.valueText(ev, customers.def, true)).schema }) : '{"schema":null,"payload":null}'));
+      bad.push(
+        keyed(ev, spec.schemas ? JSON.stringify({ schema: JSON.parse(renderer.valueText(ev, customers.def, true)).schema }) : '{"schema":null,"payload":null}'),
+      );
       ev = badEvent();
       bad.push(keyed(ev, renderer.valueText(ev, customers.def, true, 'x'))); // unknown op
       ev = badEvent();
@@ -907,6 +1114,14 @@ function truthOf(spec: CorpusSpec, dbs: SourceDb[], silverColumns: Map<string, M
 /** Rows as sorted JSON lines with sorted keys: equal lists mean equal multisets. */
 export function normalizedRows(rows: readonly Record<string, unknown>[]): string[] {
   return rows
-    .map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).filter(([k]) => !k.startsWith('__')).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))))
+    .map((r) =>
+      JSON.stringify(
+        Object.fromEntries(
+          Object.entries(r)
+            .filter(([k]) => !k.startsWith('__'))
+            .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)),
+        ),
+      ),
+    )
     .sort();
 }

@@ -2,7 +2,18 @@
  * `lakehouse describe`: what a table is at its latest version: identity, protocol and features,
  * partitioning, live files and rows, checkpoint, properties and schema.
  */
-import { TABLE_FEATURES, protocolHasFeature, readerRequirements, describeReaderRequirements, isArray, isMap, isStruct, recordCount, type DataType, type Snapshot } from '../../delta/index.ts';
+import {
+  TABLE_FEATURES,
+  protocolHasFeature,
+  readerRequirements,
+  describeReaderRequirements,
+  isArray,
+  isMap,
+  isStruct,
+  recordCount,
+  type DataType,
+  type Snapshot,
+} from '../../delta/index.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
 import type { CommandContext } from '../command.ts';
 import type { describeSpec } from './specs.ts';
@@ -109,7 +120,14 @@ function renderDescription(d: TableDescription): string {
     ...(d.createdTime ? [['created', d.createdTime] as [string, string]] : []),
     ['protocol', `reader ${d.protocol.minReaderVersion}, writer ${d.protocol.minWriterVersion}`],
     ['features', d.features.join(', ') || '(none)'],
-    ['readers need', describeReaderRequirements({ minReaderVersion: d.readerNeeds.minReaderVersion, minWriterVersion: d.protocol.minWriterVersion, readerFeatures: d.readerNeeds.features })],
+    [
+      'readers need',
+      describeReaderRequirements({
+        minReaderVersion: d.readerNeeds.minReaderVersion,
+        minWriterVersion: d.protocol.minWriterVersion,
+        readerFeatures: d.readerNeeds.features,
+      }),
+    ],
     ['partitioned by', d.partitionColumns.join(', ') || '(not partitioned)'],
     ['files', `${d.files} (${bytes(d.sizeInBytes)})`],
     ['rows', d.rows === null ? 'unknown (some files have no stats)' : String(d.rows)],

@@ -34,7 +34,9 @@ export async function run({ args }: CommandContext<typeof goldSpec>): Promise<nu
       console.log(`${d.name}: ${plan.strategy}, key (${plan.key.join(', ')}), reads ${plan.sources.join(', ')}${d.publish === false ? ', not published' : ''}`);
       console.log(`  ${plan.reason}`);
       if (!db) continue;
-      const missing = plan.sources.filter((s) => db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(s) === null && !definitions.some((x) => x.name === s));
+      const missing = plan.sources.filter(
+        (s) => db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(s) === null && !definitions.some((x) => x.name === s),
+      );
       if (missing.length > 0) {
         console.log(`  waits for ${missing.join(', ')} (not in ${state} yet)`);
         continue;
@@ -44,7 +46,9 @@ export async function run({ args }: CommandContext<typeof goldSpec>): Promise<nu
       } catch (err) {
         // A source that is an earlier definition not yet computed here cannot be checked yet.
         if (plan.sources.some((s) => definitions.some((x) => x.name === s) && db.query('SELECT 1 FROM sqlite_master WHERE name = ?').get(s) === null)) continue;
-        throw new LakehouseError(ErrorCode.config, `gold ${d.name}: ${(err as Error).message.split('\n')[0]}`, { hint: 'fix the definition in the --config file or --gold folder' });
+        throw new LakehouseError(ErrorCode.config, `gold ${d.name}: ${(err as Error).message.split('\n')[0]}`, {
+          hint: 'fix the definition in the --config file or --gold folder',
+        });
       }
     }
   } finally {

@@ -11,7 +11,8 @@ import type { ingestSpec } from './specs.ts';
 
 export async function run({ args, log, stopSignal }: CommandContext<typeof ingestSpec>): Promise<number> {
   const file = args.positionals[0]!;
-  if (file !== '-' && (!existsSync(file) || !statSync(file).isFile())) throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
+  if (file !== '-' && (!existsSync(file) || !statSync(file).isFile()))
+    throw notFound(`input file ${file} does not exist`, "pass an NDJSON file, or '-' for stdin");
   const pipeline = await Pipeline.open(pipelineOptions(args.flags, resolveLocations(args.flags.data, args.flags.state), log));
   const progress = new Progress(args.flags.progress ?? process.stderr.isTTY === true);
   let total = emptySummary();

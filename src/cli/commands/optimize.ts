@@ -10,8 +10,16 @@ export async function run({ args, log }: CommandContext<typeof optimizeSpec>): P
   const storage = await tableStorage(args.positionals[0]!, args.flags.data);
   const table = await DeltaTable.open(storage, { logger: log });
   // Bin-packing by size would mix bronze's files out of the order replays depend on (file-versions.ts).
-  if (table.snapshot().files().some((add) => fileVersions(add) !== undefined)) {
-    throw invalidInput(`${storage.root} is lakehouse's bronze table, whose files must stay in stored order`, 'the pipeline compacts bronze itself, in order, after each batch');
+  if (
+    table
+      .snapshot()
+      .files()
+      .some((add) => fileVersions(add) !== undefined)
+  ) {
+    throw invalidInput(
+      `${storage.root} is lakehouse's bronze table, whose files must stay in stored order`,
+      'the pipeline compacts bronze itself, in order, after each batch',
+    );
   }
   const result = await optimize(table, { targetFileSize: args.flags['target-size'] });
   console.log(

@@ -38,7 +38,10 @@ export async function run({ args }: CommandContext<typeof querySpec>): Promise<n
     for (const line of lines) if (line) rows.push(rowOrError(line));
   }
   const columns = rows[0] ? Object.keys(rows[0]) : [];
-  out.write(renderTable(columns, rows) + `(${rows.length} row${rows.length === 1 ? '' : 's'}${rows.length === limit ? `, limit ${limit} reached: pass --limit N for more` : ''})\n`);
+  out.write(
+    renderTable(columns, rows) +
+      `(${rows.length} row${rows.length === 1 ? '' : 's'}${rows.length === limit ? `, limit ${limit} reached: pass --limit N for more` : ''})\n`,
+  );
   await out.flush();
   return 0;
 }
@@ -47,7 +50,8 @@ export async function run({ args }: CommandContext<typeof querySpec>): Promise<n
 function rowOrError(line: string): Record<string, unknown> {
   const row = JSON.parse(line) as Record<string, unknown>;
   const error = row.error as { code?: string; message?: string } | undefined;
-  if (error && Object.keys(row).length === 1 && typeof error.message === 'string') throw new LakehouseError((error.code as ErrorCode) ?? ErrorCode.internal, error.message);
+  if (error && Object.keys(row).length === 1 && typeof error.message === 'string')
+    throw new LakehouseError((error.code as ErrorCode) ?? ErrorCode.internal, error.message);
   return row;
 }
 
@@ -79,9 +83,15 @@ async function fromServer(url: string, token: string | undefined, sql: string, o
   endpoint.searchParams.set('timeout_ms', String(options.timeoutMs));
   let res: Response;
   try {
-    res = await fetch(endpoint, { method: 'POST', body: sql, headers: { 'content-type': 'text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) } });
+    res = await fetch(endpoint, {
+      method: 'POST',
+      body: sql,
+      headers: { 'content-type': 'text/plain', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    });
   } catch (err) {
-    throw new LakehouseError(ErrorCode.unavailable, `cannot reach ${url}: ${(err as Error).message}`, { hint: "is 'lakehouse serve' running there? check --url" });
+    throw new LakehouseError(ErrorCode.unavailable, `cannot reach ${url}: ${(err as Error).message}`, {
+      hint: "is 'lakehouse serve' running there? check --url",
+    });
   }
   if (!res.ok) {
     const body = (await res.json().catch(() => null)) as { error?: { code?: string; message?: string; hint?: string } } | null;

@@ -13,7 +13,9 @@ export async function run({ args, log }: CommandContext<typeof rebuildSpec>): Pr
   try {
     const started = performance.now();
     const result = await pipeline.rebuild(name, args.flags['write-mode']);
-    console.log(`rebuilt silver ${name} (${result.writeMode}) from bronze: ${result.rows} rows, now at version ${result.version} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+    console.log(
+      `rebuilt silver ${name} (${result.writeMode}) from bronze: ${result.rows} rows, now at version ${result.version} (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+    );
   } finally {
     pipeline.close();
   }

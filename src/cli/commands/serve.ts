@@ -12,7 +12,6 @@ import { openSource } from '../../source/registry.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
 import { startTui } from '../start-tui.ts';
-import type { Flags } from '../args.ts';
 import type { CommandContext } from '../command.ts';
 import type { serveSpec } from './specs.ts';
 
@@ -28,9 +27,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   const { tables, state: dataDir } = resolveLocations(f.data, f.state);
   // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
   const logFile = join(dataDir, 'lakehouse.log');
-  const log = f.tui
-    ? createLogger({ format: f['log-format'], level: f['log-level'], write: (line) => appendFileSync(logFile, line + '\n') })
-    : terminalLog;
+  const log = f.tui ? createLogger({ format: f['log-format'], level: f['log-level'], write: (line) => appendFileSync(logFile, line + '\n') }) : terminalLog;
   if (f.tui) mkdirSync(dataDir, { recursive: true });
   const { source, description } = await openSource({
     kafka: f.kafka,
@@ -51,7 +48,8 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     sourceHealth: source.health && (() => source.health!()),
   };
 
-  if (f.catalog && isRemote(tables)) throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
+  if (f.catalog && isRemote(tables))
+    throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
   const catalog = f.catalog ? await CatalogSync.open(f.catalog, tables, log) : undefined;
   const pipeline = await Pipeline.open({ ...pipelineOptions(f, { tables, state: dataDir }, log), periodicVacuum: true });
   let lastCatalogSync = 0;

@@ -7,7 +7,13 @@ import { WRITE_MODES } from '../../silver/write-mode.ts';
 import { ROW_FORMAT_NAMES } from '../../api/row-formats/index.ts';
 
 /** The API's row formats, and a table for people. */
-const rowFormatFlag = { name: 'format', type: 'enum', values: [...ROW_FORMAT_NAMES, 'table'], default: 'table', help: 'output format' } as const satisfies FlagSpec;
+const rowFormatFlag = {
+  name: 'format',
+  type: 'enum',
+  values: [...ROW_FORMAT_NAMES, 'table'],
+  default: 'table',
+  help: 'output format',
+} as const satisfies FlagSpec;
 
 export const dataFlag = {
   name: 'data',
@@ -77,7 +83,12 @@ export const serveSpec = {
     { name: 'token', type: 'string', placeholder: 'SECRET', help: 'bearer token the API requires' },
     { name: 'kafka', type: 'string', placeholder: 'BROKERS', help: 'Kafka brokers host:port[,...]; without it the embedded simulator is the source' },
     { name: 'topics', type: 'string', default: '.*', placeholder: 'REGEX', help: 'Debezium topics to consume (with --kafka)' },
-    { name: 'file', type: 'string', placeholder: 'NDJSON', help: 'replay a recorded stream of Kafka records (as cat bronze --format ndjson writes) instead of a live source' },
+    {
+      name: 'file',
+      type: 'string',
+      placeholder: 'NDJSON',
+      help: 'replay a recorded stream of Kafka records (as cat bronze --format ndjson writes) instead of a live source',
+    },
     { name: 'rate', type: 'int', default: 50, min: 0, placeholder: 'OPS', help: 'embedded simulator: changes per second (0 = as fast as possible)' },
     { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
     { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
@@ -87,7 +98,12 @@ export const serveSpec = {
     writeModeFlag,
     tombstoneRetentionFlag,
     goldFlag,
-    { name: 'catalog', type: 'string', placeholder: 'URL', help: 'register silver and gold tables in this Iceberg REST catalog (Iceberg metadata beside the Delta log), kept up to date while serving' },
+    {
+      name: 'catalog',
+      type: 'string',
+      placeholder: 'URL',
+      help: 'register silver and gold tables in this Iceberg REST catalog (Iceberg metadata beside the Delta log), kept up to date while serving',
+    },
   ],
   examples: [
     'lakehouse serve',
@@ -146,7 +162,13 @@ export const rebuildSpec = {
     keyFlag,
     historyFlag,
     goldFlag,
-    { name: 'write-mode', type: 'enum', values: WRITE_MODES, placeholder: 'MODE', help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)" },
+    {
+      name: 'write-mode',
+      type: 'enum',
+      values: WRITE_MODES,
+      placeholder: 'MODE',
+      help: "the rebuilt table's write mode, merge-on-read or copy-on-write (default: the table's current one)",
+    },
   ],
   examples: [
     'lakehouse rebuild voters --data ./lakehouse-data',

@@ -23,12 +23,23 @@ export async function* readPreparedBatches(pipeline: Pipeline, file: string, bat
     wake?.();
   };
   worker.onerror = (event) => {
-    queue.push({ type: 'failed', error: { code: ErrorCode.internal, message: `internal error (a bug, please report it): the ingest reader thread failed: ${event.message}` } });
+    queue.push({
+      type: 'failed',
+      error: { code: ErrorCode.internal, message: `internal error (a bug, please report it): the ingest reader thread failed: ${event.message}` },
+    });
     wake?.();
   };
   const send = (m: ToIngestReader) => worker.postMessage(m);
   try {
-    send({ type: 'start', path: file, batchSize, tables: pipeline.tablesLocation, bronzeOptions: pipeline.bronzeFileOptions(), decoderOptions: pipeline.decoderOptions, positions: pipeline.resumePositions() });
+    send({
+      type: 'start',
+      path: file,
+      batchSize,
+      tables: pipeline.tablesLocation,
+      bronzeOptions: pipeline.bronzeFileOptions(),
+      decoderOptions: pipeline.decoderOptions,
+      positions: pipeline.resumePositions(),
+    });
     for (;;) {
       while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
       const m = queue.shift()!;

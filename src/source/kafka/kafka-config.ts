@@ -16,7 +16,11 @@ import type { KafkaSourceOptions } from './kafka.ts';
 const saslMechanisms = ['plain', 'scram-sha-256', 'scram-sha-512'] as const;
 
 /** `--kafka host:port[,...]` and `--topics REGEX`, plus SSL/SASL from `env`. */
-export function kafkaConnection(brokers: string, topics: string, env: Record<string, string | undefined>): Pick<KafkaSourceOptions, 'brokers' | 'topics' | 'ssl' | 'sasl'> {
+export function kafkaConnection(
+  brokers: string,
+  topics: string,
+  env: Record<string, string | undefined>,
+): Pick<KafkaSourceOptions, 'brokers' | 'topics' | 'ssl' | 'sasl'> {
   let pattern: RegExp;
   try {
     pattern = new RegExp(topics);
@@ -26,7 +30,10 @@ export function kafkaConnection(brokers: string, topics: string, env: Record<str
     });
   }
   return {
-    brokers: brokers.split(',').map((b) => b.trim()).filter((b) => b !== ''),
+    brokers: brokers
+      .split(',')
+      .map((b) => b.trim())
+      .filter((b) => b !== ''),
     topics: pattern,
     ssl: sslFromEnv(env),
     sasl: saslFromEnv(env),

@@ -97,7 +97,10 @@ export class KafkaSource implements RecordSource {
       ssl: options.ssl,
       sasl: options.sasl,
       logLevel: logLevel.WARN,
-      logCreator: () => ({ namespace, log }) => this.log.debug(`kafkajs: ${log.message}`, { namespace }),
+      logCreator:
+        () =>
+        ({ namespace, log }) =>
+          this.log.debug(`kafkajs: ${log.message}`, { namespace }),
     });
   }
 

@@ -36,18 +36,19 @@ type Document = {
 };
 const document = async () => (await (await app().request('/api/openapi.json')).json()) as Document;
 
-const typeOf = (value: unknown) =>
-  value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value;
+const typeOf = (value: unknown) => (value === null ? 'null' : Array.isArray(value) ? 'array' : Number.isInteger(value) ? 'integer' : typeof value);
 
 /** Where `value` breaks `schema` (JSON Schema's type, enum, properties, required, items, additionalProperties, $ref). */
 function violations(doc: Document, schema: Schema, value: unknown, at = '$'): string[] {
   if (schema.$ref) return violations(doc, doc.components.schemas[schema.$ref.split('/').pop()!]!, value, at);
   const types = schema.type === undefined ? [] : ([] as string[]).concat(schema.type);
   const actual = typeOf(value);
-  if (types.length > 0 && !types.includes(actual) && !(actual === 'integer' && types.includes('number'))) return [`${at} is ${actual}, not ${types.join(' or ')}`];
+  if (types.length > 0 && !types.includes(actual) && !(actual === 'integer' && types.includes('number')))
+    return [`${at} is ${actual}, not ${types.join(' or ')}`];
   if (schema.enum && !schema.enum.includes(value)) return [`${at} is ${JSON.stringify(value)}, not one of ${schema.enum.join(', ')}`];
   const out: string[] = [];
-  if (actual === 'array' && schema.items) for (const [i, item] of (value as unknown[]).entries()) out.push(...violations(doc, schema.items, item, `${at}[${i}]`));
+  if (actual === 'array' && schema.items)
+    for (const [i, item] of (value as unknown[]).entries()) out.push(...violations(doc, schema.items, item, `${at}[${i}]`));
   if (actual === 'object') {
     const object = value as Record<string, unknown>;
     for (const name of schema.required ?? []) if (!(name in object)) out.push(`${at}.${name} is missing`);

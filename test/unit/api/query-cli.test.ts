@@ -16,7 +16,11 @@ let pipeline: Pipeline;
 beforeAll(async () => {
   pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   const s = new VoterStream();
-  await pipeline.process([s.change('c', 1, null, voter(1, 'Avalon')), s.change('c', 2, null, voter(2, 'Avalon')), s.change('c', 3, null, voter(3, 'Brightwater'))]);
+  await pipeline.process([
+    s.change('c', 1, null, voter(1, 'Avalon')),
+    s.change('c', 2, null, voter(2, 'Avalon')),
+    s.change('c', 3, null, voter(3, 'Brightwater')),
+  ]);
 });
 afterAll(() => {
   pipeline.close();
@@ -39,7 +43,10 @@ test('against a data folder: a table by default, NDJSON and CSV on request, time
 });
 
 test('against a server, and one-line errors with a non-zero exit', async () => {
-  const server = startServer(new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 }), { host: '127.0.0.1', port: 0 });
+  const server = startServer(new PipelineView(pipeline, { status: 'ok', source: { kind: 'file' }, startedAt: Date.now(), lag: () => 0 }), {
+    host: '127.0.0.1',
+    port: 0,
+  });
   try {
     const remote = await lakehouse('--url', `http://127.0.0.1:${server.port}`, '--format', 'ndjson', 'SELECT city FROM voters WHERE id = 3');
     expect(remote.stdout).toBe('{"city":"Brightwater"}\n');

@@ -17,7 +17,11 @@ const stream = new VoterStream();
 
 beforeAll(async () => {
   pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
-  await pipeline.process([stream.change('c', 1, null, voter(1, 'Avalon')), stream.change('c', 2, null, voter(2, 'Brightwater')), stream.change('c', 3, null, voter(3, 'Avalon'))]);
+  await pipeline.process([
+    stream.change('c', 1, null, voter(1, 'Avalon')),
+    stream.change('c', 2, null, voter(2, 'Brightwater')),
+    stream.change('c', 3, null, voter(3, 'Avalon')),
+  ]);
   await pipeline.process([stream.change('u', 4, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);
   engine = new QueryEngine(dataDir, 2);
 });
@@ -30,7 +34,8 @@ afterAll(() => {
 const app = () => createApp(new PipelineView(pipeline, status), { queryEngine: engine });
 const query = (sql: string, params = '', headers: Record<string, string> = {}) =>
   app().request(`/api/query${params}`, { method: 'POST', body: sql, headers: { 'content-type': 'text/plain', ...headers } });
-const json = async (res: Response) => (await res.json()) as { columns: string[]; rows: Record<string, unknown>[]; rowCount: number; truncated: boolean; error?: { code: string; message: string } };
+const json = async (res: Response) =>
+  (await res.json()) as { columns: string[]; rows: Record<string, unknown>[]; rowCount: number; truncated: boolean; error?: { code: string; message: string } };
 
 test('GROUP BY, joins and window functions over silver and gold tables', async () => {
   const grouped = await query('SELECT city, count(*) AS n FROM voters GROUP BY city ORDER BY city');
@@ -58,7 +63,12 @@ test('GROUP BY, joins and window functions over silver and gold tables', async (
 test('NDJSON and CSV by ?format= or Accept', async () => {
   const nd = await query('SELECT id, city FROM voters ORDER BY id', '', { accept: 'application/x-ndjson' });
   expect(nd.headers.get('content-type')).toBe('application/x-ndjson');
-  expect((await nd.text()).trim().split('\n').map((l) => JSON.parse(l))).toEqual([
+  expect(
+    (await nd.text())
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+  ).toEqual([
     { id: 1, city: 'Cedar Falls' },
     { id: 2, city: 'Brightwater' },
     { id: 3, city: 'Avalon' },
@@ -140,12 +150,22 @@ test('503 while starting, and the OpenAPI document names every endpoint', async 
   }
   const doc = (await (await app().request('/api/openapi.json')).json()) as { paths: Record<string, unknown> };
   expect(Object.keys(doc.paths).sort()).toEqual(
-    ['/health', '/metrics', '/api/tables', '/api/tables/{name}', '/api/tables/{name}/history', '/api/tables/{name}/rows', '/api/query', '/api/changes', '/api/openapi.json'].sort(),
+    [
+      '/health',
+      '/metrics',
+      '/api/tables',
+      '/api/tables/{name}',
+      '/api/tables/{name}/history',
+      '/api/tables/{name}/rows',
+      '/api/query',
+      '/api/changes',
+      '/api/openapi.json',
+    ].sort(),
   );
 });
 
 test('a large result streams in chunks as the client reads, and a client that goes away frees its worker', async () => {
-  const big = 'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i, printf(\'row %d\', i) AS label FROM n';
+  const big = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 300000) SELECT i, printf('row %d', i) AS label FROM n";
   const res = await query(big, '?format=ndjson&limit=1000000');
   expect(res.headers.get('x-row-count')).toBeNull(); // not known up front: it did not fit in one chunk
   const reader = res.body!.getReader();

@@ -19,7 +19,10 @@ test('JSON, NDJSON and CSV encode the same rows: int64 past 2^53 as text, binary
     ],
     rowCount: 2,
   });
-  const ndjson = encodeRows(rowFormat('ndjson'), columns, rows).trimEnd().split('\n').map((line) => JSON.parse(line));
+  const ndjson = encodeRows(rowFormat('ndjson'), columns, rows)
+    .trimEnd()
+    .split('\n')
+    .map((line) => JSON.parse(line));
   expect(ndjson).toEqual(json.rows);
   expect(encodeRows(rowFormat('csv'), columns, rows)).toBe('id,name,photo,big,tags\n1,"Ann, ""the first""",cafe,1152921504606846976,"[""a""]"\n2,,,0,[]\n');
   expect(JSON.parse(encodeRows(rowFormat('json'), columns, []))).toEqual({ rows: [] });

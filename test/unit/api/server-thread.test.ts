@@ -56,7 +56,17 @@ test('live changes reach a change stream served by the thread', async () => {
 });
 
 test('SQL is answered while the main thread is busy', async () => {
-  const curl = Bun.spawn(['curl', '-s', '-o', '/dev/null', '-w', '%{http_code} %{time_total}', '--data-binary', 'SELECT count(*) FROM voters_per_city', `${base}/api/query`]);
+  const curl = Bun.spawn([
+    'curl',
+    '-s',
+    '-o',
+    '/dev/null',
+    '-w',
+    '%{http_code} %{time_total}',
+    '--data-binary',
+    'SELECT count(*) FROM voters_per_city',
+    `${base}/api/query`,
+  ]);
   const until = performance.now() + 1500;
   while (performance.now() < until); // what a long synchronous stretch of a batch does to this thread
   const [status, seconds] = (await new Response(curl.stdout).text()).split(' ');

@@ -10,7 +10,7 @@ test('one read-only statement passes; comments, strings and a trailing semicolon
   expect(checkReadOnlySql('EXPLAIN QUERY PLAN SELECT * FROM voters').sql).toContain('EXPLAIN');
   expect(checkReadOnlySql('VALUES (1), (2)').sql).toBe('VALUES (1), (2)');
   expect(checkReadOnlySql(`SELECT replace(city, 'a', 'b'), CASE WHEN 1 THEN 2 END FROM voters`).versions).toEqual([]);
-  expect(checkReadOnlySql('SELECT * FROM pragma_table_info(\'voters\')').sql).toContain('pragma_table_info');
+  expect(checkReadOnlySql("SELECT * FROM pragma_table_info('voters')").sql).toContain('pragma_table_info');
 });
 
 test('writes, attachments, settings, extensions, transactions and second statements are rejected', () => {

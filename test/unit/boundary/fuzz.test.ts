@@ -5,7 +5,7 @@
  * losing lakehouse.db changes nothing. Seeds print on failure (replay with FUZZ_SEED=... FUZZ_PATH=...);
  * test/bench/boundary-fuzz.bench.ts runs it long.
  */
-import { expect, test } from 'bun:test';
+import { test } from 'bun:test';
 import fc from 'fast-check';
 import { checkScenario } from '../../support/cdc-fuzz-check.ts';
 import { renderable, scenario } from '../../support/cdc-fuzz.ts';

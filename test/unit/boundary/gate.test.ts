@@ -95,7 +95,10 @@ test('with schemas, a row without its key column is refused and the table keeps 
     ],
   });
   const keySchema = { type: 'struct', fields: [{ field: 'id', type: 'int32', optional: false }] };
-  const withId = schema([{ field: 'id', type: 'int32', optional: false }, { field: 'name', type: 'string', optional: true }]);
+  const withId = schema([
+    { field: 'id', type: 'int32', optional: false },
+    { field: 'name', type: 'string', optional: true },
+  ]);
   const withoutId = schema([{ field: 'name', type: 'string', optional: true }]);
   await p.process([
     record('s', { schema: keySchema, payload: { id: 1 } }, { schema: withId, payload: envelope('s', 'c', 1, { id: 1, name: 'a' }) }),
@@ -119,11 +122,30 @@ test('3: an integer past int64 widens a schemaless column to decimal(38,0); unde
     record('n', { id: 3 }, `{"op":"c","before":null,"after":{"id":3,"v":1${huge}${huge}},"source":${JSON.stringify(SRC('n', 3))},"ts_ms":1}`),
   ]);
   const byId = new Map((await rows(p, 'n')).map((r) => [String(r.id), r.v]));
-  expect(byId).toEqual(new Map([['1', '7'], ['2', huge]]));
+  expect(byId).toEqual(
+    new Map([
+      ['1', '7'],
+      ['2', huge],
+    ]),
+  );
   const snap = await Snapshot.open(new LocalStorage(join(p.dataDir, 'silver', 'n')));
   expect(snap.schema.fields.find((f) => f.name === 'v')!.type).toBe('decimal(38,0)');
-  const int64 = { type: 'struct', fields: [{ field: 'before', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] }, { field: 'after', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] }, { field: 'source', type: 'struct', optional: false, fields: [] }, { field: 'op', type: 'string', optional: false }] };
-  await p.process([record('m', { id: 1 }, `{"schema":${JSON.stringify(int64)},"payload":{"op":"c","before":null,"after":{"id":${huge}},"source":${JSON.stringify(SRC('m', 1))}}}`)]);
+  const int64 = {
+    type: 'struct',
+    fields: [
+      { field: 'before', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] },
+      { field: 'after', type: 'struct', optional: true, fields: [{ field: 'id', type: 'int64', optional: false }] },
+      { field: 'source', type: 'struct', optional: false, fields: [] },
+      { field: 'op', type: 'string', optional: false },
+    ],
+  };
+  await p.process([
+    record(
+      'm',
+      { id: 1 },
+      `{"schema":${JSON.stringify(int64)},"payload":{"op":"c","before":null,"after":{"id":${huge}},"source":${JSON.stringify(SRC('m', 1))}}}`,
+    ),
+  ]);
   const reasons = await deadLetters(p);
   expect(reasons.some((r) => r.includes('wider than decimal(38,0)'))).toBe(true);
   expect(reasons.some((r) => r.includes('outside the int64 range'))).toBe(true);
@@ -159,7 +181,12 @@ test('10: source columns named like metadata are kept under an escaped name, nev
   const r = silver[0]!;
   expect([r.___id, r.___op, r.___source_db, r.___key, r.___deleted, r.____x, r.name]).toEqual(['1', 'source op', 'mine', 'k', 'no', '1', 'n']);
   expect([r.__op, r.__source_db]).toEqual(['c', 'db']);
-  expect(p.silver.get('m')!.rows(10, 0).map((x) => x.___op)).toEqual(['source op']);
+  expect(
+    p.silver
+      .get('m')!
+      .rows(10, 0)
+      .map((x) => x.___op),
+  ).toEqual(['source op']);
   expect(await deadLetters(p)).toEqual([]);
   p.close();
 });
@@ -173,7 +200,10 @@ test('1: columns that differ only by case are a dead letter naming both, in one 
   ]);
   p.close();
   const again = await Pipeline.open({ dataDir: p.dataDir, log: silentLogger });
-  await again.process([record('c', { id: 4 }, envelope('c', 'c', 4, { id: 4, NAME: 'd' })), record('c', { id: 5 }, envelope('c', 'c', 5, { id: 5, name: 'e' }))]);
+  await again.process([
+    record('c', { id: 4 }, envelope('c', 'c', 4, { id: 4, NAME: 'd' })),
+    record('c', { id: 5 }, envelope('c', 'c', 5, { id: 5, name: 'e' })),
+  ]);
   expect(ids(await rows(again, 'c'))).toEqual(['1', '3', '5']);
   const reasons = await deadLetters(again);
   expect(reasons).toEqual([
@@ -186,7 +216,7 @@ test('1: columns that differ only by case are a dead letter naming both, in one 
   (await Pipeline.open({ dataDir: p.dataDir, log: silentLogger })).close();
 });
 
-test('2: every internal SQLite name is free for source tables, silver\'s own included', async () => {
+test("2: every internal SQLite name is free for source tables, silver's own included", async () => {
   const p = await open();
   const names = ['silver_state', 'history_state', 'silver_topics', 'silver_key_format', 'silver__voters', 'lh'];
   await p.process(names.map((t, i) => record(t, { id: i }, envelope(t, 'c', 300 + i, { id: i, name: t }))));
@@ -197,9 +227,20 @@ test('2: every internal SQLite name is free for source tables, silver\'s own inc
 
 test('9: tables whose names differ only by case never share state: the later one is refused with the rule', async () => {
   const p = await open();
-  await p.process([record('users', { id: 1 }, envelope('users', 'c', 1, { id: 1, name: 'lower' })), record('Users', { id: 1 }, envelope('Users', 'c', 2, { id: 1, name: 'upper' }))]);
-  await p.process([record('users', { id: 1 }, envelope('users', 'u', 3, { id: 1, name: 'lower 2' })), record('USERS', { id: 2 }, envelope('USERS', 'c', 4, { id: 2, name: 'x' }))]);
-  expect(p.silver.get('users')!.rows(10, 0).map((r) => `${r.id}:${r.name}`)).toEqual(['1:lower 2']);
+  await p.process([
+    record('users', { id: 1 }, envelope('users', 'c', 1, { id: 1, name: 'lower' })),
+    record('Users', { id: 1 }, envelope('Users', 'c', 2, { id: 1, name: 'upper' })),
+  ]);
+  await p.process([
+    record('users', { id: 1 }, envelope('users', 'u', 3, { id: 1, name: 'lower 2' })),
+    record('USERS', { id: 2 }, envelope('USERS', 'c', 4, { id: 2, name: 'x' })),
+  ]);
+  expect(
+    p.silver
+      .get('users')!
+      .rows(10, 0)
+      .map((r) => `${r.id}:${r.name}`),
+  ).toEqual(['1:lower 2']);
   expect(p.silver.get('Users')).toBeUndefined();
   const reasons = await deadLetters(p);
   expect(reasons).toHaveLength(2);
@@ -218,6 +259,8 @@ test('5: a value of the other format on a topic, with no schema saying the conne
   const silver = await rows(p, 'f');
   expect(silver.map((r) => `${r.id}:${r.name}`).sort()).toEqual(['1:envelope', '2:envelope']);
   expect(Object.keys(silver[0]!)).not.toContain('junk');
-  expect(await deadLetters(p)).toEqual(['a value of flattened rows (ExtractNewRecordState) on topic srv.public.f, whose records are Debezium envelopes, without a schema that says the format changed']);
+  expect(await deadLetters(p)).toEqual([
+    'a value of flattened rows (ExtractNewRecordState) on topic srv.public.f, whose records are Debezium envelopes, without a schema that says the format changed',
+  ]);
   p.close();
 });

@@ -12,7 +12,13 @@ test('a rule broken by every record is logged once, counted per table and rule, 
   const t0 = Date.now();
   // 27,000 records of a keyless table, in batches, over two minutes.
   for (let batch = 0; batch < 270; batch++) {
-    const letters = Array.from({ length: 100 }, (_, i) => letter('srv.public.pgbench_history', batch * 100 + i, `record has no key and the key columns of table 'pgbench_history' are unknown; name them with --key pgbench_history=COLUMN[,COLUMN]`));
+    const letters = Array.from({ length: 100 }, (_, i) =>
+      letter(
+        'srv.public.pgbench_history',
+        batch * 100 + i,
+        `record has no key and the key columns of table 'pgbench_history' are unknown; name them with --key pgbench_history=COLUMN[,COLUMN]`,
+      ),
+    );
     letters.push(letter('srv.public.accounts', batch, `the 'after' row's key column 'aid' is ${batch + 1} but the record's key says ${batch}`));
     quarantines.note(letters, t0 + batch * 500);
   }
@@ -27,6 +33,8 @@ test('a rule broken by every record is logged once, counted per table and rule, 
 });
 
 test('a rule is the reason without its varying values', () => {
-  expect(ruleOf(`the 'after' row's key column 'id' is 5 but the record's key says 4`)).toBe(ruleOf(`the 'after' row's key column 'id' is 77 but the record's key says 76`));
+  expect(ruleOf(`the 'after' row's key column 'id' is 5 but the record's key says 4`)).toBe(
+    ruleOf(`the 'after' row's key column 'id' is 77 but the record's key says 76`),
+  );
   expect(ruleOf('not valid JSON (JSON Parse error: Unexpected identifier "abc")')).toBe('not valid JSON (JSON Parse error: Unexpected identifier "…")');
 });

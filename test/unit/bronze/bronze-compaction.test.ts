@@ -88,7 +88,9 @@ test('small batches fold into few files holding every record once, in stored ord
   const lastBatch = bronze.version;
   expect((await bronze.recordsAt(lastBatch)).map(identity)).toEqual(batches[batches.length - 1]!.map(identity));
   // The stored offsets are untouched by compaction.
-  expect(bronze.storedOffset(records[0]!.topic, 0)).toBe(BigInt(Math.max(...records.filter((r) => r.topic === records[0]!.topic).map((r) => Number(r.offset)))));
+  expect(bronze.storedOffset(records[0]!.topic, 0)).toBe(
+    BigInt(Math.max(...records.filter((r) => r.topic === records[0]!.topic).map((r) => Number(r.offset)))),
+  );
 
   // Another reader of the table (log replay through checkpoints), after the replaced files are vacuumed,
   // and `lakehouse cat`'s order: the same records in the same order.
@@ -97,7 +99,8 @@ test('small batches fold into few files holding every record once, in stored ord
   expect((await replayed(reopened)).map(identity)).toEqual(records.map(identity));
   const snapshot = await Snapshot.open(new LocalStorage(dir));
   const scanned: string[] = [];
-  for await (const r of scan(snapshot, new LocalStorage(dir), { files: inStoredOrder(snapshot.files()).map((f) => f.add) })) scanned.push(`${r.topic}:${r.partition}:${r.offset}:${r.key}:${r.value}`);
+  for await (const r of scan(snapshot, new LocalStorage(dir), { files: inStoredOrder(snapshot.files()).map((f) => f.add) }))
+    scanned.push(`${r.topic}:${r.partition}:${r.offset}:${r.key}:${r.value}`);
   expect(scanned).toEqual(records.map((r) => `${r.topic}:${r.partition}:${r.offset}:${r.key}:${r.value}`));
 }, 60_000);
 
@@ -117,7 +120,10 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
   const again = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   // open() caught up: only the crashed version was replayed, and it applied.
   expect(again.silver.get('voters')!.snapshot.txnVersion(SILVER_APP_ID)).toBe(crashed);
-  const cities = again.silver.get('voters')!.rows(100, 0).map((r) => `${r.id}:${r.city}`);
+  const cities = again.silver
+    .get('voters')!
+    .rows(100, 0)
+    .map((r) => `${r.id}:${r.city}`);
   expect(cities).toHaveLength(25);
   expect(cities.filter((c) => c.endsWith('After crash')).sort()).toEqual(['1:After crash', '2:After crash']);
   expect((await again.catchUp()).applied).toBe(0);
@@ -134,9 +140,13 @@ test('the pipeline compacts bronze as it goes, and a catch-up after a compaction
   const restored = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
   expect(await deltaRows(dataDir, 'voters')).toEqual(beforeLoss);
   expect(restored.deadLetters.count).toBe(1);
-  expect(restored.silver.get('voters')!.rows(100, 0).map((r) => `${r.id}:${r.city}`).sort()).toEqual(
-    cities.map((c) => (c.startsWith('3:') ? '3:Later' : c)).sort(),
-  );
+  expect(
+    restored.silver
+      .get('voters')!
+      .rows(100, 0)
+      .map((r) => `${r.id}:${r.city}`)
+      .sort(),
+  ).toEqual(cities.map((c) => (c.startsWith('3:') ? '3:Later' : c)).sort());
   restored.close();
 }, 60_000);
 
@@ -173,12 +183,23 @@ test('a compaction behind the newest batches lists its file after them: readers 
   expect(inStoredOrder(bronze.snapshot.files()).map((f) => f.add.tags!['lakehouse.bronzeVersions'])).toEqual(['1-10', '11', '12']);
   expect((await replayed(bronze)).map(identity)).toEqual(records.flat().map(identity));
   // `lakehouse cat` keeps that order (so `cat bronze | ingest` replays each partition in offset order).
-  const cat = Bun.spawnSync([process.execPath, join(import.meta.dir, '../../../src/cli/main.ts'), 'cat', dir, '--format', 'ndjson'], { stdout: 'pipe', stderr: 'pipe' });
+  const cat = Bun.spawnSync([process.execPath, join(import.meta.dir, '../../../src/cli/main.ts'), 'cat', dir, '--format', 'ndjson'], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+  });
   expect(cat.stderr.toString()).toBe('');
-  const printed = cat.stdout.toString().trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+  const printed = cat.stdout
+    .toString()
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
   expect(printed.map((r) => `${r.topic}:${r.offset}`)).toEqual(records.flat().map((r) => `${r.topic}:${r.offset}`));
   // `lakehouse optimize`, which bin-packs by size, leaves bronze alone.
-  const optimize = Bun.spawnSync([process.execPath, join(import.meta.dir, '../../../src/cli/main.ts'), 'optimize', dir], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1' } });
+  const optimize = Bun.spawnSync([process.execPath, join(import.meta.dir, '../../../src/cli/main.ts'), 'optimize', dir], {
+    stdout: 'pipe',
+    stderr: 'pipe',
+    env: { ...process.env, NO_COLOR: '1' },
+  });
   expect(optimize.exitCode).toBe(1);
   expect(optimize.stderr.toString()).toContain("is lakehouse's bronze table, whose files must stay in stored order");
   expect(bronze.snapshot.version).toBe((await Snapshot.open(new LocalStorage(dir))).version);

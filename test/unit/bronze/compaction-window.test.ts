@@ -5,7 +5,10 @@ import { compactionWindow, type BronzeFile } from '../../../src/bronze/index.ts'
 const KB = 1024;
 /** Files in stored order: [first, last, size] each. */
 const files = (...specs: [number, number, number][]): BronzeFile[] =>
-  specs.map(([first, last, size]) => ({ add: { path: `f${first}`, partitionValues: {}, size, modificationTime: 0, dataChange: true }, versions: { first, last } }));
+  specs.map(([first, last, size]) => ({
+    add: { path: `f${first}`, partitionValues: {}, size, modificationTime: 0, dataChange: true },
+    versions: { first, last },
+  }));
 const batches = (from: number, count: number, size = 8 * KB) => Array.from({ length: count }, (_, i): [number, number, number] => [from + i, from + i, size]);
 const ranges = (window: BronzeFile[]) => window.map((f) => `${f.versions!.first}-${f.versions!.last}`);
 
@@ -35,7 +38,10 @@ test('a file that is not small stays, and a merge stops before reading too much'
 });
 
 test('files without a versions tag (written before bronze recorded them) never merge', () => {
-  const untagged: BronzeFile[] = Array.from({ length: 20 }, (_, i) => ({ add: { path: `old${i}`, partitionValues: {}, size: KB, modificationTime: 0, dataChange: true }, versions: undefined }));
+  const untagged: BronzeFile[] = Array.from({ length: 20 }, (_, i) => ({
+    add: { path: `old${i}`, partitionValues: {}, size: KB, modificationTime: 0, dataChange: true },
+    versions: undefined,
+  }));
   expect(compactionWindow(untagged, 100)).toEqual([]);
   expect(ranges(compactionWindow([...untagged, ...files(...batches(21, 10))], 100))).toHaveLength(10);
 });

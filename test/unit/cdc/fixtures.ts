@@ -7,7 +7,12 @@ import type { ConnectSchema, KafkaRecord } from '../../../src/cdc/index.ts';
 export const PLACEHOLDER = '__debezium_unavailable_value';
 
 export const record = (topic: string, key: string | null, value: string | null, offset = '0', partition = 0): KafkaRecord => ({
-  topic, partition, offset, timestamp: 1767600000500, key, value,
+  topic,
+  partition,
+  offset,
+  timestamp: 1767600000500,
+  key,
+  value,
 });
 
 export const doc = (schema: ConnectSchema | null, payload: unknown) => JSON.stringify({ schema, payload });
@@ -20,16 +25,30 @@ export const pgSource: ConnectSchema = {
   optional: false,
   field: 'source',
   fields: [
-    f('version', 'string', false), f('connector', 'string', false), f('name', 'string', false), f('ts_ms', 'int64', false),
+    f('version', 'string', false),
+    f('connector', 'string', false),
+    f('name', 'string', false),
+    f('ts_ms', 'int64', false),
     f('snapshot', 'string', true, { name: 'io.debezium.data.Enum', version: 1, parameters: { allowed: 'true,last,false,incremental' }, default: 'false' }),
-    f('db', 'string', false), f('sequence', 'string'), f('ts_us', 'int64'), f('ts_ns', 'int64'), f('schema', 'string', false),
-    f('table', 'string', false), f('txId', 'int64'), f('lsn', 'int64'), f('xmin', 'int64'),
+    f('db', 'string', false),
+    f('sequence', 'string'),
+    f('ts_us', 'int64'),
+    f('ts_ns', 'int64'),
+    f('schema', 'string', false),
+    f('table', 'string', false),
+    f('txId', 'int64'),
+    f('lsn', 'int64'),
+    f('xmin', 'int64'),
   ],
 };
 
 export const customerFields: ConnectSchema[] = [
-  f('id', 'int32', false), f('first_name', 'string', false), f('last_name', 'string', false), f('email', 'string', false),
-  f('notes', 'string'), f('photo', 'bytes'),
+  f('id', 'int32', false),
+  f('first_name', 'string', false),
+  f('last_name', 'string', false),
+  f('email', 'string', false),
+  f('notes', 'string'),
+  f('photo', 'bytes'),
 ];
 
 export const envelopeSchema = (server: string, table: string, rowFields: ConnectSchema[], source = pgSource): ConnectSchema => {
@@ -44,13 +63,28 @@ export const envelopeSchema = (server: string, table: string, rowFields: Connect
 };
 
 export const keySchema = (server: string, table: string, fields: ConnectSchema[]): ConnectSchema => ({
-  type: 'struct', fields, optional: false, name: `${server}.${table}.Key`,
+  type: 'struct',
+  fields,
+  optional: false,
+  name: `${server}.${table}.Key`,
 });
 
 export const pgSourceValue = (over: Record<string, unknown> = {}) => ({
-  version: '3.0.8.Final', connector: 'postgresql', name: 'PostgreSQL_server', ts_ms: 1559033904863, snapshot: 'false', db: 'postgres',
-  sequence: '["24023119","24023128"]', ts_us: 1559033904863123, ts_ns: 1559033904863123000, schema: 'inventory', table: 'customers',
-  txId: 555, lsn: 24023128, xmin: null, ...over,
+  version: '3.0.8.Final',
+  connector: 'postgresql',
+  name: 'PostgreSQL_server',
+  ts_ms: 1559033904863,
+  snapshot: 'false',
+  db: 'postgres',
+  sequence: '["24023119","24023128"]',
+  ts_us: 1559033904863123,
+  ts_ns: 1559033904863123000,
+  schema: 'inventory',
+  table: 'customers',
+  txId: 555,
+  lsn: 24023128,
+  xmin: null,
+  ...over,
 });
 
 export const customersTopic = 'PostgreSQL_server.inventory.customers';
@@ -66,15 +100,41 @@ export const mysqlSource: ConnectSchema = {
   optional: false,
   field: 'source',
   fields: [
-    f('version', 'string', false), f('connector', 'string', false), f('name', 'string', false), f('ts_ms', 'int64', false),
-    f('snapshot', 'string'), f('db', 'string', false), f('sequence', 'string'), f('table', 'string'), f('server_id', 'int64', false),
-    f('gtid', 'string'), f('file', 'string', false), f('pos', 'int64', false), f('row', 'int32', false), f('thread', 'int64'), f('query', 'string'),
+    f('version', 'string', false),
+    f('connector', 'string', false),
+    f('name', 'string', false),
+    f('ts_ms', 'int64', false),
+    f('snapshot', 'string'),
+    f('db', 'string', false),
+    f('sequence', 'string'),
+    f('table', 'string'),
+    f('server_id', 'int64', false),
+    f('gtid', 'string'),
+    f('file', 'string', false),
+    f('pos', 'int64', false),
+    f('row', 'int32', false),
+    f('thread', 'int64'),
+    f('query', 'string'),
   ],
 };
 
 export const mysqlSourceValue = (over: Record<string, unknown> = {}) => ({
-  version: '3.0.8.Final', connector: 'mysql', name: 'mysql-server-1', ts_ms: 1465581029000, snapshot: 'false', db: 'inventory',
-  sequence: null, table: 'customers', server_id: 223344, gtid: null, file: 'mysql-bin.000003', pos: 484, row: 0, thread: 7, query: null, ...over,
+  version: '3.0.8.Final',
+  connector: 'mysql',
+  name: 'mysql-server-1',
+  ts_ms: 1465581029000,
+  snapshot: 'false',
+  db: 'inventory',
+  sequence: null,
+  table: 'customers',
+  server_id: 223344,
+  gtid: null,
+  file: 'mysql-bin.000003',
+  pos: 484,
+  row: 0,
+  thread: 7,
+  query: null,
+  ...over,
 });
 
 export { f as field };

@@ -41,16 +41,46 @@ describe('with schemas', () => {
   test('every type of the edge-value row, as PostgreSQL held it', () => {
     const event = typesRow(decoded, 'ünï', 3);
     expect(event.after).toEqual({
-      region: 'ünï', id: 3, c_smallint: 32767, c_integer: 2147483647, c_bigint: '9223372036854775807', c_numeric: '999999999.999',
-      c_numeric_any: '0', c_real: NaN, c_double: Infinity, c_money: '92233720368547758.07', c_boolean: true,
-      c_text: 'quote " backslash \\ newline \n tab \t', c_varchar: 'exactly twenty chars', c_char: 'fünf5', c_bytea: 'deadbeef',
-      c_uuid: 'ffffffff-ffff-ffff-ffff-ffffffffffff', c_json: '{"nested": {"deep": [true, false, null]}}', c_jsonb: '[1, "two", 3.0]',
-      c_date: '2099-12-31', c_time: '24:00:00.000000', c_time3: '00:00:00.001000', c_timetz: '00:00:00Z',
+      region: 'ünï',
+      id: 3,
+      c_smallint: 32767,
+      c_integer: 2147483647,
+      c_bigint: '9223372036854775807',
+      c_numeric: '999999999.999',
+      c_numeric_any: '0',
+      c_real: NaN,
+      c_double: Infinity,
+      c_money: '92233720368547758.07',
+      c_boolean: true,
+      c_text: 'quote " backslash \\ newline \n tab \t',
+      c_varchar: 'exactly twenty chars',
+      c_char: 'fünf5',
+      c_bytea: 'deadbeef',
+      c_uuid: 'ffffffff-ffff-ffff-ffff-ffffffffffff',
+      c_json: '{"nested": {"deep": [true, false, null]}}',
+      c_jsonb: '[1, "two", 3.0]',
+      c_date: '2099-12-31',
+      c_time: '24:00:00.000000',
+      c_time3: '00:00:00.001000',
+      c_timetz: '00:00:00Z',
       // 9223372800000001 microseconds: past 2^53, exact to the last digit.
-      c_timestamp: '2262-04-12T00:00:00.000001', c_timestamp3: '2100-06-01T00:00:00.000000', c_timestamptz: '2262-04-12T23:47:16.854775',
-      c_interval: '0', c_bit: '0f', c_varbit: '01', c_inet: '2001:db8::1/64', c_cidr: '192.168.0.0/16', c_macaddr: '00:00:00:00:00:00',
-      c_enum: 'ok', c_int_array: [0], c_text_array: [null, ''], c_point: '0101000000000000205fa002c20000000000000c40', c_xml: '<doc>ü</doc>',
-      c_int4range: '(,6)', c_tsvector: "'quick':2B 'the':1A", c_hstore: '{"k ü":"v"}',
+      c_timestamp: '2262-04-12T00:00:00.000001',
+      c_timestamp3: '2100-06-01T00:00:00.000000',
+      c_timestamptz: '2262-04-12T23:47:16.854775',
+      c_interval: '0',
+      c_bit: '0f',
+      c_varbit: '01',
+      c_inet: '2001:db8::1/64',
+      c_cidr: '192.168.0.0/16',
+      c_macaddr: '00:00:00:00:00:00',
+      c_enum: 'ok',
+      c_int_array: [0],
+      c_text_array: [null, ''],
+      c_point: '0101000000000000205fa002c20000000000000c40',
+      c_xml: '<doc>ü</doc>',
+      c_int4range: '(,6)',
+      c_tsvector: "'quick':2B 'the':1A",
+      c_hstore: '{"k ü":"v"}',
     });
   });
 
@@ -72,14 +102,22 @@ describe('without schemas', () => {
     const rows = [typesRow(decoded, 'eu', 1), typesRow(decoded, 'us', 10), typesRow(decoded, 'us', 2), typesRow(decoded, 'ünï', 3)];
     for (const event of rows) expect(columnTypes(event)).toMatchObject({ c_real: 'double', c_double: 'double', c_smallint: 'long' });
     expect(rows.map((e) => [e.after!.c_real, e.after!.c_double])).toEqual([
-      [1.5, Math.PI], [-3.4e38, -1e-300], ['-Infinity', 'NaN'], ['NaN', 'Infinity'],
+      [1.5, Math.PI],
+      [-3.4e38, -1e-300],
+      ['-Infinity', 'NaN'],
+      ['NaN', 'Infinity'],
     ]);
   });
 
   test('what has no JSON type of its own stays as Debezium sent it', () => {
     expect(typesRow(decoded, 'ünï', 3).after).toMatchObject({
-      c_numeric: 'AOjUpQ//', c_numeric_any: '{"scale":0,"value":"AA=="}', c_date: '47481', c_timestamp: '9223372800000001',
-      c_timestamptz: '2262-04-12T23:47:16.854775Z', c_int_array: '[0]', c_text_array: '[null,""]',
+      c_numeric: 'AOjUpQ//',
+      c_numeric_any: '{"scale":0,"value":"AA=="}',
+      c_date: '47481',
+      c_timestamp: '9223372800000001',
+      c_timestamptz: '2262-04-12T23:47:16.854775Z',
+      c_int_array: '[0]',
+      c_text_array: '[null,""]',
       c_point: '{"x":-10000000000,"y":3.5,"wkb":"AQEAAAAAAAAgX6ACwgAAAAAAAAxA","srid":null}',
     });
   });
@@ -123,7 +161,13 @@ describe('values Delta cannot hold', () => {
       '-735160 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)',
     ]);
     expect(changes(decoded)[0]!.after).toEqual({
-      region: 'x', id: 3, n: null, na: null, d: '9999-12-31', ts: '9999-12-31T23:59:59.999999', tstz: '9999-12-31T23:59:59.999999',
+      region: 'x',
+      id: 3,
+      n: null,
+      na: null,
+      d: '9999-12-31',
+      ts: '9999-12-31T23:59:59.999999',
+      tstz: '9999-12-31T23:59:59.999999',
     });
   });
 });

@@ -29,7 +29,9 @@ test('timestamps and decimals', () => {
 test('dates and timestamps outside 0001-01-01..9999-12-31 (BC, PostgreSQL infinity) are refused, not written as text no reader takes', () => {
   expect(daysToDate(-719_162)).toBe('0001-01-01');
   expect(() => daysToDate(-735_160)).toThrow(InvalidValue); // 44 BC
-  expect(() => daysToDate(-2_147_472_692)).toThrow('-2147472692 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)');
+  expect(() => daysToDate(-2_147_472_692)).toThrow(
+    '-2147472692 days from 1970-01-01 is outside the range of Delta dates and timestamps (0001-01-01 to 9999-12-31)',
+  );
   expect(() => daysToDate(2_932_897)).toThrow(InvalidValue);
   expect(microsToTimestamp(253402300799999999n)).toBe('9999-12-31T23:59:59.999999');
   expect(() => microsToTimestamp(9223372036825200000n)).toThrow(InvalidValue); // Debezium's 'infinity'

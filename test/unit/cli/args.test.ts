@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { helpText, parseArgs, type CommandSpec } from '../../../src/cli/args.ts';
-import { LakehouseError } from '../../../src/core/errors.ts';
+import type { LakehouseError } from '../../../src/core/errors.ts';
 import { parseKeyColumns } from '../../../src/cli/key-columns.ts';
 import { parseRoutes } from '../../../src/cli/routing.ts';
 
@@ -50,7 +50,9 @@ test('bad input is a usage or config error that names the flag and where it came
   expect(error(() => parseArgs(spec, ['t', '--prot', '1'], {})).message).toBe("unknown flag '--prot' for 'lakehouse demo'");
   expect(error(() => parseArgs(spec, ['t', '--port', 'x'], {})).message).toBe("flag: --port expects a whole number, got 'x'");
   expect(error(() => parseArgs(spec, ['t', '--port', '70000'], {})).message).toBe('flag: --port must be at most 65535, got 70000');
-  expect(error(() => parseArgs(spec, ['t'], { LAKEHOUSE_FORMAT: 'xml' })).message).toBe("environment LAKEHOUSE_FORMAT: --format must be one of ndjson, csv, got 'xml'");
+  expect(error(() => parseArgs(spec, ['t'], { LAKEHOUSE_FORMAT: 'xml' })).message).toBe(
+    "environment LAKEHOUSE_FORMAT: --format must be one of ndjson, csv, got 'xml'",
+  );
   expect(error(() => parseArgs(spec, [], {})).code).toBe('usage');
   expect(error(() => parseArgs(spec, ['a', 'b'], {})).message).toBe("unexpected argument 'b' for 'lakehouse demo'");
   expect(error(() => parseArgs(spec, ['t', '--port'], {})).message).toBe('flag --port needs a value');

@@ -8,7 +8,18 @@ import { join, resolve } from 'node:path';
 
 const composeDir = resolve(import.meta.dir, '../../../compose');
 const compose = Bun.YAML.parse(readFileSync(join(composeDir, 'docker-compose.yaml'), 'utf8')) as {
-  services: Record<string, { image?: string; build?: unknown; command?: string[] | string; environment?: Record<string, unknown>; ports?: string[]; depends_on?: Record<string, { condition: string }>; volumes?: string[] }>;
+  services: Record<
+    string,
+    {
+      image?: string;
+      build?: unknown;
+      command?: string[] | string;
+      environment?: Record<string, unknown>;
+      ports?: string[];
+      depends_on?: Record<string, { condition: string }>;
+      volumes?: string[];
+    }
+  >;
   volumes?: Record<string, unknown>;
 };
 const services = compose.services;
@@ -17,7 +28,9 @@ const pom = readFileSync(join(composeDir, 'local/pom.xml'), 'utf8');
 const pomProperty = (name: string) => pom.match(new RegExp(`<${name}>([^<]+)</${name}>`))![1]!;
 const launcherPort = (name: string) => stackSh.match(new RegExp(`^${name}=\\$\\{${name}:-(\\d+)\\}`, 'm'))![1]!;
 const connectorFiles = readdirSync(join(composeDir, 'debezium')).filter((f) => f.endsWith('.json'));
-const connectors = connectorFiles.map((f) => JSON.parse(readFileSync(join(composeDir, 'debezium', f), 'utf8')) as { name: string; config: Record<string, string> });
+const connectors = connectorFiles.map(
+  (f) => JSON.parse(readFileSync(join(composeDir, 'debezium', f), 'utf8')) as { name: string; config: Record<string, string> },
+);
 
 describe('docker-compose.yaml', () => {
   test('has PostgreSQL, Kafka, Connect with Debezium, fake-it and lakehouse', () => {
@@ -124,7 +137,11 @@ describe('compose/local launcher scripts', () => {
   });
 
   test.each(['--source oracle', '--source', '--sauce mariadb'])('up %s fails with one line before installing anything', async (args) => {
-    const proc = Bun.spawn([join(composeDir, 'local', 'up'), ...args.split(' ')], { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, LAKEHOUSE_STACK_DIR: '/nonexistent/lakehouse-stack' } });
+    const proc = Bun.spawn([join(composeDir, 'local', 'up'), ...args.split(' ')], {
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: { ...process.env, LAKEHOUSE_STACK_DIR: '/nonexistent/lakehouse-stack' },
+    });
     const [code, err] = await Promise.all([proc.exited, new Response(proc.stderr).text()]);
     expect(code).toBe(1);
     expect(err.split('\n')[0]).toMatch(/^error: (unknown source 'oracle': use postgres or mariadb|--source needs a value|unknown argument '--sauce')/);

@@ -2,8 +2,12 @@ import { describe, expect, test } from 'bun:test';
 import { tableChanges } from '../../../src/delta/cdf.ts';
 import { collect, commitInfo, idSchema, inlineDv, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
 
-
-const dvProtocol = protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors', 'changeDataFeed'] });
+const dvProtocol = protocol({
+  minReaderVersion: 3,
+  minWriterVersion: 7,
+  readerFeatures: ['deletionVectors'],
+  writerFeatures: ['deletionVectors', 'changeDataFeed'],
+});
 
 describe('change data feed', () => {
   test('derives deletes and restores from deletion vector changes', async () => {
@@ -12,7 +16,11 @@ describe('change data feed', () => {
     const dv = inlineDv([1, 3]);
     await writeCommit(storage, 0, [commitInfo(1_000), dvProtocol, metaData(idSchema, { configuration: { 'delta.enableChangeDataFeed': 'true' } }), { add }]);
     await writeCommit(storage, 1, [commitInfo(2_000), { remove: { path: 'a.parquet', dataChange: true } }, { add: { ...add, deletionVector: dv } }]);
-    await writeCommit(storage, 2, [commitInfo(3_000), { remove: { path: 'a.parquet', dataChange: true, deletionVector: dv } }, { add: { ...add, deletionVector: inlineDv([3]) } }]);
+    await writeCommit(storage, 2, [
+      commitInfo(3_000),
+      { remove: { path: 'a.parquet', dataChange: true, deletionVector: dv } },
+      { add: { ...add, deletionVector: inlineDv([3]) } },
+    ]);
     const rows = await collect(tableChanges(storage, { startVersion: 0 }));
     expect(rows.map((r) => [r.id, r._change_type, r._commit_version])).toEqual([
       ['1', 'insert', '0'],
@@ -30,7 +38,10 @@ describe('change data feed', () => {
   test('refuses a table without the change data feed enabled', async () => {
     const storage = tempStorage();
     await writeCommit(storage, 0, [protocol(), metaData(idSchema), await writeIdFile(storage, 'a.parquet', [1])]);
-    await expect(collect(tableChanges(storage, { startVersion: 0 }))).rejects.toMatchObject({ code: 'invalid_input', message: expect.stringContaining('not enabled') });
+    await expect(collect(tableChanges(storage, { startVersion: 0 }))).rejects.toMatchObject({
+      code: 'invalid_input',
+      message: expect.stringContaining('not enabled'),
+    });
     await expect(collect(tableChanges(storage, { startVersion: 5 }))).rejects.toThrow('outside 0..0');
   });
 });

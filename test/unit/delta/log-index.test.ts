@@ -69,7 +69,12 @@ const privateMap = (s: Snapshot, name: 'domains') => Object.fromEntries((s as un
  */
 const withoutNulls = (value: unknown): unknown => JSON.parse(JSON.stringify(value, (_k, v) => (v === null ? undefined : v)));
 const liveSet = (s: Snapshot) =>
-  withoutNulls(s.files().map(({ dataChange: _, ...add }) => add).sort((a, b) => fileKey(a).localeCompare(fileKey(b))));
+  withoutNulls(
+    s
+      .files()
+      .map(({ dataChange: _, ...add }) => add)
+      .sort((a, b) => fileKey(a).localeCompare(fileKey(b))),
+  );
 
 /**
  * The index's snapshot must be indistinguishable from plain log replay. Its log segment may start at an
@@ -87,7 +92,9 @@ async function expectSameSnapshot(indexed: Snapshot, plain: Snapshot) {
   expect(indexed.logSegment.version).toBe(plain.version);
   expect(indexed.logSegment.checkpoint?.version ?? -1).toBeLessThanOrEqual(plain.logSegment.checkpoint?.version ?? -1);
   const replayed = await Snapshot.replay(storageOf(plain), indexed.logSegment);
-  expect(withoutNulls([...replayed.state.files.values()].map(({ dataChange: _, ...add }) => add).sort((a, b) => fileKey(a).localeCompare(fileKey(b))))).toEqual(liveSet(plain));
+  expect(withoutNulls([...replayed.state.files.values()].map(({ dataChange: _, ...add }) => add).sort((a, b) => fileKey(a).localeCompare(fileKey(b))))).toEqual(
+    liveSet(plain),
+  );
 }
 
 const storages = new WeakMap<Snapshot, Storage>();
@@ -99,7 +106,11 @@ async function openPlain(storage: Storage): Promise<Snapshot> {
 }
 const storageOf = (s: Snapshot) => storages.get(s)!;
 
-const outcome = <T>(p: Promise<T>) => p.then((value) => ({ value }), (error: { code?: string; message?: string }) => ({ error: `${error.code}: ${error.message}` }));
+const outcome = <T>(p: Promise<T>) =>
+  p.then(
+    (value) => ({ value }),
+    (error: { code?: string; message?: string }) => ({ error: `${error.code}: ${error.message}` }),
+  );
 
 describe('conformance tables', () => {
   const root = resolve(import.meta.dir, '../../../../shared/delta-conformance');
@@ -153,7 +164,10 @@ async function append(table: DeltaTable, ids: number[], txn?: [string, number]) 
 
 async function deleteFirstRow(table: DeltaTable) {
   const tx = table.transaction({ operation: 'DELETE' });
-  const add = table.snapshot().files().find((a) => JSON.parse(a.stats!).numRecords > 1 + (a.deletionVector?.cardinality ?? 0))!;
+  const add = table
+    .snapshot()
+    .files()
+    .find((a) => JSON.parse(a.stats!).numRecords > 1 + (a.deletionVector?.cardinality ?? 0))!;
   const deleted = add.deletionVector ? add.deletionVector.cardinality : 0;
   await tx.deleteRows(add, [deleted]);
   return tx.commit();

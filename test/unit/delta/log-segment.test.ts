@@ -30,8 +30,19 @@ describe('parseLogFileName', () => {
   test('recognises commits and every checkpoint kind, ignores the rest', () => {
     expect(parseLogFileName(`${pad(7)}.json`)).toEqual({ type: 'commit', version: 7 });
     expect(parseLogFileName(`${pad(10)}.checkpoint.parquet`)).toEqual({ type: 'checkpoint', version: 10, kind: 'classic' });
-    expect(parseLogFileName(`${pad(10)}.checkpoint.0000000002.0000000003.parquet`)).toEqual({ type: 'checkpoint', version: 10, kind: 'multi-part', part: 2, parts: 3 });
-    expect(parseLogFileName(`${pad(2)}.checkpoint.6374b053-df23-479b-b2cf-c9c550132b49.json`)).toEqual({ type: 'checkpoint', version: 2, kind: 'v2', format: 'json' });
+    expect(parseLogFileName(`${pad(10)}.checkpoint.0000000002.0000000003.parquet`)).toEqual({
+      type: 'checkpoint',
+      version: 10,
+      kind: 'multi-part',
+      part: 2,
+      parts: 3,
+    });
+    expect(parseLogFileName(`${pad(2)}.checkpoint.6374b053-df23-479b-b2cf-c9c550132b49.json`)).toEqual({
+      type: 'checkpoint',
+      version: 2,
+      kind: 'v2',
+      format: 'json',
+    });
     for (const name of [`${pad(7)}.crc`, `.${pad(7)}.json.crc`, '_last_checkpoint', `${pad(7)}.json.tmp`, `${pad(1)}.${pad(3)}.compacted.json`]) {
       expect(parseLogFileName(name)).toBeUndefined();
     }

@@ -4,7 +4,6 @@ import { scan, scanFiles } from '../../../src/delta/scan.ts';
 import { history } from '../../../src/delta/history.ts';
 import { collect, commitInfo, idSchema, inlineDv, metaData, protocol, tempStorage, writeCommit, writeIdFile } from './table-fixture.ts';
 
-
 /** v0 creates the table with a.parquet [1,2,3]; v1 adds b.parquet [4,5] and a txn; v2 removes a.parquet. */
 async function threeVersionTable() {
   const storage = tempStorage();
@@ -12,7 +11,11 @@ async function threeVersionTable() {
   const b = await writeIdFile(storage, 'b.parquet', [4, 5]);
   await writeCommit(storage, 0, [commitInfo(1_000, 'CREATE TABLE'), protocol(), metaData(idSchema, { configuration: { 'delta.appendOnly': 'false' } }), a]);
   await writeCommit(storage, 1, [commitInfo(2_000), { txn: { appId: 'orders-0', version: 41 } }, b]);
-  await writeCommit(storage, 2, [commitInfo(3_000, 'DELETE'), { remove: { path: 'a.parquet', dataChange: true, deletionTimestamp: 3_000 } }, { txn: { appId: 'orders-0', version: 42 } }]);
+  await writeCommit(storage, 2, [
+    commitInfo(3_000, 'DELETE'),
+    { remove: { path: 'a.parquet', dataChange: true, deletionTimestamp: 3_000 } },
+    { txn: { appId: 'orders-0', version: 42 } },
+  ]);
   return storage;
 }
 
@@ -59,9 +62,18 @@ describe('Snapshot', () => {
     const { add } = await writeIdFile(storage, 'a.parquet', [10, 11, 12, 13]);
     const dv1 = inlineDv([0]);
     const dv2 = inlineDv([0, 2]);
-    await writeCommit(storage, 0, [commitInfo(1), protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] }), metaData(idSchema), { add: { ...add, deletionVector: dv1 } }]);
+    await writeCommit(storage, 0, [
+      commitInfo(1),
+      protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['deletionVectors'] }),
+      metaData(idSchema),
+      { add: { ...add, deletionVector: dv1 } },
+    ]);
     // A DELETE re-adds the same path with a bigger DV and removes the old (path, dv1) entry.
-    await writeCommit(storage, 1, [commitInfo(2), { add: { ...add, deletionVector: dv2 } }, { remove: { path: 'a.parquet', dataChange: true, deletionVector: dv1 } }]);
+    await writeCommit(storage, 1, [
+      commitInfo(2),
+      { add: { ...add, deletionVector: dv2 } },
+      { remove: { path: 'a.parquet', dataChange: true, deletionVector: dv1 } },
+    ]);
     const snapshot = await Snapshot.open(storage);
     expect(snapshot.files()).toHaveLength(1);
     expect(await ids(storage, snapshot)).toEqual(['11', '13']);
@@ -72,7 +84,10 @@ describe('Snapshot', () => {
 
   test('refuses a reader feature it does not support, listing the supported ones', async () => {
     const storage = tempStorage();
-    await writeCommit(storage, 0, [protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['variantType'], writerFeatures: ['variantType'] }), metaData(idSchema)]);
+    await writeCommit(storage, 0, [
+      protocol({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['variantType'], writerFeatures: ['variantType'] }),
+      metaData(idSchema),
+    ]);
     const err = await Snapshot.open(storage).catch((e) => e);
     expect(err.code).toBe('unsupported');
     expect(err.message).toBe('unsupported Delta feature: variantType');
@@ -87,7 +102,11 @@ describe('Snapshot', () => {
 
   test('a missing data file names the file', async () => {
     const storage = tempStorage();
-    await writeCommit(storage, 0, [protocol(), metaData(idSchema), { add: { path: 'gone.parquet', partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } }]);
+    await writeCommit(storage, 0, [
+      protocol(),
+      metaData(idSchema),
+      { add: { path: 'gone.parquet', partitionValues: {}, size: 1, modificationTime: 0, dataChange: true } },
+    ]);
     await expect(collect(scan(await Snapshot.open(storage), storage))).rejects.toThrow('gone.parquet is missing');
   });
 });

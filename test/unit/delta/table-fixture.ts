@@ -27,7 +27,9 @@ export const metaData = (schema: object, m: Partial<Metadata> = {}): Action => (
 
 export const idSchema = { type: 'struct', fields: [{ name: 'id', type: 'long', nullable: true, metadata: {} }] };
 
-export const commitInfo = (timestamp: number, operation = 'WRITE'): Action => ({ commitInfo: { timestamp, operation, operationParameters: { mode: 'Append' }, engineInfo: 'test' } });
+export const commitInfo = (timestamp: number, operation = 'WRITE'): Action => ({
+  commitInfo: { timestamp, operation, operationParameters: { mode: 'Append' }, engineInfo: 'test' },
+});
 
 export async function writeCommit(storage: LocalStorage, version: number, actions: Action[]) {
   await storage.write(commitPath(version), encodeCommit(actions));

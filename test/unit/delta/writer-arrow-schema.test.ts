@@ -34,8 +34,19 @@ describe('toArrowSchema', () => {
   test('maps Delta types to the physical types Spark writes', () => {
     const s = toArrowSchema(schema);
     expect(s.fields.map((f) => `${f.name}:${f.type}`)).toEqual([
-      'id:Int64', 'i:Int32', 's:Utf8', 'b:Binary', 'd:Date32<DAY>', 'ts:Timestamp<MICROSECOND, UTC>', 'ntz:Timestamp<MICROSECOND>',
-      'dec:Decimal[10e+2]', 'f:Float32', 'ok:Bool', 'st:Struct<{x:Int16, y:Utf8}>', 'arr:List<Int64>', 'm:Map<{key:Utf8, value:Int8}>',
+      'id:Int64',
+      'i:Int32',
+      's:Utf8',
+      'b:Binary',
+      'd:Date32<DAY>',
+      'ts:Timestamp<MICROSECOND, UTC>',
+      'ntz:Timestamp<MICROSECOND>',
+      'dec:Decimal[10e+2]',
+      'f:Float32',
+      'ok:Bool',
+      'st:Struct<{x:Int16, y:Utf8}>',
+      'arr:List<Int64>',
+      'm:Map<{key:Utf8, value:Int8}>',
     ]);
     expect(s.fields[0].nullable).toBe(false);
   });
@@ -52,14 +63,52 @@ describe('toArrowSchema', () => {
 describe('rowsToArrow', () => {
   test('canonical and natural JS values survive a Parquet round trip', () => {
     const rows = [
-      { id: '9223372036854775807', i: '5', s: 'héllo', b: 'cafe', d: '2024-02-29', ts: '2024-01-02T03:04:05.123456', ntz: '2024-01-02T03:04:05.123456Z', dec: '123.45', f: 1.5, ok: true, st: { x: 1, y: 'a' }, arr: [1, null, '3'], m: { a: 1, b: null } },
+      {
+        id: '9223372036854775807',
+        i: '5',
+        s: 'héllo',
+        b: 'cafe',
+        d: '2024-02-29',
+        ts: '2024-01-02T03:04:05.123456',
+        ntz: '2024-01-02T03:04:05.123456Z',
+        dec: '123.45',
+        f: 1.5,
+        ok: true,
+        st: { x: 1, y: 'a' },
+        arr: [1, null, '3'],
+        m: { a: 1, b: null },
+      },
       { id: -5n, i: null, s: undefined, b: null, d: null, ts: null, ntz: null, dec: null, f: null, ok: null, st: null, arr: null, m: null },
-      { id: -4294967297, i: -1, s: '', b: new Uint8Array([1, 2]), d: new Date(Date.UTC(1969, 11, 31, 23)), ts: new Date(1000), ntz: 1, dec: 1, f: 'NaN', ok: 'false', st: { x: null }, arr: [], m: new Map([['z', -128]]) },
+      {
+        id: -4294967297,
+        i: -1,
+        s: '',
+        b: new Uint8Array([1, 2]),
+        d: new Date(Date.UTC(1969, 11, 31, 23)),
+        ts: new Date(1000),
+        ntz: 1,
+        dec: 1,
+        f: 'NaN',
+        ok: 'false',
+        st: { x: null },
+        arr: [],
+        m: new Map([['z', -128]]),
+      },
     ];
     const back = readParquet(writeParquet(rowsToArrow(schema, rows)));
     expect(back.numRows).toBe(3);
     const got = back.toArray().map((r) => plain(r));
-    expect(got[0]).toMatchObject({ id: '9223372036854775807', i: 5, s: 'héllo', b: 'cafe', d: Date.UTC(2024, 1, 29), ok: true, st: { x: 1, y: 'a' }, arr: ['1', null, '3'], m: { a: 1, b: null } });
+    expect(got[0]).toMatchObject({
+      id: '9223372036854775807',
+      i: 5,
+      s: 'héllo',
+      b: 'cafe',
+      d: Date.UTC(2024, 1, 29),
+      ok: true,
+      st: { x: 1, y: 'a' },
+      arr: ['1', null, '3'],
+      m: { a: 1, b: null },
+    });
     expect(got[1]).toMatchObject({ id: '-5', i: null, s: null, st: null, arr: null, m: null });
     expect(got[2]).toMatchObject({ id: '-4294967297', s: '', b: '0102', d: -86_400_000, ok: false, st: { x: null, y: null }, arr: [], m: { z: -128 } });
     const ts = back.getChild('ts')!;
@@ -82,7 +131,10 @@ describe('rowsToArrow', () => {
 
   /** Each text is stored as the bytes TextEncoder gives for it. */
   const expectUtf8AsTextEncoderGives = (texts: string[]) => {
-    const data = rowsToArrow(struct([field('s', 'string')]), texts.map((s) => ({ s }))).getChild('s')!.data[0];
+    const data = rowsToArrow(
+      struct([field('s', 'string')]),
+      texts.map((s) => ({ s })),
+    ).getChild('s')!.data[0];
     const encoder = new TextEncoder();
     texts.forEach((text, i) => {
       expect(data.values.subarray(data.valueOffsets[i], data.valueOffsets[i + 1])).toEqual(encoder.encode(text));
@@ -90,7 +142,18 @@ describe('rowsToArrow', () => {
   };
 
   test('strings in every script are stored as the UTF-8 TextEncoder gives, short and long', () => {
-    const texts = ['', 'plain', 'Chloé García', '東京都', 'emoji 😀 pair', 'lone \ud800 high', 'lone \udc00 low', 'é'.repeat(64), 'é'.repeat(65), 'x'.repeat(64) + '😀'];
+    const texts = [
+      '',
+      'plain',
+      'Chloé García',
+      '東京都',
+      'emoji 😀 pair',
+      'lone \ud800 high',
+      'lone \udc00 low',
+      'é'.repeat(64),
+      'é'.repeat(65),
+      'x'.repeat(64) + '😀',
+    ];
     expectUtf8AsTextEncoderGives(texts);
   });
 
@@ -146,10 +209,24 @@ describe('input values', () => {
     expect(toUnscaledDecimal('abc', 1)).toBeUndefined();
   });
   test('fast paths agree with the general parsers, and step aside where they cannot be exact', () => {
-    for (const [text, scale] of [['-0.05', 2], ['123.45', 2], ['+1.5', 3], ['7', 4], ['5.', 1], ['999999999999.99', 2]] as const) {
+    for (const [text, scale] of [
+      ['-0.05', 2],
+      ['123.45', 2],
+      ['+1.5', 3],
+      ['7', 4],
+      ['5.', 1],
+      ['999999999999.99', 2],
+    ] as const) {
       expect(smallUnscaledDecimal(text, scale)).toBe(Number(toUnscaledDecimal(text, scale)));
     }
-    for (const [text, scale] of [['1.234', 2], ['.5', 1], ['1e3', 0], ['-.5', 1], ['1.-5', 2], ['12345678901234567', 0]] as const) {
+    for (const [text, scale] of [
+      ['1.234', 2],
+      ['.5', 1],
+      ['1e3', 0],
+      ['-.5', 1],
+      ['1.-5', 2],
+      ['12345678901234567', 0],
+    ] as const) {
       expect(smallUnscaledDecimal(text, scale)).toBeUndefined();
     }
     expect(parseSmallInteger('-123456789012345')).toBe(-123456789012345);

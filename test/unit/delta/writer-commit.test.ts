@@ -20,13 +20,20 @@ const rowsOf = async (table: DeltaTable, version?: number) => {
   return out.sort((a, b) => Number(a.id) - Number(b.id));
 };
 const logLines = (storage: LocalStorage, version: number) =>
-  readFileSync(join(storage.root, commitPath(version)), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  readFileSync(join(storage.root, commitPath(version)), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 const append = async (table: DeltaTable, rows: Record<string, unknown>[]) => {
   const tx = table.transaction({ operation: 'WRITE', operationParameters: { mode: 'Append' } });
   await tx.writeRows(rows);
   return tx.commit();
 };
-const codeOf = async (p: Promise<unknown>) => p.then(() => 'ok', (e: LakehouseError) => e.code);
+const codeOf = async (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: LakehouseError) => e.code,
+  );
 
 describe('DeltaTable.create / open', () => {
   test('creates version 0 at reader version 1 with in-commit timestamps, and refuses to create twice', async () => {
@@ -50,7 +57,12 @@ describe('DeltaTable.create / open', () => {
 
   test('features follow the configuration and the schema', async () => {
     const dv = await DeltaTable.create(tempStorage(), { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
-    expect(dv.snapshot().protocol).toEqual({ minReaderVersion: 3, minWriterVersion: 7, readerFeatures: ['deletionVectors'], writerFeatures: ['appendOnly', 'invariants', 'deletionVectors', 'inCommitTimestamp'] });
+    expect(dv.snapshot().protocol).toEqual({
+      minReaderVersion: 3,
+      minWriterVersion: 7,
+      readerFeatures: ['deletionVectors'],
+      writerFeatures: ['appendOnly', 'invariants', 'deletionVectors', 'inCommitTimestamp'],
+    });
     const ntz = await DeltaTable.create(tempStorage(), { schema: struct([field('t', 'timestamp_ntz')]) });
     expect(ntz.snapshot().protocol.readerFeatures).toEqual(['timestampNtz']);
   });
@@ -63,7 +75,9 @@ describe('DeltaTable.create / open', () => {
     expect(table.snapshot().tableProperties['delta.columnMapping.maxColumnId']).toBe('3');
     await append(table, [{ id: 1, name: 'a', city: 'x' }]);
     const add = table.snapshot().files()[0];
-    expect(Object.keys(JSON.parse(add.stats!).minValues)).toEqual(table.snapshot().schema.fields.map((x) => String(x.metadata['delta.columnMapping.physicalName'])));
+    expect(Object.keys(JSON.parse(add.stats!).minValues)).toEqual(
+      table.snapshot().schema.fields.map((x) => String(x.metadata['delta.columnMapping.physicalName'])),
+    );
     expect(await rowsOf(table)).toEqual([{ id: '1', name: 'a', city: 'x' }]);
 
     const evolve = table.transaction({ operation: 'ADD COLUMNS' });
@@ -81,23 +95,42 @@ describe('Transaction', () => {
   test('writeRows + commit: rows read back, commitInfo and stats written', async () => {
     const storage = tempStorage();
     const table = await DeltaTable.create(storage, { schema });
-    const version = await append(table, [{ id: 1, name: 'Ann', city: 'Oslo' }, { id: 2n, name: null, city: 'Rome' }]);
+    const version = await append(table, [
+      { id: 1, name: 'Ann', city: 'Oslo' },
+      { id: 2n, name: null, city: 'Rome' },
+    ]);
     expect(version).toBe(1);
-    expect(await rowsOf(table)).toEqual([{ id: '1', name: 'Ann', city: 'Oslo' }, { id: '2', name: null, city: 'Rome' }]);
+    expect(await rowsOf(table)).toEqual([
+      { id: '1', name: 'Ann', city: 'Oslo' },
+      { id: '2', name: null, city: 'Rome' },
+    ]);
     const lines = logLines(storage, 1);
     expect(lines[0].commitInfo).toMatchObject({ operation: 'WRITE', operationParameters: { mode: 'Append' }, isBlindAppend: true, readVersion: 0 });
     const add = lines[1].add;
     expect(add.path).toMatch(/^part-00000-[0-9a-f-]{36}-c000\.zstd\.parquet$/);
     expect(add.dataChange).toBe(true);
-    expect(JSON.parse(add.stats)).toEqual({ numRecords: 2, minValues: { id: 1, name: 'Ann', city: 'Oslo' }, maxValues: { id: 2, name: 'Ann', city: 'Rome' }, nullCount: { id: 0, name: 1, city: 0 } });
+    expect(JSON.parse(add.stats)).toEqual({
+      numRecords: 2,
+      minValues: { id: 1, name: 'Ann', city: 'Oslo' },
+      maxValues: { id: 2, name: 'Ann', city: 'Rome' },
+      nullCount: { id: 0, name: 1, city: 0 },
+    });
     expect(add.size).toBe(readFileSync(join(storage.root, add.path)).length);
   });
 
   test('partitioned writes: one file per partition in escaped directories, values not stored in files', async () => {
     const storage = tempStorage();
     const table = await DeltaTable.create(storage, { schema, partitionColumns: ['city'] });
-    await append(table, [{ id: 1, name: 'a', city: 'New York' }, { id: 2, name: 'b', city: 'a/b=c%' }, { id: 3, name: 'c', city: null }, { id: 4, name: 'd', city: 'New York' }]);
-    const adds = table.snapshot().files().sort((a, b) => (a.path < b.path ? -1 : 1));
+    await append(table, [
+      { id: 1, name: 'a', city: 'New York' },
+      { id: 2, name: 'b', city: 'a/b=c%' },
+      { id: 3, name: 'c', city: null },
+      { id: 4, name: 'd', city: 'New York' },
+    ]);
+    const adds = table
+      .snapshot()
+      .files()
+      .sort((a, b) => (a.path < b.path ? -1 : 1));
     expect(adds.map((a) => a.partitionValues.city)).toEqual(['New York', null, 'a/b=c%']);
     expect(adds.map((a) => a.path.split('/')[0])).toEqual(['city=New%20York', 'city=__HIVE_DEFAULT_PARTITION__', 'city=a%252Fb%253Dc%2525']);
     expect(readdirSync(storage.root).sort()).toEqual(['_delta_log', 'city=New York', 'city=__HIVE_DEFAULT_PARTITION__', 'city=a%2Fb%3Dc%25']);
@@ -123,10 +156,16 @@ describe('Transaction', () => {
     evolve.updateMetadata({ schema: struct([...schema.fields, field('age', 'integer')]) });
     await evolve.writeRows([{ id: 2, name: 'b', city: 'y', age: 30 }]);
     await evolve.commit();
-    expect(await rowsOf(table)).toEqual([{ id: '1', name: 'a', city: 'x', age: null }, { id: '2', name: 'b', city: 'y', age: 30 }]);
+    expect(await rowsOf(table)).toEqual([
+      { id: '1', name: 'a', city: 'x', age: null },
+      { id: '2', name: 'b', city: 'y', age: 30 },
+    ]);
 
     const del = table.transaction({ operation: 'DELETE' });
-    const first = table.snapshot().files().find((a) => JSON.parse(a.stats!).minValues.id === 1)!;
+    const first = table
+      .snapshot()
+      .files()
+      .find((a) => JSON.parse(a.stats!).minValues.id === 1)!;
     del.remove(first);
     const v = await del.commit();
     const removeLine = logLines(table.storage as LocalStorage, v).find((l) => l.remove).remove;
@@ -251,7 +290,11 @@ describe('checkpoints', () => {
       expect(table.snapshot().txnVersion('app')).toBe(fresh.txnVersion('app'));
     }
     const log = readdirSync(join(storage.root, '_delta_log')).sort();
-    expect(log.filter((f) => f.includes('checkpoint'))).toEqual(['00000000000000000003.checkpoint.parquet', '00000000000000000006.checkpoint.parquet', '_last_checkpoint']);
+    expect(log.filter((f) => f.includes('checkpoint'))).toEqual([
+      '00000000000000000003.checkpoint.parquet',
+      '00000000000000000006.checkpoint.parquet',
+      '_last_checkpoint',
+    ]);
     expect(JSON.parse(readFileSync(join(storage.root, '_delta_log/_last_checkpoint'), 'utf8'))).toMatchObject({ version: 6, numOfAddFiles: 5 });
     // Read from the checkpoint alone: hide the commits it covers.
     const fromCheckpoint = await Snapshot.open(storage, { version: 6 });

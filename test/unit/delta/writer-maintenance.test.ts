@@ -13,7 +13,11 @@ import { cleanupExpiredLogs } from '../../../src/delta/log-cleanup.ts';
 import { relativeDeletionVectorPath } from '../../../src/delta/deletion-vector.ts';
 
 const tempStorage = () => new LocalStorage(mkdtempSync(join(tmpdir(), 'delta-maint-')));
-const schema = struct([field('id', 'long'), field('part', 'string'), field('tags', { type: 'map', keyType: 'string', valueType: 'integer', valueContainsNull: true })]);
+const schema = struct([
+  field('id', 'long'),
+  field('part', 'string'),
+  field('tags', { type: 'map', keyType: 'string', valueType: 'integer', valueContainsNull: true }),
+]);
 const rowsOf = async (table: DeltaTable, version?: number) => {
   const snap = version === undefined ? await table.refresh() : await Snapshot.open(table.storage, { version });
   const out: Row[] = [];
@@ -31,7 +35,10 @@ describe('deletion vectors', () => {
   test('deleteRows writes a DV file and re-adds the path; deletes accumulate; all-deleted removes the file', async () => {
     const storage = tempStorage();
     const table = await DeltaTable.create(storage, { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
-    await append(table, [0, 1, 2, 3, 4].map((id) => ({ id, part: 'a' })));
+    await append(
+      table,
+      [0, 1, 2, 3, 4].map((id) => ({ id, part: 'a' })),
+    );
     const add = table.snapshot().files()[0];
     expect(JSON.parse(add.stats!).tightBounds).toBe(true);
 
@@ -67,7 +74,14 @@ describe('deletion vectors', () => {
     expect((await tx.deleteRows(table.snapshot().files()[0], [0]).catch((e) => e)).message).toContain('does not have deletion vectors enabled');
     const dv = await DeltaTable.create(tempStorage(), { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
     await append(dv, [{ id: 1 }]);
-    expect((await dv.transaction({ operation: 'DELETE' }).deleteRows(dv.snapshot().files()[0], [5]).catch((e) => e)).message).toContain('row index 5 is not in data file');
+    expect(
+      (
+        await dv
+          .transaction({ operation: 'DELETE' })
+          .deleteRows(dv.snapshot().files()[0], [5])
+          .catch((e) => e)
+      ).message,
+    ).toContain('row index 5 is not in data file');
   });
 });
 
@@ -76,10 +90,18 @@ describe('optimize', () => {
     const storage = tempStorage();
     const table = await DeltaTable.create(storage, { schema, partitionColumns: ['part'], configuration: { 'delta.enableDeletionVectors': 'true' } });
     for (let i = 0; i < 4; i++) {
-      await append(table, [{ id: 4 * i, part: 'a', tags: { k: i } }, { id: 4 * i + 1, part: 'a' }, { id: 4 * i + 2, part: 'b', tags: null }, { id: 4 * i + 3, part: 'b' }]);
+      await append(table, [
+        { id: 4 * i, part: 'a', tags: { k: i } },
+        { id: 4 * i + 1, part: 'a' },
+        { id: 4 * i + 2, part: 'b', tags: null },
+        { id: 4 * i + 3, part: 'b' },
+      ]);
     }
     const tx = table.transaction({ operation: 'DELETE' });
-    const victim = table.snapshot().files().find((f) => f.partitionValues.part === 'a')!;
+    const victim = table
+      .snapshot()
+      .files()
+      .find((f) => f.partitionValues.part === 'a')!;
     await tx.deleteRows(victim, [0]);
     await tx.commit();
     const before = await rowsOf(table);
@@ -91,7 +113,10 @@ describe('optimize', () => {
     expect(files.map((f) => f.partitionValues.part).sort()).toEqual(['a', 'b']);
     expect(files.every((f) => !f.deletionVector && f.dataChange === false)).toBe(true);
     expect(await rowsOf(table)).toEqual(before);
-    const lines = readFileSync(join(storage.root, commitPath(result.version!)), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const lines = readFileSync(join(storage.root, commitPath(result.version!)), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines[0].commitInfo.operation).toBe('OPTIMIZE');
     expect(lines.filter((l) => l.remove).every((l) => l.remove.dataChange === false)).toBe(true);
 
@@ -105,11 +130,16 @@ describe('vacuum', () => {
     const table = await DeltaTable.create(storage, { schema, configuration: { 'delta.enableDeletionVectors': 'true' } });
     await append(table, [{ id: 1 }]);
     await append(table, [{ id: 2 }, { id: 3 }]);
-    let tx = table.transaction({ operation: 'DELETE' });
+    const tx = table.transaction({ operation: 'DELETE' });
     await tx.deleteRows(table.snapshot().files()[1], [0]);
     await tx.commit();
     await optimize(table, { targetFileSize: 1024 * 1024 });
-    const live = new Set(table.snapshot().files().map((f) => f.path));
+    const live = new Set(
+      table
+        .snapshot()
+        .files()
+        .map((f) => f.path),
+    );
 
     const err = await vacuum(table, { retentionHours: 1 }).catch((e) => e);
     expect(err.code).toBe('invalid_input');
@@ -119,13 +149,21 @@ describe('vacuum', () => {
     expect((await vacuum(table)).files).toEqual([]);
     const later = Date.now() + 8 * DAY;
     const dry = await vacuum(table, { dryRun: true, now: later });
-    expect(dry.files.sort()).toEqual(readdirSync(storage.root).filter((f) => f.endsWith('.parquet') && !live.has(f) || f.startsWith('deletion_vector_')).sort());
+    expect(dry.files.sort()).toEqual(
+      readdirSync(storage.root)
+        .filter((f) => (f.endsWith('.parquet') && !live.has(f)) || f.startsWith('deletion_vector_'))
+        .sort(),
+    );
     expect(dry.files.length).toBe(3); // two data files rewritten by OPTIMIZE and one DV
     expect(dry.files.every((f) => existsSync(join(storage.root, f)))).toBe(true);
 
     const done = await vacuum(table, { retentionHours: 0, enforceRetention: false });
     expect(done.files.sort()).toEqual(dry.files.sort());
-    expect(readdirSync(storage.root).filter((f) => f.endsWith('.parquet')).sort()).toEqual([...live].sort());
+    expect(
+      readdirSync(storage.root)
+        .filter((f) => f.endsWith('.parquet'))
+        .sort(),
+    ).toEqual([...live].sort());
     expect((await rowsOf(table)).map((r) => r.id)).toEqual(['1', '3']);
     expect(existsSync(join(storage.root, '_delta_log'))).toBe(true);
   });

@@ -9,15 +9,71 @@ import { readParquet, writeParquet } from '../../../src/parquet/index.ts';
 const golden = '/work/shared/delta-conformance/kernel-rs/stats-writing-all-types';
 
 describe('stats match what Spark wrote (kernel-rs stats-writing-all-types)', () => {
-  const commit0 = readFileSync(join(golden, 'delta/_delta_log/00000000000000000000.json'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const commit0 = readFileSync(join(golden, 'delta/_delta_log/00000000000000000000.json'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   const metaData = commit0.find((a) => a.metaData).metaData;
   const schema = parseSchema(metaData.schemaString);
-  const expected = JSON.parse(readFileSync(join(golden, 'expected_stats.json'), 'utf8')).files['part-00000-374afe34-4ff6-46e8-a860-1948aadc744f-c000.snappy.parquet'].stats;
+  const expected = JSON.parse(readFileSync(join(golden, 'expected_stats.json'), 'utf8')).files[
+    'part-00000-374afe34-4ff6-46e8-a860-1948aadc744f-c000.snappy.parquet'
+  ].stats;
   // The four rows of Spark's data file, in the canonical encoding.
   const rows = [
-    { byte_col: 1, short_col: 100, int_col: 1000, long_col: '10000', float_col: 1.5, double_col: 2.5, date_col: '2023-01-15', timestamp_col: '2023-06-15T12:30:00.000000', timestamp_ntz_col: '2023-06-15T12:30:00.000000', string_col: 'alpha', decimal_col: '123.45', boolean_col: true, binary_col: '010203', array_col: [1, 2, 3], map_col: { key1: 100 }, nested_struct: { inner_int: 10, inner_string: 'nested_a', inner_double: 1.1 } },
-    { byte_col: 5, short_col: 500, int_col: 5000, long_col: '50000', float_col: 3.14, double_col: 6.28, date_col: '2024-06-15', timestamp_col: '2024-12-25T00:00:00.000000', timestamp_ntz_col: '2024-12-25T00:00:00.000000', string_col: 'gamma', decimal_col: '999.99', boolean_col: false, binary_col: '040506', array_col: [4, 5], map_col: { key2: 200, key3: 300 }, nested_struct: { inner_int: 50, inner_string: 'nested_c', inner_double: 5.5 } },
-    { byte_col: 3, short_col: 300, int_col: 3000, long_col: '30000', float_col: 2, double_col: 4, date_col: '2023-12-31', timestamp_col: '2023-12-31T23:59:59.000000', timestamp_ntz_col: '2023-12-31T23:59:59.000000', string_col: 'beta', decimal_col: '456.78', boolean_col: true, binary_col: '070809', array_col: [6], map_col: { key4: 400 }, nested_struct: { inner_int: 30, inner_string: null, inner_double: 3.3 } },
+    {
+      byte_col: 1,
+      short_col: 100,
+      int_col: 1000,
+      long_col: '10000',
+      float_col: 1.5,
+      double_col: 2.5,
+      date_col: '2023-01-15',
+      timestamp_col: '2023-06-15T12:30:00.000000',
+      timestamp_ntz_col: '2023-06-15T12:30:00.000000',
+      string_col: 'alpha',
+      decimal_col: '123.45',
+      boolean_col: true,
+      binary_col: '010203',
+      array_col: [1, 2, 3],
+      map_col: { key1: 100 },
+      nested_struct: { inner_int: 10, inner_string: 'nested_a', inner_double: 1.1 },
+    },
+    {
+      byte_col: 5,
+      short_col: 500,
+      int_col: 5000,
+      long_col: '50000',
+      float_col: 3.14,
+      double_col: 6.28,
+      date_col: '2024-06-15',
+      timestamp_col: '2024-12-25T00:00:00.000000',
+      timestamp_ntz_col: '2024-12-25T00:00:00.000000',
+      string_col: 'gamma',
+      decimal_col: '999.99',
+      boolean_col: false,
+      binary_col: '040506',
+      array_col: [4, 5],
+      map_col: { key2: 200, key3: 300 },
+      nested_struct: { inner_int: 50, inner_string: 'nested_c', inner_double: 5.5 },
+    },
+    {
+      byte_col: 3,
+      short_col: 300,
+      int_col: 3000,
+      long_col: '30000',
+      float_col: 2,
+      double_col: 4,
+      date_col: '2023-12-31',
+      timestamp_col: '2023-12-31T23:59:59.000000',
+      timestamp_ntz_col: '2023-12-31T23:59:59.000000',
+      string_col: 'beta',
+      decimal_col: '456.78',
+      boolean_col: true,
+      binary_col: '070809',
+      array_col: [6],
+      map_col: { key4: 400 },
+      nested_struct: { inner_int: 30, inner_string: null, inner_double: 3.3 },
+    },
     Object.fromEntries(schema.fields.map((f) => [f.name, null])),
   ];
 
@@ -86,7 +142,13 @@ describe('stats details', () => {
 
   test('decimals keep their digits; floats print their shortest float32 text; NaN drops min/max', () => {
     const schema = struct([field('d', 'decimal(38,10)'), field('f', 'float'), field('g', 'double')]);
-    const text = computeStats(schema, rowsToArrow(schema, [{ d: '12345678901234567890.0123456789', f: 0.1, g: NaN }, { d: '-0.5', f: 3.14, g: 1 }]));
+    const text = computeStats(
+      schema,
+      rowsToArrow(schema, [
+        { d: '12345678901234567890.0123456789', f: 0.1, g: NaN },
+        { d: '-0.5', f: 3.14, g: 1 },
+      ]),
+    );
     expect(text).toContain('"maxValues":{"d":12345678901234567890.0123456789');
     expect(text).toContain('"minValues":{"d":-0.5000000000');
     const stats = JSON.parse(text);

@@ -17,7 +17,15 @@ describe.skipIf(!brokers)('fake-it Kafka target (set LAKEHOUSE_TEST_KAFKA_BROKER
     const dir = mkdtempSync(join(tmpdir(), 'fake-it-kafka-'));
     const serverName = `fakeit_${Date.now().toString(36)}`;
     const bookPath = join(dir, 'book.db');
-    const options = { target: { kind: 'kafka' as const, brokers: brokers!, bookPath }, rate: 0, ops: 60, seed: 2, serverName, replicaIdentity: 'full' as const, tombstones: true };
+    const options = {
+      target: { kind: 'kafka' as const, brokers: brokers!, bookPath },
+      rate: 0,
+      ops: 60,
+      seed: 2,
+      serverName,
+      replicaIdentity: 'full' as const,
+      tombstones: true,
+    };
     try {
       await runFakeIt(options, new KafkaTarget(brokers!, bookPath, { serverName, seed: 2 }));
       await runFakeIt({ ...options, ops: 20 }, new KafkaTarget(brokers!, bookPath, { serverName }));

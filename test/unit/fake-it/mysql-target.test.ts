@@ -13,17 +13,27 @@ const url = process.env.LAKEHOUSE_TEST_MYSQL_URL;
 function appSelect(t: TableDef): string {
   const cols = t.columns.map((c) => {
     switch (c.kind) {
-      case 'int32': return c.name;
-      case 'int64': return `CAST(${c.name} AS DOUBLE) AS ${c.name}`;
-      case 'timestamptz': return `DATE_FORMAT(${c.name}, '%Y-%m-%dT%H:%i:%s.%fZ') AS ${c.name}`;
-      default: return `CAST(${c.name} AS CHAR) AS ${c.name}`;
+      case 'int32':
+        return c.name;
+      case 'int64':
+        return `CAST(${c.name} AS DOUBLE) AS ${c.name}`;
+      case 'timestamptz':
+        return `DATE_FORMAT(${c.name}, '%Y-%m-%dT%H:%i:%s.%fZ') AS ${c.name}`;
+      default:
+        return `CAST(${c.name} AS CHAR) AS ${c.name}`;
     }
   });
   return `SELECT ${cols.join(', ')} FROM ${t.name} ORDER BY ${t.key.join(', ')}`;
 }
 
 const options = (ops: number): FakeItOptions => ({
-  target: { kind: 'mysql', url: url! }, rate: 0, ops, seed: 8, serverName: 'votersbook', replicaIdentity: 'full', tombstones: true,
+  target: { kind: 'mysql', url: url! },
+  rate: 0,
+  ops,
+  seed: 8,
+  serverName: 'votersbook',
+  replicaIdentity: 'full',
+  tombstones: true,
 });
 
 describe.skipIf(!url)('fake-it MariaDB/MySQL target (set LAKEHOUSE_TEST_MYSQL_URL to run)', () => {

@@ -12,10 +12,14 @@ const url = process.env.LAKEHOUSE_TEST_POSTGRES_URL;
 function appSelect(t: TableDef): string {
   const cols = t.columns.map((c) => {
     switch (c.kind) {
-      case 'int32': return c.name;
-      case 'int64': return `${c.name}::float8 AS ${c.name}`;
-      case 'timestamptz': return `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${c.name}`;
-      default: return `${c.name}::text AS ${c.name}`;
+      case 'int32':
+        return c.name;
+      case 'int64':
+        return `${c.name}::float8 AS ${c.name}`;
+      case 'timestamptz':
+        return `to_char(${c.name} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS ${c.name}`;
+      default:
+        return `${c.name}::text AS ${c.name}`;
     }
   });
   return `SELECT ${cols.join(', ')} FROM ${t.name} ORDER BY ${t.key.join(', ')}`;
@@ -40,9 +44,10 @@ describe.skipIf(!url)('fake-it PostgreSQL target (set LAKEHOUSE_TEST_POSTGRES_UR
     }
     book.close();
 
-    const identities = (await sql.unsafe(
-      "SELECT relname, relreplident FROM pg_class WHERE relname IN ('voters', 'polls', 'ballots') ORDER BY relname",
-    )) as { relname: string; relreplident: string }[];
+    const identities = (await sql.unsafe("SELECT relname, relreplident FROM pg_class WHERE relname IN ('voters', 'polls', 'ballots') ORDER BY relname")) as {
+      relname: string;
+      relreplident: string;
+    }[];
     expect(identities.map((r) => r.relreplident)).toEqual(['f', 'f', 'f']);
 
     // A second run continues from the rows in the database instead of colliding with them.

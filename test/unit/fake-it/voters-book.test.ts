@@ -4,7 +4,15 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChangeDecoder, comparePositions, type CanonicalValue, type Row, type SourcePosition } from '../../../src/cdc/index.ts';
 import {
-  TABLES, TABLE_BY_NAME, VotersBook, Workload, fakeItOptionsFromFlags, runFakeIt, type AppRow, type ReplicaIdentity, type TableName,
+  TABLES,
+  TABLE_BY_NAME,
+  VotersBook,
+  Workload,
+  fakeItOptionsFromFlags,
+  runFakeIt,
+  type AppRow,
+  type ReplicaIdentity,
+  type TableName,
 } from '../../../fake-it/index.ts';
 
 const dirs: string[] = [];
@@ -175,7 +183,7 @@ describe('fake-it voters book', () => {
       expect(record.offset).toBe(String(expected));
       offsets.set(record.topic, expected + 1);
     }
-    const lsns = all.filter((e) => e.record.value).map((e) => (JSON.parse(e.record.value!).payload.source.lsn as number));
+    const lsns = all.filter((e) => e.record.value).map((e) => JSON.parse(e.record.value!).payload.source.lsn as number);
     for (let i = 1; i < lsns.length; i++) expect(lsns[i]!).toBeGreaterThanOrEqual(lsns[i - 1]!);
     // The replay still matches the tables across the restart.
     const { tables } = replay(reopened);
@@ -229,7 +237,12 @@ test('pruning the outbox keeps positions, offsets and resume intact', () => {
   const lastOffsets = new Map<string, number>();
   for (const e of book.readOutbox(0, 10_000)) lastOffsets.set(e.record.topic, Number(e.record.offset));
   expect(book.pruneOutbox(last)).toBeGreaterThan(0);
-  expect(book.readOutbox(0, 10_000).map((e) => e.record.topic).sort()).toEqual([...lastOffsets.keys()].sort());
+  expect(
+    book
+      .readOutbox(0, 10_000)
+      .map((e) => e.record.topic)
+      .sort(),
+  ).toEqual([...lastOffsets.keys()].sort());
   book.apply(workload.next());
   const [next] = book.readOutbox(last, 1);
   expect(next!.position).toBe(last + 1);

@@ -55,7 +55,11 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
     id: fc.integer({ min: 1, max: 30 }),
     row: fc.option(fc.record({ g: fc.constantFrom('p', 'q', 'r', 's'), h: fc.integer({ min: 1, max: 6 }), v: fc.integer({ min: -5, max: 20 }) }), { freq: 4 }),
   }),
-  fc.record({ table: fc.constant('b' as const), id: fc.integer({ min: 1, max: 6 }), row: fc.option(fc.record({ name: fc.constantFrom('x', 'y', 'z') }), { freq: 4 }) }),
+  fc.record({
+    table: fc.constant('b' as const),
+    id: fc.integer({ min: 1, max: 6 }),
+    row: fc.option(fc.record({ name: fc.constantFrom('x', 'y', 'z') }), { freq: 4 }),
+  }),
 );
 
 let run = 0;
@@ -85,7 +89,10 @@ async function check(batches: Op[][]): Promise<void> {
     db.run('COMMIT');
     for (const g of tables) {
       const kept = (db.query(`SELECT * FROM "${g.name}"`).all() as unknown[]).map((r) => JSON.stringify(r)).sort();
-      const recomputed = g.recompute().map((r) => JSON.stringify(r)).sort();
+      const recomputed = g
+        .recompute()
+        .map((r) => JSON.stringify(r))
+        .sort();
       expect({ name: g.name, rows: kept }).toEqual({ name: g.name, rows: recomputed });
     }
   }
@@ -94,7 +101,9 @@ async function check(batches: Op[][]): Promise<void> {
 
 test('the derived strategies: every shape but the last is incremental', async () => {
   const db = new Database(':memory:');
-  const strategies = await Promise.all(definitions.map(async (d) => (await GoldTable.open(new LocalStorage(join(dir, 'plan')), db, { ...d, publish: false }, schemas)).plan.strategy));
+  const strategies = await Promise.all(
+    definitions.map(async (d) => (await GoldTable.open(new LocalStorage(join(dir, 'plan')), db, { ...d, publish: false }, schemas)).plan.strategy),
+  );
   expect(strategies).toEqual(['incremental', 'incremental', 'incremental', 'incremental', 'incremental', 'incremental', 'incremental', 'whole']);
   db.close();
 });

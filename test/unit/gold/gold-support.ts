@@ -17,7 +17,13 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Runs `ops` simulator operations through a pipeline in `dataDir` and waits until all are applied. */
 export async function simulate(dataDir: string, ops: number, seed = 7): Promise<void> {
   const pipeline = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
-  const source = await EmbeddedSource.open({ dbPath: join(dataDir, 'embedded', 'voters-book.db'), rate: 0, seed, ops, flush: { maxLatencyMs: 20, maxRecords: 300 } });
+  const source = await EmbeddedSource.open({
+    dbPath: join(dataDir, 'embedded', 'voters-book.db'),
+    rate: 0,
+    seed,
+    ops,
+    flush: { maxLatencyMs: 20, maxRecords: 300 },
+  });
   const stop = new AbortController();
   const running = source.run((records) => pipeline.process(records).then(() => {}), pipeline.resumePositions(), stop.signal);
   let simulatorDone = false;
@@ -40,10 +46,12 @@ export async function loadDelta(db: Database, name: string, path: string): Promi
   db.run(`CREATE TABLE ${quote(name)} (${fields.map((f) => `${quote(f.name)} ${affinity(f.type)}`).join(', ')})`);
   const insert = db.query(`INSERT INTO ${quote(name)} VALUES (${fields.map(() => '?').join(', ')})`);
   for await (const row of scan(snap, storage)) {
-    insert.run(...(fields.map((f) => {
-      const v = row[f.name];
-      return v !== null && typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : (v ?? null);
-    }) as never[]));
+    insert.run(
+      ...(fields.map((f) => {
+        const v = row[f.name];
+        return v !== null && typeof v === 'object' ? JSON.stringify(v) : typeof v === 'boolean' ? Number(v) : (v ?? null);
+      }) as never[]),
+    );
   }
 }
 
@@ -80,7 +88,9 @@ export async function recomputeGold(dataDir: string): Promise<Map<string, string
       out.set(
         def.name,
         rows
-          .map((r) => JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, c.type === 'long' && r[c.name] != null ? String(r[c.name]) : (r[c.name] ?? null)]))))
+          .map((r) =>
+            JSON.stringify(Object.fromEntries(columns.map((c) => [c.name, c.type === 'long' && r[c.name] != null ? String(r[c.name]) : (r[c.name] ?? null)]))),
+          )
           .sort(),
       );
     }

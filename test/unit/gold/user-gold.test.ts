@@ -32,7 +32,14 @@ let lsn = 0;
 function change(table: string, op: 'c' | 'u' | 'd', row: Record<string, unknown>): KafkaRecord {
   lsn++;
   const value = { ...row, __op: op, __lsn: lsn, __source_ts_ms: 1_767_600_000_000 + lsn, __db: 'bank', __deleted: op === 'd' ? 'true' : 'false' };
-  return { topic: `bank.public.${table}`, partition: 0, offset: String(offset++), timestamp: 1_767_600_000_000 + lsn, key: JSON.stringify({ id: row.id }), value: JSON.stringify(value) };
+  return {
+    topic: `bank.public.${table}`,
+    partition: 0,
+    offset: String(offset++),
+    timestamp: 1_767_600_000_000 + lsn,
+    key: JSON.stringify({ id: row.id }),
+    value: JSON.stringify(value),
+  };
 }
 
 async function deltaRows(path: string): Promise<{ version: number; fields: string[]; rows: string[] }> {
@@ -65,7 +72,12 @@ test('TOML and .sql definitions: settings, dependency order, errors that name th
   const file = goldFromSqlFile('per_city', '-- key: city\n-- publish: false\nSELECT city, count(*) AS n FROM people GROUP BY city', 'per_city.sql');
   expect(file).toMatchObject({ name: 'per_city', key: ['city'], publish: false });
   expect(() => goldFromToml({ gold: { x: { sql: 'SELECT 1', keys: ['a'] } } }, 'f.toml')).toThrow("f.toml: [gold.x]: unknown setting 'keys'");
-  expect(() => orderGold([{ name: 'a', sql: 'SELECT * FROM b' }, { name: 'b', sql: 'SELECT * FROM a' }])).toThrow('cycle: a -> b -> a');
+  expect(() =>
+    orderGold([
+      { name: 'a', sql: 'SELECT * FROM b' },
+      { name: 'b', sql: 'SELECT * FROM a' },
+    ]),
+  ).toThrow('cycle: a -> b -> a');
 });
 
 test('user gold over a non-demo source: incremental rows equal the SELECT, typed from silver; a missing source waits', async () => {
@@ -77,8 +89,14 @@ test('user gold over a non-demo source: incremental rows equal the SELECT, typed
     { name: 'per_branch_spelled', sql: 'SELECT Branch, count(*) AS n FROM Accounts GROUP BY Branch' },
   ];
   const p = await Pipeline.open({ gold: definitions, dataDir, log: silentLogger });
-  await p.process([change('accounts', 'c', { id: 1, branch: 'north', balance: 70, owner: 1 }), change('accounts', 'c', { id: 2, branch: 'north', balance: 50, owner: 2 })]);
-  await p.process([change('accounts', 'c', { id: 3, branch: 'south', balance: 5, owner: 1 }), change('accounts', 'u', { id: 1, branch: 'north', balance: 90, owner: 1 })]);
+  await p.process([
+    change('accounts', 'c', { id: 1, branch: 'north', balance: 70, owner: 1 }),
+    change('accounts', 'c', { id: 2, branch: 'north', balance: 50, owner: 2 }),
+  ]);
+  await p.process([
+    change('accounts', 'c', { id: 3, branch: 'south', balance: 5, owner: 1 }),
+    change('accounts', 'u', { id: 1, branch: 'north', balance: 90, owner: 1 }),
+  ]);
   // owners does not exist yet: its definition waits, the others are kept.
   expect(p.gold.find((g) => g.name === 'accounts_with_owner')!.computed).toBe(false);
   await p.process([change('accounts', 'd', { id: 2, branch: 'north', balance: 50, owner: 2 }), change('owners', 'c', { id: 1, name: 'ann' })]);
@@ -91,7 +109,10 @@ test('user gold over a non-demo source: incremental rows equal the SELECT, typed
     JSON.stringify({ branch: 'south', balance: '5', accounts: '1', mean: 5 }),
   ]);
   expect((await deltaRows(join(dataDir, 'gold', 'big_branches'))).rows).toEqual([]);
-  expect((await deltaRows(join(dataDir, 'gold', 'per_branch_spelled'))).rows).toEqual([JSON.stringify({ Branch: 'north', n: '1' }), JSON.stringify({ Branch: 'south', n: '1' })]);
+  expect((await deltaRows(join(dataDir, 'gold', 'per_branch_spelled'))).rows).toEqual([
+    JSON.stringify({ Branch: 'north', n: '1' }),
+    JSON.stringify({ Branch: 'south', n: '1' }),
+  ]);
   expect((await deltaRows(join(dataDir, 'gold', 'accounts_with_owner'))).rows).toEqual([
     JSON.stringify({ id: '1', branch: 'north', name: 'ann' }),
     JSON.stringify({ id: '3', branch: 'south', name: 'ann' }),
@@ -120,7 +141,10 @@ test('a batch that breaks a definition degrades only that table, which recovers 
   ];
   const p = await Pipeline.open({ gold: definitions, dataDir, log });
   await p.process([change('accounts', 'c', { id: 1, branch: 'north', note: '{"n": 2}' })]);
-  await p.process([change('accounts', 'c', { id: 2, branch: 'north', note: 'not json' }), change('accounts', 'c', { id: 3, branch: 'south', note: '{"n": 1}' })]);
+  await p.process([
+    change('accounts', 'c', { id: 2, branch: 'north', note: 'not json' }),
+    change('accounts', 'c', { id: 3, branch: 'south', note: '{"n": 1}' }),
+  ]);
   const notes = p.gold.find((g) => g.name === 'notes_per_branch')!;
   expect(notes.degraded).toContain('malformed JSON');
   await p.process([change('accounts', 'c', { id: 4, branch: 'south', note: 'still not json' })]);
@@ -132,11 +156,17 @@ test('a batch that breaks a definition degrades only that table, which recovers 
   ]);
   expect(p.silver.get('accounts')!.rowCount).toBe(4);
   // The bad rows are fixed at the source: the table recovers.
-  await p.process([change('accounts', 'u', { id: 2, branch: 'north', note: '{"n": 5}' }), change('accounts', 'd', { id: 4, branch: 'south', note: 'still not json' })]);
+  await p.process([
+    change('accounts', 'u', { id: 2, branch: 'north', note: '{"n": 5}' }),
+    change('accounts', 'd', { id: 4, branch: 'south', note: 'still not json' }),
+  ]);
   expect(notes.degraded).toBeUndefined();
   expect(lines.some((l) => l.includes('gold notes_per_branch recovered'))).toBe(true);
   p.close();
-  expect((await deltaRows(join(dataDir, 'gold', 'notes_per_branch'))).rows).toEqual([JSON.stringify({ branch: 'north', n: 7 }), JSON.stringify({ branch: 'south', n: 1 })]);
+  expect((await deltaRows(join(dataDir, 'gold', 'notes_per_branch'))).rows).toEqual([
+    JSON.stringify({ branch: 'north', n: 7 }),
+    JSON.stringify({ branch: 'south', n: 1 }),
+  ]);
 }, 120_000);
 
 test('a changed definition is rebuilt in one Delta version, an unchanged one is not recomputed, a removed one keeps its Delta table', async () => {
@@ -157,7 +187,10 @@ test('a changed definition is rebuilt in one Delta version, an unchanged one is 
   expect(after.kept.version).toBe(before.kept.version);
   expect(after.changed.version).toBe(before.changed.version + 1);
   expect(after.changed.fields).toEqual(['branch:string', 'balance:long', 'low:long']);
-  expect(after.changed.rows).toEqual([JSON.stringify({ branch: 'north', balance: '70', low: '70' }), JSON.stringify({ branch: 'south', balance: '30', low: '30' })]);
+  expect(after.changed.rows).toEqual([
+    JSON.stringify({ branch: 'north', balance: '70', low: '70' }),
+    JSON.stringify({ branch: 'south', balance: '30', low: '30' }),
+  ]);
   expect(lines.some((l) => l.includes('gold max_per_branch is no longer defined') && l.includes('Delta table stays'))).toBe(true);
   expect(existsSync(join(dataDir, 'gold', 'max_per_branch', '_delta_log'))).toBe(true);
 }, 120_000);

@@ -51,7 +51,7 @@ interface Spec {
 /** A random but reproducible stream: inserts, updates, deletes and re-inserts of a few keys, LSNs increasing. */
 function specs(seed: number, count: number): Spec[] {
   let s = seed;
-  const rand = () => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const rand = () => (s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const live = new Set<number>();
   const out: Spec[] = [];
   for (let i = 0; i < count; i++) {
@@ -70,7 +70,9 @@ function specs(seed: number, count: number): Spec[] {
 
 /** Records for the specs, at fresh Kafka offsets: redelivering a spec gives a new record, same LSN. */
 function records(stream: VoterStream, list: readonly Spec[]): KafkaRecord[] {
-  return list.map((sp) => (sp.op === 'd' ? stream.change('d', sp.lsn, voter(sp.id, 'gone'), null) : stream.change(sp.op, sp.lsn, null, voter(sp.id, sp.city!))));
+  return list.map((sp) =>
+    sp.op === 'd' ? stream.change('d', sp.lsn, voter(sp.id, 'gone'), null) : stream.change(sp.op, sp.lsn, null, voter(sp.id, sp.city!)),
+  );
 }
 
 async function ingest(p: Pipeline, recs: readonly KafkaRecord[], batch: number) {
@@ -100,7 +102,7 @@ const summary = (rows: Row[]) => rows.map((r) => `${r.id} ${r.city} ${r.__start_
 
 function shuffle<T>(list: readonly T[], seed: number): T[] {
   let s = seed;
-  const rand = () => ((s = (s * 16807) % 2147483647) / 2147483647);
+  const rand = () => (s = (s * 16807) % 2147483647) / 2147483647;
   const out = [...list];
   for (let i = out.length - 1; i > 0; i--) {
     const j = Math.floor(rand() * (i + 1));
@@ -151,7 +153,11 @@ describe('SCD type 2 history', () => {
     await p.process([s.change('c', 40, null, voter(1, 'Brightwater'))]);
     // Silver drops this one (older than its delete); the history puts it where it belongs.
     await p.process([s.change('u', 20, null, voter(1, 'Late'))]);
-    expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([`1 Avalon ${at(10)} ${at(20)}`, `1 Brightwater ${at(40)} current`, `1 Late ${at(20)} ${at(30)}`]);
+    expect(summary(await deltaRows(dir, 'voters__history'))).toEqual([
+      `1 Avalon ${at(10)} ${at(20)}`,
+      `1 Brightwater ${at(40)} current`,
+      `1 Late ${at(20)} ${at(30)}`,
+    ]);
     expect((await deltaRows(dir, 'voters')).map((r) => r.city)).toEqual(['Brightwater']);
     // A delete that arrives before its insert leaves a tombstone the insert then ends at.
     await p.process([s.change('d', 60, voter(2, 'x'), null)]);
@@ -184,7 +190,14 @@ describe('SCD type 2 history', () => {
     expect(files.length).toBeLessThanOrEqual(33);
     expect(summary(await deltaRows(dir, 'voters__history'))).toEqual(expectedHistory(stream));
     // Closing versions that now live in compacted files still marks the right rows.
-    await ingest(p, records(source, [1, 2, 3, 4, 5, 6].map((id, i) => ({ op: 'd' as const, lsn: 5000 + i, id, city: null }))), 6);
+    await ingest(
+      p,
+      records(
+        source,
+        [1, 2, 3, 4, 5, 6].map((id, i) => ({ op: 'd' as const, lsn: 5000 + i, id, city: null })),
+      ),
+      6,
+    );
     const closed = await deltaRows(dir, 'voters__history');
     expect(closed.filter((r) => r.__end_at === null)).toEqual([]);
     expect(closed.length).toBe(expectedHistory(stream).length);
@@ -196,13 +209,37 @@ describe('SCD type 2 history', () => {
     const p = await open(dir, ['scores']);
     let offset = 0;
     const record = (idType: string, scoreType: string, id: number, score: unknown, lsn: number) => {
-      const row = [{ type: idType, optional: false, field: 'id' }, { type: scoreType, optional: true, field: 'score' }];
-      const source = [{ type: 'string', optional: false, field: 'connector' }, { type: 'string', optional: false, field: 'name' }, { type: 'string', optional: false, field: 'db' }, { type: 'string', optional: true, field: 'table' }, { type: 'int64', optional: true, field: 'lsn' }];
-      const envelope = { type: 'struct', optional: false, fields: [{ type: 'struct', optional: true, field: 'before', fields: row }, { type: 'struct', optional: true, field: 'after', fields: row }, { type: 'struct', optional: false, field: 'source', fields: source }, { type: 'string', optional: false, field: 'op' }] };
+      const row = [
+        { type: idType, optional: false, field: 'id' },
+        { type: scoreType, optional: true, field: 'score' },
+      ];
+      const source = [
+        { type: 'string', optional: false, field: 'connector' },
+        { type: 'string', optional: false, field: 'name' },
+        { type: 'string', optional: false, field: 'db' },
+        { type: 'string', optional: true, field: 'table' },
+        { type: 'int64', optional: true, field: 'lsn' },
+      ];
+      const envelope = {
+        type: 'struct',
+        optional: false,
+        fields: [
+          { type: 'struct', optional: true, field: 'before', fields: row },
+          { type: 'struct', optional: true, field: 'after', fields: row },
+          { type: 'struct', optional: false, field: 'source', fields: source },
+          { type: 'string', optional: false, field: 'op' },
+        ],
+      };
       return {
-        topic: 'w.public.scores', partition: 0, offset: String(offset++), timestamp: 0,
+        topic: 'w.public.scores',
+        partition: 0,
+        offset: String(offset++),
+        timestamp: 0,
         key: JSON.stringify({ schema: { type: 'struct', optional: false, fields: [{ type: idType, optional: false, field: 'id' }] }, payload: { id } }),
-        value: JSON.stringify({ schema: envelope, payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' } }),
+        value: JSON.stringify({
+          schema: envelope,
+          payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' },
+        }),
       };
     };
     await p.process([record('int32', 'float32', 1, 1.5, 1), record('int32', 'float32', 2, 0.5, 2)]);
@@ -210,7 +247,10 @@ describe('SCD type 2 history', () => {
     await p.process([record('int64', 'float64', 5_000_000_000, 2.25, 3), record('int32', 'float32', 2, 0.75, 4)]);
     await p.process([record('int64', 'string', 7, 'high', 5)]);
     const snap = await Snapshot.open(new LocalStorage(join(dir, 'silver', 'scores__history')));
-    expect(snap.schema.fields.slice(0, 2).map((f) => [f.name, f.type])).toEqual([['id', 'long'], ['score', 'double']]);
+    expect(snap.schema.fields.slice(0, 2).map((f) => [f.name, f.type])).toEqual([
+      ['id', 'long'],
+      ['score', 'double'],
+    ]);
     expect(snap.protocol.readerFeatures ?? []).not.toContain('typeWidening');
     const rows = (await deltaRows(dir, 'scores__history')).map((r) => `${r.id} ${r.score} ${r.__end_at === null ? 'current' : 'closed'}`).sort();
     expect(rows).toEqual(['1 1.5 current', '2 0.5 closed', '2 0.75 current', '5000000000 2.25 current']);
@@ -262,7 +302,10 @@ describe('SCD type 2 history', () => {
       // Undo one table's last commit, as if the process died just before it, and the pipeline's
       // record that the last bronze version was done.
       const log = join(dir, 'silver', lost, '_delta_log');
-      const last = readdirSync(log).filter((f) => f.endsWith('.json')).sort().at(-1)!;
+      const last = readdirSync(log)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .at(-1)!;
       expect(readdirSync(log).some((f) => f.startsWith(last.slice(0, 20)) && f.includes('checkpoint'))).toBe(false);
       rmSync(join(log, last));
       p1.db.run(`UPDATE "lh:pipeline_state" SET value = value - 1 WHERE name = 'bronze_processed'`);
@@ -284,7 +327,9 @@ describe('SCD type 2 history', () => {
     const p2 = await open(dir);
     const seeded = await deltaRows(dir, 'voters__history');
     expect(seeded.every((r) => r.__end_at === null)).toBe(true);
-    expect(seeded.map((r) => `${r.id} ${r.city} ${r.__start_at}`).sort()).toEqual(silverThen.map((r) => `${r.id} ${r.city} ${formatTimestamp(BigInt(r.__source_ts_ms as string) * 1000n)}`).sort());
+    expect(seeded.map((r) => `${r.id} ${r.city} ${r.__start_at}`).sort()).toEqual(
+      silverThen.map((r) => `${r.id} ${r.city} ${formatTimestamp(BigInt(r.__source_ts_ms as string) * 1000n)}`).sort(),
+    );
     await ingest(p2, recs.slice(60), 10);
     const full = expectedHistory(stream);
     const seededVersions = new Set(seeded.map((r) => `${r.id} ${r.city} ${r.__start_at}`));

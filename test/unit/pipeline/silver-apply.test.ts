@@ -135,7 +135,15 @@ describe('silver applies change events exactly once, in source order', () => {
   test('without schemas a null does not fix a column type: values before and after it apply', async () => {
     const s = new VoterStream();
     const p = await open();
-    const source = (lsn: number) => ({ connector: 'postgresql', name: 'votersbook', db: 'voters', schema: 'public', table: 'voters', lsn, ts_ms: 1767600000000 });
+    const source = (lsn: number) => ({
+      connector: 'postgresql',
+      name: 'votersbook',
+      db: 'voters',
+      schema: 'public',
+      table: 'voters',
+      lsn,
+      ts_ms: 1767600000000,
+    });
     const change = (op: string, lsn: number, after: Record<string, unknown>) =>
       s.raw(JSON.stringify({ before: null, after, source: source(lsn), op, ts_ms: 1767600000000 }), JSON.stringify({ id: after.id }));
     const summary = await p.process([
@@ -175,7 +183,11 @@ describe('silver applies change events exactly once, in source order', () => {
     await p.process([{ ...truncate, key: null, value: JSON.stringify(value) }]);
     // Insert at LSN 15 and an update of it at 16, committed before the truncate, arrive late from
     // another partition; the insert at 25 came after the truncate.
-    await p.process([s.change('c', 15, null, voter(4, 'Late')), s.change('u', 16, voter(4, 'Late'), voter(4, 'Later')), s.change('c', 25, null, voter(5, 'E'))]);
+    await p.process([
+      s.change('c', 15, null, voter(4, 'Late')),
+      s.change('u', 16, voter(4, 'Late'), voter(4, 'Later')),
+      s.change('c', 25, null, voter(5, 'E')),
+    ]);
     expect((await deltaVoters(p)).map((r) => r.id)).toEqual([5]);
     p.close();
     p = await open(dir);
@@ -264,11 +276,21 @@ test('rebuild recomputes a silver table from bronze alone, and the result is equ
 test('routing rules send topics to the silver table they name', async () => {
   const dataDir = mkdtempSync(join(tmpdir(), 'lh-route-'));
   dirs.push(dataDir);
-  const p = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger, routing: [{ pattern: /^(east|west)\.public\.voters$/, table: 'voters_$1' }] });
+  const p = await Pipeline.open({
+    gold: votersBookGold,
+    dataDir,
+    log: silentLogger,
+    routing: [{ pattern: /^(east|west)\.public\.voters$/, table: 'voters_$1' }],
+  });
   const east = new VoterStream('east', 'book');
   const other = new VoterStream('north', 'book');
   await p.process([east.change('c', 1, null, voter(1, 'Avalon')), other.change('c', 1, null, voter(2, 'Northby'))]);
-  expect(p.silver.list().map((t) => t.name).sort()).toEqual(['voters', 'voters_east']);
+  expect(
+    p.silver
+      .list()
+      .map((t) => t.name)
+      .sort(),
+  ).toEqual(['voters', 'voters_east']);
   expect(cities(p.silver.get('voters_east')!.rows(10, 0))).toEqual(['1:Avalon']);
   p.close();
 });
@@ -276,19 +298,54 @@ test('routing rules send topics to the silver table they name', async () => {
 test('a wider source type widens the silver column by rewriting it; an incompatible one is quarantined', async () => {
   const p = await open();
   const schema = (idType: string, cityType: string) => ({
-    type: 'struct', optional: false, name: 'w.Envelope',
+    type: 'struct',
+    optional: false,
+    name: 'w.Envelope',
     fields: [
-      { type: 'struct', optional: true, field: 'before', fields: [{ type: idType, optional: false, field: 'id' }, { type: cityType, optional: true, field: 'score' }] },
-      { type: 'struct', optional: true, field: 'after', fields: [{ type: idType, optional: false, field: 'id' }, { type: cityType, optional: true, field: 'score' }] },
-      { type: 'struct', optional: false, field: 'source', fields: [{ type: 'string', optional: false, field: 'connector' }, { type: 'string', optional: false, field: 'name' }, { type: 'string', optional: false, field: 'db' }, { type: 'string', optional: true, field: 'table' }, { type: 'int64', optional: true, field: 'lsn' }] },
+      {
+        type: 'struct',
+        optional: true,
+        field: 'before',
+        fields: [
+          { type: idType, optional: false, field: 'id' },
+          { type: cityType, optional: true, field: 'score' },
+        ],
+      },
+      {
+        type: 'struct',
+        optional: true,
+        field: 'after',
+        fields: [
+          { type: idType, optional: false, field: 'id' },
+          { type: cityType, optional: true, field: 'score' },
+        ],
+      },
+      {
+        type: 'struct',
+        optional: false,
+        field: 'source',
+        fields: [
+          { type: 'string', optional: false, field: 'connector' },
+          { type: 'string', optional: false, field: 'name' },
+          { type: 'string', optional: false, field: 'db' },
+          { type: 'string', optional: true, field: 'table' },
+          { type: 'int64', optional: true, field: 'lsn' },
+        ],
+      },
       { type: 'string', optional: false, field: 'op' },
     ],
   });
   let offset = 0;
   const record = (idType: string, scoreType: string, id: number, score: unknown, lsn: number) => ({
-    topic: 'w.public.scores', partition: 0, offset: String(offset++), timestamp: 0,
+    topic: 'w.public.scores',
+    partition: 0,
+    offset: String(offset++),
+    timestamp: 0,
     key: JSON.stringify({ schema: { type: 'struct', optional: false, fields: [{ type: idType, optional: false, field: 'id' }] }, payload: { id } }),
-    value: JSON.stringify({ schema: schema(idType, scoreType), payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' } }),
+    value: JSON.stringify({
+      schema: schema(idType, scoreType),
+      payload: { before: null, after: { id, score }, source: { connector: 'postgresql', name: 'w', db: 'd', table: 'scores', lsn }, op: 'c' },
+    }),
   });
   await p.process([record('int32', 'float32', 1, 1.5, 1)]);
   const widened = await p.process([record('int64', 'float64', 5_000_000_000, 2.25, 2)]);
@@ -363,7 +420,9 @@ test('background compaction folds small files and deletion vectors away, and the
 
 test('a second writer on the same data folder is refused with the holder pid; a stale lock is taken over', async () => {
   const p = await open();
-  await expect(Pipeline.open({ gold: votersBookGold, dataDir: p.dataDir, log: silentLogger })).rejects.toThrow(`in use by another lakehouse process (pid ${process.pid})`);
+  await expect(Pipeline.open({ gold: votersBookGold, dataDir: p.dataDir, log: silentLogger })).rejects.toThrow(
+    `in use by another lakehouse process (pid ${process.pid})`,
+  );
   p.close();
   writeFileSync(join(p.dataDir, '.lakehouse.lock'), '999999999');
   const again = await Pipeline.open({ gold: votersBookGold, dataDir: p.dataDir, log: silentLogger });

@@ -43,7 +43,12 @@ function allAdds(p: Pipeline): Record<string, unknown>[] {
   const log = join(votersPath(p), '_delta_log');
   return readdirSync(log)
     .filter((f) => f.endsWith('.json'))
-    .flatMap((f) => readFileSync(join(log, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l)))
+    .flatMap((f) =>
+      readFileSync(join(log, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l)),
+    )
     .filter((a) => a.add)
     .map((a) => a.add);
 }
@@ -107,7 +112,19 @@ describe('copy-on-write silver', () => {
     // The third batch's file held ids 21..23: it is rewritten with id 21 alone; id 22's new row is the batch's file.
     expect(removed).toEqual([before[2]!.path]);
     expect(added.sort()).toEqual([1, 1]);
-    expect((await deltaVoters(p)).map((r) => `${r.id}:${r.city}`)).toEqual(['1:A', '2:A', '3:A', '11:A', '12:A', '13:A', '21:A', '22:B', '31:A', '32:A', '33:A']);
+    expect((await deltaVoters(p)).map((r) => `${r.id}:${r.city}`)).toEqual([
+      '1:A',
+      '2:A',
+      '3:A',
+      '11:A',
+      '12:A',
+      '13:A',
+      '21:A',
+      '22:B',
+      '31:A',
+      '32:A',
+      '33:A',
+    ]);
     // The index knows the survivors' new places: updating id 21 replaces it, not a stale row.
     await p.process([s.change('u', 102, null, voter(21, 'C'))]);
     expect((await deltaVoters(p)).filter((r) => r.id === 21).map((r) => r.city)).toEqual(['C']);
@@ -165,7 +182,13 @@ describe('copy-on-write silver', () => {
     const rows = await deltaVoters(again);
     expect(rows.length).toBe(120);
     expect(rows.filter((r) => r.id === 3).map((r) => r.city)).toEqual(['Final']);
-    expect(again.silver.get('voters')!.rows(1000, 0).map((r) => `${r.id}:${r.city}`).sort()).toEqual(rows.map((r) => `${r.id}:${r.city}`).sort());
+    expect(
+      again.silver
+        .get('voters')!
+        .rows(1000, 0)
+        .map((r) => `${r.id}:${r.city}`)
+        .sort(),
+    ).toEqual(rows.map((r) => `${r.id}:${r.city}`).sort());
     expectLegacyProtocol(again.silver.get('voters')!.snapshot.protocol);
     expect(allAdds(again).filter((a) => a.deletionVector != null)).toEqual([]);
     again.close();

@@ -34,17 +34,34 @@ const open = (dataDir: string) => Pipeline.open({ gold: votersBookGold, dataDir,
  */
 class FlatStream {
   private offset = 0;
-  constructor(readonly topic = 'shop.public.items', private readonly db = 'shop') {}
+  constructor(
+    readonly topic = 'shop.public.items',
+    private readonly db = 'shop',
+  ) {}
 
   row(op: 'c' | 'u' | 'r', lsn: number, id: number, name: string, offset = this.offset++): KafkaRecord {
     const value = { id, name, __op: op, __lsn: lsn, __source_ts_ms: 1_767_600_000_000 + lsn, __db: this.db, __deleted: 'false' };
-    return { topic: this.topic, partition: 0, offset: String(offset), timestamp: 1_767_600_000_000 + lsn, key: JSON.stringify({ id }), value: JSON.stringify(value) };
+    return {
+      topic: this.topic,
+      partition: 0,
+      offset: String(offset),
+      timestamp: 1_767_600_000_000 + lsn,
+      key: JSON.stringify({ id }),
+      value: JSON.stringify(value),
+    };
   }
 
   /** delete.handling.mode=rewrite: the delete as a row with __deleted=true. */
   rewrittenDelete(lsn: number, id: number, name: string): KafkaRecord {
     const value = { id, name, __op: 'd', __lsn: lsn, __source_ts_ms: 1_767_600_000_000 + lsn, __db: this.db, __deleted: 'true' };
-    return { topic: this.topic, partition: 0, offset: String(this.offset++), timestamp: 1_767_600_000_000 + lsn, key: JSON.stringify({ id }), value: JSON.stringify(value) };
+    return {
+      topic: this.topic,
+      partition: 0,
+      offset: String(this.offset++),
+      timestamp: 1_767_600_000_000 + lsn,
+      key: JSON.stringify({ id }),
+      value: JSON.stringify(value),
+    };
   }
 
   tombstone(id: number, offset = this.offset++): KafkaRecord {
@@ -60,7 +77,12 @@ async function deltaRows(p: Pipeline, table: string): Promise<Record<string, unk
 }
 
 const names = async (p: Pipeline) => (await deltaRows(p, 'items')).map((r) => `${r.id}:${r.name}`);
-const served = (p: Pipeline) => p.silver.get('items')!.rows(1000, 0).map((r) => `${r.id}:${r.name}`).sort();
+const served = (p: Pipeline) =>
+  p.silver
+    .get('items')!
+    .rows(1000, 0)
+    .map((r) => `${r.id}:${r.name}`)
+    .sort();
 
 describe('tombstones on flattened topics (delete.handling.mode=drop) delete their key', () => {
   test('inserts, updates and tombstones end with the right rows, across a restart', async () => {
@@ -68,10 +90,15 @@ describe('tombstones on flattened topics (delete.handling.mode=drop) delete thei
     const dir = tempDir();
     const p = await open(dir);
     const first = await p.process([
-      s.row('c', 10, 1, 'apple'), s.row('c', 11, 2, 'pear'), s.row('c', 12, 3, 'plum'), s.row('c', 13, 4, 'fig'), s.row('c', 14, 5, 'kiwi'),
+      s.row('c', 10, 1, 'apple'),
+      s.row('c', 11, 2, 'pear'),
+      s.row('c', 12, 3, 'plum'),
+      s.row('c', 13, 4, 'fig'),
+      s.row('c', 14, 5, 'kiwi'),
       s.row('u', 15, 2, 'pear v2'),
       s.tombstone(3),
-      s.row('c', 16, 6, 'lime'), s.tombstone(6), // inserted and deleted in one batch
+      s.row('c', 16, 6, 'lime'),
+      s.tombstone(6), // inserted and deleted in one batch
     ]);
     expect(first).toMatchObject({ applied: 9, tombstones: 2, duplicates: 0 });
     expect(await names(p)).toEqual(['1:apple', '2:pear v2', '4:fig', '5:kiwi']);
@@ -86,7 +113,10 @@ describe('tombstones on flattened topics (delete.handling.mode=drop) delete thei
     expect(rows.every((r) => r.__source_db === 'shop' && r.__source_name === 'shop')).toBe(true);
     expect(served(again)).toEqual(['1:apple', '2:pear v2', '4:fig again']);
     // The change feed has the deletes with their before images.
-    const deletes = again.changes.since(0, 100).filter((c) => c.op === 'd').map((c) => `${(c.before as Record<string, unknown>).id}`);
+    const deletes = again.changes
+      .since(0, 100)
+      .filter((c) => c.op === 'd')
+      .map((c) => `${(c.before as Record<string, unknown>).id}`);
     expect(deletes).toEqual(['3', '6', '4', '5']);
     again.close();
   });
@@ -139,8 +169,15 @@ describe('tombstones on flattened topics (delete.handling.mode=drop) delete thei
     const p = await Pipeline.open({ gold: votersBookGold, dataDir: tempDir(), log: silentLogger, history: ['items'] });
     await p.process([s.row('c', 10, 1, 'a'), s.row('u', 20, 1, 'b'), s.row('c', 21, 2, 'x')]);
     await p.process([s.tombstone(1), s.tombstone(2), s.row('c', 30, 2, 'y')]);
-    const versions = (await deltaRows(p, 'items__history')).sort((a, b) => Number(a.id) - Number(b.id) || String(a.__source_position).localeCompare(String(b.__source_position)));
-    expect(versions.map((r) => `${r.id}:${r.name}:${r.__end_position === null ? 'open' : 'ended'}`)).toEqual(['1:a:ended', '1:b:ended', '2:x:ended', '2:y:open']);
+    const versions = (await deltaRows(p, 'items__history')).sort(
+      (a, b) => Number(a.id) - Number(b.id) || String(a.__source_position).localeCompare(String(b.__source_position)),
+    );
+    expect(versions.map((r) => `${r.id}:${r.name}:${r.__end_position === null ? 'open' : 'ended'}`)).toEqual([
+      '1:a:ended',
+      '1:b:ended',
+      '2:x:ended',
+      '2:y:open',
+    ]);
     // Each ended by the next version, or by the delete placed right after the version's own position.
     expect(versions[1]!.__end_position! > versions[1]!.__source_position!).toBe(true);
     expect(versions[2]!.__end_position! < versions[3]!.__source_position!).toBe(true);

@@ -16,7 +16,10 @@ const record = (n: number): KafkaRecord => ({
 
 const records = Array.from({ length: 40 }, (_, n) => record(n));
 // Blank lines, a CRLF line ending and no newline at the very end.
-const text = records.map((r, n) => JSON.stringify(r) + (n === 7 ? '\r\n\n' : n === 20 ? '\n   \n' : '\n')).join('').trimEnd();
+const text = records
+  .map((r, n) => JSON.stringify(r) + (n === 7 ? '\r\n\n' : n === 20 ? '\n   \n' : '\n'))
+  .join('')
+  .trimEnd();
 
 async function* inChunks(bytes: Uint8Array, size: number): AsyncGenerator<Uint8Array> {
   // One reused buffer, as fileChunks gives: a reader must not keep a chunk past the next.
@@ -86,7 +89,10 @@ test('a malformed line is one clear error naming the file and line, never an int
     [line({ timestamp: '99999999999999999999' }), /^in\.ndjson:3 has a timestamp/],
     [line({ timestamp: 1e300 }), /^in\.ndjson:3 has a timestamp/],
     ['[1,2]', /^in\.ndjson:3 is not a JSON object/],
-    [`{"topic":"t","partition":0,"offset":1,"key":null,"value":${deep}}`, /^in\.ndjson:3 (is not JSON \(nested too deeply\)|has a key or value nested too deeply)/],
+    [
+      `{"topic":"t","partition":0,"offset":1,"key":null,"value":${deep}}`,
+      /^in\.ndjson:3 (is not JSON \(nested too deeply\)|has a key or value nested too deeply)/,
+    ],
   ];
   for (const [text, message] of cases) {
     let error: unknown;

@@ -7,7 +7,15 @@ import { SOURCES, type SourceSettings } from '../../../src/source/registry.ts';
 import { FileSource } from '../../../src/source/file/file-source.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
 
-const settings = (over: Partial<SourceSettings>): SourceSettings => ({ topics: '.*', rate: 0, seed: 1, stateDir: '/nowhere', env: {}, log: silentLogger, ...over });
+const settings = (over: Partial<SourceSettings>): SourceSettings => ({
+  topics: '.*',
+  rate: 0,
+  seed: 1,
+  stateDir: '/nowhere',
+  env: {},
+  log: silentLogger,
+  ...over,
+});
 const chosen = (s: SourceSettings) => SOURCES.find((e) => e.chosen(s))!.kind;
 
 test('the settings choose the source: Kafka, then a file, else the embedded simulator', () => {
@@ -19,7 +27,9 @@ test('the settings choose the source: Kafka, then a file, else the embedded simu
 
 test('a file source delivers its records in order, in batches, then holds until stopped', async () => {
   const path = join(mkdtempSync(join(tmpdir(), 'lh-file-source-')), 'records.ndjson');
-  const lines = Array.from({ length: 7 }, (_, i) => JSON.stringify({ topic: 't', partition: 0, offset: i, timestamp: 1_700_000_000_000 + i, key: `{"id":${i}}`, value: null }));
+  const lines = Array.from({ length: 7 }, (_, i) =>
+    JSON.stringify({ topic: 't', partition: 0, offset: i, timestamp: 1_700_000_000_000 + i, key: `{"id":${i}}`, value: null }),
+  );
   writeFileSync(path, lines.join('\n') + '\n');
   const source = new FileSource(path, 3);
   const batches: KafkaRecord[][] = [];

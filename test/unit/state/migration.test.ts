@@ -18,15 +18,26 @@ test('a lakehouse.db of the earlier layout is migrated in place, keeping state, 
   try {
     const s = new VoterStream();
     let p = await Pipeline.open({ gold: votersBookGold, dataDir, log: silentLogger });
-    await p.process([s.change('c', 10, null, voter(1, 'Avalon')), s.change('c', 11, null, voter(2, 'Brightwater')), s.change('d', 12, voter(2, 'Brightwater'), null)]);
+    await p.process([
+      s.change('c', 10, null, voter(1, 'Avalon')),
+      s.change('c', 11, null, voter(2, 'Brightwater')),
+      s.change('d', 12, voter(2, 'Brightwater'), null),
+    ]);
     const feedBefore = p.changes.since(0, 100).length;
     p.close();
 
     // Back to the earlier layout: every lh: table under its old name, user_version 0.
     const db = new Database(join(dataDir, 'lakehouse.db'));
     const oldName = (name: string) =>
-      name.startsWith('lh:silver:') ? `silver__${name.slice(10)}` : name.startsWith('lh:history:') ? `history__${name.slice(11)}` : name.startsWith('lh:gold:') ? `gold__${name.slice(8)}` : name.slice(3);
-    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'lh:%'`).all() as { name: string }[]) db.run(`DROP INDEX "${name}"`);
+      name.startsWith('lh:silver:')
+        ? `silver__${name.slice(10)}`
+        : name.startsWith('lh:history:')
+          ? `history__${name.slice(11)}`
+          : name.startsWith('lh:gold:')
+            ? `gold__${name.slice(8)}`
+            : name.slice(3);
+    for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'index' AND name LIKE 'lh:%'`).all() as { name: string }[])
+      db.run(`DROP INDEX "${name}"`);
     for (const { name } of db.query(`SELECT name FROM sqlite_master WHERE type = 'table' AND name LIKE 'lh:%'`).all() as { name: string }[]) {
       db.run(`ALTER TABLE "${name}" RENAME TO "${oldName(name)}"`);
     }
@@ -39,9 +50,16 @@ test('a lakehouse.db of the earlier layout is migrated in place, keeping state, 
     // and an update finds its row.
     const late = await p.process([s.change('c', 11, null, voter(2, 'Brightwater')), s.change('u', 13, voter(1, 'Avalon'), voter(1, 'Cedar Falls'))]);
     expect(late.duplicates).toBe(1);
-    expect(p.silver.get('voters')!.rows(10, 0).map((r) => `${r.id}:${r.city}`)).toEqual(['1:Cedar Falls']);
+    expect(
+      p.silver
+        .get('voters')!
+        .rows(10, 0)
+        .map((r) => `${r.id}:${r.city}`),
+    ).toEqual(['1:Cedar Falls']);
     expect(p.changes.since(0, 100).length).toBe(feedBefore + 1);
-    const names = (p.db.query(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`).all() as { type: string; name: string }[]).filter((o) => !o.name.startsWith('lh:'));
+    const names = (p.db.query(`SELECT type, name FROM sqlite_master WHERE name NOT LIKE 'sqlite_%'`).all() as { type: string; name: string }[]).filter(
+      (o) => !o.name.startsWith('lh:'),
+    );
     // Outside the namespace: only the views users query.
     expect(names.every((o) => o.type === 'view')).toBe(true);
     expect(names.map((o) => o.name)).toContain('voters');

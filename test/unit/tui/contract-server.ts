@@ -1,6 +1,6 @@
 // A small HTTP server speaking the API contract the TUI is written against, with canned data, so the TUI can be
 // exercised over real HTTP and SSE without the pipeline. Changes pushed with `emit` go to every open stream.
-import type { Change, Health, HistoryEntry, Row, TableDetail, TableSummary } from "../../../tui/api-types.ts";
+import type { Change, Health, HistoryEntry, Row, TableDetail, TableSummary } from '../../../tui/api-types.ts';
 
 export type ContractData = {
   health: Health;
@@ -35,11 +35,11 @@ export function startContractServer(data: ContractData, port = 0): ContractServe
     idleTimeout: 0,
     fetch(request) {
       const url = new URL(request.url);
-      const parts = url.pathname.split("/").filter(Boolean);
-      if (url.pathname === "/health") return Response.json(data.health);
-      if (url.pathname === "/api/tables") return Response.json({ tables: data.tables });
-      if (url.pathname === "/api/changes") {
-        const lastId = request.headers.get("last-event-id");
+      const parts = url.pathname.split('/').filter(Boolean);
+      if (url.pathname === '/health') return Response.json(data.health);
+      if (url.pathname === '/api/tables') return Response.json({ tables: data.tables });
+      if (url.pathname === '/api/changes') {
+        const lastId = request.headers.get('last-event-id');
         resumedFrom.push(lastId);
         const after = lastId === null ? -1 : Number(lastId);
         let controller!: ReadableStreamDefaultController<Uint8Array>;
@@ -47,25 +47,25 @@ export function startContractServer(data: ContractData, port = 0): ContractServe
           start(c) {
             controller = c;
             streams.add(c);
-            c.enqueue(encoder.encode(": ping\n\n"));
+            c.enqueue(encoder.encode(': ping\n\n'));
             for (const change of data.changes) if (change.id > after) c.enqueue(frame(change));
           },
           cancel() {
             streams.delete(controller);
           },
         });
-        return new Response(body, { headers: { "content-type": "text/event-stream", "cache-control": "no-cache" } });
+        return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
       }
-      if (parts[0] === "api" && parts[1] === "tables" && parts[2]) {
+      if (parts[0] === 'api' && parts[1] === 'tables' && parts[2]) {
         const name = decodeURIComponent(parts[2]);
         const detail = data.details[name];
         if (!detail) return notFound(`table ${name} does not exist`);
         if (parts.length === 3) return Response.json(detail);
-        if (parts[3] === "history") return Response.json({ history: data.history[name] ?? [] });
-        if (parts[3] === "rows") {
-          const version = url.searchParams.has("version") ? Number(url.searchParams.get("version")) : detail.version;
-          const limit = Number(url.searchParams.get("limit") ?? 50);
-          const offset = Number(url.searchParams.get("offset") ?? 0);
+        if (parts[3] === 'history') return Response.json({ history: data.history[name] ?? [] });
+        if (parts[3] === 'rows') {
+          const version = url.searchParams.has('version') ? Number(url.searchParams.get('version')) : detail.version;
+          const limit = Number(url.searchParams.get('limit') ?? 50);
+          const offset = Number(url.searchParams.get('offset') ?? 0);
           const rows = data.rows[name]?.[version];
           if (!rows) return notFound(`${name} has no version ${version}`);
           return Response.json({ rows: rows.slice(offset, offset + limit), version });
@@ -92,5 +92,5 @@ export function startContractServer(data: ContractData, port = 0): ContractServe
 }
 
 function notFound(message: string): Response {
-  return Response.json({ error: { code: "NOT_FOUND", message } }, { status: 404 });
+  return Response.json({ error: { code: 'NOT_FOUND', message } }, { status: 404 });
 }

@@ -1,8 +1,8 @@
-import { afterEach, describe, expect, test } from "bun:test";
-import { EventEmitter } from "node:events";
-import { runTui, TuiUnavailableError } from "../../../tui/index.tsx";
-import { startContractServer, type ContractServer } from "./contract-server.ts";
-import { contractData } from "./fixtures.ts";
+import { afterEach, describe, expect, test } from 'bun:test';
+import { EventEmitter } from 'node:events';
+import { runTui, TuiUnavailableError } from '../../../tui/index.tsx';
+import { startContractServer, type ContractServer } from './contract-server.ts';
+import { contractData } from './fixtures.ts';
 
 /** A terminal as Ink sees it: a TTY stdout of a given size, and a stdin that the test types into. */
 class FakeTerminal {
@@ -32,11 +32,11 @@ class FakeTerminal {
 
   type(text: string): void {
     this.stdin.pending.push(text);
-    this.stdin.emit("readable");
+    this.stdin.emit('readable');
   }
 
   output(): string {
-    return this.written.join("");
+    return this.written.join('');
   }
 
   async waitFor(text: string): Promise<void> {
@@ -61,34 +61,34 @@ async function runUntilQuit(keys: string): Promise<FakeTerminal> {
     stdout: terminal.stdout as unknown as NodeJS.WriteStream,
     stdin: terminal.stdin as unknown as NodeJS.ReadStream,
   });
-  await terminal.waitFor("Bergen");
+  await terminal.waitFor('Bergen');
   terminal.type(keys);
   await done;
   return terminal;
 }
 
-describe("runTui", () => {
+describe('runTui', () => {
   test("q quits, and the terminal's own screen is restored", async () => {
-    const terminal = await runUntilQuit("q");
+    const terminal = await runUntilQuit('q');
     const output = terminal.output();
-    expect(output.startsWith("\x1b[?1049h")).toBe(true);
-    expect(output.endsWith("\x1b[?1049l")).toBe(true);
+    expect(output.startsWith('\x1b[?1049h')).toBe(true);
+    expect(output.endsWith('\x1b[?1049l')).toBe(true);
   });
 
-  test("Ctrl-C quits too", async () => {
-    await runUntilQuit("\x03");
+  test('Ctrl-C quits too', async () => {
+    await runUntilQuit('\x03');
   });
 
   test("without a terminal on stdin it refuses with a clear error instead of Ink's", async () => {
     const terminal = new FakeTerminal();
     terminal.stdin.isTTY = false;
     const error = await runTui({
-      url: "http://127.0.0.1:1",
+      url: 'http://127.0.0.1:1',
       stdout: terminal.stdout as unknown as NodeJS.WriteStream,
       stdin: terminal.stdin as unknown as NodeJS.ReadStream,
     }).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TuiUnavailableError);
-    expect((error as Error).message).toStartWith("the TUI needs an interactive terminal");
-    expect(terminal.output()).toBe("");
+    expect((error as Error).message).toStartWith('the TUI needs an interactive terminal');
+    expect(terminal.output()).toBe('');
   });
 });
