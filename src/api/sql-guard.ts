@@ -8,6 +8,7 @@
  * rewrites it to the quoted identifier `"name@vN"`, which the session materialises on demand.
  */
 import { invalidInput } from '../core/errors.ts';
+import { SQL_QUOTES, closingQuote } from '../core/sql-text.ts';
 
 const FORBIDDEN = new Set([
   'INSERT',
@@ -74,20 +75,8 @@ export function checkReadOnlySql(text: string): CheckedSql {
     if (endOfStatement >= 0 && !/\s/.test(c) && !(c === '-' && text[i + 1] === '-') && !(c === '/' && text[i + 1] === '*') && c !== ';') {
       throw rejected('a second statement', i);
     }
-    if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) throw invalidInput(`unterminated ${c === "'" ? 'string' : 'quoted name'} starting at position ${i + 1}`);
-        if (text[j] === close) {
-          if (close !== ']' && text[j + 1] === close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
+    if (c in SQL_QUOTES) {
+      const j = closingQuote(text, i);
       const quoted = text.slice(i, j + 1);
       const travel = c === '"' ? /^@v(\d+)/.exec(text.slice(j + 1)) : null;
       if (travel) {

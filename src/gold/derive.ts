@@ -8,7 +8,7 @@ import type { DataType, StructField } from '../delta/schema.ts';
 import { field } from '../delta/schema.ts';
 import { quote } from '../state/index.ts';
 import { columnRef, parseSelect, relationsRead, textOf, type ColumnRef, type FromItem, type SelectItem, type SelectShape } from './select-shape.ts';
-import { isKeyword, isName, isOp, nameOf, splitTopLevel, tokenize, type Token } from './sql-tokens.ts';
+import { EXPRESSION_WORDS, isKeyword, isName, isOp, nameOf, splitTopLevel, tokenize, type Token } from './sql-tokens.ts';
 import type { GoldDefinition } from './definition.ts';
 
 export type Strategy = 'incremental' | 'whole';
@@ -420,39 +420,15 @@ function equalities(on: Token[]): [ColumnRef, ColumnRef][] | undefined {
 
 /** Words that are SQL, not column names, where a column could stand. */
 const NOT_COLUMNS = new Set([
-  'AND',
-  'OR',
-  'NOT',
-  'IS',
-  'IN',
-  'NULL',
-  'LIKE',
-  'GLOB',
-  'BETWEEN',
-  'CASE',
-  'WHEN',
-  'THEN',
-  'ELSE',
-  'END',
-  'AS',
-  'DISTINCT',
-  'CAST',
-  'TRUE',
-  'FALSE',
-  'OVER',
+  ...EXPRESSION_WORDS,
   'PARTITION',
-  'BY',
   'ORDER',
   'ASC',
   'DESC',
   'NULLS',
   'FIRST',
   'LAST',
-  'ESCAPE',
-  'COLLATE',
-  'FILTER',
   'WHERE',
-  'EXISTS',
   'ROWS',
   'RANGE',
   'GROUPS',
@@ -461,9 +437,6 @@ const NOT_COLUMNS = new Set([
   'FOLLOWING',
   'CURRENT',
   'ROW',
-  'CURRENT_TIMESTAMP',
-  'CURRENT_DATE',
-  'CURRENT_TIME',
   'INTEGER',
   'INT',
   'BIGINT',

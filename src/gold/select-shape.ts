@@ -4,15 +4,15 @@
  * incremental shape from one recomputed whole; SQLite itself still runs the user's text unchanged.
  */
 import { invalidInput } from '../core/errors.ts';
-import { closingParen, isKeyword, isName, isOp, nameOf, splitTopLevel, tokenize, type Token } from './sql-tokens.ts';
+import { EXPRESSION_WORDS, closingParen, isKeyword, isName, isOp, nameOf, splitTopLevel, tokenize, type Token } from './sql-tokens.ts';
 
 export const AGGREGATES = new Set(['COUNT', 'SUM', 'TOTAL', 'AVG', 'MIN', 'MAX', 'GROUP_CONCAT', 'STRING_AGG']);
 const CLAUSES = ['FROM', 'WHERE', 'GROUP', 'HAVING', 'WINDOW', 'ORDER', 'LIMIT', 'UNION', 'INTERSECT', 'EXCEPT'];
 /** Words that end an expression rather than name its alias. */
 const RESERVED = new Set([
+  ...EXPRESSION_WORDS,
   ...CLAUSES,
   'SELECT',
-  'AS',
   'ON',
   'USING',
   'JOIN',
@@ -23,34 +23,7 @@ const RESERVED = new Set([
   'OUTER',
   'CROSS',
   'NATURAL',
-  'AND',
-  'OR',
-  'NOT',
-  'IS',
-  'IN',
-  'LIKE',
-  'GLOB',
-  'BETWEEN',
-  'CASE',
-  'WHEN',
-  'THEN',
-  'ELSE',
-  'END',
-  'NULL',
-  'DISTINCT',
   'ALL',
-  'BY',
-  'OVER',
-  'ESCAPE',
-  'COLLATE',
-  'CAST',
-  'EXISTS',
-  'FILTER',
-  'TRUE',
-  'FALSE',
-  'CURRENT_TIMESTAMP',
-  'CURRENT_DATE',
-  'CURRENT_TIME',
 ]);
 
 export interface ColumnRef {

@@ -4,6 +4,7 @@
  * offsets, so derived SQL reuses the user's own spelling of an expression.
  */
 import { invalidInput } from '../core/errors.ts';
+import { SQL_QUOTES, closingQuote } from '../core/sql-text.ts';
 
 export type TokenKind = 'word' | 'name' | 'string' | 'number' | 'op';
 
@@ -38,20 +39,9 @@ export function tokenize(sql: string): Token[] {
     } else if (c === '/' && sql[i + 1] === '*') {
       const close = sql.indexOf('*/', i + 2);
       i = close < 0 ? n : close + 2;
-    } else if (c === "'" || c === '"' || c === '`' || c === '[') {
-      const close = c === '[' ? ']' : c;
-      let j = i + 1;
-      for (;;) {
-        if (j >= n) throw invalidInput(`unterminated ${c === "'" ? 'string' : 'quoted name'} at position ${i + 1}`);
-        if (sql[j] === close) {
-          if (close !== ']' && sql[j + 1] === close) {
-            j += 2;
-            continue;
-          }
-          break;
-        }
-        j++;
-      }
+    } else if (c in SQL_QUOTES) {
+      const close = SQL_QUOTES[c]!;
+      const j = closingQuote(sql, i);
       const inner = sql.slice(i + 1, j).replaceAll(close + close, close);
       push(c === "'" ? 'string' : 'name', i, j + 1, inner);
       i = j + 1;
@@ -107,3 +97,35 @@ export function closingParen(tokens: readonly Token[], open: number): number {
   }
   throw invalidInput(`unbalanced parenthesis at position ${tokens[open]!.start + 1}`);
 }
+
+/** Words of SQL's expressions (operators, CASE, literals), never a column's or an alias's name. */
+export const EXPRESSION_WORDS: readonly string[] = [
+  'AND',
+  'OR',
+  'NOT',
+  'IS',
+  'IN',
+  'NULL',
+  'LIKE',
+  'GLOB',
+  'BETWEEN',
+  'CASE',
+  'WHEN',
+  'THEN',
+  'ELSE',
+  'END',
+  'AS',
+  'DISTINCT',
+  'CAST',
+  'TRUE',
+  'FALSE',
+  'OVER',
+  'BY',
+  'ESCAPE',
+  'COLLATE',
+  'FILTER',
+  'EXISTS',
+  'CURRENT_TIMESTAMP',
+  'CURRENT_DATE',
+  'CURRENT_TIME',
+];

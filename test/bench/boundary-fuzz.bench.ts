@@ -3,7 +3,7 @@
  * have gone through (default 100,000), then the count. A failure prints its seed and the shrunk
  * counterexample (replay it with FUZZ_SEED and FUZZ_PATH on test/unit/boundary/fuzz.test.ts).
  *
- *   npx bun test/bench/boundary-fuzz.bench.ts [RECORDS] [SEED]
+ *   FUZZ_MAX_STEPS=1000 npx bun test/bench/boundary-fuzz.bench.ts [RECORDS] [SEED]
  */
 import fc from 'fast-check';
 import { checkScenario } from '../support/cdc-fuzz-check.ts';
@@ -28,6 +28,7 @@ for (let round = 0; records < target; round++) {
     console.error(`round seed ${seed}: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   }
+  console.log(`round ${round + 1} (seed ${seed}): ${records.toLocaleString('en-US')} records in ${scenarios} scenarios so far`);
 }
 console.log(
   `${records.toLocaleString('en-US')} records in ${scenarios} scenarios (seeds ${firstSeed}..), ${((performance.now() - started) / 1000).toFixed(0)} s: no property failed`,

@@ -94,7 +94,9 @@ export const scenario: fc.Arbitrary<FuzzScenario> = fc
         toast: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
         malformed: fc.nat({ max: 5 }),
       }),
-      { minLength: 1, maxLength: 60 },
+      // FUZZ_MAX_STEPS makes longer streams (the long run uses them: the pipeline's open and reopen are
+      // most of a short scenario's time).
+      process.env.FUZZ_MAX_STEPS ? { minLength: 1, maxLength: Number(process.env.FUZZ_MAX_STEPS), size: 'max' } : { minLength: 1, maxLength: 60 },
     ),
     deliverySeed: fc.nat(),
     redeliver: fc.nat({ max: 5 }),
