@@ -88,6 +88,23 @@ test('time travel: name@vN reads the Delta version, materialised on demand', asy
   expect((await query('SELECT * FROM nope@v1')).status).toBe(404);
 });
 
+test('time travel names only tables of the data folder: a path, relative or absolute, is not found', async () => {
+  const other = mkdtempSync(join(tmpdir(), 'lh-elsewhere-'));
+  try {
+    const elsewhere = await Pipeline.open({ dataDir: other, log: silentLogger });
+    await elsewhere.process([new VoterStream('x', 'x').change('c', 1, null, voter(9, 'Secret'))]);
+    elsewhere.close();
+    const rel = join('..', '..', other.split('/').pop()!, 'silver', 'voters');
+    for (const ref of [rel, join(other, 'silver', 'voters')]) {
+      const res = await query(`SELECT id FROM "${ref}"@v1`);
+      expect(res.status).toBe(404);
+      expect((await json(res)).error?.message).toContain(`no table named '${ref}'`);
+    }
+  } finally {
+    rmSync(other, { recursive: true, force: true });
+  }
+});
+
 test('anything that writes, attaches, loads or changes settings is a 400', async () => {
   for (const sql of [
     'DELETE FROM voters',
