@@ -206,10 +206,12 @@ export class GoldTable {
     const mentioned = namesMentioned(this.definition.sql);
     const carried = new Map(touched.map((s) => [s, this.relationColumns(s).filter((c) => mentioned.has(c.toLowerCase()))]));
     // The changed rows go to SQLite as one JSON array of arrays per source holding only the columns the
-    // definition names: whole images as objects cost most of a batch's gold time in JSON alone.
+    // definition names: whole images as objects cost most of a batch's gold time in JSON alone. They are
+    // MATERIALIZED, so SQLite indexes them for a join by itself; read in place from json_each, a join
+    // that put them inside its loop scanned all of them once per row of the other side.
     const ctes = touched.map(
       (s) =>
-        `${quote(changedName(s))} AS (SELECT ${
+        `${quote(changedName(s))} AS MATERIALIZED (SELECT ${
           carried
             .get(s)!
             .map((c, i) => `json_extract(value, '$[${i}]') AS ${quote(c)}`)
