@@ -11,7 +11,7 @@ import { LakehouseError, ErrorCode } from '../src/core/errors.ts';
 import { redact } from './postgres-target.ts';
 import type { SourceDatabase } from './source-database.ts';
 import { TABLES, TABLE_BY_NAME, mysqlDdl, type AppValue, type ColumnDef, type TableDef } from './tables.ts';
-import { DEFAULT_START_MS, type FakeOp, type WorkloadState } from './workload.ts';
+import { resumedState, type FakeOp, type WorkloadState } from './workload.ts';
 
 export class MysqlTarget implements SourceDatabase {
   readonly description: string;
@@ -51,18 +51,7 @@ export class MysqlTarget implements SourceDatabase {
         COALESCE((SELECT MAX(updated_at) FROM voters), 0), COALESCE((SELECT MAX(answered_at) FROM polls), 0),
         COALESCE((SELECT MAX(cast_at) FROM ballots), 0))) * 1000 AS DOUBLE) AS ms,
         CAST((SELECT COALESCE(MAX(poll_id), 0) FROM polls) AS DOUBLE) AS max_poll`)) as { ms: number | null; max_poll: number }[];
-    const liveRows = voters.length + polls.length + ballots.length;
-    return {
-      live: {
-        voters: voters.map((r) => r.id),
-        polls: polls.map((r) => ({ pollId: r.poll_id, voterId: r.voter_id })),
-        ballots: ballots.map((r) => ({ voterId: r.voter_id, electionId: r.election_id })),
-      },
-      seq: 0,
-      clockMs: Math.max(DEFAULT_START_MS, Math.ceil(latest?.ms ?? 0)),
-      prngState: (this.seed ^ Math.imul(liveRows, 0x9e3779b1)) >>> 0,
-      nextPollId: (latest?.max_poll ?? 0) + 1,
-    };
+    return resumedState(this.seed, { voters, polls, ballots }, latest);
   }
 
   async apply(op: FakeOp): Promise<void> {

@@ -12,7 +12,7 @@ import { LakehouseError, ErrorCode } from '../src/core/errors.ts';
 import type { SourceDatabase } from './source-database.ts';
 import { TABLES, TABLE_BY_NAME, postgresCast, postgresDdl, type TableDef } from './tables.ts';
 import type { ReplicaIdentity } from './voters-book.ts';
-import { DEFAULT_START_MS, type FakeOp, type WorkloadState } from './workload.ts';
+import { resumedState, type FakeOp, type WorkloadState } from './workload.ts';
 
 export class PostgresTarget implements SourceDatabase {
   readonly description: string;
@@ -51,18 +51,7 @@ export class PostgresTarget implements SourceDatabase {
     const [latest] = (await sql.unsafe(`SELECT (EXTRACT(EPOCH FROM GREATEST(
         (SELECT MAX(updated_at) FROM voters), (SELECT MAX(answered_at) FROM polls), (SELECT MAX(cast_at) FROM ballots))) * 1000)::float8 AS ms,
         (SELECT COALESCE(MAX(poll_id), 0) FROM polls)::float8 AS max_poll`)) as { ms: number | null; max_poll: number }[];
-    const liveRows = voters.length + polls.length + ballots.length;
-    return {
-      live: {
-        voters: voters.map((r) => r.id),
-        polls: polls.map((r) => ({ pollId: r.poll_id, voterId: r.voter_id })),
-        ballots: ballots.map((r) => ({ voterId: r.voter_id, electionId: r.election_id })),
-      },
-      seq: 0,
-      clockMs: Math.max(DEFAULT_START_MS, Math.ceil(latest?.ms ?? 0)),
-      prngState: (this.seed ^ Math.imul(liveRows, 0x9e3779b1)) >>> 0,
-      nextPollId: (latest?.max_poll ?? 0) + 1,
-    };
+    return resumedState(this.seed, { voters, polls, ballots }, latest);
   }
 
   async apply(op: FakeOp): Promise<void> {

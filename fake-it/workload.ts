@@ -61,6 +61,29 @@ export const initialState = (seed: number, clockMs = DEFAULT_START_MS): Workload
   nextPollId: 1,
 });
 
+/**
+ * The state a workload resumes from over an existing database of any target: its live keys, the clock
+ * past its newest change, the next poll id, and a PRNG state that a different row count makes different.
+ */
+export function resumedState(
+  seed: number,
+  rows: { voters: { id: number }[]; polls: { poll_id: number; voter_id: number }[]; ballots: { voter_id: number; election_id: string }[] },
+  latest: { ms: number | null; max_poll: number } | undefined,
+): WorkloadState {
+  const liveRows = rows.voters.length + rows.polls.length + rows.ballots.length;
+  return {
+    live: {
+      voters: rows.voters.map((r) => r.id),
+      polls: rows.polls.map((r) => ({ pollId: r.poll_id, voterId: r.voter_id })),
+      ballots: rows.ballots.map((r) => ({ voterId: r.voter_id, electionId: r.election_id })),
+    },
+    seq: 0,
+    clockMs: Math.max(DEFAULT_START_MS, Math.ceil(latest?.ms ?? 0)),
+    prngState: (seed ^ Math.imul(liveRows, 0x9e3779b1)) >>> 0,
+    nextPollId: (latest?.max_poll ?? 0) + 1,
+  };
+}
+
 /** An array with O(1) add, remove (swap with last) and uniform pick. */
 class KeyPool<K> {
   private readonly items: K[] = [];
