@@ -9,7 +9,7 @@
 import { SQL } from 'bun';
 import { LakehouseError, ErrorCode } from '../src/core/errors.ts';
 import { redact } from './postgres-target.ts';
-import type { SourceDatabase } from './source-database.ts';
+import { retryingTransient, type SourceDatabase } from './source-database.ts';
 import { TABLES, TABLE_BY_NAME, mysqlDdl, type AppValue, type ColumnDef, type TableDef } from './tables.ts';
 import { resumedState, type FakeOp, type WorkloadState } from './workload.ts';
 
@@ -55,6 +55,10 @@ export class MysqlTarget implements SourceDatabase {
   }
 
   async apply(op: FakeOp): Promise<void> {
+    await retryingTransient(() => this.transaction(op), isTransientMysqlError);
+  }
+
+  private async transaction(op: FakeOp): Promise<void> {
     await this.sql!.begin(async (tx) => {
       for (const change of op.changes) {
         const def = TABLE_BY_NAME[change.table];
@@ -84,6 +88,10 @@ export class MysqlTarget implements SourceDatabase {
     await this.sql?.close();
   }
 }
+
+/** ER_LOCK_WAIT_TIMEOUT, ER_LOCK_DEADLOCK, ER_TABLE_DEF_CHANGED: the transaction may simply run again. */
+const TRANSIENT_MYSQL_ERRORS = new Set([1205, 1213, 1412]);
+export const isTransientMysqlError = (err: unknown): boolean => TRANSIENT_MYSQL_ERRORS.has((err as { errno?: number }).errno ?? 0);
 
 const columnOf = (def: TableDef, name: string): ColumnDef => def.columns.find((c) => c.name === name)!;
 const keyWhere = (def: TableDef): string => def.key.map((k) => `${k} = ?`).join(' AND ');

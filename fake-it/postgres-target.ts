@@ -9,7 +9,7 @@
  */
 import { SQL } from 'bun';
 import { LakehouseError, ErrorCode } from '../src/core/errors.ts';
-import type { SourceDatabase } from './source-database.ts';
+import { retryingTransient, type SourceDatabase } from './source-database.ts';
 import { TABLES, TABLE_BY_NAME, postgresCast, postgresDdl, type TableDef } from './tables.ts';
 import type { ReplicaIdentity } from './voters-book.ts';
 import { resumedState, type FakeOp, type WorkloadState } from './workload.ts';
@@ -55,6 +55,10 @@ export class PostgresTarget implements SourceDatabase {
   }
 
   async apply(op: FakeOp): Promise<void> {
+    await retryingTransient(() => this.transaction(op), isTransientPostgresError);
+  }
+
+  private async transaction(op: FakeOp): Promise<void> {
     await this.sql!.begin(async (tx) => {
       for (const change of op.changes) {
         const def = TABLE_BY_NAME[change.table];
@@ -85,6 +89,10 @@ export class PostgresTarget implements SourceDatabase {
     await this.sql?.close();
   }
 }
+
+/** serialization_failure, deadlock_detected, lock_not_available: the transaction may simply run again. */
+const TRANSIENT_POSTGRES_ERRORS = new Set(['40001', '40P01', '55P03']);
+const isTransientPostgresError = (err: unknown): boolean => TRANSIENT_POSTGRES_ERRORS.has((err as { errno?: string }).errno ?? '');
 
 const castOf = (def: TableDef, column: string): string => postgresCast(def.columns.find((c) => c.name === column)!);
 const keyWhere = (def: TableDef, firstParam: number): string => def.key.map((k, i) => `${k} = $${firstParam + i + 1}::${castOf(def, k)}`).join(' AND ');

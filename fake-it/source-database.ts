@@ -10,3 +10,19 @@ export interface SourceDatabase {
   apply(op: FakeOp): Promise<void>;
   close(): Promise<void>;
 }
+
+/**
+ * Runs one transaction again when the server aborted it for a reason that is about timing, not the
+ * operation (a deadlock with a concurrent writer, a lock wait timeout, a table altered under it), as
+ * any application writing to a shared database must. Other errors go to the caller.
+ */
+export async function retryingTransient(transaction: () => Promise<void>, isTransient: (err: unknown) => boolean): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await transaction();
+    } catch (err) {
+      if (attempt >= 8 || !isTransient(err)) throw err;
+      await Bun.sleep(10 * 2 ** attempt);
+    }
+  }
+}

@@ -16,6 +16,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
+import { isTransientMysqlError } from '../../fake-it/mysql-target.ts';
+import { retryingTransient } from '../../fake-it/source-database.ts';
 import {
   LakehouseServer,
   expectSilverReaches,
@@ -194,13 +196,16 @@ test(
   tracked(async () => {
     const writer = fakeIt(4_000, 9, 400);
     await Bun.sleep(3_000);
-    await sql.unsafe('ALTER TABLE voters ADD COLUMN score int');
-    await sql.unsafe('UPDATE voters SET score = id % 1000 WHERE id % 5 = 0');
+    // The statements run beside fake-it's transactions: a deadlock or lock wait is the server's to
+    // report and the writer's to retry, as fake-it does.
+    const run = (statement: string) => retryingTransient(async () => void (await sql.unsafe(statement)), isTransientMysqlError);
+    await run('ALTER TABLE voters ADD COLUMN score int');
+    await run('UPDATE voters SET score = id % 1000 WHERE id % 5 = 0');
     await Bun.sleep(2_000);
-    await sql.unsafe('ALTER TABLE voters MODIFY score bigint');
-    await sql.unsafe('UPDATE voters SET score = 5000000000 + id WHERE id % 7 = 0');
+    await run('ALTER TABLE voters MODIFY score bigint');
+    await run('UPDATE voters SET score = 5000000000 + id WHERE id % 7 = 0');
     await writer.done();
-    await sql.unsafe('UPDATE voters SET score = -5000000000 - id WHERE id % 11 = 0');
+    await run('UPDATE voters SET score = -5000000000 - id WHERE id % 11 = 0');
     await expectSilverEqualsSource();
 
     const ddl = (await topicValues(historyTopic)).map((v) => (JSON.parse(v) as { ddl?: string }).ddl ?? '');
