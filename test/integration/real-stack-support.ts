@@ -116,6 +116,11 @@ export class LakehouseServer {
     }
   }
 
+  /** The serve process's id while it runs (for benchmarks that read its CPU time). */
+  get pid(): number | undefined {
+    return this.proc?.pid;
+  }
+
   get running(): boolean {
     return this.proc !== undefined && this.proc.exitCode === null;
   }
