@@ -76,6 +76,7 @@ export class SqlSession {
       const missing = /^no such table: (.+)$/.exec((err as Error).message ?? '')?.[1];
       const layers = missing && views.ambiguous.get(missing.toLowerCase());
       if (layers) throw ambiguous(missing!, layers);
+      if (missing && /^(silver|gold|history)\./i.test(missing)) throw noSuchQualified(missing);
       throw sqlError(err, checked.originalOffset, text.trimEnd().length);
     }
   }
@@ -173,6 +174,13 @@ export class SqlSession {
 }
 
 const HISTORY_SUFFIX = '__history';
+
+/** `silver.x` or `gold.x` that no view publishes (SQLite read it as schema `silver`, which does not exist). */
+const noSuchQualified = (name: string) =>
+  notFound(
+    `no such table: ${name}`,
+    'GET /api/tables lists the tables with the name SQL reads each by (sqlName); a gold table waiting for its source tables has no rows to read yet',
+  );
 
 const ambiguous = (name: string, layers: readonly ServedLayer[]) =>
   invalidInput(`ambiguous: use ${layers.map((l) => publishedViewName(l, name)).join(' or ')}`, `several layers have a table named ${name}`);

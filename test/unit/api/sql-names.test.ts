@@ -107,6 +107,10 @@ test('a source table named like a gold table hides neither: both qualified, the 
   expect(names).toEqual(
     expect.arrayContaining(['bronze', 'dead_letters', 'silver.voters', 'silver.poll_results', 'gold.poll_results', 'gold.voters_per_city']),
   );
+  // A qualified name no layer has is a 404 that says where the names are.
+  const unknown = await query('SELECT * FROM gold.ballots_per_precinct');
+  expect(unknown.status).toBe(404);
+  expect((await json(unknown)).error!.message).toBe('no such table: gold.ballots_per_precinct');
   // Every listed table is queryable by the name listed (but gold waiting for its sources: ballots).
   for (const t of tables.filter((t) => t.name !== 'ballots_per_precinct'))
     expect({ t: t.sqlName, status: (await query(`SELECT count(*) FROM ${t.sqlName}`)).status }).toEqual({ t: t.sqlName, status: 200 });
