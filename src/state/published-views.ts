@@ -31,11 +31,15 @@ export function unpublishView(db: Database, layer: ServedLayer, name: string): v
   refreshBareName(db, name);
 }
 
+/** SQLite keeps names starting `sqlite_` for itself: a table of such a name is reachable qualified only. */
+const RESERVED_BY_SQLITE = /^sqlite_/i;
+
 /**
  * The bare name reads the one layer that has the table; none has it, or more than one (an ambiguous
  * name: SQL says which qualified names to use), and there is no bare view.
  */
 function refreshBareName(db: Database, name: string): void {
+  if (RESERVED_BY_SQLITE.test(name)) return;
   db.run(`DROP VIEW IF EXISTS ${quote(name)}`);
   const layers = SERVED_LAYERS.filter((layer) => viewExists(db, publishedViewName(layer, name)));
   if (layers.length === 1) db.run(`CREATE VIEW ${quote(name)} AS SELECT * FROM ${quote(publishedViewName(layers[0]!, name))}`);

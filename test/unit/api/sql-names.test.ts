@@ -45,6 +45,8 @@ beforeAll(async () => {
     stream.change('c', 2, null, voter(2, 'Brightwater')),
     // A source table named like the demo's gold table, with columns of its own.
     change('poll_results', 3, { id: 1, label: 'source row' }),
+    // A source table named like SQLite's own (SQLite reserves the bare name): reachable qualified.
+    change('sqlite_sequence', 5, { id: 7, seq: 'mine' }),
     change('polls', 4, { id: 1, poll_id: 1, poll_name: 'Park', voter_id: 1, answer: 'yes', answered_at: 1 }),
     stream.raw('not json at all'),
   ]);
@@ -131,20 +133,22 @@ test("SQL reads only published tables: not SQLite's catalog, internal tables or 
   ] as const) {
     expect(await refusal(sql)).toStartWith(rule);
   }
+  // A source table named like SQLite's catalog is the source's, qualified.
+  expect(await rows('SELECT id, seq FROM silver.sqlite_sequence')).toEqual([{ id: 7, seq: 'mine' }]);
   // Strings that merely look like names are data.
   expect(await rows(`SELECT 'lh:anything' AS a, 'pragma' AS b, sqlite_version() IS NOT NULL AS v`)).toEqual([{ a: 'lh:anything', b: 'pragma', v: 1 }]);
 });
 
 test('bronze and dead_letters are queryable at their latest version', async () => {
-  expect(await rows('SELECT count(*) AS n FROM bronze')).toEqual([{ n: 6 }]);
+  expect(await rows('SELECT count(*) AS n FROM bronze')).toEqual([{ n: 7 }]);
   const dead = await rows('SELECT value, reason FROM dead_letters');
   expect(dead).toHaveLength(1);
   expect(dead[0]!.value).toBe('not json at all');
   expect(String(dead[0]!.reason)).toContain('JSON');
   // A new bronze version is read by the next query.
   await pipeline.process([stream.change('c', 5, null, voter(3, 'Dunmore'))]);
-  expect(await rows('SELECT count(*) AS n FROM bronze')).toEqual([{ n: 7 }]);
-  expect(await rows('SELECT count(*) AS n FROM bronze@v1')).toEqual([{ n: 5 }]);
+  expect(await rows('SELECT count(*) AS n FROM bronze')).toEqual([{ n: 8 }]);
+  expect(await rows('SELECT count(*) AS n FROM bronze@v1')).toEqual([{ n: 6 }]);
   expect(await rows(`SELECT b.topic, count(*) AS n FROM bronze b JOIN dead_letters d USING (topic) GROUP BY b.topic`)).toEqual([{ topic: stream.topic, n: 5 }]);
 });
 
