@@ -25,6 +25,7 @@ export type TableLayer = 'bronze' | 'silver' | 'gold';
 export type TableSummary = {
   name: string;
   layer: TableLayer;
+  sqlName: string;
   version: number;
   rows: number;
   lastCommit: string | null;

@@ -1,7 +1,7 @@
 import { Box, Text } from 'ink';
 import { useMemo } from 'react';
 import type { ApiClient } from './api-client.ts';
-import type { Change, Row } from './api-types.ts';
+import type { Change } from './api-types.ts';
 import { ChangeFeed } from './change-feed.tsx';
 import { countAfter, filterChanges } from './feed-filter.ts';
 import { feedKey, INITIAL_FEED_UI } from './feed-keys.ts';
@@ -9,7 +9,8 @@ import { emptyFeedText, feedStatus } from './feed-status.ts';
 import { Footer } from './footer.tsx';
 import { GoldPanel } from './gold-panel.tsx';
 import { FEED_KEYS } from './keys.ts';
-import { TABLES } from './tables.ts';
+import type { GoldRows } from './gold-format.ts';
+import { loadGold } from './tables.ts';
 import { useKeys, useKeyState } from './use-key-state.ts';
 import { usePoll, type PollTiming } from './use-poll.ts';
 
@@ -18,7 +19,6 @@ const SIDE_BY_SIDE_MIN_WIDTH = 110;
 const GOLD_PANEL_WIDTH = 44;
 /** The separator column and a space after it. */
 const SEPARATOR_WIDTH = 2;
-const GOLD_ROWS_LIMIT = 500;
 
 export type FeedViewProps = {
   client: ApiClient;
@@ -68,27 +68,16 @@ export function FeedView(props: FeedViewProps) {
           <ChangeFeed changes={visible} scroll={shownScroll} width={feedWidth} height={bodyHeight} emptyText={emptyFeedText(changes.length, keys.state)} />
         )}
         {goldShown && sideBySide && <Separator height={bodyHeight} />}
-        {goldShown && <GoldPanel pollRows={gold.polls} cityRows={gold.cities} width={goldWidth} height={bodyHeight} />}
+        {goldShown && <GoldPanel tables={gold} width={goldWidth} height={bodyHeight} />}
       </Box>
       <Footer keys={FEED_KEYS} status={feedStatus(keys.state, newSincePause, shownScroll)} />
     </Box>
   );
 }
 
-function useGoldRows(client: ApiClient, timing: PollTiming, enabled: boolean): { polls: Row[]; cities: Row[] } {
-  const polls = usePoll(
-    (signal) => client.rows(TABLES.pollResults, { limit: GOLD_ROWS_LIMIT }, signal),
-    timing,
-    `${client.baseUrl} ${TABLES.pollResults}`,
-    enabled,
-  );
-  const cities = usePoll(
-    (signal) => client.rows(TABLES.votersPerCity, { limit: GOLD_ROWS_LIMIT }, signal),
-    timing,
-    `${client.baseUrl} ${TABLES.votersPerCity}`,
-    enabled,
-  );
-  return { polls: polls.data?.rows ?? [], cities: cities.data?.rows ?? [] };
+function useGoldRows(client: ApiClient, timing: PollTiming, enabled: boolean): readonly GoldRows[] {
+  const gold = usePoll((signal) => loadGold(client, signal), timing, `${client.baseUrl} gold`, enabled);
+  return gold.data ?? [];
 }
 
 function Separator({ height }: { height: number }) {

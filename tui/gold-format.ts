@@ -1,42 +1,72 @@
 import type { Row } from './api-types.ts';
 import { bar } from './bar.ts';
-import { fit, formatThousands, formatValue } from './format.ts';
+import { fit, formatThousands, formatValue, truncate } from './format.ts';
 import type { Segment } from './segments.ts';
-import { GOLD_COLUMNS, pick } from './tables.ts';
+import { rowsGrid } from './table-format.ts';
 
 // Longer bars add no information and push the numbers far from their labels on wide terminals.
 const MAX_BAR_WIDTH = 40;
+/** Lines a table keeps (its title and a few rows) however much the tables before it could show. */
+const MIN_TABLE_LINES = 4;
 
 export type BarItem = { label: string; value: number };
 
-/** int64 values arrive as strings in canonical JSON; anything unparsable counts as 0. */
+/** A gold table's name and its rows, as the panel shows them. */
+export type GoldRows = { name: string; rows: readonly Row[] };
+
+/**
+ * How a gold table is drawn, from the shape of its rows: (label, number) as bars; (group, label, number)
+ * with text group and label as bars per group (the voters book's poll results); anything else as a table.
+ */
+export type GoldShape =
+  | { kind: 'empty' }
+  | { kind: 'bars'; items: BarItem[] }
+  | { kind: 'groups'; column: string; groups: { title: string; items: BarItem[] }[] }
+  | { kind: 'table'; columns: string[]; rows: readonly Row[] };
+
+/** int64 and decimal values arrive as strings in canonical JSON. */
+const NUMERIC_TEXT = /^-?\d+(\.\d+)?([eE][-+]?\d+)?$/;
+const isNumeric = (value: unknown) => typeof value === 'number' || (typeof value === 'string' && NUMERIC_TEXT.test(value));
+
+/** Every value of `column` that is not null is a number. */
+function numericColumn(rows: readonly Row[], column: string): boolean {
+  let seen = false;
+  for (const row of rows) {
+    const value = row[column];
+    if (value === null || value === undefined) continue;
+    if (!isNumeric(value)) return false;
+    seen = true;
+  }
+  return seen;
+}
+
+/** Unparsable counts as 0. */
 function toNumber(value: unknown): number {
   const n = typeof value === 'number' ? value : Number(value);
   return Number.isFinite(n) ? n : 0;
 }
 
-/** Poll result rows grouped by poll, answers by votes, most first; polls in name order. */
-export function groupPolls(rows: readonly Row[]): { poll: string; answers: BarItem[] }[] {
-  const { poll, answer, votes } = GOLD_COLUMNS.pollResults;
-  const byPoll = new Map<string, BarItem[]>();
-  for (const row of rows) {
-    const name = formatValue(pick(row, poll), 200);
-    let answers = byPoll.get(name);
-    if (!answers) byPoll.set(name, (answers = []));
-    answers.push({ label: formatValue(pick(row, answer), 200), value: toNumber(pick(row, votes)) });
-  }
-  return [...byPoll.keys()].sort().map((name) => ({
-    poll: name,
-    answers: byPoll.get(name)!.sort((a, b) => b.value - a.value || a.label.localeCompare(b.label)),
-  }));
-}
+const byValue = (a: BarItem, b: BarItem) => b.value - a.value || a.label.localeCompare(b.label);
+const item = (row: Row, label: string, value: string): BarItem => ({ label: formatValue(row[label], 200), value: toNumber(row[value]) });
 
-/** Cities by voters, most first. */
-export function cityItems(rows: readonly Row[]): BarItem[] {
-  const { city, voters } = GOLD_COLUMNS.votersPerCity;
-  return rows
-    .map((row) => ({ label: formatValue(pick(row, city), 200), value: toNumber(pick(row, voters)) }))
-    .sort((a, b) => b.value - a.value || a.label.localeCompare(b.label));
+export function goldShape(rows: readonly Row[]): GoldShape {
+  if (rows.length === 0) return { kind: 'empty' };
+  const columns = Object.keys(rows[0]!);
+  const last = columns[columns.length - 1]!;
+  if (columns.length === 2 && numericColumn(rows, last)) return { kind: 'bars', items: rows.map((r) => item(r, columns[0]!, last)).sort(byValue) };
+  const [group, label] = columns;
+  if (columns.length === 3 && numericColumn(rows, last) && !numericColumn(rows, group!) && !numericColumn(rows, label!)) {
+    const byGroup = new Map<string, BarItem[]>();
+    for (const row of rows) {
+      const title = formatValue(row[group!], 200);
+      let items = byGroup.get(title);
+      if (!items) byGroup.set(title, (items = []));
+      items.push(item(row, label!, last));
+    }
+    const groups = [...byGroup.keys()].sort().map((title) => ({ title, items: byGroup.get(title)!.sort(byValue) }));
+    return { kind: 'groups', column: group!, groups };
+  }
+  return { kind: 'table', columns, rows };
 }
 
 /**
@@ -63,26 +93,41 @@ export function barLines(items: readonly BarItem[], width: number): Segment[][] 
   });
 }
 
-/**
- * All gold lines in `height` rows: each poll's title and bars, a blank line, then voters per city. The city
- * chart keeps at least a few rows however many polls there are.
- */
-export function goldLines(pollRows: readonly Row[], cityRows: readonly Row[], width: number, height: number): Segment[][] {
-  const pollLines: Segment[][] = [];
-  const polls = groupPolls(pollRows);
-  if (polls.length === 0) pollLines.push([{ text: 'poll results: no rows yet', style: 'dim' }]);
-  for (const { poll, answers } of polls) {
-    pollLines.push([
-      { text: 'poll ', style: 'dim' },
-      { text: poll, style: 'label' },
-    ]);
-    pollLines.push(...barLines(answers, width));
+/** One table's lines: its name, then its chart or its rows. */
+export function tableLines({ name, rows }: GoldRows, width: number): Segment[][] {
+  const title: Segment[] = [{ text: truncate(name, width), style: 'label' }];
+  const shape = goldShape(rows);
+  if (shape.kind === 'empty') return [title, [{ text: 'no rows yet', style: 'dim' }]];
+  if (shape.kind === 'bars') return [title, ...barLines(shape.items, width)];
+  if (shape.kind === 'groups') {
+    const lines: Segment[][] = [title];
+    for (const { title: group, items } of shape.groups) {
+      lines.push([
+        { text: `${shape.column} `, style: 'dim' },
+        { text: truncate(group, Math.max(1, width - shape.column.length - 1)), style: 'label' },
+      ]);
+      lines.push(...barLines(items, width));
+    }
+    return lines;
   }
-  const cities = cityItems(cityRows);
-  const cityLines: Segment[][] = [[{ text: 'voters per city', style: 'label' }]];
-  if (cities.length === 0) cityLines.push([{ text: 'no rows yet', style: 'dim' }]);
-  else cityLines.push(...barLines(cities, width));
-  const cityBudget = Math.min(cityLines.length, Math.max(4, height - pollLines.length - 1));
-  const pollBudget = Math.max(0, height - cityBudget - 1);
-  return [...pollLines.slice(0, pollBudget), [], ...cityLines.slice(0, cityBudget)].slice(0, height);
+  const grid = rowsGrid(shape.columns, shape.rows);
+  return [title, [{ text: truncate(grid.header, width), style: 'dim' }], ...grid.lines.map((line) => [{ text: truncate(line, width) }])];
+}
+
+/**
+ * Every gold table in `height` rows, charts first, a blank line between tables. A table shows as much
+ * as fits while keeping a few lines for each table after it.
+ */
+export function goldLines(tables: readonly GoldRows[], width: number, height: number): Segment[][] {
+  if (tables.length === 0) return [[{ text: 'no gold tables yet', style: 'dim' }]];
+  const charted = (t: GoldRows) => (goldShape(t.rows).kind === 'bars' || goldShape(t.rows).kind === 'groups' ? 0 : 1);
+  const blocks = [...tables].sort((a, b) => charted(a) - charted(b)).map((t) => tableLines(t, width));
+  const out: Segment[][] = [];
+  blocks.forEach((block, i) => {
+    if (i > 0) out.push([]);
+    const kept = blocks.slice(i + 1).reduce((n, later) => n + 1 + Math.min(later.length, MIN_TABLE_LINES), 0);
+    const budget = Math.max(Math.min(block.length, MIN_TABLE_LINES), height - out.length - kept);
+    out.push(...block.slice(0, budget));
+  });
+  return out.slice(0, height);
 }

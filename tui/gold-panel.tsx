@@ -1,20 +1,18 @@
 import { Box } from 'ink';
-import type { Row } from './api-types.ts';
-import { goldLines } from './gold-format.ts';
+import { goldLines, type GoldRows } from './gold-format.ts';
 import { Line } from './line.tsx';
 
 export type GoldPanelProps = {
-  pollRows: readonly Row[];
-  cityRows: readonly Row[];
+  tables: readonly GoldRows[];
   width: number;
   height: number;
 };
 
-/** Poll results and voters per city as bar charts, exactly `height` lines tall. */
-export function GoldPanel({ pollRows, cityRows, width, height }: GoldPanelProps) {
+/** Every gold table, as a bar chart when its rows are (label, number) and as rows otherwise; exactly `height` lines tall. */
+export function GoldPanel({ tables, width, height }: GoldPanelProps) {
   return (
     <Box flexDirection="column" width={width} height={height} overflow="hidden">
-      {goldLines(pollRows, cityRows, width, height).map((segments, i) => (
+      {goldLines(tables, width, height).map((segments, i) => (
         <Line key={i} segments={segments} />
       ))}
     </Box>

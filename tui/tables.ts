@@ -1,20 +1,14 @@
-// Table names the TUI asks for by name. The gold names may still change on the server side; keep them here only.
-export const TABLES = {
-  pollResults: 'poll_results',
-  votersPerCity: 'voters_per_city',
-} as const;
+import type { ApiClient } from './api-client.ts';
+import type { GoldRows } from './gold-format.ts';
+
+/** Rows read per gold table: a panel shows far fewer. */
+const GOLD_ROWS_LIMIT = 200;
 
 /**
- * Column names of the gold tables' rows. A list means the first one present is used: the API contract says
- * `poll`, the server writes `poll_name`.
+ * Every gold table the server lists, with its rows. Asked for as `gold.NAME`, so a silver table of the
+ * same name is never read in its place.
  */
-export const GOLD_COLUMNS = {
-  pollResults: { poll: ['poll_name', 'poll'], answer: ['answer'], votes: ['votes'] },
-  votersPerCity: { city: ['city'], voters: ['voters'] },
-} as const;
-
-/** The value of the first of `columns` that the row has. */
-export function pick(row: Record<string, unknown>, columns: readonly string[]): unknown {
-  for (const column of columns) if (column in row) return row[column];
-  return undefined;
+export async function loadGold(client: ApiClient, signal?: AbortSignal): Promise<GoldRows[]> {
+  const gold = (await client.tables(signal)).filter((t) => t.layer === 'gold');
+  return Promise.all(gold.map(async (t) => ({ name: t.name, rows: (await client.rows(`gold.${t.name}`, { limit: GOLD_ROWS_LIMIT }, signal)).rows })));
 }

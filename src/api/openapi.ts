@@ -63,6 +63,7 @@ const ref = (name: string): Schema => ({ $ref: `#/components/schemas/${name}` })
 const summaryMembers: Members<TableSummary> = {
   name: string,
   layer: { type: 'string', enum: LAYERS },
+  sqlName: string,
   version: integer,
   rows: integer,
   lastCommit: nullable(string),

@@ -6,6 +6,11 @@
  *
  * Time travel: `name@vN` (e.g. `voters@v12`) names table `name` as of Delta version N. The guard
  * rewrites it to the quoted identifier `"name@vN"`, which the session materialises on demand.
+ *
+ * Qualified names: `silver.voters` is rewritten to the identifier the caller's `qualify` gives for it
+ * (the view `"silver.voters"`), so every layer is reachable by name whatever other layers hold.
+ * The guard also lists every name, quoted name and string it saw (`names`), so the session can refuse
+ * what SQL may not read (sql-scope.ts).
  */
 import { invalidInput } from '../core/errors.ts';
 import { SQL_QUOTES, closingQuote } from '../core/sql-text.ts';
@@ -43,10 +48,31 @@ export interface TableVersionRef {
   version: number;
 }
 
+/** A name, quoted name or string literal of the statement (SQLite takes a string where a name is due). */
+export interface SqlToken {
+  /** The text, quotes removed. */
+  text: string;
+  kind: 'word' | 'quoted' | 'string';
+  /** Offset in the text the user sent. */
+  at: number;
+  /** Followed by `(`: a function (or table-valued function) call. */
+  call: boolean;
+}
+
+export interface GuardOptions {
+  /**
+   * The table a qualified name `qualifier.name` (e.g. `silver.voters`) means, as the SQL name to use
+   * instead (also the catalog name time travel resolves), or undefined when it names no table
+   * (then it is left alone: `alias.column`).
+   */
+  qualify?: (qualifier: string, name: string) => string | undefined;
+}
+
 export interface CheckedSql {
   /** The statement to prepare, time-travel references rewritten, trailing `;` dropped. */
   sql: string;
   versions: TableVersionRef[];
+  names: SqlToken[];
   /** Maps an offset in `sql` back to the offset in the text the user sent. */
   originalOffset(offset: number): number;
 }
@@ -57,10 +83,16 @@ const isWord = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 const rejected = (what: string, at: number) =>
   invalidInput(`only read-only queries are allowed: ${what} at position ${at + 1}`, 'send one SELECT (or WITH … SELECT); see GET /api/openapi.json');
 
-export function checkReadOnlySql(text: string): CheckedSql {
+/** `.name` or `."name"` after a qualifier. */
+const QUALIFIED_PART = /^\s*\.\s*(?:([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)|"((?:[^"]|"")*)")/;
+const quoteName = (name: string) => `"${name.replace(/"/g, '""')}"`;
+
+export function checkReadOnlySql(text: string, options: GuardOptions = {}): CheckedSql {
   const out: string[] = [];
   const shifts: { at: number; by: number }[] = [];
   const versions: TableVersionRef[] = [];
+  const names: SqlToken[] = [];
+  const callFollows = (j: number) => /^\s*\(/.test(text.slice(j, j + 64));
   let caseDepth = 0;
   let first: string | undefined;
   let endOfStatement = -1;
@@ -78,6 +110,10 @@ export function checkReadOnlySql(text: string): CheckedSql {
     if (c in SQL_QUOTES) {
       const j = closingQuote(text, i);
       const quoted = text.slice(i, j + 1);
+      const inner = c === '[' ? quoted.slice(1, -1) : quoted.slice(1, -1).replaceAll(c + c, c);
+      const call = callFollows(j + 1);
+      names.push({ text: inner, kind: c === "'" ? 'string' : 'quoted', at: i, call });
+      if (c !== "'" && call && FORBIDDEN_FUNCTIONS.has(inner.toUpperCase())) throw rejected(`the function ${inner.toLowerCase()}()`, i);
       const travel = c === '"' ? /^@v(\d+)/.exec(text.slice(j + 1)) : null;
       if (travel) {
         const table = quoted.slice(1, -1).replace(/""/g, '"');
@@ -119,6 +155,21 @@ export function checkReadOnlySql(text: string): CheckedSql {
       if (upper === 'END' && caseDepth > 0) caseDepth--;
       else if (FORBIDDEN.has(upper) && !(ALSO_FUNCTIONS.has(upper) && next === '(')) throw rejected(upper, i);
       if (FORBIDDEN_FUNCTIONS.has(upper) && next === '(') throw rejected(`the function ${word.toLowerCase()}()`, i);
+      names.push({ text: word, kind: 'word', at: i, call: next === '(' });
+      const part = options.qualify && text[i - 1] !== '.' ? QUALIFIED_PART.exec(text.slice(j)) : null;
+      const target = part ? options.qualify!(word, part[1] ?? part[2]!.replace(/""/g, '"')) : undefined;
+      if (part && target !== undefined) {
+        // `silver.voters` -> `"silver.voters"`, and `silver.voters@v3` -> `"silver.voters@v3"`.
+        const end = j + part[0].length;
+        const qualifiedTravel = /^@v(\d+)/.exec(text.slice(end));
+        if (qualifiedTravel) versions.push({ table: target, version: Number(qualifiedTravel[1]) });
+        const name = quoteName(qualifiedTravel ? `${target}@v${qualifiedTravel[1]}` : target);
+        const next = end + (qualifiedTravel?.[0].length ?? 0);
+        out.push(name);
+        shifts.push({ at: out.join('').length, by: name.length - (next - i) });
+        i = next;
+        continue;
+      }
       const travel = /^@v(\d+)/.exec(text.slice(j));
       if (travel) {
         versions.push({ table: word, version: Number(travel[1]) });
@@ -138,6 +189,7 @@ export function checkReadOnlySql(text: string): CheckedSql {
   return {
     sql,
     versions,
+    names,
     originalOffset(offset) {
       let o = offset;
       for (const s of shifts) if (offset >= s.at) o -= s.by;

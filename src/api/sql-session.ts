@@ -3,14 +3,23 @@
  * connection is opened read-only, so nothing can write the pipeline's tables; time-travel references
  * (`voters@v12`) are materialised into TEMP tables from the Delta snapshot on first use and kept, since
  * a Delta version never changes (up to a row budget, oldest dropped first).
+ *
+ * Names: `silver.NAME` and `gold.NAME` (and `history.NAME` for `silver.NAME__history`) read the views
+ * lakehouse.db publishes (src/state/published-views.ts), bare names where unique; `bronze` and
+ * `dead_letters`, which live in Delta only, are their latest version, materialised like time travel
+ * (again when a new version exists). Nothing else is readable (sql-scope.ts).
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { ErrorCode, LakehouseError, invalidInput, notFound } from '../core/errors.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
 import { Snapshot, scan, type DataType } from '../delta/index.ts';
-import { StateStore } from '../state/index.ts';
+import { SERVED_LAYERS, StateStore, publishedTables, publishedViewName, type ServedLayer } from '../state/index.ts';
 import { TableCatalog } from '../catalog/index.ts';
-import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
+import { checkReadOnlySql, type SqlToken, type TableVersionRef } from './sql-guard.ts';
+import { checkScope } from './sql-scope.ts';
+
+/** The tables that live in Delta only, read at their latest version. */
+const DELTA_ONLY_TABLES = ['bronze', 'dead_letters'] as const;
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Rows kept in materialised old versions, over all of them. */
@@ -29,6 +38,8 @@ export function missingServingCopy(dataDir: string): LakehouseError {
 export class SqlSession {
   private readonly materialised = new Map<string, number>();
   private materialisedRows = 0;
+  /** The version each Delta-only table's temp view reads now. */
+  private readonly latest = new Map<string, number>();
 
   private readonly db: Database;
 
@@ -47,16 +58,75 @@ export class SqlSession {
 
   /** Checks and prepares one query; errors carry the position in the text the user sent. */
   async prepare(text: string): Promise<Statement> {
-    const checked = checkReadOnlySql(text);
-    for (const ref of checked.versions) await this.materialise(ref);
+    const views = this.publishedViews();
+    const checked = checkReadOnlySql(text, { qualify: (qualifier, name) => views.qualified.get(`${qualifier}.${name}`.toLowerCase()) });
+    checkScope(checked.names, this.hiddenObjects());
+    for (const ref of checked.versions) {
+      const layers = views.ambiguous.get(ref.table.toLowerCase());
+      if (layers) throw ambiguous(ref.table, layers);
+      await this.materialise(ref);
+    }
+    for (const table of DELTA_ONLY_TABLES) if (mentions(checked.names, table)) await this.readLatest(table);
     try {
       // prepare, not query: the statement is finalised after its run, so it must not be the cached one.
       const stmt = this.db.prepare(checked.sql);
       stmt.safeIntegers(true);
       return stmt;
     } catch (err) {
+      const missing = /^no such table: (.+)$/.exec((err as Error).message ?? '')?.[1];
+      const layers = missing && views.ambiguous.get(missing.toLowerCase());
+      if (layers) throw ambiguous(missing!, layers);
+      if (missing && /^(silver|gold|history)\./i.test(missing)) throw noSuchQualified(missing);
       throw sqlError(err, checked.originalOffset, text.trimEnd().length);
     }
+  }
+
+  /** The qualified names SQL may use (lower-cased, to the view each reads) and the bare names several layers share. */
+  private publishedViews(): { qualified: Map<string, string>; ambiguous: Map<string, ServedLayer[]> } {
+    const qualified = new Map<string, string>();
+    const ambiguous = new Map<string, ServedLayer[]>();
+    for (const { name, layers } of publishedTables(this.db)) {
+      for (const layer of layers) qualified.set(publishedViewName(layer, name).toLowerCase(), publishedViewName(layer, name));
+      if (layers.includes('silver') && name.endsWith(HISTORY_SUFFIX)) {
+        qualified.set(`history.${name.slice(0, -HISTORY_SUFFIX.length)}`.toLowerCase(), publishedViewName('silver', name));
+      }
+      if (layers.length > 1)
+        ambiguous.set(
+          name.toLowerCase(),
+          [...SERVED_LAYERS].filter((l) => layers.includes(l)),
+        );
+    }
+    return { qualified, ambiguous };
+  }
+
+  /** Every object of the serving database that is not a published view (internal tables, indexes, views), lower-cased. */
+  private hiddenObjects(): Set<string> {
+    const rows = this.db.query(`SELECT name FROM main.sqlite_master WHERE NOT (type = 'view' AND name NOT LIKE 'lh:%')`).all() as { name: string }[];
+    return new Set(rows.map((r) => r.name.toLowerCase()));
+  }
+
+  /** Points the temp view named `table` at its latest Delta version, materialised. */
+  private async readLatest(table: (typeof DELTA_ONLY_TABLES)[number]): Promise<void> {
+    const storage = await this.tableStorage(table);
+    const version = storage && (await Snapshot.latestVersion(storage));
+    if (version === undefined) throw notFound(`no table named '${table}' yet`, 'it is made by the first batch the pipeline ingests');
+    const name = `${table}@v${version}`;
+    if (this.latest.get(table) === version && this.materialised.has(name)) return;
+    await this.materialise({ table, version });
+    this.db.run(`DROP VIEW IF EXISTS temp.${quote(table)}`);
+    this.db.run(`CREATE TEMP VIEW ${quote(table)} AS SELECT * FROM temp.${quote(name)}`);
+    const previous = this.latest.get(table);
+    this.latest.set(table, version);
+    // The version it read before is freed (a time-travel query materialises it again when asked).
+    if (previous !== undefined && previous !== version) this.drop(`${table}@v${previous}`);
+  }
+
+  private drop(name: string): void {
+    const rows = this.materialised.get(name);
+    if (rows === undefined) return;
+    this.db.run(`DROP TABLE IF EXISTS temp.${quote(name)}`);
+    this.materialised.delete(name);
+    this.materialisedRows -= rows;
   }
 
   /** The table's storage, from the catalog of the tables location the pipeline recorded (local folder or s3://). */
@@ -102,6 +172,21 @@ export class SqlSession {
     this.state.close();
   }
 }
+
+const HISTORY_SUFFIX = '__history';
+
+/** `silver.x` or `gold.x` that no view publishes (SQLite read it as schema `silver`, which does not exist). */
+const noSuchQualified = (name: string) =>
+  notFound(
+    `no such table: ${name}`,
+    'GET /api/tables lists the tables with the name SQL reads each by (sqlName); a gold table waiting for its source tables has no rows to read yet',
+  );
+
+const ambiguous = (name: string, layers: readonly ServedLayer[]) =>
+  invalidInput(`ambiguous: use ${layers.map((l) => publishedViewName(l, name)).join(' or ')}`, `several layers have a table named ${name}`);
+
+/** The statement names `table` (not as a function, not in a string). */
+const mentions = (tokens: readonly SqlToken[], table: string) => tokens.some((t) => t.kind !== 'string' && !t.call && t.text.toLowerCase() === table);
 
 function sqlValue(v: unknown): unknown {
   if (v === undefined) return null;

@@ -1,7 +1,8 @@
 /**
  * Gold: aggregates over silver, kept live. Each aggregate is a GoldDefinition (the pipeline's input). A batch
  * recomputes only the result rows its changes can affect (see definition.ts), stores them in SQLite
- * (goldTableName, with a view `<name>` that SQL users and later definitions read), and republishes the
+ * (goldTableName, with a view `gold.<name>`, and `<name>` where no silver table has that name, that SQL
+ * users and later definitions read), and republishes the
  * Delta table with the current rows. Published gold tables are small (one row per group), so the
  * rewrite is cheap and every version of the Delta table is a complete, consistent aggregate.
  */
@@ -12,7 +13,7 @@ import { servingTableName, type AppliedChange } from '../silver/index.ts';
 import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER, CHANGE_LEDGER_COLUMNS } from './change-ledger.ts';
 import { GoldPlan, changedName, namesMentioned, type RelationSchemas } from './derive.ts';
-import { INTERNAL_PREFIX, STATE_TABLES, internal, quote } from '../state/index.ts';
+import { INTERNAL_PREFIX, STATE_TABLES, internal, publishView, quote, unpublishView } from '../state/index.ts';
 import { LakehouseError, ErrorCode } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
 
@@ -136,7 +137,7 @@ export class GoldTable {
     const meta = this.db.query(`SELECT value FROM ${STATE_TABLES.meta} WHERE name = ?`).get(definitionMeta(this.name)) as { value: string } | null;
     if (meta?.value !== signature || !this.exists(goldTableName(this.name))) {
       this.db.transaction(() => {
-        this.db.run(`DROP VIEW IF EXISTS ${quote(this.name)}`);
+        unpublishView(this.db, 'gold', this.name);
         this.db.run(`DROP TABLE IF EXISTS ${this.sqlName}`);
         const typed = fields.map((c) => `${quote(c.name)} ${declaredType(c.type)}`);
         this.db.run(`CREATE TABLE ${this.sqlName} (${typed.join(', ')}, PRIMARY KEY (${key.map(quote).join(', ')}))`);
@@ -144,8 +145,7 @@ export class GoldTable {
         this.db.query(`INSERT OR REPLACE INTO ${STATE_TABLES.meta} (name, value) VALUES (?, ?)`).run(definitionMeta(this.name), signature);
       })();
     }
-    this.db.run(`DROP VIEW IF EXISTS ${quote(this.name)}`);
-    this.db.run(`CREATE VIEW ${quote(this.name)} AS SELECT ${fields.map((c) => quote(c.name)).join(', ')} FROM ${this.sqlName}`);
+    publishView(this.db, 'gold', this.name, `SELECT ${fields.map((c) => quote(c.name)).join(', ')} FROM ${this.sqlName}`);
     this.createIndexes();
     this.wasReady = true;
     return true;
@@ -478,7 +478,7 @@ export async function openGold(
     const name = entry.slice(prefix.length);
     if (defined.has(name)) continue;
     db.transaction(() => {
-      db.run(`DROP VIEW IF EXISTS ${quote(name)}`);
+      unpublishView(db, 'gold', name);
       db.run(`DROP TABLE IF EXISTS ${quote(goldTableName(name))}`);
       db.query(`DELETE FROM ${STATE_TABLES.meta} WHERE name = ?`).run(entry);
       db.query(`DELETE FROM ${STATE_TABLES.goldState} WHERE name = ?`).run(name);

@@ -35,6 +35,8 @@ export interface HealthStatus {
 export interface TableSummary {
   name: string;
   layer: Layer;
+  /** The name SQL reads it by (`POST /api/query`): `silver.voters`, `gold.poll_results`, `bronze`. */
+  sqlName: string;
   version: number;
   rows: number;
   lastCommit: string | null;

@@ -7,6 +7,7 @@ import type { Storage } from '../storage/storage.ts';
 import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import { readingOrder } from '../bronze/index.ts';
 import { resolveIn, tablePath } from '../catalog/index.ts';
+import { publishedViewName } from '../state/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type {
   ChangeRecord,
@@ -133,7 +134,8 @@ export class PipelineView implements LakehouseView {
   private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
     snap ??= r.current();
     const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + liveRecordCount(a), 0);
-    return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
+    const sqlName = r.layer === 'bronze' ? r.name : publishedViewName(r.layer, r.name);
+    return { name: r.name, layer: r.layer, sqlName, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
   }
 
   async table(name: string): Promise<TableDetail> {

@@ -1,8 +1,8 @@
 /**
  * Every SQLite object silver keeps in lakehouse.db, named and created here only, all in the state
  * store's private namespace (src/state) but the views users query: the key index and serving copy of
- * each silver table (`lh:silver:<t>`, view `<t>`), the version index of each history
- * (`lh:history:<t>__history`, view `<t>__history`), the Delta version each of them reflects
+ * each silver table (`lh:silver:<t>`, view `silver.<t>`), the version index of each history
+ * (`lh:history:<t>__history`, view `silver.<t>__history`), the Delta version each of them reflects
  * (`lh:silver_state`, `lh:history_state`), the key spelling they were written with
  * (`lh:silver_key_format`) and what silver knows of each topic (`lh:silver_topics`). The stores read
  * and write their rows; creating and naming the objects happens in this file (migrating older files,
@@ -10,7 +10,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { DataType, StructType } from '../delta/schema.ts';
-import { INTERNAL_PREFIX, internal, quote } from '../state/index.ts';
+import { INTERNAL_PREFIX, internal, publishView, quote } from '../state/index.ts';
 
 export { quote };
 
@@ -61,11 +61,9 @@ export function addMissingColumns(db: Database, sqlName: string, schema: StructT
   }
 }
 
-/** (Re)creates the view named after a table that SQL users query: `columns` of the rows `where` holds. */
+/** (Re)publishes the view SQL users query a table by (`silver.<table>`): `columns` of the rows `where` holds. */
 export function replaceView(db: Database, table: string, sqlName: string, columns: readonly string[], where: string): void {
-  const view = quote(table);
-  db.run(`DROP VIEW IF EXISTS ${view}`);
-  db.run(`CREATE VIEW ${view} AS SELECT ${columns.join(', ')} FROM ${sqlName} WHERE ${where}`);
+  publishView(db, 'silver', table, `SELECT ${columns.join(', ')} FROM ${sqlName} WHERE ${where}`);
 }
 
 /** Which record of store versions a table's index keeps its version in: silver's or the histories'. */

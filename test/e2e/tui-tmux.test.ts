@@ -64,7 +64,7 @@ test('the live feed, the gold panel, a server outage and q', async () => {
   expect(lines.every((l) => l.length <= 100)).toBe(true);
 
   tmux('send-keys', '-t', session, 'g');
-  await waitForScreen('the gold panel', (s) => s.includes('voters per city') && s.includes('█'));
+  await waitForScreen('the gold panel', (s) => s.includes('voters_per_city') && s.includes('█'));
 
   server!.kill('SIGINT');
   await server!.exited;

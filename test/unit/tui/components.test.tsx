@@ -67,14 +67,41 @@ describe('Header', () => {
 });
 
 describe('GoldPanel', () => {
-  test('poll bars and voters per city', () => {
+  test('the voters book: poll bars per poll and voters per city', () => {
     const data = contractData();
-    const lines = frameOf(<GoldPanel pollRows={data.rows.poll_results[5]} cityRows={data.rows.voters_per_city[5]} width={44} height={12} />);
+    const tables = [
+      { name: 'poll_results', rows: data.rows.poll_results[5] },
+      { name: 'voters_per_city', rows: data.rows.voters_per_city[5] },
+    ];
+    const lines = frameOf(<GoldPanel tables={tables} width={44} height={12} />);
     expect(lines.length).toBe(12);
-    expect(lines[0]).toBe('poll lunch');
-    expect(lines[1]).toMatch(/^pizza\s+█+\s+30 {2}75%/);
-    expect(lines).toContain('voters per city');
+    expect(lines[0]).toBe('poll_results');
+    expect(lines[1]).toBe('poll lunch');
+    expect(lines[2]).toMatch(/^pizza\s+█+\s+30 {2}75%/);
+    expect(lines).toContain('voters_per_city');
     for (const line of lines) expect(line.length).toBeLessThanOrEqual(44);
+  });
+
+  test('any gold table: a pgbench balance per branch as bars, a wider shape as rows', () => {
+    const tables = [
+      { name: 'teller_summary', rows: [{ bid: '1', tellers: '10', balance: '-1200' }] },
+      {
+        name: 'balance_per_branch',
+        rows: [
+          { bid: '1', balance: '-2500' },
+          { bid: '2', balance: '4000' },
+        ],
+      },
+    ];
+    const lines = frameOf(<GoldPanel tables={tables} width={44} height={12} />);
+    // The chart first: (label, number) rows are bars, however the label is typed.
+    expect(lines[0]).toBe('balance_per_branch');
+    expect(lines[1]).toMatch(/^2\s+█+\s+4,000/);
+    expect(lines[2]).toMatch(/^1\s+-2,500/);
+    const table = lines.indexOf('teller_summary');
+    expect(table).toBeGreaterThan(2);
+    expect(lines[table + 1]).toMatch(/^bid\s+tellers\s+balance$/);
+    expect(lines[table + 2]).toMatch(/^1\s+10\s+-1200$/);
   });
 });
 

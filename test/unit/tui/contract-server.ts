@@ -57,7 +57,8 @@ export function startContractServer(data: ContractData, port = 0): ContractServe
         return new Response(body, { headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' } });
       }
       if (parts[0] === 'api' && parts[1] === 'tables' && parts[2]) {
-        const name = decodeURIComponent(parts[2]);
+        // A layer-qualified name (gold.poll_results, silver/voters) names the table as the real server does.
+        const name = decodeURIComponent(parts[2]).replace(/^(bronze|silver|gold)[./]/, '');
         const detail = data.details[name];
         if (!detail) return notFound(`table ${name} does not exist`);
         if (parts.length === 3) return Response.json(detail);

@@ -70,9 +70,9 @@ export function contractData(): ContractData {
   return {
     health: structuredClone(HEALTH),
     tables: [
-      { name: 'voters', layer: 'silver', version: 3, rows: 2, lastCommit: '2026-11-25T09:00:03.000Z' },
-      { name: 'poll_results', layer: 'gold', version: 5, rows: 3, lastCommit: '2026-11-25T09:00:03.000Z' },
-      { name: 'voters_per_city', layer: 'gold', version: 5, rows: 2, lastCommit: '2026-11-25T09:00:03.000Z' },
+      { name: 'voters', layer: 'silver', sqlName: 'silver.voters', version: 3, rows: 2, lastCommit: '2026-11-25T09:00:03.000Z' },
+      { name: 'poll_results', layer: 'gold', sqlName: 'gold.poll_results', version: 5, rows: 3, lastCommit: '2026-11-25T09:00:03.000Z' },
+      { name: 'voters_per_city', layer: 'gold', sqlName: 'gold.voters_per_city', version: 5, rows: 2, lastCommit: '2026-11-25T09:00:03.000Z' },
     ],
     details: {
       voters: {
