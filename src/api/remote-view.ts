@@ -21,11 +21,15 @@ export class RemoteView implements LakehouseView {
   private nextId = 1;
   private readonly db: Database;
   private readonly feed: ChangeFeed;
+  /** The newest change handed to listeners, while there are any. */
+  private lastDelivered: number | undefined;
 
   constructor(
     readonly dataDir: string,
     private readonly call: (id: number, method: RemoteMethod, args: unknown[]) => void,
     initial: { health: HealthStatus; metrics: string },
+    /** Says whether live changes are wanted (the main thread then forwards them). */
+    private readonly watch: (live: boolean) => void = () => {},
   ) {
     this.latest = initial;
     const state = StateStore.openReader(dataDir);
@@ -39,9 +43,20 @@ export class RemoteView implements LakehouseView {
     this.latest = state;
   }
 
-  /** Live changes forwarded by the main thread. */
+  /**
+   * Live changes forwarded by the main thread. It forwards only once told someone listens, so the
+   * first changes after a subscription may come from the stored feed instead: listeners see every
+   * change from their subscription on, each once, in id order.
+   */
   deliver(changes: readonly ChangeRecord[]): void {
-    for (const c of changes) for (const l of this.listeners) l(c);
+    if (this.lastDelivered === undefined || changes.length === 0) return;
+    const first = changes[0]!.id;
+    const missed = first > this.lastDelivered + 1 ? this.feed.since(this.lastDelivered, first - this.lastDelivered - 1).filter((c) => c.id < first) : [];
+    for (const c of [...missed, ...changes]) {
+      if (c.id <= this.lastDelivered) continue;
+      this.lastDelivered = c.id;
+      for (const l of this.listeners) l(c);
+    }
   }
 
   settle(id: number, value: unknown, error: WireError | undefined): void {
@@ -102,8 +117,16 @@ export class RemoteView implements LakehouseView {
   }
 
   onChange(listener: (change: ChangeRecord) => void): () => void {
+    if (this.listeners.size === 0) {
+      this.lastDelivered = this.feed.latestId();
+      this.watch(true);
+    }
     this.listeners.add(listener);
-    return () => this.listeners.delete(listener);
+    return () => {
+      if (!this.listeners.delete(listener) || this.listeners.size > 0) return;
+      this.lastDelivered = undefined;
+      this.watch(false);
+    };
   }
 
   close(): void {

@@ -21,4 +21,6 @@ export type FromServerThread =
   | { type: 'listening'; hostname: string; port: number }
   | { type: 'failed'; error: WireError }
   | { type: 'call'; id: number; method: RemoteMethod; args: unknown[] }
+  /** Whether anyone follows the live changes: the main thread forwards them only then. */
+  | { type: 'watching'; live: boolean }
   | { type: 'stopped' };

@@ -23,7 +23,12 @@ self.onmessage = (event: MessageEvent<ToServerThread>) => {
       break;
     case 'start':
       try {
-        view = new RemoteView(m.dataDir, (id, method, args) => post({ type: 'call', id, method, args }), initial!);
+        view = new RemoteView(
+          m.dataDir,
+          (id, method, args) => post({ type: 'call', id, method, args }),
+          initial!,
+          (live) => post({ type: 'watching', live }),
+        );
         engine = new QueryEngine(m.dataDir);
         server = startServer(view, { host: m.host, port: m.port, token: m.token, heartbeatMs: m.heartbeatMs, queryEngine: engine });
         post({ type: 'listening', hostname: server.hostname ?? m.host, port: server.port ?? m.port });

@@ -29,8 +29,7 @@ export class ChangeFeed {
     writer = true,
   ) {
     if (!writer) return;
-    const last = (db.query(`SELECT max(last_id) AS id FROM ${BATCHES}`).get() as { id: number | null }).id;
-    this.nextId = (last ?? 0) + 1;
+    this.nextId = this.latestId() + 1;
     this.insert = db.query(`INSERT INTO ${BATCHES} (first_id, last_id, tbl, changes) VALUES (?, ?, ?, ?)`);
   }
 
@@ -59,6 +58,11 @@ export class ChangeFeed {
       this.db.query(`DELETE FROM ${BATCHES} WHERE last_id <= ?`).run(this.nextId - 1 - this.retain);
     })();
     for (const c of stored) for (const l of this.listeners) l(c);
+  }
+
+  /** The id of the newest stored change (0 when there is none). */
+  latestId(): number {
+    return (this.db.query(`SELECT max(last_id) AS id FROM ${BATCHES}`).get() as { id: number | null }).id ?? 0;
   }
 
   /** Up to `limit` changes with ids above `afterId`, oldest first, of one table or all. */
