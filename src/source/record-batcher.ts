@@ -1,6 +1,6 @@
 /**
  * Turns a stream of fetched records into deliveries by the flush policy: a batch goes out when it holds
- * `maxRecords`, or `maxLatencyMs` after its first record arrived. One delivery runs at a time, in
+ * `maxRecords` or `maxBytes`, or `maxLatencyMs` after its first record arrived. One delivery runs at a time, in
  * order; `add` waits while a full batch is being delivered, so a slow pipeline slows the fetching
  * (backpressure) and memory stays bounded by about two batches plus one fetch.
  *
@@ -14,6 +14,7 @@ import type { FlushPolicy } from './source.ts';
 
 export class RecordBatcher {
   private pending: KafkaRecord[] = [];
+  private pendingBytes = 0;
   private timer: ReturnType<typeof setTimeout> | undefined;
   private delivering: Promise<void> = Promise.resolve();
   private failure: { error: unknown } | undefined;
@@ -38,13 +39,16 @@ export class RecordBatcher {
    */
   async add(records: readonly KafkaRecord[], caughtUp = false): Promise<void> {
     this.throwIfFailed();
-    for (const r of records) this.pending.push(r);
+    for (const r of records) {
+      this.pending.push(r);
+      this.pendingBytes += recordBytes(r);
+    }
     this.caughtUp = caughtUp;
     if (caughtUp && this.inFlight === 0) {
       this.queue(true);
       return;
     }
-    if (this.pending.length >= this.policy.maxRecords) {
+    if (this.pending.length >= this.policy.maxRecords || this.pendingBytes >= this.maxBytes) {
       const earlier = this.delivering;
       this.queue(false);
       await earlier.catch(() => {});
@@ -62,19 +66,30 @@ export class RecordBatcher {
     this.throwIfFailed();
   }
 
+  private get maxBytes(): number {
+    return this.policy.maxBytes ?? Number.POSITIVE_INFINITY;
+  }
+
   /** Queues full batches, and with `all` the partial rest too. */
   private queue(all: boolean): void {
-    const max = this.policy.maxRecords;
     let start = 0;
-    while (this.pending.length - start >= max || (all && start < this.pending.length)) {
-      const batch = this.pending.slice(start, start + max);
-      start += batch.length;
+    for (;;) {
+      // The next batch: up to maxRecords, ending with the record that reaches maxBytes.
+      let end = start;
+      let bytes = 0;
+      while (end < this.pending.length && end - start < this.policy.maxRecords && bytes < this.maxBytes) bytes += recordBytes(this.pending[end++]!);
+      const full = end - start >= this.policy.maxRecords || bytes >= this.maxBytes;
+      if (end === start || (!full && !all)) break;
+      const batch = this.pending.slice(start, end);
+      start = end;
+      this.pendingBytes -= bytes;
       this.inFlight++;
       this.delivering = this.delivering.then(() => this.deliver(batch)).finally(() => this.settled());
       this.delivering.catch((error) => (this.failure ??= { error }));
     }
     this.pending = start === 0 ? this.pending : this.pending.slice(start);
     if (this.pending.length === 0) {
+      this.pendingBytes = 0;
       clearTimeout(this.timer);
       this.timer = undefined;
     }
@@ -88,3 +103,6 @@ export class RecordBatcher {
     if (this.failure) throw this.failure.error;
   }
 }
+
+/** A record's size as the batch limit counts it: its key and value text. */
+const recordBytes = (r: KafkaRecord): number => (r.key?.length ?? 0) + (r.value?.length ?? 0);

@@ -23,7 +23,7 @@ import type { SourceInfo } from '../../pipeline/lakehouse-view.ts';
 import { Backoff, sleep } from '../backoff.ts';
 import { RecordBatcher } from '../record-batcher.ts';
 import './kafkajs-negative-timeout.ts';
-import { defaultFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from '../source.ts';
+import { kafkaFlushPolicy, type FlushPolicy, type RecordSource, type SourceHealth } from '../source.ts';
 
 export interface KafkaSourceOptions {
   /** Bootstrap brokers, `host:port`. */
@@ -86,7 +86,7 @@ export class KafkaSource implements RecordSource {
   private pipelineFailure: { error: unknown } | undefined;
 
   private constructor(private readonly options: KafkaSourceOptions) {
-    this.flushPolicy = options.flush ?? defaultFlushPolicy;
+    this.flushPolicy = options.flush ?? kafkaFlushPolicy;
     this.topicPattern = new RegExp(`^(?:${options.topics.source})$`, options.topics.flags.replace(/[gy]/g, ''));
     this.refreshMs = options.metadataRefreshMs ?? 5_000;
     this.log = (options.log ?? silentLogger).child({ source: 'kafka' });

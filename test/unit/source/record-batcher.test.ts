@@ -16,6 +16,23 @@ describe('RecordBatcher', () => {
     expect(offsets(delivered)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
   });
 
+  test('a batch also ends at maxBytes of keys and values, with the record that reaches it', async () => {
+    const delivered: KafkaRecord[][] = [];
+    const batcher = new RecordBatcher({ maxLatencyMs: 60_000, maxRecords: 100, maxBytes: 10 }, async (b) => void delivered.push(b));
+    const sized = (offset: number, bytes: number): KafkaRecord => ({
+      topic: 't',
+      partition: 0,
+      offset: String(offset),
+      timestamp: 0,
+      key: 'k',
+      value: 'v'.repeat(bytes - 1),
+    });
+    await batcher.add([sized(0, 4), sized(1, 4), sized(2, 4), sized(3, 20), sized(4, 1)]);
+    expect(batcher.pendingCount).toBe(1); // [0,1,2] reached 12 bytes, [3] 20: both full
+    await batcher.flush();
+    expect(offsets(delivered)).toEqual([[0, 1, 2], [3], [4]]);
+  });
+
   test('a partial batch goes out maxLatencyMs after its first record', async () => {
     const delivered: { at: number; batch: KafkaRecord[] }[] = [];
     const batcher = new RecordBatcher({ maxLatencyMs: 50, maxRecords: 100 }, async (batch) => void delivered.push({ at: performance.now(), batch }));
