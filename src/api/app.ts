@@ -74,7 +74,7 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
     const timeoutMs = intParam(q.timeout_ms, 'timeout_ms', 10_000, 120_000)!;
     if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES)
-      throw new LakehouseError(ErrorCode.limit, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
+      throw new LakehouseError(ErrorCode.tooLarge, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
     const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
     engine ??= new QueryEngine(view.dataDir);
     const result = await engine.run(sql, { format, limit, timeoutMs });

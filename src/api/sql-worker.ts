@@ -1,16 +1,15 @@
 /**
  * A query worker: runs one query at a time on its own read-only SqlSession and hands the result over in
- * chunks, one per `next`, so a slow client holds back the query instead of filling memory. Running in a
- * Worker is what makes the timeout enforceable: bun:sqlite cannot interrupt a statement, but the engine
- * can terminate the worker.
+ * chunks, one per `next`, so a slow client holds back the query instead of filling memory. It is a
+ * process of its own (IPC with the engine), which is what makes the timeout stop the work: bun:sqlite
+ * can neither interrupt a statement nor set a progress handler, and terminating a Worker thread leaves
+ * a statement running in native code spinning until the process ends, so the engine kills the process.
  */
 import type { Statement } from 'bun:sqlite';
 import { asLakehouseError } from '../core/errors.ts';
 import { SqlSession } from './sql-session.ts';
 import { rowFormat, type RowEncoder, type RowFormat } from './row-formats/index.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
-
-declare const self: Worker;
 
 interface Running {
   id: number;
@@ -73,18 +72,20 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
   return { ...nextChunk(running, encoder.begin({ columns })), columns };
 }
 
-self.onmessage = async (event: MessageEvent<ToWorker>) => {
-  const m = event.data;
+const reply = (m: FromWorker) => process.send!(m);
+
+process.on('message', async (m: ToWorker) => {
   try {
-    if (m.type === 'open') self.postMessage(await open(m));
-    else if (m.type === 'next' && running?.id === m.id) self.postMessage(nextChunk(running));
+    if (m.type === 'open') reply(await open(m));
+    else if (m.type === 'next' && running?.id === m.id) reply(nextChunk(running));
     else if (m.type === 'close' && running?.id === m.id) finish();
   } catch (err) {
     const e = asLakehouseError(err);
     const mine = running?.id === m.id;
     const text = mine ? running!.format.failure({ code: e.code, message: e.message }) : undefined;
     if (mine) finish();
-    const reply: FromWorker = { type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text };
-    self.postMessage(reply);
+    reply({ type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text });
   }
-};
+});
+// The engine gone (its process ended) is this worker's end too.
+process.on('disconnect', () => process.exit(0));

@@ -4,6 +4,7 @@ import { createLogger } from '../core/log.ts';
 import { helpText, parseArgs } from './args.ts';
 import { commands } from './commands/index.ts';
 import { version } from './version.ts';
+import { WORKER_PROCESS_ARG } from '../core/worker-url.ts';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.spec.name.length));
@@ -63,4 +64,6 @@ function fail(err: unknown): never {
 // Errors raised outside the command's promise (a stream's write callback, a timer) end the same way.
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
-main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+// The query workers are processes of this binary (see core/worker-url.ts); they run until their engine goes.
+if (process.argv[2] === WORKER_PROCESS_ARG && process.argv[3] === 'api/sql-worker.ts') await import('../api/sql-worker.ts');
+else main(process.argv.slice(2)).then((code) => process.exit(code), fail);

@@ -62,7 +62,7 @@ test('errors are JSON with the right status and no stack trace', async () => {
   const badLimit = await get('/api/tables/voters/rows?limit=-1');
   expect(badLimit.status).toBe(400);
   const tooMany = await get('/api/tables/voters/rows?limit=100000000');
-  expect(tooMany.status).toBe(413);
+  expect(tooMany.status).toBe(422);
   const noVersion = await get('/api/tables/voters/rows?version=99');
   expect(noVersion.status).toBe(404);
   const route = await get('/nowhere');

@@ -1,9 +1,10 @@
 import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../../src/api/index.ts';
+import { startServer } from '../../../src/api/server.ts';
 import { QueryEngine } from '../../../src/api/sql-engine.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { Pipeline, PipelineView, type RunStatus } from '../../../src/pipeline/index.ts';
@@ -30,6 +31,35 @@ afterAll(() => {
   pipeline.close();
   rmSync(dataDir, { recursive: true, force: true });
 });
+
+const endless = 'WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c';
+
+/** CPU time used so far (ms) by this process (every thread) and the processes it started, from /proc. */
+function cpuMsOfProcessTree(): number {
+  const ticksMs = 10; // USER_HZ is 100 on Linux
+  const self = process.cpuUsage();
+  let ms = (self.user + self.system) / 1000;
+  const children = (pid: number) =>
+    readdirSync(`/proc/${pid}/task`).flatMap((tid) => {
+      try {
+        return readFileSync(`/proc/${pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number);
+      } catch {
+        return [];
+      }
+    });
+  const pending = children(process.pid);
+  while (pending.length > 0) {
+    const pid = pending.pop()!;
+    try {
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      ms += (Number(fields[11]) + Number(fields[12])) * ticksMs; // utime, stime
+      pending.push(...children(pid));
+    } catch {
+      // ended in between
+    }
+  }
+  return ms;
+}
 
 const app = () => createApp(new PipelineView(pipeline, status), { queryEngine: engine });
 const query = (sql: string, params = '', headers: Record<string, string> = {}) =>
@@ -147,13 +177,33 @@ test('a result over the row limit is cut and flagged', async () => {
   expect(exact.truncated).toBe(false);
 });
 
-test('a query past its timeout is stopped with 413, and the next query runs', async () => {
+test('a query past its timeout is stopped with 408, and the next query runs', async () => {
   const started = performance.now();
-  const slow = await query('WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n', '?timeout_ms=200');
-  expect(slow.status).toBe(413);
-  expect((await json(slow)).error!.code).toBe('limit');
+  const slow = await query(`${endless}`, '?timeout_ms=200');
+  expect(slow.status).toBe(408);
+  expect((await json(slow)).error!.code).toBe('timeout');
   expect(performance.now() - started).toBeLessThan(2000);
   expect((await json(await query('SELECT count(*) AS n FROM voters'))).rows).toEqual([{ n: 3 }]);
+});
+
+test('a timed-out query stops using the CPU: the server process and its workers are idle after the answer', async () => {
+  const oneWorker = new QueryEngine(dataDir, 1);
+  const server = startServer(new PipelineView(pipeline, status), { host: '127.0.0.1', port: 0, queryEngine: oneWorker });
+  try {
+    const url = `http://127.0.0.1:${server.port}/api/query`;
+    const post = (sql: string, params = '') => fetch(`${url}${params}`, { method: 'POST', body: sql, headers: { 'content-type': 'text/plain' } });
+    for (let i = 0; i < 2; i++) expect((await post(endless, '?timeout_ms=300')).status).toBe(408);
+    // The next query runs on the (only) worker, so a replacement has started up before the measure.
+    expect((await json(await post('SELECT count(*) AS n FROM voters'))).rows).toEqual([{ n: 3 }]);
+    const before = cpuMsOfProcessTree();
+    await Bun.sleep(1000);
+    const used = cpuMsOfProcessTree() - before;
+    // A statement still spinning would use most of a core over that second.
+    expect(used).toBeLessThan(150);
+  } finally {
+    server.stop(true);
+    oneWorker.close();
+  }
 });
 
 test('503 while starting, and the OpenAPI document names every endpoint', async () => {
