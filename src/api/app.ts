@@ -8,7 +8,8 @@ import type { LakehouseView, ChangeRecord } from '../pipeline/lakehouse-view.ts'
 import { errorResponse } from './errors.ts';
 import { encodeRows, negotiateFormat, rowFormat } from './row-formats/index.ts';
 import { QueryEngine } from './sql-engine.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument, queryParameterNames, type ApiPath } from './openapi.ts';
+import type { MiddlewareHandler } from 'hono';
 import pkg from '../../package.json' with { type: 'json' };
 
 export interface ApiOptions {
@@ -36,6 +37,21 @@ const timestampParam = (value: string | undefined) => {
   if (Number.isNaN(ms)) throw invalidInput(`query parameter timestamp must be ISO-8601 or epoch milliseconds, got '${value}'`);
   return ms;
 };
+
+/** Rejects a query parameter the OpenAPI document does not list for the path (a typo would otherwise be ignored). */
+function knownParams(path: ApiPath): MiddlewareHandler {
+  const known = queryParameterNames(path);
+  return async function onlyKnownQueryParams(c, next) {
+    const unknown = Object.keys(c.req.query()).filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw invalidInput(
+        `unknown query parameter ${unknown.map((n) => `'${n}'`).join(', ')} for ${path}`,
+        known.length > 0 ? `known: ${known.join(', ')}` : `${path} takes no query parameters`,
+      );
+    }
+    return next();
+  };
+}
 
 export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   const app = new Hono();
@@ -65,10 +81,10 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     return next();
   });
 
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(pkg.version)));
+  app.get('/api/openapi.json', knownParams('/api/openapi.json'), (c) => c.json(openApiDocument(pkg.version)));
 
   let engine = options.queryEngine;
-  app.post('/api/query', async (c) => {
+  app.post('/api/query', knownParams('/api/query'), async (c) => {
     const q = c.req.query();
     const format = negotiateFormat(q.format, c.req.header('accept'));
     const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
@@ -84,16 +100,20 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     return c.body(result.body, 200, headers);
   });
 
-  app.get('/health', (c) => {
+  app.get('/health', knownParams('/health'), (c) => {
     const h = view.health();
     return c.json(h, h.status === 'starting' ? 503 : 200);
   });
 
-  app.get('/metrics', (c) => c.text(view.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', knownParams('/metrics'), (c) => c.text(view.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
-  app.get('/api/tables', async (c) => c.json({ tables: await view.tables() }));
-  app.get('/api/tables/:name{.+?}/history', async (c) => c.json({ history: await view.history(c.req.param('name')) }));
-  app.get('/api/tables/:name{.+?}/rows', async (c) => {
+  app.get('/api/tables', knownParams('/api/tables'), async (c) => c.json({ tables: await view.tables() }));
+  app.get('/api/tables/:name{.+?}/history', knownParams('/api/tables/{name}/history'), async (c) => {
+    const limit = intParam(c.req.query('limit'), 'limit', undefined);
+    const history = await view.history(c.req.param('name'));
+    return c.json({ history: limit === undefined ? history : history.slice(0, limit) });
+  });
+  app.get('/api/tables/:name{.+?}/rows', knownParams('/api/tables/{name}/rows'), async (c) => {
     const q = c.req.query();
     const limit = intParam(q.limit, 'limit', 100, 100_000)!;
     const offset = intParam(q.offset, 'offset', 0)!;
@@ -104,11 +124,15 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const columns = rows[0] ? Object.keys(rows[0]) : [];
     return c.body(encodeRows(format, columns, rows, { version: at }), 200, { 'content-type': format.contentType });
   });
-  app.get('/api/tables/:name{.+?}', async (c) => c.json(await view.table(c.req.param('name'))));
+  app.get('/api/tables/:name{.+?}', knownParams('/api/tables/{name}'), async (c) => c.json(await view.table(c.req.param('name'))));
 
-  app.get('/api/changes', (c) => {
+  app.get('/api/changes', knownParams('/api/changes'), async (c) => {
     const table = c.req.query('table') || undefined;
     const resumeFrom = intParam(c.req.header('last-event-id') ?? c.req.query('since'), 'Last-Event-ID', undefined);
+    if (table !== undefined) {
+      const silver = (await view.tables()).filter((t) => t.layer === 'silver').map((t) => t.name);
+      if (!silver.includes(table)) throw notFound(`no silver table named '${table}' to follow`, `silver tables: ${silver.join(', ') || 'none yet'}`);
+    }
     return streamSSE(c, async (stream) => {
       const queue: ChangeRecord[] = [];
       let wake: (() => void) | undefined;

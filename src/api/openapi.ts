@@ -177,8 +177,8 @@ export function openApiDocument(version: string) {
       '/api/tables/{name}/history': {
         get: {
           summary: "A table's commits, newest first",
-          parameters: [table],
-          responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(404, 503) },
+          parameters: [table, { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0 }, description: 'the newest N commits only' }],
+          responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(400, 404, 503) },
         },
       },
       '/api/tables/{name}/rows': {
@@ -194,7 +194,7 @@ export function openApiDocument(version: string) {
           ],
           responses: {
             '200': { description: 'rows', content: rowsContent(object<{ version: number; rows: unknown[] }>({ version: integer, rows: arrayOf(row) })) },
-            ...errors(400, 404, 413, 503),
+            ...errors(400, 404, 422, 503),
           },
         },
       },
@@ -207,7 +207,8 @@ export function openApiDocument(version: string) {
             'Time travel: name@vN reads a table as of Delta version N (also bronze@vN, dead_letters@vN); an older version is loaded from its Delta snapshot on first use.',
             'Read-only: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/ATTACH/DETACH/PRAGMA/VACUUM/transactions, load_extension and more than one statement are rejected with 400.',
             'Results stream. More rows than limit: the first limit rows are returned; JSON says "truncated": true. A query past its timeout is stopped:',
-            '413 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
+            '408 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
+            'A parameter past its maximum is 422; a body over 1 MB is 413; an unknown query parameter is 400.',
           ].join(' '),
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', default: 10000, maximum: 1000000 } },
@@ -235,7 +236,7 @@ export function openApiDocument(version: string) {
                 },
               }),
             },
-            ...errors(400, 404, 413, 503),
+            ...errors(400, 404, 408, 413, 422, 503),
           },
         },
       },
@@ -243,13 +244,13 @@ export function openApiDocument(version: string) {
         get: {
           summary: 'Server-Sent Events of live silver changes (event "change"; id resumes with Last-Event-ID)',
           parameters: [
-            { name: 'table', in: 'query', schema: { type: 'string' }, description: 'only this silver table' },
+            { name: 'table', in: 'query', schema: { type: 'string' }, description: 'only this silver table (404 when there is none by that name)' },
             { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'replay changes after this id (like Last-Event-ID)' },
             { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
           ],
           responses: {
             '200': { description: 'text/event-stream: events "change" whose data is a Change', content: { 'text/event-stream': {} } },
-            ...errors(400, 503),
+            ...errors(400, 404, 503),
           },
         },
       },
@@ -279,4 +280,13 @@ export function openApiDocument(version: string) {
       },
     },
   };
+}
+
+type Paths = ReturnType<typeof openApiDocument>['paths'];
+export type ApiPath = keyof Paths;
+
+/** The query parameters the document lists for a path: the API rejects any other (app.ts). */
+export function queryParameterNames(path: ApiPath): string[] {
+  const operation = Object.values(openApiDocument('').paths[path])[0] as { parameters?: { name: string; in: string }[] };
+  return (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
 }

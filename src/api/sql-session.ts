@@ -60,17 +60,18 @@ export class SqlSession {
   }
 
   /** The table's storage, from the catalog of the tables location the pipeline recorded (local folder or s3://). */
-  private async tableStorage(table: string): Promise<Storage | undefined> {
+  private async tableStorage(table: string): Promise<Storage> {
     const catalog = new TableCatalog(await openStorage(this.state.meta('tables') ?? this.dataDir));
     const entry = await catalog.resolve(table);
-    return entry && catalog.storage(entry);
+    if (entry) return catalog.storage(entry);
+    const names = (await catalog.list()).map((t) => t.name);
+    throw notFound(`no table named '${table}' to read an older version of`, `tables: ${names.join(', ') || 'none yet'}`);
   }
 
   private async materialise({ table, version }: TableVersionRef): Promise<void> {
     const name = `${table}@v${version}`;
     if (this.materialised.has(name)) return;
     const storage = await this.tableStorage(table);
-    if (!storage) throw notFound(`no table named '${table}' for ${name}`, 'GET /api/tables lists the tables');
     const snap = await Snapshot.open(storage, { version });
     const fields = snap.schema.fields;
     let rows = 0;
@@ -119,5 +120,7 @@ function sqlError(err: unknown, originalOffset: (offset: number) => number, end:
   const offset = typeof e.byteOffset === 'number' && e.byteOffset >= 0 ? originalOffset(e.byteOffset) : e.message === 'incomplete input' ? end : undefined;
   const at = offset === undefined ? '' : ` at position ${offset + 1}`;
   if (/readonly|not authorized/.test(e.message)) return invalidInput(`only read-only queries are allowed: ${e.message}`);
-  return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, { hint: 'tables: GET /api/tables; time travel: name@vN' });
+  return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, {
+    hint: "SQLite's dialect; tables by name (silver as the source names them, gold by theirs); time travel: name@vN",
+  });
 }

@@ -32,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.spec.name === name);
   if (!command) throw usageError(`unknown command '${name}'`, `commands: ${commands.map((c) => c.spec.name).join(', ')}`);
-  const args = parseArgs(command.spec, rest);
+  // A config file serves every command, so it may hold any command's flags, and [gold.NAME] sections.
+  const configKeys = [...commands.flatMap((c) => c.spec.flags.map((f) => f.name)), 'gold'];
+  const args = parseArgs(command.spec, rest, process.env, configKeys);
   if (args.help) {
     console.log(helpText(command.spec));
     return 0;

@@ -70,6 +70,39 @@ test('errors are JSON with the right status and no stack trace', async () => {
   expect(JSON.stringify(await route.json())).not.toContain('    at ');
 });
 
+test('a history limit gives the newest N commits', async () => {
+  const history = (await (await get('/api/tables/voters/history?limit=2')).json()) as { history: { version: number }[] };
+  expect(history.history.map((h) => h.version)).toEqual([2, 1]);
+});
+
+test('an unknown query parameter is a 400 that names the known ones, on every endpoint', async () => {
+  const typo = await get('/api/tables/voters/rows?limt=2');
+  expect(typo.status).toBe(400);
+  const body = (await typo.json()) as { error: { code: string; message: string; hint: string } };
+  expect(body.error.message).toContain("'limt'");
+  expect(body.error.hint).toBe('known: limit, offset, version, timestamp, format');
+  for (const path of [
+    '/health?x=1',
+    '/metrics?x=1',
+    '/api/tables?x=1',
+    '/api/tables/voters?x=1',
+    '/api/tables/voters/history?x=1',
+    '/api/changes?x=1',
+    '/api/openapi.json?x=1',
+  ]) {
+    const res = await get(path);
+    expect([path, res.status]).toEqual([path, 400]);
+  }
+  const query = await app().request('/api/query?limt=2', { method: 'POST', body: 'SELECT 1' });
+  expect(query.status).toBe(400);
+});
+
+test('following a table that is not a silver table is a 404 that lists them', async () => {
+  const res = await get('/api/changes?table=nope');
+  expect(res.status).toBe(404);
+  expect(((await res.json()) as { error: { hint: string } }).error.hint).toBe('silver tables: voters');
+});
+
 test('the change stream replays after Last-Event-ID and then goes live', async () => {
   const res = await get('/api/changes?table=voters', { 'last-event-id': '1' });
   expect(res.headers.get('content-type')).toContain('text/event-stream');
