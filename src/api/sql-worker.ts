@@ -6,7 +6,7 @@
  * a statement running in native code spinning until the process ends, so the engine kills the process.
  */
 import type { Statement } from 'bun:sqlite';
-import { asLakehouseError } from '../core/errors.ts';
+import { asLakehouseError, ErrorCode, invalidInput, LakehouseError } from '../core/errors.ts';
 import { SqlSession } from './sql-session.ts';
 import { rowFormat, type RowEncoder, type RowFormat } from './row-formats/index.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
@@ -48,6 +48,28 @@ function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk'
   return { type: 'chunk', id: r.id, text, done: false, rowCount: r.rowCount, truncated: false };
 }
 
+/**
+ * What running a statement throws, as the user's error. SQLite refusing the query's own work (a function's
+ * error, an overflow, a value too big, a function it may not call) is the query's fault, said as SQLite
+ * says it; anything else (I/O, a corrupt file, a bug) keeps its meaning.
+ */
+function runError(err: unknown): LakehouseError {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || typeof message !== 'string') return asLakehouseError(err);
+  if (code === 'SQLITE_TOOBIG')
+    return new LakehouseError(ErrorCode.limit, `the query made a value larger than allowed (${message})`, {
+      hint: 'build smaller values: substr(), length(), an aggregate',
+    });
+  if (['SQLITE_ERROR', 'SQLITE_MISMATCH', 'SQLITE_RANGE', 'SQLITE_AUTH', 'SQLITE_CONSTRAINT'].includes(code))
+    return invalidInput(
+      `the query failed: ${message}`,
+      message === 'not authorized' ? 'the query called a function or read an object that queries may not use' : undefined,
+    );
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+    return new LakehouseError(ErrorCode.unavailable, `the serving copy is busy (${message})`, { retryable: true, hint: 'retry' });
+  return asLakehouseError(err);
+}
+
 async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker> {
   if (!session || sessionDir !== m.dataDir) {
     session?.close();
@@ -80,7 +102,7 @@ process.on('message', async (m: ToWorker) => {
     else if (m.type === 'next' && running?.id === m.id) reply(nextChunk(running));
     else if (m.type === 'close' && running?.id === m.id) finish();
   } catch (err) {
-    const e = asLakehouseError(err);
+    const e = runError(err);
     const mine = running?.id === m.id;
     const text = mine ? running!.format.failure({ code: e.code, message: e.message }) : undefined;
     if (mine) finish();

@@ -156,6 +156,20 @@ test('anything that writes, attaches, loads or changes settings is a 400', async
   expect((await query('SELECT * FROM voters')).status).toBe(200);
 });
 
+test("a query SQLite refuses while running is a 4xx with SQLite's reason, never an internal error", async () => {
+  const cases: [string, number, string][] = [
+    [`SELECT "load_extension"('x')`, 400, 'not authorized'],
+    [`SELECT json_extract('{', '$')`, 400, 'malformed JSON'],
+    ['SELECT abs(-9223372036854775808)', 400, 'integer overflow'],
+    ['SELECT zeroblob(2000000000)', 422, 'string or blob too big'],
+  ];
+  for (const [sql, status, reason] of cases) {
+    const res = await query(sql);
+    const error = (await json(res)).error!;
+    expect([sql, res.status, error.message]).toEqual([sql, status, expect.stringContaining(reason)]);
+  }
+});
+
 test('bad SQL is a 400 that gives the position', async () => {
   const res = await query('SELECT id FROM voters WHERE');
   expect(res.status).toBe(400);
