@@ -8,7 +8,7 @@ import type { LakehouseView, ChangeRecord } from '../pipeline/lakehouse-view.ts'
 import { errorResponse } from './errors.ts';
 import { encodeRows, negotiateFormat, rowFormat } from './row-formats/index.ts';
 import { QueryEngine } from './sql-engine.ts';
-import { openApiDocument, queryParameterNames, type ApiPath } from './openapi.ts';
+import { openApiDocument, queryParameterNames, TIMESTAMP_PATTERN, type ApiPath } from './openapi.ts';
 import type { MiddlewareHandler } from 'hono';
 import pkg from '../../package.json' with { type: 'json' };
 
@@ -24,16 +24,16 @@ export interface ApiOptions {
 const MAX_SQL_BYTES = 1_000_000;
 
 const intParam = (value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalidInput(`query parameter ${name} must be a whole number >= 0, got '${value}'`);
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n)) throw invalidInput(`query parameter ${name} must be a whole number >= 0, got '${value}'`);
   if (n > max) throw new LakehouseError(ErrorCode.limit, `query parameter ${name} is at most ${max}, got ${n}`);
   return n;
 };
 
 const timestampParam = (value: string | undefined) => {
-  if (value === undefined || value === '') return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (value === undefined) return undefined;
+  const ms = !new RegExp(TIMESTAMP_PATTERN).test(value) ? Number.NaN : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(ms)) throw invalidInput(`query parameter timestamp must be ISO-8601 or epoch milliseconds, got '${value}'`);
   return ms;
 };
@@ -53,12 +53,26 @@ function knownParams(path: ApiPath): MiddlewareHandler {
   };
 }
 
+/** Each documented path as a pattern, with its methods: a path the API has, asked with another method, is a 405. */
+const documentedRoutes = Object.entries(openApiDocument('').paths).map(([path, operations]) => ({
+  pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '.+')}$`),
+  methods: Object.keys(operations).map((m) => m.toUpperCase()),
+}));
+const documentedMethods = (path: string) => [...new Set(documentedRoutes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
+
 export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   const app = new Hono();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
 
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) => errorResponse(c, notFound(`no route ${c.req.method} ${c.req.path}`, 'see GET /api/openapi.json')));
+  app.notFound((c) => {
+    const allowed = documentedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const error = { code: 'method_not_allowed', message: `${c.req.method} is not allowed on ${c.req.path}`, hint: `allowed: ${allowed.join(', ')}` };
+      return c.json({ error }, 405, { allow: allowed.join(', ') });
+    }
+    return errorResponse(c, notFound(`no route ${c.req.method} ${c.req.path}`, 'see GET /api/openapi.json'));
+  });
 
   if (options.token) {
     const expected = `Bearer ${options.token}`;
