@@ -103,9 +103,7 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const format = negotiateFormat(q.format, c.req.header('accept'));
     const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
     const timeoutMs = intParam(q.timeout_ms, 'timeout_ms', 10_000, 120_000)!;
-    if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES)
-      throw new LakehouseError(ErrorCode.tooLarge, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
-    const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
+    const sql = await sqlOf(await boundedText(c.req.raw, MAX_SQL_BYTES), c.req.header('content-type'));
     engine ??= new QueryEngine(view.dataDir);
     const result = await engine.run(sql, { format, limit, timeoutMs });
     const headers: Record<string, string> = { 'content-type': rowFormat(format).contentType, 'x-row-limit': String(limit) };
@@ -189,6 +187,23 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   });
 
   return app;
+}
+
+/**
+ * The request body as text, refused with 413 as soon as it passes `max` bytes however it is sent: a
+ * chunked body has no Content-Length, so it is counted as it arrives and never held whole.
+ */
+async function boundedText(req: Request, max: number): Promise<string> {
+  const tooLarge = () => new LakehouseError(ErrorCode.tooLarge, `the request body is larger than ${max} bytes`, { hint: 'send one SQL query of at most 1 MB' });
+  if (Number(req.headers.get('content-length') ?? 0) > max) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body ?? []) {
+    size += chunk.byteLength;
+    if (size > max) throw tooLarge(); // leaving the loop cancels the body
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The body is the SQL text; a JSON body `{"sql": "..."}` is accepted too. */

@@ -143,3 +143,29 @@ test('a source that retries makes health degraded with its reason; per-partition
   expect(await health.json()).toMatchObject({ status: 'degraded', message: 'broker 127.0.0.1:9 unreachable; retrying in 4 s', lag: 7 });
   expect(await (await app.request('/metrics')).text()).toContain('lakehouse_kafka_consumer_lag{partition="0",topic="votersbook.public.voters"} 7');
 });
+
+test('a chunked query body over the cap is a 413 before it is all sent, as one with a Content-Length is', async () => {
+  const server = startServer(view, { host: '127.0.0.1', port: 0 });
+  try {
+    const url = `http://127.0.0.1:${server.port}/api/query`;
+    const total = 100 * 1024 * 1024;
+    const chunk = new Uint8Array(64 * 1024).fill(0x20);
+    let sent = 0;
+    // Pull-based: a chunk is made only when the server reads; no Content-Length, so it goes chunked.
+    const body = new ReadableStream<Uint8Array>({
+      pull(c) {
+        if (sent >= total) return c.close();
+        sent += chunk.byteLength;
+        c.enqueue(chunk);
+      },
+    });
+    const res = await fetch(url, { method: 'POST', body, headers: { 'content-type': 'text/plain' }, duplex: 'half' } as RequestInit);
+    expect(res.status).toBe(413);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: 'too_large' });
+    expect(sent).toBeLessThan(total / 4);
+    const declared = await fetch(url, { method: 'POST', body: 'x'.repeat(1_000_001), headers: { 'content-type': 'text/plain' } });
+    expect(declared.status).toBe(413);
+  } finally {
+    server.stop(true);
+  }
+});
