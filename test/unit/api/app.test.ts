@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, test } from 'bun:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createApp, startServer } from '../../../src/api/index.ts';
+import { bindAddress, createApp, startServer } from '../../../src/api/index.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { Pipeline, PipelineView } from '../../../src/pipeline/index.ts';
 import { VoterStream, voter } from '../../support/voters-records.ts';
@@ -126,6 +126,19 @@ test('a token guards the API, and a public address requires one', async () => {
   expect((await guarded.request('/api/tables', { headers: { authorization: 'Bearer s3cret' } })).status).toBe(200);
   expect((await guarded.request('/health')).status).toBe(200);
   expect(() => startServer(view, { host: '0.0.0.0', port: 0 })).toThrow('without a token');
+});
+
+test('the token rule judges the address a host name resolves to, not the name', async () => {
+  const resolver = (addresses: Record<string, string[]>) => async (name: string) => addresses[name] ?? [];
+  const names = resolver({ '127.evil.example': ['0.0.0.0'], 'localhost.example': ['127.0.0.1', '192.0.2.7'], 'lo.example': ['::1', '127.0.0.2'] });
+  await expect(bindAddress('127.evil.example', undefined, names)).rejects.toThrow('refusing to listen on 127.evil.example (0.0.0.0) without a token');
+  await expect(bindAddress('localhost.example', undefined, names)).rejects.toThrow('(192.0.2.7)');
+  expect(await bindAddress('localhost.example', 's3cret', names)).toBe('127.0.0.1');
+  expect(await bindAddress('lo.example', undefined, names)).toBe('::1');
+  await expect(bindAddress('::', undefined)).rejects.toThrow('without a token');
+  expect(await bindAddress('localhost', undefined)).toBe('127.0.0.1');
+  // A name is not an address: startServer binds only what bindAddress checked.
+  expect(() => startServer(view, { host: 'localhost', port: 0 })).toThrow('without a token');
 });
 
 test('a source that retries makes health degraded with its reason; per-partition lag is a metric', async () => {
