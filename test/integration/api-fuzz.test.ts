@@ -52,7 +52,8 @@ test('schemathesis finds no 5xx and no answer that breaks the OpenAPI document',
       // Bounded: about a minute on a loaded machine; deterministic, so a failure reproduces.
       ...['--max-examples', '20', '--generation-deterministic', '--request-timeout', '20'],
     ],
-    { stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } },
+    // Its working files (.schemathesis/) go to the test's folder, not the repository.
+    { cwd: data, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } },
   );
   const [out, err, code] = await Promise.all([new Response(st.stdout).text(), new Response(st.stderr).text(), st.exited]);
   if (code !== 0) console.error(out, err);
