@@ -17,6 +17,7 @@ import { installPythonDeps } from './moto-server.ts';
 import { freePort } from './real-stack-support.ts';
 
 const data = mkdtempSync(join(tmpdir(), 'lh-api-fuzz-'));
+const work = mkdtempSync(join(tmpdir(), 'lh-api-fuzz-st-'));
 const port = freePort();
 const base = `http://127.0.0.1:${port}`;
 let serve: Subprocess | undefined;
@@ -40,6 +41,7 @@ afterAll(async () => {
   serve?.kill('SIGINT');
   await serve?.exited;
   rmSync(data, { recursive: true, force: true });
+  rmSync(work, { recursive: true, force: true });
 });
 
 test('schemathesis finds no 5xx and no answer that breaks the OpenAPI document', async () => {
@@ -53,7 +55,7 @@ test('schemathesis finds no 5xx and no answer that breaks the OpenAPI document',
       ...['--max-examples', '20', '--generation-deterministic', '--request-timeout', '20'],
     ],
     // Its working files (.schemathesis/) go to the test's folder, not the repository.
-    { cwd: data, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } },
+    { cwd: work, stdout: 'pipe', stderr: 'pipe', env: { ...process.env, NO_COLOR: '1', SCHEMATHESIS_TELEMETRY: 'false' } },
   );
   const [out, err, code] = await Promise.all([new Response(st.stdout).text(), new Response(st.stderr).text(), st.exited]);
   if (code !== 0) console.error(out, err);
