@@ -226,7 +226,7 @@ export function openApiDocument(version: string) {
             'Read-only: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/ATTACH/DETACH/PRAGMA/VACUUM/transactions, load_extension and more than one statement are rejected with 400.',
             'Results stream. More rows than limit: the first limit rows are returned; JSON says "truncated": true. A query past its timeout is stopped:',
             '408 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
-            'A parameter past its maximum is 422; a body over 1 MB is 413; an unknown query parameter is 400.',
+            'An answer over 64 MB is 422 (or, once streaming, ends with that error): narrow the query. A parameter past its maximum is 422; a body over 1 MB is 413; an unknown query parameter is 400.',
           ].join(' '),
           parameters: [
             { name: 'limit', in: 'query', schema: { type: 'integer', default: 10000, minimum: 0, maximum: 1000000 } },

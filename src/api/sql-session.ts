@@ -2,7 +2,7 @@
  * One read-only SQL connection to the serving database (lakehouse.db): what a query worker runs. The
  * connection is opened read-only, so nothing can write the pipeline's tables; time-travel references
  * (`voters@v12`) are materialised into TEMP tables from the Delta snapshot on first use and kept, since
- * a Delta version never changes (up to a row budget, oldest dropped first).
+ * a Delta version never changes (up to a byte budget, oldest dropped first).
  */
 import type { Database, Statement } from 'bun:sqlite';
 import { ErrorCode, LakehouseError, invalidInput, notFound } from '../core/errors.ts';
@@ -11,10 +11,11 @@ import { Snapshot, scan, type DataType } from '../delta/index.ts';
 import { StateStore } from '../state/index.ts';
 import { TableCatalog } from '../catalog/index.ts';
 import { checkReadOnlySql, type TableVersionRef } from './sql-guard.ts';
+import { rowBytes } from './row-bytes.ts';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-/** Rows kept in materialised old versions, over all of them. */
-const MATERIALISED_ROW_BUDGET = 2_000_000;
+/** Bytes kept in materialised old versions, over all of them (rowBytes of what was inserted). */
+const MATERIALISED_BYTE_BUDGET = 256 * 1024 * 1024;
 
 const affinity = (t: DataType) =>
   t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
@@ -28,7 +29,7 @@ export function missingServingCopy(dataDir: string): LakehouseError {
 
 export class SqlSession {
   private readonly materialised = new Map<string, number>();
-  private materialisedRows = 0;
+  private materialisedBytes = 0;
 
   private readonly db: Database;
 
@@ -74,14 +75,15 @@ export class SqlSession {
     const storage = await this.tableStorage(table);
     const snap = await Snapshot.open(storage, { version });
     const fields = snap.schema.fields;
-    let rows = 0;
+    let bytes = 0;
     this.db.run(`CREATE TEMP TABLE ${quote(name)} (${fields.map((f) => `${quote(f.name)} ${affinity(f.type)}`).join(', ')})`);
     const insert = this.db.query(`INSERT INTO temp.${quote(name)} VALUES (${fields.map(() => '?').join(', ')})`);
     this.db.run('BEGIN');
     try {
       for await (const row of scan(snap, storage)) {
-        insert.run(...(fields.map((f) => sqlValue(row[f.name])) as never[]));
-        rows++;
+        const values = fields.map((f) => sqlValue(row[f.name]));
+        insert.run(...(values as never[]));
+        bytes += rowBytes(values);
       }
       this.db.run('COMMIT');
     } catch (err) {
@@ -89,13 +91,13 @@ export class SqlSession {
       this.db.run(`DROP TABLE temp.${quote(name)}`);
       throw err;
     }
-    this.materialised.set(name, rows);
-    this.materialisedRows += rows;
-    for (const [old, count] of this.materialised) {
-      if (this.materialisedRows <= MATERIALISED_ROW_BUDGET || old === name) break;
+    this.materialised.set(name, bytes);
+    this.materialisedBytes += bytes;
+    for (const [old, size] of this.materialised) {
+      if (this.materialisedBytes <= MATERIALISED_BYTE_BUDGET || old === name) break;
       this.db.run(`DROP TABLE temp.${quote(old)}`);
       this.materialised.delete(old);
-      this.materialisedRows -= count;
+      this.materialisedBytes -= size;
     }
   }
 

@@ -8,8 +8,17 @@
 import type { Statement } from 'bun:sqlite';
 import { asLakehouseError, ErrorCode, invalidInput, LakehouseError } from '../core/errors.ts';
 import { SqlSession } from './sql-session.ts';
+import { rowBytes } from './row-bytes.ts';
 import { rowFormat, type RowEncoder, type RowFormat } from './row-formats/index.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
+
+/** Bytes one answer may take, over all its chunks (a row cap alone lets a few huge values through). */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+const resultTooLarge = () =>
+  new LakehouseError(ErrorCode.limit, `the result is larger than ${MAX_RESULT_BYTES / 1024 / 1024} MB, the most one query may return`, {
+    hint: 'return fewer rows (WHERE, LIMIT), fewer or smaller columns (substr(), length() of a large value), or an aggregate',
+  });
 
 interface Running {
   id: number;
@@ -18,6 +27,8 @@ interface Running {
   format: RowFormat;
   encoder: RowEncoder;
   rowCount: number;
+  /** Bytes of the rows so far (rowBytes). */
+  bytes: number;
   limit: number;
   chunkRows: number;
 }
@@ -42,6 +53,8 @@ function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk'
       finish();
       return { type: 'chunk', id: r.id, text, done: true, rowCount: r.rowCount, truncated };
     }
+    r.bytes += rowBytes(Object.values(step.value));
+    if (r.bytes > MAX_RESULT_BYTES) throw resultTooLarge();
     text += r.encoder.row(step.value);
     r.rowCount++;
   }
@@ -87,6 +100,7 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
     format,
     encoder,
     rowCount: 0,
+    bytes: 0,
     limit: m.limit,
     chunkRows: m.chunkRows,
   };

@@ -170,6 +170,29 @@ test("a query SQLite refuses while running is a 4xx with SQLite's reason, never 
   }
 });
 
+test('a result is capped in bytes as well as rows, with an error that names the cap and how to narrow the query', async () => {
+  for (const sql of [
+    'SELECT zeroblob(100000000) AS b',
+    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100) SELECT i, zeroblob(1000000) FROM n',
+  ]) {
+    const res = await query(sql);
+    expect(res.status).toBe(422);
+    const error = (await json(res)).error as { code: string; message: string; hint: string };
+    expect(error.code).toBe('limit');
+    expect(error.message).toContain('larger than 64 MB');
+    expect(error.hint).toContain('WHERE, LIMIT');
+  }
+  // Past the first chunk the answer has started: the stream ends with the error.
+  const late = await query(
+    'WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 2000) SELECT i, CASE WHEN i > 1000 THEN zeroblob(1000000) END AS b FROM n',
+    '?format=ndjson',
+  );
+  expect(late.status).toBe(200);
+  const lines = (await late.text()).trim().split('\n');
+  expect(JSON.parse(lines.at(-1)!)).toMatchObject({ error: { code: 'limit' } });
+  expect(lines.length).toBeLessThan(1100);
+});
+
 test('bad SQL is a 400 that gives the position', async () => {
   const res = await query('SELECT id FROM voters WHERE');
   expect(res.status).toBe(400);
