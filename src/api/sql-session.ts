@@ -17,8 +17,9 @@ const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
 /** Bytes kept in materialised old versions, over all of them (rowBytes of what was inserted). */
 const MATERIALISED_BYTE_BUDGET = 256 * 1024 * 1024;
 
+/** A column's declared type: BIGINT for a Delta long (its values are answered as text, like the canonical encoding), else its affinity. */
 const affinity = (t: DataType) =>
-  t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
+  t === 'long' ? 'BIGINT' : t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
 
 export function missingServingCopy(dataDir: string): LakehouseError {
   return notFound(

@@ -27,6 +27,8 @@ interface Running {
   format: RowFormat;
   encoder: RowEncoder;
   rowCount: number;
+  /** Columns read straight from a Delta long column (declared BIGINT): answered as text, as the canonical encoding spells int64. */
+  longs: string[];
   /** Bytes of the rows so far (rowBytes). */
   bytes: number;
   limit: number;
@@ -53,6 +55,7 @@ function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk'
       finish();
       return { type: 'chunk', id: r.id, text, done: true, rowCount: r.rowCount, truncated };
     }
+    for (const c of r.longs) if (step.value[c] !== null) step.value[c] = String(step.value[c]);
     r.bytes += rowBytes(Object.values(step.value));
     if (r.bytes > MAX_RESULT_BYTES) throw resultTooLarge();
     text += r.encoder.row(step.value);
@@ -100,6 +103,7 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
     format,
     encoder,
     rowCount: 0,
+    longs: columns.filter((_, i) => stmt.declaredTypes[i] === 'BIGINT'),
     bytes: 0,
     limit: m.limit,
     chunkRows: m.chunkRows,
