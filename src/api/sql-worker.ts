@@ -127,5 +127,9 @@ process.on('message', async (m: ToWorker) => {
     reply({ type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text });
   }
 });
-// The engine gone (its process ended) is this worker's end too.
+// The engine gone (its process ended) is this worker's end too: at once when idle; while a statement
+// runs (this thread is inside SQLite), a watchdog thread sees the parent change and kills the process.
 process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
+const watchdog = `setInterval(() => { if (process.ppid !== ${parent}) process.kill(process.pid, 'SIGKILL'); }, 500);`;
+new Worker(URL.createObjectURL(new Blob([watchdog], { type: 'application/javascript' }))).unref();

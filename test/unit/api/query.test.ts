@@ -1,6 +1,6 @@
 import { votersBookGold } from '../../../src/gold/index.ts';
 import { afterAll, beforeAll, expect, test } from 'bun:test';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createApp } from '../../../src/api/index.ts';
@@ -260,6 +260,32 @@ test('a timed-out query stops using the CPU: the server process and its workers 
     server.stop(true);
     oneWorker.close();
   }
+});
+
+test('a query worker whose server is killed mid-statement ends too, instead of spinning on', async () => {
+  const script = join(dataDir, 'killed-server.ts');
+  writeFileSync(
+    script,
+    `import { QueryEngine } from ${JSON.stringify(join(import.meta.dir, '../../../src/api/sql-engine.ts'))};\n` +
+      `await new QueryEngine(process.argv[2], 1).run(${JSON.stringify(endless)}, { format: 'json', limit: 10, timeoutMs: 100000 });\n`,
+  );
+  const server = Bun.spawn([process.execPath, script, dataDir], { stdout: 'ignore', stderr: 'ignore' });
+  const stat = (pid: number) => readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  let worker: number | undefined;
+  // Wait until its worker spins in the statement (it has used CPU time beyond its start).
+  for (let i = 0; i < 200 && worker === undefined; i++) {
+    await Bun.sleep(100);
+    const child = readdirSync(`/proc/${server.pid}/task`)
+      .flatMap((tid) => readFileSync(`/proc/${server.pid}/task/${tid}/children`, 'utf8').split(' ').filter(Boolean).map(Number))
+      .find((pid) => Number(stat(pid)[11]) > 50);
+    worker = child;
+  }
+  expect(worker).toBeDefined();
+  server.kill('SIGKILL');
+  await server.exited;
+  const gone = (pid: number) => !existsSync(`/proc/${pid}`) || stat(pid)[0] === 'Z';
+  for (let i = 0; i < 50 && !gone(worker!); i++) await Bun.sleep(100);
+  expect(gone(worker!)).toBe(true);
 });
 
 test('503 while starting, and the OpenAPI document names every endpoint', async () => {
