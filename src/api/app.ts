@@ -8,7 +8,8 @@ import type { LakehouseView, ChangeRecord } from '../pipeline/lakehouse-view.ts'
 import { errorResponse } from './errors.ts';
 import { encodeRows, negotiateFormat, rowFormat } from './row-formats/index.ts';
 import { QueryEngine } from './sql-engine.ts';
-import { openApiDocument } from './openapi.ts';
+import { openApiDocument, queryParameterNames, TIMESTAMP_PATTERN, type ApiPath } from './openapi.ts';
+import type { MiddlewareHandler } from 'hono';
 import pkg from '../../package.json' with { type: 'json' };
 
 export interface ApiOptions {
@@ -23,26 +24,55 @@ export interface ApiOptions {
 const MAX_SQL_BYTES = 1_000_000;
 
 const intParam = (value: string | undefined, name: string, fallback: number | undefined, max = Number.MAX_SAFE_INTEGER) => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 0) throw invalidInput(`query parameter ${name} must be a whole number >= 0, got '${value}'`);
+  if (value === undefined) return fallback;
+  const n = /^\d+$/.test(value) ? Number(value) : Number.NaN;
+  if (!Number.isInteger(n)) throw invalidInput(`query parameter ${name} must be a whole number >= 0, got '${value}'`);
   if (n > max) throw new LakehouseError(ErrorCode.limit, `query parameter ${name} is at most ${max}, got ${n}`);
   return n;
 };
 
 const timestampParam = (value: string | undefined) => {
-  if (value === undefined || value === '') return undefined;
-  const ms = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+  if (value === undefined) return undefined;
+  const ms = !new RegExp(TIMESTAMP_PATTERN).test(value) ? Number.NaN : /^\d+$/.test(value) ? Number(value) : Date.parse(value);
   if (Number.isNaN(ms)) throw invalidInput(`query parameter timestamp must be ISO-8601 or epoch milliseconds, got '${value}'`);
   return ms;
 };
+
+/** Rejects a query parameter the OpenAPI document does not list for the path (a typo would otherwise be ignored). */
+function knownParams(path: ApiPath): MiddlewareHandler {
+  const known = queryParameterNames(path);
+  return async function onlyKnownQueryParams(c, next) {
+    const unknown = Object.keys(c.req.query()).filter((name) => !known.includes(name));
+    if (unknown.length > 0) {
+      throw invalidInput(
+        `unknown query parameter ${unknown.map((n) => `'${n}'`).join(', ')} for ${path}`,
+        known.length > 0 ? `known: ${known.join(', ')}` : `${path} takes no query parameters`,
+      );
+    }
+    return next();
+  };
+}
+
+/** Each documented path as a pattern, with its methods: a path the API has, asked with another method, is a 405. */
+const documentedRoutes = Object.entries(openApiDocument('').paths).map(([path, operations]) => ({
+  pattern: new RegExp(`^${path.replace(/\{[^}]+\}/g, '.+')}$`),
+  methods: Object.keys(operations).map((m) => m.toUpperCase()),
+}));
+const documentedMethods = (path: string) => [...new Set(documentedRoutes.filter((r) => r.pattern.test(path)).flatMap((r) => r.methods))];
 
 export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   const app = new Hono();
   const heartbeatMs = options.heartbeatMs ?? 15_000;
 
   app.onError((err, c) => errorResponse(c, err));
-  app.notFound((c) => errorResponse(c, notFound(`no route ${c.req.method} ${c.req.path}`, 'see GET /api/openapi.json')));
+  app.notFound((c) => {
+    const allowed = documentedMethods(c.req.path);
+    if (allowed.length > 0 && !allowed.includes(c.req.method)) {
+      const error = { code: 'method_not_allowed', message: `${c.req.method} is not allowed on ${c.req.path}`, hint: `allowed: ${allowed.join(', ')}` };
+      return c.json({ error }, 405, { allow: allowed.join(', ') });
+    }
+    return errorResponse(c, notFound(`no route ${c.req.method} ${c.req.path}`, 'see GET /api/openapi.json'));
+  });
 
   if (options.token) {
     const expected = `Bearer ${options.token}`;
@@ -65,17 +95,15 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     return next();
   });
 
-  app.get('/api/openapi.json', (c) => c.json(openApiDocument(pkg.version)));
+  app.get('/api/openapi.json', knownParams('/api/openapi.json'), (c) => c.json(openApiDocument(pkg.version)));
 
   let engine = options.queryEngine;
-  app.post('/api/query', async (c) => {
+  app.post('/api/query', knownParams('/api/query'), async (c) => {
     const q = c.req.query();
     const format = negotiateFormat(q.format, c.req.header('accept'));
     const limit = intParam(q.limit, 'limit', 10_000, 1_000_000)!;
     const timeoutMs = intParam(q.timeout_ms, 'timeout_ms', 10_000, 120_000)!;
-    if (Number(c.req.header('content-length') ?? 0) > MAX_SQL_BYTES)
-      throw new LakehouseError(ErrorCode.limit, `the SQL text is larger than ${MAX_SQL_BYTES} bytes`);
-    const sql = await sqlOf(await c.req.text(), c.req.header('content-type'));
+    const sql = await sqlOf(await boundedText(c.req.raw, MAX_SQL_BYTES), c.req.header('content-type'));
     engine ??= new QueryEngine(view.dataDir);
     const result = await engine.run(sql, { format, limit, timeoutMs });
     const headers: Record<string, string> = { 'content-type': rowFormat(format).contentType, 'x-row-limit': String(limit) };
@@ -84,16 +112,20 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     return c.body(result.body, 200, headers);
   });
 
-  app.get('/health', (c) => {
+  app.get('/health', knownParams('/health'), (c) => {
     const h = view.health();
     return c.json(h, h.status === 'starting' ? 503 : 200);
   });
 
-  app.get('/metrics', (c) => c.text(view.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
+  app.get('/metrics', knownParams('/metrics'), (c) => c.text(view.metrics(), 200, { 'content-type': 'text/plain; version=0.0.4' }));
 
-  app.get('/api/tables', async (c) => c.json({ tables: await view.tables() }));
-  app.get('/api/tables/:name{.+?}/history', async (c) => c.json({ history: await view.history(c.req.param('name')) }));
-  app.get('/api/tables/:name{.+?}/rows', async (c) => {
+  app.get('/api/tables', knownParams('/api/tables'), async (c) => c.json({ tables: await view.tables() }));
+  app.get('/api/tables/:name{.+?}/history', knownParams('/api/tables/{name}/history'), async (c) => {
+    const limit = intParam(c.req.query('limit'), 'limit', undefined);
+    const history = await view.history(c.req.param('name'));
+    return c.json({ history: limit === undefined ? history : history.slice(0, limit) });
+  });
+  app.get('/api/tables/:name{.+?}/rows', knownParams('/api/tables/{name}/rows'), async (c) => {
     const q = c.req.query();
     const limit = intParam(q.limit, 'limit', 100, 100_000)!;
     const offset = intParam(q.offset, 'offset', 0)!;
@@ -104,11 +136,15 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
     const columns = rows[0] ? Object.keys(rows[0]) : [];
     return c.body(encodeRows(format, columns, rows, { version: at }), 200, { 'content-type': format.contentType });
   });
-  app.get('/api/tables/:name{.+?}', async (c) => c.json(await view.table(c.req.param('name'))));
+  app.get('/api/tables/:name{.+?}', knownParams('/api/tables/{name}'), async (c) => c.json(await view.table(c.req.param('name'))));
 
-  app.get('/api/changes', (c) => {
+  app.get('/api/changes', knownParams('/api/changes'), async (c) => {
     const table = c.req.query('table') || undefined;
     const resumeFrom = intParam(c.req.header('last-event-id') ?? c.req.query('since'), 'Last-Event-ID', undefined);
+    if (table !== undefined) {
+      const silver = (await view.tables()).filter((t) => t.layer === 'silver').map((t) => t.name);
+      if (!silver.includes(table)) throw notFound(`no silver table named '${table}' to follow`, `silver tables: ${silver.join(', ') || 'none yet'}`);
+    }
     return streamSSE(c, async (stream) => {
       const queue: ChangeRecord[] = [];
       let wake: (() => void) | undefined;
@@ -151,6 +187,23 @@ export function createApp(view: LakehouseView, options: ApiOptions = {}) {
   });
 
   return app;
+}
+
+/**
+ * The request body as text, refused with 413 as soon as it passes `max` bytes however it is sent: a
+ * chunked body has no Content-Length, so it is counted as it arrives and never held whole.
+ */
+async function boundedText(req: Request, max: number): Promise<string> {
+  const tooLarge = () => new LakehouseError(ErrorCode.tooLarge, `the request body is larger than ${max} bytes`, { hint: 'send one SQL query of at most 1 MB' });
+  if (Number(req.headers.get('content-length') ?? 0) > max) throw tooLarge();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of req.body ?? []) {
+    size += chunk.byteLength;
+    if (size > max) throw tooLarge(); // leaving the loop cancels the body
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 /** The body is the SQL text; a JSON body `{"sql": "..."}` is accepted too. */

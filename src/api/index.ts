@@ -1,3 +1,3 @@
 export { createApp, type ApiOptions } from './app.ts';
-export { startServer, type ServerOptions } from './server.ts';
+export { bindAddress, startServer, type ServerOptions } from './server.ts';
 export { startServerThread, type ServerThread } from './server-thread.ts';

@@ -51,6 +51,10 @@ function object<T>(members: Members<T>): Schema {
   return { type: 'object', properties, required };
 }
 
+/** ISO-8601 (a date, or a date and time with an optional zone) or epoch milliseconds. */
+export const TIMESTAMP_PATTERN = '^(\\d+|\\d{4}-\\d{2}-\\d{2}(T\\d{2}:\\d{2}(:\\d{2}(\\.\\d+)?)?(Z|[+-]\\d{2}:\\d{2})?)?)$';
+/** The largest whole number a parameter may be (JavaScript's safe integers). */
+const MAX_INT = Number.MAX_SAFE_INTEGER;
 const string: Schema = { type: 'string' };
 const integer: Schema = { type: 'integer' };
 const number: Schema = { type: 'number' };
@@ -158,28 +162,37 @@ export function openApiDocument(version: string) {
       '/health': {
         get: {
           summary: 'Pipeline status, versions, lag',
-          responses: { '200': { description: 'running', content: json(ref('Health')) }, '503': { description: 'starting', content: json(ref('Health')) } },
+          responses: {
+            '200': { description: 'running', content: json(ref('Health')) },
+            '503': { description: 'starting', content: json(ref('Health')) },
+            ...errors(400),
+          },
         },
       },
-      '/metrics': { get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } } } } },
+      '/metrics': {
+        get: { summary: 'Prometheus metrics', responses: { '200': { description: 'text exposition format', content: { 'text/plain': {} } }, ...errors(400) } },
+      },
       '/api/tables': {
         get: {
           summary: 'Every bronze, silver and gold table: name, layer, version, rows, last commit',
-          responses: { '200': { description: 'tables', content: json(ref('TableList')) }, ...errors(503) },
+          responses: { '200': { description: 'tables', content: json(ref('TableList')) }, ...errors(400, 503) },
         },
       },
       '/api/tables/{name}': {
         get: {
           summary: 'Schema, protocol, partitioning, files and size of a table',
           parameters: [table],
-          responses: { '200': { description: 'detail', content: json(ref('TableDetail')) }, ...errors(404, 503) },
+          responses: { '200': { description: 'detail', content: json(ref('TableDetail')) }, ...errors(400, 404, 503) },
         },
       },
       '/api/tables/{name}/history': {
         get: {
           summary: "A table's commits, newest first",
-          parameters: [table],
-          responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(404, 503) },
+          parameters: [
+            table,
+            { name: 'limit', in: 'query', schema: { type: 'integer', minimum: 0, maximum: MAX_INT }, description: 'the newest N commits only' },
+          ],
+          responses: { '200': { description: 'history', content: json(ref('History')) }, ...errors(400, 404, 422, 503) },
         },
       },
       '/api/tables/{name}/rows': {
@@ -187,15 +200,20 @@ export function openApiDocument(version: string) {
           summary: "A table's rows, at the latest or an older version",
           parameters: [
             table,
-            { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, maximum: 100000 } },
-            { name: 'offset', in: 'query', schema: { type: 'integer', default: 0 } },
-            { name: 'version', in: 'query', schema: { type: 'integer' }, description: 'Delta version to read' },
-            { name: 'timestamp', in: 'query', schema: { type: 'string' }, description: 'ISO-8601 or epoch ms: the latest version committed at or before it' },
+            { name: 'limit', in: 'query', schema: { type: 'integer', default: 100, minimum: 0, maximum: 100000 } },
+            { name: 'offset', in: 'query', schema: { type: 'integer', default: 0, minimum: 0, maximum: MAX_INT } },
+            { name: 'version', in: 'query', schema: { type: 'integer', minimum: 0, maximum: MAX_INT }, description: 'Delta version to read' },
+            {
+              name: 'timestamp',
+              in: 'query',
+              schema: { type: 'string', pattern: TIMESTAMP_PATTERN },
+              description: 'ISO-8601 or epoch ms: the latest version committed at or before it',
+            },
             format,
           ],
           responses: {
             '200': { description: 'rows', content: rowsContent(object<{ version: number; rows: unknown[] }>({ version: integer, rows: arrayOf(row) })) },
-            ...errors(400, 404, 413, 503),
+            ...errors(400, 404, 422, 503),
           },
         },
       },
@@ -208,18 +226,19 @@ export function openApiDocument(version: string) {
             'Time travel: name@vN reads a table as of Delta version N (also bronze@vN, dead_letters@vN); an older version is loaded from its Delta snapshot on first use.',
             'Read-only: INSERT/UPDATE/DELETE/CREATE/DROP/ALTER/ATTACH/DETACH/PRAGMA/VACUUM/transactions, load_extension and more than one statement are rejected with 400.',
             'Results stream. More rows than limit: the first limit rows are returned; JSON says "truncated": true. A query past its timeout is stopped:',
-            '413 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
+            '408 when nothing was sent yet, otherwise the body ends with an error (JSON "error" member, NDJSON {"error":…} line, CSV cut short).',
+            'An answer over 64 MB is 422 (or, once streaming, ends with that error): narrow the query. A parameter past its maximum is 422; a body over 1 MB is 413; an unknown query parameter is 400.',
           ].join(' '),
           parameters: [
-            { name: 'limit', in: 'query', schema: { type: 'integer', default: 10000, maximum: 1000000 } },
-            { name: 'timeout_ms', in: 'query', schema: { type: 'integer', default: 10000, maximum: 120000 } },
+            { name: 'limit', in: 'query', schema: { type: 'integer', default: 10000, minimum: 0, maximum: 1000000 } },
+            { name: 'timeout_ms', in: 'query', schema: { type: 'integer', default: 10000, minimum: 0, maximum: 120000 } },
             format,
           ],
           requestBody: {
             required: true,
             content: {
-              'text/plain': { schema: { type: 'string', example: 'SELECT city, count(*) AS n FROM voters GROUP BY city' } },
-              'application/json': { schema: { type: 'object', properties: { sql: { type: 'string' } }, required: ['sql'] } },
+              'text/plain': { schema: { type: 'string', pattern: '\\S', example: 'SELECT city, count(*) AS n FROM voters GROUP BY city' } },
+              'application/json': { schema: { type: 'object', properties: { sql: { type: 'string', pattern: '\\S' } }, required: ['sql'] } },
             },
           },
           responses: {
@@ -236,7 +255,7 @@ export function openApiDocument(version: string) {
                 },
               }),
             },
-            ...errors(400, 404, 413, 503),
+            ...errors(400, 404, 408, 413, 422, 503),
           },
         },
       },
@@ -244,17 +263,24 @@ export function openApiDocument(version: string) {
         get: {
           summary: 'Server-Sent Events of live silver changes (event "change"; id resumes with Last-Event-ID)',
           parameters: [
-            { name: 'table', in: 'query', schema: { type: 'string' }, description: 'only this silver table' },
-            { name: 'since', in: 'query', schema: { type: 'integer' }, description: 'replay changes after this id (like Last-Event-ID)' },
-            { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer' } },
+            { name: 'table', in: 'query', schema: { type: 'string' }, description: 'only this silver table (404 when there is none by that name)' },
+            {
+              name: 'since',
+              in: 'query',
+              schema: { type: 'integer', minimum: 0, maximum: MAX_INT },
+              description: 'replay changes after this id (like Last-Event-ID)',
+            },
+            { name: 'Last-Event-ID', in: 'header', schema: { type: 'integer', minimum: 0, maximum: MAX_INT } },
           ],
           responses: {
             '200': { description: 'text/event-stream: events "change" whose data is a Change', content: { 'text/event-stream': {} } },
-            ...errors(400, 503),
+            ...errors(400, 404, 422, 503),
           },
         },
       },
-      '/api/openapi.json': { get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } } } } },
+      '/api/openapi.json': {
+        get: { summary: 'This document', responses: { '200': { description: 'OpenAPI 3.1', content: { 'application/json': {} } }, ...errors(400) } },
+      },
     },
     components: {
       schemas,
@@ -280,4 +306,13 @@ export function openApiDocument(version: string) {
       },
     },
   };
+}
+
+type Paths = ReturnType<typeof openApiDocument>['paths'];
+export type ApiPath = keyof Paths;
+
+/** The query parameters the document lists for a path: the API rejects any other (app.ts). */
+export function queryParameterNames(path: ApiPath): string[] {
+  const operation = Object.values(openApiDocument('').paths[path])[0] as { parameters?: { name: string; in: string }[] };
+  return (operation.parameters ?? []).filter((p) => p.in === 'query').map((p) => p.name);
 }

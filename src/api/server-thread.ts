@@ -7,7 +7,7 @@
  */
 import { ErrorCode, LakehouseError, asLakehouseError } from '../core/errors.ts';
 import type { ChangeRecord, LakehouseView } from '../pipeline/lakehouse-view.ts';
-import type { ServerOptions } from './server.ts';
+import { bindAddress, type ServerOptions } from './server.ts';
 import type { FromServerThread, RemoteMethod, ToServerThread } from './server-thread-protocol.ts';
 import { workerUrl } from '../core/worker-url.ts';
 
@@ -21,6 +21,7 @@ export interface ServerThread {
 }
 
 export async function startServerThread(view: LakehouseView, options: ServerOptions): Promise<ServerThread> {
+  const host = await bindAddress(options.host, options.token);
   const worker = new Worker(serverWorker);
   const send = (m: ToServerThread) => worker.postMessage(m);
   const pushState = () => send({ type: 'state', health: view.health(), metrics: view.metrics() });
@@ -69,7 +70,7 @@ export async function startServerThread(view: LakehouseView, options: ServerOpti
     worker.onerror = (event) => reject(new LakehouseError(ErrorCode.internal, `internal error (a bug, please report it): API thread failed: ${event.message}`));
   });
   pushState();
-  send({ type: 'start', dataDir: view.dataDir, host: options.host, port: options.port, token: options.token, heartbeatMs: options.heartbeatMs });
+  send({ type: 'start', dataDir: view.dataDir, host, port: options.port, token: options.token, heartbeatMs: options.heartbeatMs });
   const timer = setInterval(pushState, STATE_EVERY_MS);
   timer.unref();
   let address: { hostname: string; port: number };

@@ -4,12 +4,14 @@
  * snapshot per query). The first chunk is computed before answering, so SQL errors and a timeout
  * before any output become a JSON error with a status; later chunks stream as the client reads them.
  * A query past its deadline is stopped: a worker waiting for the client is told to close its
- * statement, a worker still computing is terminated and replaced (bun:sqlite cannot interrupt).
+ * statement, a worker still computing is killed and replaced, so the statement stops using the CPU at
+ * once (bun:sqlite cannot interrupt a statement, and a terminated Worker thread would keep spinning in it).
  */
+import type { Subprocess } from 'bun';
 import { ErrorCode, LakehouseError } from '../core/errors.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
 import { rowFormat, type RowFormatName } from './row-formats/index.ts';
-import { workerUrl } from '../core/worker-url.ts';
+import { workerProcessCommand } from '../core/worker-url.ts';
 
 export interface QueryOptions {
   format: RowFormatName;
@@ -30,22 +32,23 @@ export interface QueryResult {
 type Chunk = Extract<FromWorker, { type: 'chunk' }>;
 
 interface Slot {
-  worker: Worker;
+  worker: Subprocess<'ignore', 'ignore', 'inherit'>;
   /** The reply the engine waits for: while set, the worker is computing. */
   pending?: { resolve: (m: FromWorker) => void; reject: (e: unknown) => void };
 }
 
 const CHUNK_ROWS = 500;
-const sqlWorker = workerUrl('api/sql-worker.ts', new URL('./sql-worker.ts', import.meta.url));
+const sqlWorker = workerProcessCommand('api/sql-worker.ts', new URL('./sql-worker.ts', import.meta.url));
 const encoder = new TextEncoder();
 
 const timeoutError = (ms: number) =>
-  new LakehouseError(ErrorCode.limit, `the query ran longer than its ${ms} ms timeout and was stopped`, {
+  new LakehouseError(ErrorCode.timeout, `the query ran longer than its ${ms} ms timeout and was stopped`, {
     hint: 'narrow it (WHERE, LIMIT, an aggregate) or pass ?timeout_ms= (at most 120000)',
   });
 
 export class QueryEngine {
   private readonly idle: Slot[] = [];
+  private readonly slots = new Set<Slot>();
   private readonly waiting: ((slot: Slot) => void)[] = [];
   private started = 0;
   private nextId = 1;
@@ -140,26 +143,39 @@ export class QueryEngine {
 
   close(): void {
     this.closed = true;
-    for (const slot of this.idle.splice(0)) slot.worker.terminate();
+    this.idle.length = 0;
+    for (const slot of this.slots) slot.worker.kill('SIGKILL');
   }
 
   private spawn(): Slot {
     const slot = {} as Slot;
+    this.slots.add(slot);
     this.attachWorker(slot);
     return slot;
   }
 
   private attachWorker(slot: Slot): void {
-    const worker = new Worker(sqlWorker);
-    worker.unref();
     const settle = (outcome: (p: NonNullable<Slot['pending']>) => void) => {
       const p = slot.pending;
       slot.pending = undefined;
       if (p) outcome(p);
     };
-    worker.onmessage = (event: MessageEvent<FromWorker>) => settle((p) => p.resolve(event.data));
-    worker.onerror = (event) =>
-      settle((p) => p.reject(new LakehouseError(ErrorCode.internal, `internal error (a bug, please report it): query worker failed: ${event.message}`)));
+    const worker = Bun.spawn(sqlWorker, {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      serialization: 'advanced',
+      ipc: (message: FromWorker) => {
+        if (slot.worker === worker) settle((p) => p.resolve(message));
+      },
+      onExit: (_proc, exitCode, signal) => {
+        // A worker this engine killed was already replaced; any other end is a crash.
+        if (slot.worker !== worker || this.closed) return;
+        this.attachWorker(slot);
+        settle((p) =>
+          p.reject(new LakehouseError(ErrorCode.internal, `internal error (a bug, please report it): query worker ended (${signal ?? `exit ${exitCode}`})`)),
+        );
+      },
+    });
+    worker.unref();
     slot.worker = worker;
   }
 
@@ -167,13 +183,13 @@ export class QueryEngine {
   private replace(slot: Slot, reason: unknown): void {
     const p = slot.pending;
     slot.pending = undefined;
-    slot.worker.terminate();
+    slot.worker.kill('SIGKILL');
     this.attachWorker(slot);
     p?.reject(reason);
   }
 
   private send(slot: Slot, message: ToWorker): void {
-    slot.worker.postMessage(message);
+    slot.worker.send(message);
   }
 
   private request(slot: Slot, message: ToWorker): Promise<FromWorker> {
@@ -208,7 +224,7 @@ export class QueryEngine {
   private release(slot: Slot): void {
     const next = this.waiting.shift();
     if (next) next(slot);
-    else if (this.closed) slot.worker.terminate();
+    else if (this.closed) slot.worker.kill('SIGKILL');
     else this.idle.push(slot);
   }
 }

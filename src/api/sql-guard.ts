@@ -81,7 +81,7 @@ const isWordStart = (c: string) => /[A-Za-z_\u0080-\uffff]/.test(c);
 const isWord = (c: string) => /[A-Za-z0-9_$\u0080-\uffff]/.test(c);
 
 const rejected = (what: string, at: number) =>
-  invalidInput(`only read-only queries are allowed: ${what} at position ${at + 1}`, 'send one SELECT (or WITH … SELECT); see GET /api/openapi.json');
+  invalidInput(`only read-only queries are allowed: ${what} at position ${at + 1}`, 'send one SELECT (or WITH … SELECT, VALUES, EXPLAIN)');
 
 /** `.name` or `."name"` after a qualifier. */
 const QUALIFIED_PART = /^\s*\.\s*(?:([A-Za-z_\u0080-\uffff][A-Za-z0-9_$\u0080-\uffff]*)|"((?:[^"]|"")*)")/;

@@ -2,7 +2,7 @@
  * One read-only SQL connection to the serving database (lakehouse.db): what a query worker runs. The
  * connection is opened read-only, so nothing can write the pipeline's tables; time-travel references
  * (`voters@v12`) are materialised into TEMP tables from the Delta snapshot on first use and kept, since
- * a Delta version never changes (up to a row budget, oldest dropped first).
+ * a Delta version never changes (up to a byte budget, oldest dropped first).
  *
  * Names: `silver.NAME` and `gold.NAME` (and `history.NAME` for `silver.NAME__history`) read the views
  * lakehouse.db publishes (src/state/published-views.ts), bare names where unique; `bronze` and
@@ -20,13 +20,15 @@ import { checkScope } from './sql-scope.ts';
 
 /** The tables that live in Delta only, read at their latest version. */
 const DELTA_ONLY_TABLES = ['bronze', 'dead_letters'] as const;
+import { rowBytes } from './row-bytes.ts';
 
 const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-/** Rows kept in materialised old versions, over all of them. */
-const MATERIALISED_ROW_BUDGET = 2_000_000;
+/** Bytes kept in materialised old versions, over all of them (rowBytes of what was inserted). */
+const MATERIALISED_BYTE_BUDGET = 256 * 1024 * 1024;
 
+/** A column's declared type: BIGINT for a Delta long (its values are answered as text, like the canonical encoding), else its affinity. */
 const affinity = (t: DataType) =>
-  t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
+  t === 'long' ? 'BIGINT' : t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean' ? 'INTEGER' : t === 'double' || t === 'float' ? 'REAL' : 'TEXT';
 
 export function missingServingCopy(dataDir: string): LakehouseError {
   return notFound(
@@ -37,7 +39,7 @@ export function missingServingCopy(dataDir: string): LakehouseError {
 
 export class SqlSession {
   private readonly materialised = new Map<string, number>();
-  private materialisedRows = 0;
+  private materialisedBytes = 0;
   /** The version each Delta-only table's temp view reads now. */
   private readonly latest = new Map<string, number>();
 
@@ -122,35 +124,37 @@ export class SqlSession {
   }
 
   private drop(name: string): void {
-    const rows = this.materialised.get(name);
-    if (rows === undefined) return;
+    const bytes = this.materialised.get(name);
+    if (bytes === undefined) return;
     this.db.run(`DROP TABLE IF EXISTS temp.${quote(name)}`);
     this.materialised.delete(name);
-    this.materialisedRows -= rows;
+    this.materialisedBytes -= bytes;
   }
 
   /** The table's storage, from the catalog of the tables location the pipeline recorded (local folder or s3://). */
-  private async tableStorage(table: string): Promise<Storage | undefined> {
+  private async tableStorage(table: string): Promise<Storage> {
     const catalog = new TableCatalog(await openStorage(this.state.meta('tables') ?? this.dataDir));
     const entry = await catalog.resolve(table);
-    return entry && catalog.storage(entry);
+    if (entry) return catalog.storage(entry);
+    const names = (await catalog.list()).map((t) => t.name);
+    throw notFound(`no table named '${table}' to read an older version of`, `tables: ${names.join(', ') || 'none yet'}`);
   }
 
   private async materialise({ table, version }: TableVersionRef): Promise<void> {
     const name = `${table}@v${version}`;
     if (this.materialised.has(name)) return;
     const storage = await this.tableStorage(table);
-    if (!storage) throw notFound(`no table named '${table}' for ${name}`, 'GET /api/tables lists the tables');
     const snap = await Snapshot.open(storage, { version });
     const fields = snap.schema.fields;
-    let rows = 0;
+    let bytes = 0;
     this.db.run(`CREATE TEMP TABLE ${quote(name)} (${fields.map((f) => `${quote(f.name)} ${affinity(f.type)}`).join(', ')})`);
     const insert = this.db.query(`INSERT INTO temp.${quote(name)} VALUES (${fields.map(() => '?').join(', ')})`);
     this.db.run('BEGIN');
     try {
       for await (const row of scan(snap, storage)) {
-        insert.run(...(fields.map((f) => sqlValue(row[f.name])) as never[]));
-        rows++;
+        const values = fields.map((f) => sqlValue(row[f.name]));
+        insert.run(...(values as never[]));
+        bytes += rowBytes(values);
       }
       this.db.run('COMMIT');
     } catch (err) {
@@ -158,13 +162,13 @@ export class SqlSession {
       this.db.run(`DROP TABLE temp.${quote(name)}`);
       throw err;
     }
-    this.materialised.set(name, rows);
-    this.materialisedRows += rows;
-    for (const [old, count] of this.materialised) {
-      if (this.materialisedRows <= MATERIALISED_ROW_BUDGET || old === name) break;
+    this.materialised.set(name, bytes);
+    this.materialisedBytes += bytes;
+    for (const [old, size] of this.materialised) {
+      if (this.materialisedBytes <= MATERIALISED_BYTE_BUDGET || old === name) break;
       this.db.run(`DROP TABLE temp.${quote(old)}`);
       this.materialised.delete(old);
-      this.materialisedRows -= count;
+      this.materialisedBytes -= size;
     }
   }
 
@@ -204,5 +208,7 @@ function sqlError(err: unknown, originalOffset: (offset: number) => number, end:
   const offset = typeof e.byteOffset === 'number' && e.byteOffset >= 0 ? originalOffset(e.byteOffset) : e.message === 'incomplete input' ? end : undefined;
   const at = offset === undefined ? '' : ` at position ${offset + 1}`;
   if (/readonly|not authorized/.test(e.message)) return invalidInput(`only read-only queries are allowed: ${e.message}`);
-  return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, { hint: 'tables: GET /api/tables; time travel: name@vN' });
+  return new LakehouseError(ErrorCode.invalidInput, `bad SQL${at}: ${e.message}`, {
+    hint: "SQLite's dialect; tables by name (silver as the source names them, gold by theirs); time travel: name@vN",
+  });
 }

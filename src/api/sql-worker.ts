@@ -1,16 +1,24 @@
 /**
  * A query worker: runs one query at a time on its own read-only SqlSession and hands the result over in
- * chunks, one per `next`, so a slow client holds back the query instead of filling memory. Running in a
- * Worker is what makes the timeout enforceable: bun:sqlite cannot interrupt a statement, but the engine
- * can terminate the worker.
+ * chunks, one per `next`, so a slow client holds back the query instead of filling memory. It is a
+ * process of its own (IPC with the engine), which is what makes the timeout stop the work: bun:sqlite
+ * can neither interrupt a statement nor set a progress handler, and terminating a Worker thread leaves
+ * a statement running in native code spinning until the process ends, so the engine kills the process.
  */
 import type { Statement } from 'bun:sqlite';
-import { asLakehouseError } from '../core/errors.ts';
+import { asLakehouseError, ErrorCode, invalidInput, LakehouseError } from '../core/errors.ts';
 import { SqlSession } from './sql-session.ts';
+import { rowBytes } from './row-bytes.ts';
 import { rowFormat, type RowEncoder, type RowFormat } from './row-formats/index.ts';
 import type { FromWorker, ToWorker } from './sql-protocol.ts';
 
-declare const self: Worker;
+/** Bytes one answer may take, over all its chunks (a row cap alone lets a few huge values through). */
+const MAX_RESULT_BYTES = 64 * 1024 * 1024;
+
+const resultTooLarge = () =>
+  new LakehouseError(ErrorCode.limit, `the result is larger than ${MAX_RESULT_BYTES / 1024 / 1024} MB, the most one query may return`, {
+    hint: 'return fewer rows (WHERE, LIMIT), fewer or smaller columns (substr(), length() of a large value), or an aggregate',
+  });
 
 interface Running {
   id: number;
@@ -19,6 +27,10 @@ interface Running {
   format: RowFormat;
   encoder: RowEncoder;
   rowCount: number;
+  /** Columns read straight from a Delta long column (declared BIGINT): answered as text, as the canonical encoding spells int64. */
+  longs: string[];
+  /** Bytes of the rows so far (rowBytes). */
+  bytes: number;
   limit: number;
   chunkRows: number;
 }
@@ -43,10 +55,35 @@ function nextChunk(r: Running, prefix = ''): Extract<FromWorker, { type: 'chunk'
       finish();
       return { type: 'chunk', id: r.id, text, done: true, rowCount: r.rowCount, truncated };
     }
+    for (const c of r.longs) if (step.value[c] !== null) step.value[c] = String(step.value[c]);
+    r.bytes += rowBytes(Object.values(step.value));
+    if (r.bytes > MAX_RESULT_BYTES) throw resultTooLarge();
     text += r.encoder.row(step.value);
     r.rowCount++;
   }
   return { type: 'chunk', id: r.id, text, done: false, rowCount: r.rowCount, truncated: false };
+}
+
+/**
+ * What running a statement throws, as the user's error. SQLite refusing the query's own work (a function's
+ * error, an overflow, a value too big, a function it may not call) is the query's fault, said as SQLite
+ * says it; anything else (I/O, a corrupt file, a bug) keeps its meaning.
+ */
+function runError(err: unknown): LakehouseError {
+  const { code, message } = (err ?? {}) as { code?: unknown; message?: unknown };
+  if (typeof code !== 'string' || typeof message !== 'string') return asLakehouseError(err);
+  if (code === 'SQLITE_TOOBIG')
+    return new LakehouseError(ErrorCode.limit, `the query made a value larger than allowed (${message})`, {
+      hint: 'build smaller values: substr(), length(), an aggregate',
+    });
+  if (['SQLITE_ERROR', 'SQLITE_MISMATCH', 'SQLITE_RANGE', 'SQLITE_AUTH', 'SQLITE_CONSTRAINT'].includes(code))
+    return invalidInput(
+      `the query failed: ${message}`,
+      message === 'not authorized' ? 'the query called a function or read an object that queries may not use' : undefined,
+    );
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED')
+    return new LakehouseError(ErrorCode.unavailable, `the serving copy is busy (${message})`, { retryable: true, hint: 'retry' });
+  return asLakehouseError(err);
 }
 
 async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker> {
@@ -66,6 +103,8 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
     format,
     encoder,
     rowCount: 0,
+    longs: columns.filter((_, i) => stmt.declaredTypes[i] === 'BIGINT'),
+    bytes: 0,
     limit: m.limit,
     chunkRows: m.chunkRows,
   };
@@ -73,18 +112,24 @@ async function open(m: Extract<ToWorker, { type: 'open' }>): Promise<FromWorker>
   return { ...nextChunk(running, encoder.begin({ columns })), columns };
 }
 
-self.onmessage = async (event: MessageEvent<ToWorker>) => {
-  const m = event.data;
+const reply = (m: FromWorker) => process.send!(m);
+
+process.on('message', async (m: ToWorker) => {
   try {
-    if (m.type === 'open') self.postMessage(await open(m));
-    else if (m.type === 'next' && running?.id === m.id) self.postMessage(nextChunk(running));
+    if (m.type === 'open') reply(await open(m));
+    else if (m.type === 'next' && running?.id === m.id) reply(nextChunk(running));
     else if (m.type === 'close' && running?.id === m.id) finish();
   } catch (err) {
-    const e = asLakehouseError(err);
+    const e = runError(err);
     const mine = running?.id === m.id;
     const text = mine ? running!.format.failure({ code: e.code, message: e.message }) : undefined;
     if (mine) finish();
-    const reply: FromWorker = { type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text };
-    self.postMessage(reply);
+    reply({ type: 'error', id: m.id, error: { code: e.code, message: e.message, ...(e.hint ? { hint: e.hint } : {}) }, text });
   }
-};
+});
+// The engine gone (its process ended) is this worker's end too: at once when idle; while a statement
+// runs (this thread is inside SQLite), a watchdog thread sees the parent change and kills the process.
+process.on('disconnect', () => process.exit(0));
+const parent = process.ppid;
+const watchdog = `setInterval(() => { if (process.ppid !== ${parent}) process.kill(process.pid, 'SIGKILL'); }, 500);`;
+new Worker(URL.createObjectURL(new Blob([watchdog], { type: 'application/javascript' }))).unref();

@@ -105,8 +105,17 @@ function coerce(spec: FlagSpec, raw: unknown, where: string): string | number | 
   }
 }
 
-/** Parses argv for one command, then fills unset flags from the environment, config file and defaults. */
-export function parseArgs<S extends CommandSpec>(spec: S, argv: readonly string[], env: Record<string, string | undefined> = process.env): Parsed<S> {
+/**
+ * Parses argv for one command, then fills unset flags from the environment, config file and defaults.
+ * `configKeys` are the keys a config file may hold besides this command's flags (one file serves every
+ * command: main.ts passes every command's flags and the [gold.NAME] sections); any other key is refused.
+ */
+export function parseArgs<S extends CommandSpec>(
+  spec: S,
+  argv: readonly string[],
+  env: Record<string, string | undefined> = process.env,
+  configKeys: readonly string[] = [],
+): Parsed<S> {
   const all: readonly FlagSpec[] = [...spec.flags, ...globalFlags];
   const byName = new Map(all.map((f) => [f.name, f]));
   const byShort = new Map(all.filter((f) => f.short).map((f) => [f.short!, f]));
@@ -147,6 +156,17 @@ export function parseArgs<S extends CommandSpec>(spec: S, argv: readonly string[
 
   const configPath = typeof flags.config === 'string' ? flags.config : env[envName('config')];
   const fileValues = configPath ? readConfigFile(configPath) : {};
+  const knownKeys = [...new Set([...all.map((f) => f.name), ...configKeys])];
+  const unknownKeys = Object.keys(fileValues).filter((key) => !knownKeys.includes(key));
+  if (unknownKeys.length > 0) {
+    throw new LakehouseError(
+      ErrorCode.config,
+      `config file ${configPath}: unknown key${unknownKeys.length > 1 ? 's' : ''} ${unknownKeys.map((k) => `'${k}'`).join(', ')}`,
+      {
+        hint: `keys are flag names without dashes: ${knownKeys.sort().join(', ')}`,
+      },
+    );
+  }
   for (const f of all) {
     if (flags[f.name] !== undefined) continue;
     const fromEnv = env[envName(f.name)];

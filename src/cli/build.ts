@@ -12,8 +12,8 @@ const devtoolsStub = resolve(import.meta.dir, 'react-devtools-stub.ts');
 
 const result = await Bun.build({
   // Workers are entry points of their own; in the binary they are found by path relative to src/
-  // (see src/core/worker-url.ts).
-  entrypoints: ['src/cli/main.ts', 'src/api/sql-worker.ts', 'src/api/server-worker.ts', 'src/source/file/reader-worker.ts'].map((p) => resolve(root, p)),
+  // (see src/core/worker-url.ts). The query worker is a process of the binary itself (cli/main.ts).
+  entrypoints: ['src/cli/main.ts', 'src/api/server-worker.ts', 'src/source/file/reader-worker.ts'].map((p) => resolve(root, p)),
   compile: { outfile: resolve(root, 'lakehouse') },
   minify: true,
   bytecode: true,

@@ -4,6 +4,7 @@ import { createLogger } from '../core/log.ts';
 import { helpText, parseArgs } from './args.ts';
 import { commands } from './commands/index.ts';
 import { version } from './version.ts';
+import { WORKER_PROCESS_ARG } from '../core/worker-url.ts';
 
 function overview(): string {
   const width = Math.max(...commands.map((c) => c.spec.name.length));
@@ -31,7 +32,9 @@ async function main(argv: string[]): Promise<number> {
   }
   const command = commands.find((c) => c.spec.name === name);
   if (!command) throw usageError(`unknown command '${name}'`, `commands: ${commands.map((c) => c.spec.name).join(', ')}`);
-  const args = parseArgs(command.spec, rest);
+  // A config file serves every command, so it may hold any command's flags, and [gold.NAME] sections.
+  const configKeys = [...commands.flatMap((c) => c.spec.flags.map((f) => f.name)), 'gold'];
+  const args = parseArgs(command.spec, rest, process.env, configKeys);
   if (args.help) {
     console.log(helpText(command.spec));
     return 0;
@@ -63,4 +66,6 @@ function fail(err: unknown): never {
 // Errors raised outside the command's promise (a stream's write callback, a timer) end the same way.
 process.on('uncaughtException', fail);
 process.on('unhandledRejection', fail);
-main(process.argv.slice(2)).then((code) => process.exit(code), fail);
+// The query workers are processes of this binary (see core/worker-url.ts); they run until their engine goes.
+if (process.argv[2] === WORKER_PROCESS_ARG && process.argv[3] === 'api/sql-worker.ts') await import('../api/sql-worker.ts');
+else main(process.argv.slice(2)).then((code) => process.exit(code), fail);

@@ -11,7 +11,9 @@ export const ErrorCode = {
   unsupported: 'unsupported', // a Delta feature or input we knowingly do not handle
   corruptTable: 'corrupt_table', // a Delta log that breaks the protocol
   conflict: 'conflict', // a concurrent commit we cannot reconcile
-  limit: 'limit', // a size, row or time limit was reached
+  limit: 'limit', // a size or row limit was reached (a parameter past its maximum, a result too large)
+  tooLarge: 'too_large', // a request body larger than allowed
+  timeout: 'timeout', // a time limit was reached (a query stopped at its timeout)
   unavailable: 'unavailable', // a service (Kafka, S3, server) cannot be reached or is starting
   io: 'io', // filesystem or network failure
   internal: 'internal', // a bug

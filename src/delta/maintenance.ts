@@ -85,6 +85,8 @@ export interface VacuumOptions {
   dryRun?: boolean;
   /** Refuse a retention below the table's (Spark's retentionDurationCheck). Default true. */
   enforceRetention?: boolean;
+  /** How the caller turns enforceRetention off, for the refusal's hint (the CLI: its --force flag). */
+  retentionOverride?: string;
   now?: number;
 }
 
@@ -105,7 +107,7 @@ export async function vacuum(table: DeltaTable, options: VacuumOptions = {}): Pr
   if (retention < configured && options.enforceRetention !== false) {
     throw invalidInput(
       `vacuum retention of ${retention / HOUR_MS} hours is shorter than the table's ${configured / HOUR_MS} hours (delta.deletedFileRetentionDuration)`,
-      'readers of older versions and running writers may still need those files; pass enforceRetention: false only if none exist',
+      `readers of older versions and running writers may still need those files; pass ${options.retentionOverride ?? 'enforceRetention: false'} only if none exist`,
     );
   }
   const now = options.now ?? Date.now();

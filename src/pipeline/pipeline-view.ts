@@ -145,7 +145,7 @@ export class PipelineView implements LakehouseView {
     return {
       ...(await this.summary(r, snap)),
       schema: { fields: snap.schema.fields.map((f) => ({ name: f.name, type: f.type, nullable: f.nullable })) },
-      protocol: snap.protocol,
+      protocol: wireProtocol(snap.protocol),
       partitionColumns: snap.partitionColumns,
       configuration: snap.tableProperties,
       files: files.length,
@@ -214,4 +214,14 @@ export class PipelineView implements LakehouseView {
     }
     return m.render();
   }
+}
+
+/** A protocol action as the wire type says: feature lists present or absent, never null (a log may write null). */
+function wireProtocol(p: TableDetail['protocol'] & { readerFeatures?: string[] | null; writerFeatures?: string[] | null }): TableDetail['protocol'] {
+  return {
+    minReaderVersion: p.minReaderVersion,
+    minWriterVersion: p.minWriterVersion,
+    ...(p.readerFeatures ? { readerFeatures: p.readerFeatures } : {}),
+    ...(p.writerFeatures ? { writerFeatures: p.writerFeatures } : {}),
+  };
 }

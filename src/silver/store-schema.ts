@@ -17,9 +17,11 @@ export { quote };
 /** The SQLite table holding silver table `table`'s key index and serving copy, behind the view `table`. */
 export const servingTableName = (table: string) => `${INTERNAL_PREFIX}silver:${table}`;
 
-type Affinity = 'INTEGER' | 'REAL' | 'TEXT';
+/** A column's declared SQLite type: its affinity, and BIGINT (INTEGER affinity) for a Delta long, so SQL answers spell longs as the canonical encoding does (api/sql-worker.ts). */
+type Affinity = 'BIGINT' | 'INTEGER' | 'REAL' | 'TEXT';
 export function affinityOf(t: DataType): Affinity {
-  if (t === 'long' || t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean') return 'INTEGER';
+  if (t === 'long') return 'BIGINT';
+  if (t === 'integer' || t === 'short' || t === 'byte' || t === 'boolean') return 'INTEGER';
   if (t === 'float' || t === 'double') return 'REAL';
   return 'TEXT';
 }

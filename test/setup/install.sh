@@ -4,7 +4,7 @@
 set -euo pipefail
 here="$(dirname "$0")"
 root="$here/../.."
-bash "$here/python-deps.sh" spark || { echo "error: installing Python test packages failed (deltalake, pyarrow, polars, pyiceberg, moto[server], pyspark, delta-spark)"; exit 1; }
+bash "$here/python-deps.sh" spark || { echo "error: installing Python test packages failed (deltalake, pyarrow, polars, pyiceberg, moto[server], schemathesis, pyspark, delta-spark)"; exit 1; }
 bash "$here/iceberg-rest.sh" >/dev/null || { echo "error: installing the Iceberg REST catalog jars from Maven Central failed (see above)"; exit 1; }
 if ! command -v tmux >/dev/null; then
   { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq tmux; } >/dev/null || { echo "error: installing tmux failed (apt-get install tmux)"; exit 1; }

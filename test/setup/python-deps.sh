@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Python packages the integration tests drive: delta-rs (deltalake), pyarrow, Polars,
-# pyiceberg and moto's S3 server; with the argument `spark`, also pyspark + delta-spark (whose jars Spark fetches from Maven
+# pyiceberg, moto's S3 server and schemathesis (the API fuzzer); with the argument `spark`, also pyspark + delta-spark (whose jars Spark fetches from Maven
 # Central on first use and caches in ~/.ivy2*). Idempotent and quiet: what already imports is skipped.
 set -euo pipefail
 PY="${PYTHON:-python3}"
@@ -8,7 +8,7 @@ PY="${PYTHON:-python3}"
 read -r -a need <<< "$("$PY" -c '
 import importlib.util
 wanted = {"deltalake": ["deltalake"], "pyarrow": ["pyarrow"], "polars": ["polars"], "pyiceberg": ["pyiceberg"],
-          "moto[server]": ["moto.server", "flask", "flask_cors"]}
+          "moto[server]": ["moto.server", "flask", "flask_cors"], "schemathesis==4.32.5": ["schemathesis"]}
 def present(module):
     try:
         return importlib.util.find_spec(module) is not None

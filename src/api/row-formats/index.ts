@@ -25,7 +25,7 @@ const spelled = (names: readonly string[]) => `${names.slice(0, -1).join(', ')} 
 
 /** The format a request asks for: `?format=`, else the first format whose media type Accept names, else the default. */
 export function negotiateFormat(query: string | undefined, accept: string | undefined): RowFormatName {
-  if (query) {
+  if (query !== undefined) {
     if (isName(query)) return query;
     throw invalidInput(`format must be ${spelled(ROW_FORMAT_NAMES)}, got '${query}'`);
   }

@@ -7,7 +7,7 @@ import { basename, join, relative } from 'node:path';
 import { createLogger } from '../../core/log.ts';
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { Pipeline, PipelineView, type RunStatus } from '../../pipeline/index.ts';
-import { startServerThread } from '../../api/index.ts';
+import { bindAddress, startServerThread } from '../../api/index.ts';
 import { openSource } from '../../source/registry.ts';
 import { pipelineOptions } from '../pipeline-options.ts';
 import { resolveLocations } from '../locations.ts';
@@ -24,6 +24,8 @@ const CATALOG_SYNC_EVERY_MS = 5_000;
 
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
+  // The token rule first: a refused --host must leave no trace in --data.
+  const host = await bindAddress(f.host, f.token);
   const { tables, state: dataDir } = resolveLocations(f.data, f.state);
   // With the TUI on this terminal, log lines would tear its screen: they go to a file instead.
   const logFile = join(dataDir, 'lakehouse.log');
@@ -60,7 +62,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   };
   if (catalog) await syncCatalog();
   const view = new PipelineView(pipeline, status);
-  const server = await startServerThread(view, { host: f.host, port: f.port, token: f.token });
+  const server = await startServerThread(view, { host, port: f.port, token: f.token });
   const url = `http://${server.hostname}:${server.port}`;
   status.status = 'ok';
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });

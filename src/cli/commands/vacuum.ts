@@ -12,6 +12,7 @@ export async function run({ args, log }: CommandContext<typeof vacuumSpec>): Pro
     retentionHours: args.flags['retention-hours'],
     dryRun,
     enforceRetention: args.flags.force !== true,
+    retentionOverride: '--force',
   });
   const out = Bun.stdout.writer();
   for (const path of result.files) out.write(`${path}\n`);

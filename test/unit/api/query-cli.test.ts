@@ -63,3 +63,15 @@ test('against a server, and one-line errors with a non-zero exit', async () => {
   const both = await lakehouse('--data', dataDir, '--url', 'http://127.0.0.1:1', 'SELECT 1');
   expect(both.code).toBe(2);
 });
+
+test('offline errors give hints a command-line user can follow: no HTTP endpoints', async () => {
+  for (const sql of ['SELEC 1', 'SELECT * FROM nope', 'SELECT id FROM nope@v1', 'DROP TABLE voters']) {
+    const failed = await lakehouse('--data', dataDir, sql);
+    expect(failed.code).toBe(1);
+    expect(failed.stderr).toContain('hint: ');
+    expect([sql, failed.stderr]).not.toEqual([sql, expect.stringMatching(/GET |POST |\/api\//)]);
+  }
+  const unknown = await lakehouse('--data', dataDir, 'SELECT id FROM nope@v1');
+  expect(unknown.stderr).toContain('tables: ');
+  expect(unknown.stderr).toContain('voters');
+});

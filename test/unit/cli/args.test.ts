@@ -62,6 +62,20 @@ test('bad input is a usage or config error that names the flag and where it came
   expect(error(() => parseArgs(spec, ['t', '--config', join(dir, 'missing.toml')], {})).message).toContain('cannot read config file');
 });
 
+test('a config file key that no command takes is refused, with the known keys', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lh-args-'));
+  const config = join(dir, 'lakehouse.toml');
+  writeFileSync(config, 'prot = 7000\nrate = 5\n[gold.x]\nsql = "SELECT 1"\n');
+  const refused = error(() => parseArgs(spec, ['t', '--config', config], {}, ['rate', 'gold']));
+  expect(refused.code).toBe('config');
+  expect(refused.message).toBe(`config file ${config}: unknown key 'prot'`);
+  expect(refused.hint).toContain('keys are flag names without dashes: ');
+  expect(refused.hint).toContain('port');
+  // Another command's flag and a [gold.NAME] section are known keys of the shared file.
+  writeFileSync(config, 'port = 7000\nrate = 5\n[gold.x]\nsql = "SELECT 1"\n');
+  expect(parseArgs(spec, ['t', '--config', config], {}, ['rate', 'gold']).flags.port).toBe(7000);
+});
+
 test('help lists every flag with its default and environment variable', () => {
   const text = helpText(spec);
   expect(text).toContain('usage: lakehouse demo [flags] TABLE');
