@@ -98,10 +98,10 @@ test('silver.NAME, gold.NAME and history.NAME always work; bare names where uniq
 });
 
 test('a source table named like a gold table hides neither: both qualified, the bare name is ambiguous', async () => {
-  expect(await rows('SELECT id, label FROM silver.poll_results')).toEqual([{ id: 1, label: 'source row' }]);
+  expect(await rows('SELECT id, label FROM silver.poll_results')).toEqual([{ id: '1', label: 'source row' }]);
   const gold = await query('SELECT * FROM gold.poll_results');
   expect(gold.status).toBe(200);
-  expect((await json(gold)).rows).toEqual([{ poll_name: 'Park', answer: 'yes', votes: 1 }]);
+  expect((await json(gold)).rows).toEqual([{ poll_name: 'Park', answer: 'yes', votes: '1' }]);
   expect(await refusal('SELECT * FROM poll_results')).toBe('ambiguous: use silver.poll_results or gold.poll_results');
   expect(await refusal('SELECT * FROM poll_results@v1')).toBe('ambiguous: use silver.poll_results or gold.poll_results');
   const { tables } = (await (await app().request('/api/tables')).json()) as { tables: { name: string; layer: string; sqlName: string }[] };
@@ -134,7 +134,7 @@ test("SQL reads only published tables: not SQLite's catalog, internal tables or 
     expect(await refusal(sql)).toStartWith(rule);
   }
   // A source table named like SQLite's catalog is the source's, qualified.
-  expect(await rows('SELECT id, seq FROM silver.sqlite_sequence')).toEqual([{ id: 7, seq: 'mine' }]);
+  expect(await rows('SELECT id, seq FROM silver.sqlite_sequence')).toEqual([{ id: '7', seq: 'mine' }]);
   // Strings that merely look like names are data.
   expect(await rows(`SELECT 'lh:anything' AS a, 'pragma' AS b, sqlite_version() IS NOT NULL AS v`)).toEqual([{ a: 'lh:anything', b: 'pragma', v: 1 }]);
 });
