@@ -1,6 +1,8 @@
 /**
  * Gold within the pipeline: refreshes the gold tables' SQLite rows with every batch and publishes their
- * Delta tables when the maintenance schedule allows (maintenance.ts). A durable mark says when Delta is
+ * Delta tables when the maintenance schedule allows (maintenance.ts), and, with `publishEveryMs`, at
+ * most that often: a publish rewrites every changed gold table (a file and a commit each), which at a
+ * demo's rate of a batch or two a second was most of serve's CPU and of its tables' log growth. A durable mark says when Delta is
  * behind the rows (publishing deferred), so a run stopped in between publishes when it next opens.
  */
 import { publishGold, refreshGold, type GoldBatch, type GoldTable } from '../gold/index.ts';
@@ -12,11 +14,13 @@ const BEHIND_MARK = 'gold_unpublished';
 export class GoldStage {
   /** Tables refreshed in SQLite whose Delta tables are not published yet. */
   private readonly unpublished = new Set<GoldTable>();
+  private lastPublishAt = 0;
 
   constructor(
     readonly tables: readonly GoldTable[],
     private readonly state: StateStore,
     private readonly schedule: MaintenanceSchedule,
+    private readonly publishEveryMs = 0,
   ) {}
 
   /** Whether gold's Delta tables may be behind its SQLite rows. */
@@ -49,8 +53,18 @@ export class GoldStage {
   async afterBatch(backlog: boolean): Promise<void> {
     // A table whose sources just appeared is listed (an empty Delta table) even while publishing waits.
     await Promise.all(this.tables.filter((g) => g.published && !g.table && g.computed).map((g) => g.createTable()));
-    if (!backlog || this.schedule.due('goldPublish')) await this.publishPending();
-    else if (!this.behind) this.behind = true;
+    const waits = backlog || this.publishEveryMs > 0;
+    if (!waits || this.publishDue()) await this.publishPending();
+    else if (this.unpublished.size > 0 && !this.behind) this.behind = true;
+  }
+
+  /** Publishes what was deferred if a publish is due. */
+  async publishIfDue(): Promise<void> {
+    if (this.unpublished.size > 0 && this.publishDue()) await this.publish(this.unpublished);
+  }
+
+  private publishDue(now = Date.now()): boolean {
+    return this.schedule.due('goldPublish', now) && now - this.lastPublishAt >= this.publishEveryMs;
   }
 
   /** Publishes what was deferred. Call it when a run of batches ends. */
@@ -69,6 +83,7 @@ export class GoldStage {
 
   private async publish(tables: Iterable<GoldTable>): Promise<void> {
     await publishGold([...tables]);
+    this.lastPublishAt = Date.now();
     this.unpublished.clear();
     this.schedule.ran('goldPublish');
     if (this.behind) this.behind = false;

@@ -60,6 +60,12 @@ export interface PipelineOptions {
   gold?: readonly GoldDefinition[];
   /** Vacuum every table periodically (a long-running serve). */
   periodicVacuum?: boolean;
+  /**
+   * Publish gold's Delta tables at most this often (0: after every batch that is not followed by
+   * more); its SQLite rows, which the API serves, still refresh every batch. A long-running serve sets
+   * it (see GoldStage).
+   */
+  goldPublishEveryMs?: number;
 }
 
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -135,9 +141,10 @@ export class Pipeline {
     schedule: MaintenanceSchedule,
     /** How long a delete's tombstone is kept; 0 keeps tombstones forever. */
     tombstoneRetentionMs: number,
+    goldPublishEveryMs: number,
   ) {
     this.metrics = metrics;
-    this.goldStage = new GoldStage(gold, state, schedule);
+    this.goldStage = new GoldStage(gold, state, schedule, goldPublishEveryMs);
     this.quarantines = new QuarantineLog(log, metrics);
     const processed = { get: () => this.processedVersion, set: (v: number) => (this.processedVersion = v) };
     this.maintenance = new Maintenance({ bronze, silver, gold, processed, schedule, tombstoneRetentionMs, log, metrics });
@@ -200,6 +207,7 @@ export class Pipeline {
       { keyColumns: options.keyColumns },
       new MaintenanceSchedule(new Set(tasks)),
       options.tombstoneRetentionMs ?? DEFAULT_TOMBSTONE_RETENTION_MS,
+      options.goldPublishEveryMs ?? 0,
     );
   }
 
@@ -228,6 +236,11 @@ export class Pipeline {
    */
   async publishPendingGold(): Promise<void> {
     await this.goldStage.publishPending();
+  }
+
+  /** Publishes deferred gold once its interval has passed (goldPublishEveryMs): serve calls it while the source is quiet. */
+  async publishDueGold(): Promise<void> {
+    await this.goldStage.publishIfDue();
   }
 
   /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */

@@ -22,6 +22,9 @@ import { ErrorCode, LakehouseError } from '../../core/errors.ts';
 /** How often serve brings the Iceberg catalog's entries up to date. */
 const CATALOG_SYNC_EVERY_MS = 5_000;
 
+/** How often a running serve publishes gold's Delta tables at most (the API's gold rows refresh every batch). */
+const GOLD_PUBLISH_EVERY_MS = 5_000;
+
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
   // The token rule first: a refused --host must leave no trace in --data.
@@ -53,7 +56,11 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   if (f.catalog && isRemote(tables))
     throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
   const catalog = f.catalog ? await CatalogSync.open(f.catalog, tables, log) : undefined;
-  const pipeline = await Pipeline.open({ ...pipelineOptions(f, { tables, state: dataDir }, log), periodicVacuum: true });
+  const pipeline = await Pipeline.open({
+    ...pipelineOptions(f, { tables, state: dataDir }, log),
+    periodicVacuum: true,
+    goldPublishEveryMs: GOLD_PUBLISH_EVERY_MS,
+  });
   let lastCatalogSync = 0;
   const syncCatalog = async () => {
     lastCatalogSync = Date.now();
@@ -68,10 +75,23 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
   else printWelcome(url, tables, description);
 
+  // Batches and gold's deferred publishing take turns on the pipeline.
+  let turn: Promise<unknown> = Promise.resolve();
+  const exclusively = <T>(work: () => Promise<T>): Promise<T> => {
+    const done = turn.then(work);
+    turn = done.catch(() => {});
+    return done;
+  };
+  const publishTimer = setInterval(
+    () => void exclusively(() => pipeline.publishDueGold()).catch((err: Error) => log.warn('gold publish failed; retrying', { error: err.message })),
+    1_000,
+  );
+  publishTimer.unref();
+
   let batches = 0;
   const running = source.run(
     async (records) => {
-      const s = await pipeline.process(records);
+      const s = await exclusively(() => pipeline.process(records));
       if (catalog && Date.now() - lastCatalogSync > CATALOG_SYNC_EVERY_MS) await syncCatalog();
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });
@@ -91,8 +111,12 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   } finally {
     status.status = 'stopping';
     log.info('stopping: finishing the batch in flight');
+    clearInterval(publishTimer);
     await server.stop();
     await running.catch(() => {});
+    await exclusively(() => pipeline.publishPendingGold()).catch((err: Error) =>
+      log.warn('gold publish failed; the next start publishes it', { error: err.message }),
+    );
     pipeline.close();
   }
   log.info('stopped cleanly; run the same command to resume');

@@ -111,3 +111,20 @@ test('with batches waiting, gold publishing is deferred, and a run that stops be
   (await Pipeline.open({ gold: votersBookGold, dataDir: stopped, log: silentLogger })).close();
   await expectSameGold(stopped, reference);
 }, 120_000);
+
+test("serve's interval: gold's Delta tables are published at most every goldPublishEveryMs, and what waits is published when serve stops", async () => {
+  const { reference, versions } = await simulatedBatches();
+  const dir = tempDir();
+  const p = await Pipeline.open({ gold: votersBookGold, dataDir: dir, log: silentLogger, goldPublishEveryMs: 60_000 });
+  const published = async () => Math.max(...(await Promise.all(p.gold.filter((g) => g.table).map((g) => g.table!.snapshot().version))));
+  for (const records of versions) await p.process(records);
+  const first = await published();
+  // The first batch published (nothing had been); the later ones waited for the interval.
+  expect(first).toBeLessThan(versions.length - 1);
+  await p.publishDueGold();
+  expect(await published()).toBe(first); // not due yet
+  await p.publishPendingGold(); // as serve does when it stops
+  expect(await published()).toBe(first + 1);
+  p.close();
+  await expectSameGold(dir, reference);
+}, 120_000);
