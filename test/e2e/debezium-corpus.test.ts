@@ -186,5 +186,5 @@ for (const spec of corpora) {
         deadLetters: corpus.deadLetters,
       });
     }
-  }, 60_000);
+  }, 300_000);
 }
