@@ -178,7 +178,12 @@ export class Silver {
     };
     const apply = async (routed: readonly ChangeEvent[], version: number) => {
       const what = `applying it to silver table '${name}' (rebuild)`;
-      await applyIsolated(routed, what, (events) => applyOnce(events, version), (events) => this.trial(name, events, table));
+      await applyIsolated(
+        routed,
+        what,
+        (events) => applyOnce(events, version),
+        (events) => this.trial(name, events, table),
+      );
       await history?.compact();
       await table?.compact();
       covered = version;
@@ -282,7 +287,13 @@ export class Silver {
     try {
       let table = this.tables.get(name);
       if (!table) {
-        table = await SilverTable.open(this.storage.at(name), this.db, name, initialFields(routed), chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE);
+        table = await SilverTable.open(
+          this.storage.at(name),
+          this.db,
+          name,
+          initialFields(routed),
+          chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
+        );
         this.tables.set(name, table);
       }
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
@@ -308,7 +319,13 @@ export class Silver {
     const db = new Database(':memory:');
     try {
       const fields = current ? current.snapshot.schema.fields.filter((f) => !METADATA_NAMES.has(f.name)) : initialFields(events);
-      const table = await SilverTable.open(this.storage.at(folder), db, name, fields, current?.writeMode ?? chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE);
+      const table = await SilverTable.open(
+        this.storage.at(folder),
+        db,
+        name,
+        fields,
+        current?.writeMode ?? chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
+      );
       const history = this.keepsHistory(name) ? await Scd2Table.open(this.storage.at(folder + HISTORY_SUFFIX), db, table) : undefined;
       await applyToTable(table, history, events, 1);
     } finally {
