@@ -3,11 +3,11 @@
  * internal-looking and non-ASCII ones included) and keys (composite, text or integer), an initial
  * snapshot (op r, all at the snapshot's LSN, source.snapshot first/true/last), then changes in source
  * order with TOAST placeholders and truncates (op t, envelopes only: the flattening SMT has no row for
- * them), rendered as Debezium PostgreSQL records (envelopes or
- * ExtractNewRecordState rows, with or without JsonConverter schemas), mixed with malformed and poison records of
- * every kind the gate refuses, and delivered as Kafka does (key-hashed partitions interleaved, the same
- * offsets redelivered, a connector re-sending older events). Beside the records it keeps the model:
- * the rows silver must hold, and how many records must be dead letters.
+ * them), rendered as Debezium PostgreSQL records (envelopes or ExtractNewRecordState rows, with or
+ * without JsonConverter schemas), mixed with malformed records of every kind the gate refuses and poison
+ * records (which only applying them reveals), and delivered as Kafka does (key-hashed partitions
+ * interleaved, the same offsets redelivered, a connector re-sending older events). Beside the records
+ * it keeps the model: the rows silver must hold, and how many records must be dead letters.
  */
 import fc from 'fast-check';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
