@@ -237,7 +237,10 @@ export function render(s: FuzzScenario): FuzzStream {
   }
   snapshotFlag = 'false';
 
-  for (const step of s.steps) {
+  const truncatedAfter = (index: number, table: number) =>
+    s.shape === 'envelope' && s.steps.some((later, i) => i > index && later.table === table && later.action === 'truncate');
+
+  for (const [stepIndex, step] of s.steps.entries()) {
     const t = s.tables[step.table]!;
     const rows = live[step.table]!;
     const keys = [...rows.keys()];
@@ -257,8 +260,11 @@ export function render(s: FuzzScenario): FuzzStream {
         () => envelope(t, 'c', null, { ...key, 'bad\u0000column': 1 }, at),
       ];
       // The schemaless forms (a huge integer, a column no schema declares) have no meaning under schemas;
-      // there, send an unknown op instead.
-      const kind = s.schemas && (step.malformed === 4 || step.malformed === 6) ? 5 : step.malformed;
+      // there, send an unknown op instead. So too for a poison record a later truncate of its table
+      // supersedes: only applying reveals poison, and a superseded record may never be applied (when the
+      // truncate, on another partition, arrives first), so it is not certain to be a dead letter.
+      const superseded = step.malformed === 6 && truncatedAfter(stepIndex, step.table);
+      const kind = (s.schemas && (step.malformed === 4 || step.malformed === 6)) || superseded ? 5 : step.malformed;
       events.push({ table: step.table, key, value: kinds[kind]!(), malformed: true });
       malformed++;
       continue;
