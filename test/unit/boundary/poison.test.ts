@@ -5,12 +5,12 @@
  * table whose rows the writer refuses only fails itself. Machine failures still stop.
  */
 import { afterEach, expect, test } from 'bun:test';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BatchPreparer, Pipeline } from '../../../src/pipeline/index.ts';
 import { silentLogger } from '../../../src/core/log.ts';
-import { ErrorCode, LakehouseError, isMachineFailure } from '../../../src/core/errors.ts';
+import { ErrorCode, LakehouseError, asLakehouseError, formatError, isMachineFailure } from '../../../src/core/errors.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
 import { Snapshot, scan } from '../../../src/delta/index.ts';
 import type { ChangeEvent, KafkaRecord } from '../../../src/cdc/index.ts';
@@ -131,6 +131,22 @@ test('a gold table whose rows the Delta writer refuses (a SUM past a long) fails
   // Reopened, its column types are derived again (from silver's decimal now): it publishes.
   expect(again.gold[0]!.failing).toBeUndefined();
   expect(again.db.query('SELECT v FROM totals ORDER BY v').values()).toEqual([['x'], ['y']]);
+  again.close();
+});
+
+test('a failure of the machine (a table folder that is a file) stops with one clear line; nothing is dead-lettered, and once fixed the batch lands', async () => {
+  const dir = dataDir();
+  const p = await Pipeline.open({ dataDir: dir, log: silentLogger });
+  mkdirSync(join(dir, 'silver'), { recursive: true });
+  writeFileSync(join(dir, 'silver', 't'), 'not a folder');
+  const err = await p.process([record('t', 1, { v: 'one' }), record('t', 2, { v: 'two' })]).catch((e) => e);
+  expect(formatError(asLakehouseError(err))).toMatch(/^error io: ENOTDIR: .*silver\/t/);
+  expect(await deadLetters(dir)).toEqual([]);
+  p.close();
+  rmSync(join(dir, 'silver', 't'));
+  // Bronze kept the batch: the next start applies it.
+  const again = await Pipeline.open({ dataDir: dir, log: silentLogger });
+  expect(sqlRows(again, 't')).toEqual(['1:one', '2:two']);
   again.close();
 });
 
