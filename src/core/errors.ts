@@ -49,6 +49,26 @@ export const unsupportedFeature = (feature: string, supported?: readonly string[
     hint: supported ? `supported: ${supported.join(', ')}` : undefined,
   });
 
+/** SQLite result codes that are about the machine (disk, permissions, the file), never about a row. */
+const machineSqliteCodes = /^SQLITE_(FULL|IOERR|READONLY|CANTOPEN|PERM|AUTH|BUSY|LOCKED|CORRUPT|NOTADB|NOMEM|PROTOCOL)/;
+
+/** LakehouseError codes a record can cause: a value the writer refuses, a size past a limit. */
+const recordCodes = new Set<ErrorCode>([ErrorCode.invalidInput, ErrorCode.unsupported, ErrorCode.limit, ErrorCode.internal]);
+
+/**
+ * Whether a failure is the machine's or the setup's (a full disk, permissions, a lost service, a
+ * concurrent writer, a broken table), which retrying a smaller batch cannot help, rather than one a
+ * record can cause (a value or name the writer or SQLite refuses): the pipeline stops on the former
+ * and isolates the record behind the latter (src/silver/poison.ts).
+ */
+export function isMachineFailure(err: unknown): boolean {
+  if (err instanceof LakehouseError) return !recordCodes.has(err.code);
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code !== 'string') return false;
+  // Node's system errors (ENOSPC, EACCES, EROFS, EIO, EMFILE…), and SQLite's own.
+  return /^E[A-Z]+$/.test(code) || machineSqliteCodes.test(code);
+}
+
 /** Wraps anything thrown into a LakehouseError; unknown errors become `internal` (a bug). */
 export function asLakehouseError(err: unknown): LakehouseError {
   if (err instanceof LakehouseError) return err;
@@ -56,6 +76,12 @@ export function asLakehouseError(err: unknown): LakehouseError {
   if (e && typeof e.code === 'string' && ['ENOENT', 'EACCES', 'ENOSPC', 'EISDIR', 'ENOTDIR', 'EROFS'].includes(e.code)) {
     const what = e.code === 'ENOENT' ? ErrorCode.notFound : ErrorCode.io;
     return new LakehouseError(what, `${e.code}: ${e.path ?? e.message ?? 'file system error'}`, { cause: err });
+  }
+  if (e && typeof e.code === 'string' && machineSqliteCodes.test(e.code)) {
+    return new LakehouseError(ErrorCode.io, `lakehouse.db: ${e.code}: ${e.message ?? 'SQLite failure'}`, {
+      cause: err,
+      hint: 'check the data folder: free space, permissions, and that no other process holds lakehouse.db',
+    });
   }
   const message = err instanceof Error ? err.message : String(err);
   return new LakehouseError(ErrorCode.internal, `internal error (a bug, please report it): ${message}`, { cause: err });

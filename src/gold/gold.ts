@@ -14,7 +14,7 @@ import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER, CHANGE_LEDGER_COLUMNS } from './change-ledger.ts';
 import { GoldPlan, changedName, namesMentioned, type RelationSchemas } from './derive.ts';
 import { INTERNAL_PREFIX, STATE_TABLES, internal, publishView, quote, unpublishView } from '../state/index.ts';
-import { LakehouseError, ErrorCode } from '../core/errors.ts';
+import { LakehouseError, ErrorCode, isMachineFailure } from '../core/errors.ts';
 import { silentLogger, type Logger } from '../core/log.ts';
 
 type Row = Record<string, unknown>;
@@ -52,6 +52,11 @@ export class GoldTable {
    * compute), or undefined. A degraded table keeps its last rows; later batches retry it.
    */
   degraded: string | undefined;
+  /**
+   * Why the last publish failed for the rows' sake (a value the Delta writer refuses, such as a SUM
+   * past a long), or undefined. The SQLite rows stay served; later publishes retry.
+   */
+  unpublished: string | undefined;
 
   private constructor(
     readonly definition: GoldDefinition,
@@ -396,8 +401,27 @@ export class GoldTable {
     if (!sameFields(table.snapshot().schema.fields, this.columns)) txn.updateMetadata({ schema, description: this.definition.description });
     for (const add of table.snapshot().files()) txn.remove(add);
     const rows = this.rows();
-    if (rows.length > 0) await txn.writeRows(rows);
+    try {
+      if (rows.length > 0) await txn.writeRows(rows);
+    } catch (err) {
+      // Rows the writer refuses are this table's trouble only: never a stop of silver (issue 12).
+      if (isMachineFailure(err)) throw err;
+      const reason = oneLine(err);
+      if (reason !== this.unpublished)
+        this.log.warn(`gold ${this.name} not published: ${reason}; its rows stay served from SQLite, publishing is retried with later batches`, {
+          table: this.name,
+        });
+      this.unpublished = reason;
+      return undefined;
+    }
+    if (this.unpublished !== undefined) this.log.info(`gold ${this.name} published again`, { table: this.name });
+    this.unpublished = undefined;
     return txn.commit();
+  }
+
+  /** Why this table is failing (to refresh or to publish), or undefined. */
+  get failing(): string | undefined {
+    return this.degraded ?? this.unpublished;
   }
 
   /**

@@ -95,13 +95,13 @@ export class PipelineView implements LakehouseView {
     const source = this.run.sourceHealth?.();
     const lag = this.run.lag();
     const stalled = this.stalled(lag);
-    const degradedGold = Object.fromEntries(p.gold.filter((g) => g.degraded !== undefined).map((g) => [g.name, g.degraded!]));
+    const degradedGold = Object.fromEntries(p.gold.filter((g) => g.failing !== undefined).map((g) => [g.name, g.failing!]));
     const goldDegraded = Object.keys(degradedGold).length > 0;
     const message =
       this.run.message ??
       source?.message ??
       stalled ??
-      (goldDegraded ? `gold table(s) failing to refresh: ${Object.keys(degradedGold).join(', ')}` : undefined);
+      (goldDegraded ? `gold table(s) failing to refresh or publish: ${Object.keys(degradedGold).join(', ')}` : undefined);
     const silver: Record<string, number> = {};
     for (const t of p.silver.list()) silver[t.name] = t.snapshot.version;
     const gold: Record<string, number> = {};
@@ -198,9 +198,9 @@ export class PipelineView implements LakehouseView {
     for (const g of p.gold)
       m.set(
         'lakehouse_gold_degraded',
-        '1 while a gold table fails to refresh (it keeps its last rows and retries)',
+        '1 while a gold table fails to refresh or publish (it keeps its last rows and retries)',
         { table: g.name },
-        g.degraded === undefined ? 0 : 1,
+        g.failing === undefined ? 0 : 1,
       );
     m.set('lakehouse_source_lag', 'records the source has that are not yet in bronze', {}, this.run.lag());
     for (const [tp, lag] of this.run.partitionLag?.() ?? []) {

@@ -111,9 +111,8 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     const keyColumns = this.keyColumnsFor(events);
     const batch = new StateBatch(this.name, this.store, keyColumns, events, this.truncations, new SchemaAdmission(this.snapshot.schema, this.name));
     for (const ev of events) batch.decide(ev);
-    beforeCommit?.(batch.applied);
     const newKeyColumns = this.keyColumns.length === 0 && keyColumns.length > 0 ? keyColumns : undefined;
-    const version = await this.commitBatch(batch, newKeyColumns, bronzeVersion);
+    const version = await this.commitBatch(batch, newKeyColumns, bronzeVersion, beforeCommit);
     return { version, applied: batch.applied, duplicates: batch.duplicates, quarantined: batch.quarantined };
   }
 
@@ -160,7 +159,7 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
    * A batch that changed nothing still commits, so the watermark moves and this bronze version is
    * never read again.
    */
-  private async commitBatch(batch: StateBatch, newKeyColumns: string[] | undefined, bronzeVersion: number): Promise<number> {
+  private async commitBatch(batch: StateBatch, newKeyColumns: string[] | undefined, bronzeVersion: number, beforeCommit?: BeforeCommit): Promise<number> {
     const { pending } = batch;
     const changed = pending.size > 0;
     const txn = changed
@@ -178,6 +177,8 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     );
     const how = batch.admission.widened ? 'rewrite-all' : this.writeMode === 'copy-on-write' ? 'copy-on-write' : 'deletion-vectors';
     const relocated = await this.replaceRows(txn, replacedRows(staged), how);
+    // Last before the commit: a batch the writer or the serving copy refuses (poison.ts) has recorded nothing.
+    beforeCommit?.(batch.applied);
     return this.commit(txn, bronzeVersion, () => {
       for (const p of staged) this.store.put(p.entry);
       for (const e of relocated) this.store.put(e);

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import { LocalStorage } from '../storage/index.ts';
 import type { ChangeEvent, TombstoneEvent } from '../cdc/index.ts';
-import { ErrorCode, LakehouseError, notFound } from '../core/errors.ts';
+import { ErrorCode, LakehouseError, isMachineFailure, notFound } from '../core/errors.ts';
 import { SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, Scd2Table } from './scd2-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
@@ -19,6 +19,8 @@ import { DEFAULT_WRITE_MODE, chosenWriteMode, type WriteMode, type WriteModeChoi
 import { KEY_FORMAT } from './keys.ts';
 import { StoreVersions, forgetStoresOfOtherKeyFormat } from './store-schema.ts';
 import { TopicSources } from './topic-sources.ts';
+import { applyIsolated } from './poison.ts';
+import { metadataFields } from './metadata-columns.ts';
 
 export interface RoutingRule {
   /** Matched against the Kafka topic. */
@@ -158,18 +160,32 @@ export class Silver {
     let history: Scd2Table | undefined;
     const withHistory = this.keepsHistory(name);
     let covered = 0;
+    const scratch = this.storage.at(scratchName);
+    const applyOnce = async (events: readonly ChangeEvent[], version: number) => {
+      const created = table === undefined;
+      try {
+        table ??= await SilverTable.open(scratch, scratchDb, name, initialFields(events), writeMode ?? current.writeMode);
+        if (withHistory) history ??= await Scd2Table.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
+        return await applyToTable(table, history, events, version);
+      } catch (err) {
+        // As in applyToNamed: a table this attempt created goes, so a retry creates it afresh.
+        if (created && !isMachineFailure(err)) {
+          table = history = undefined;
+          await removeTableFolders(this.storage, scratchName);
+        }
+        throw err;
+      }
+    };
     const apply = async (routed: readonly ChangeEvent[], version: number) => {
-      table ??= await SilverTable.open(
-        this.storage.at(scratchName),
-        scratchDb,
-        name,
-        silverFieldsFor(routed.find((e) => e.op !== 't')?.columns ?? []),
-        writeMode ?? current.writeMode,
+      const what = `applying it to silver table '${name}' (rebuild)`;
+      await applyIsolated(
+        routed,
+        what,
+        (events) => applyOnce(events, version),
+        (events) => this.trial(name, events, table),
       );
-      if (withHistory) history ??= await Scd2Table.open(this.storage.at(scratchName + HISTORY_SUFFIX), scratchDb, table);
-      await applyToTable(table, history, routed, version);
       await history?.compact();
-      await table.compact();
+      await table?.compact();
       covered = version;
     };
     try {
@@ -251,26 +267,71 @@ export class Silver {
     }
     const result: SilverBatchResult = { applied: [], duplicates: 0, quarantined, versions: new Map() };
     for (const [name, routed] of byTable) {
-      let table = this.tables.get(name);
-      if (!table) {
-        const first = routed.find((e) => e.op !== 't');
-        table = await SilverTable.open(
-          this.storage.at(name),
-          this.db,
-          name,
-          silverFieldsFor(first?.columns ?? []),
-          chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
-        );
-        this.tables.set(name, table);
-      }
-      const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
-      const r = await applyToTable(table, history, routed, bronzeVersion, beforeCommit);
+      const apply = (events: readonly ChangeEvent[]) => this.applyToNamed(name, events, bronzeVersion, beforeCommit);
+      const r = await applyIsolated(routed, `applying it to silver table '${name}'`, apply, (events) => this.trial(name, events, this.tables.get(name)));
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);
       if (r.version !== undefined) result.versions.set(name, r.version);
     }
     return result;
+  }
+
+  /**
+   * Applies events to table `name`, creating it (with its history, when kept) if it is new. A table
+   * this call created is removed again when the apply fails, so a retry without the records that broke
+   * it (poison.ts) creates it afresh, from the records that remain.
+   */
+  private async applyToNamed(name: string, routed: readonly ChangeEvent[], bronzeVersion: number, beforeCommit?: BeforeCommit): Promise<ApplyResult> {
+    const created = !this.tables.has(name);
+    try {
+      let table = this.tables.get(name);
+      if (!table) {
+        table = await SilverTable.open(
+          this.storage.at(name),
+          this.db,
+          name,
+          initialFields(routed),
+          chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
+        );
+        this.tables.set(name, table);
+      }
+      const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
+      return await applyToTable(table, history, routed, bronzeVersion, beforeCommit);
+    } catch (err) {
+      if (created && !isMachineFailure(err)) {
+        this.tables.delete(name);
+        this.historyTables.delete(name);
+        await removeTableFolders(this.storage, name);
+      }
+      throw err;
+    }
+  }
+
+  /**
+   * A trial of poison isolation (poison.ts): applies `events` to a scratch table under `.trial-<name>`,
+   * with its own in-memory index, typed like `current` (the table they are for, when it exists) and
+   * with a history when `name` keeps one; then throws the scratch away.
+   */
+  private async trial(name: string, events: readonly ChangeEvent[], current: SilverTable | undefined): Promise<void> {
+    const folder = `.trial-${name}`;
+    await removeTableFolders(this.storage, folder);
+    const db = new Database(':memory:');
+    try {
+      const fields = current ? current.snapshot.schema.fields.filter((f) => !METADATA_NAMES.has(f.name)) : initialFields(events);
+      const table = await SilverTable.open(
+        this.storage.at(folder),
+        db,
+        name,
+        fields,
+        current?.writeMode ?? chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
+      );
+      const history = this.keepsHistory(name) ? await Scd2Table.open(this.storage.at(folder + HISTORY_SUFFIX), db, table) : undefined;
+      await applyToTable(table, history, events, 1);
+    } finally {
+      db.close();
+      await removeTableFolders(this.storage, folder);
+    }
   }
 
   /** A table (existing, or new in this batch) whose name equals `name` but for case. */
@@ -296,6 +357,24 @@ export class Silver {
       await this.historyTables.get(name)?.compact();
       await table.compact();
     }
+  }
+}
+
+/** The columns a table is created with: its first row's. */
+const initialFields = (events: readonly ChangeEvent[]) => silverFieldsFor(events.find((e) => e.op !== 't')?.columns ?? []);
+
+const METADATA_NAMES = new Set(metadataFields.map((f) => f.name));
+
+/** Deletes every file of table folder `name` under `storage`, and of its history's. */
+async function removeTableFolders(storage: Storage, name: string): Promise<void> {
+  for (const folder of [name, name + HISTORY_SUFFIX]) {
+    // A local folder goes whole (deleting its files would leave the empty directories behind).
+    if (storage instanceof LocalStorage) {
+      rmSync(join(storage.root, folder), { recursive: true, force: true });
+      continue;
+    }
+    const files = storage.at(folder);
+    for (const f of await files.list('', { recursive: true })) await files.delete(f.path);
   }
 }
 

@@ -1,11 +1,13 @@
 /**
  * Generated Debezium streams for property tests of the boundary: tables of generated names (reserved,
- * internal-looking and non-ASCII ones included) and keys (composite, text or integer), changes in source
- * order with TOAST placeholders, rendered as Debezium PostgreSQL records (envelopes or
- * ExtractNewRecordState rows, with or without JsonConverter schemas), mixed with malformed records of
- * every kind the gate refuses, and delivered as Kafka does (key-hashed partitions interleaved, the same
- * offsets redelivered, a connector re-sending older events). Beside the records it keeps the model:
- * the rows silver must hold, and how many records must be dead letters.
+ * internal-looking and non-ASCII ones included) and keys (composite, text or integer), an initial
+ * snapshot (op r, all at the snapshot's LSN, source.snapshot first/true/last), then changes in source
+ * order with TOAST placeholders and truncates (op t, envelopes only: the flattening SMT has no row for
+ * them), rendered as Debezium PostgreSQL records (envelopes or ExtractNewRecordState rows, with or
+ * without JsonConverter schemas), mixed with malformed records of every kind the gate refuses and poison
+ * records (which only applying them reveals), and delivered as Kafka does (key-hashed partitions
+ * interleaved, the same offsets redelivered, a connector re-sending older events). Beside the records
+ * it keeps the model: the rows silver must hold, and how many records must be dead letters.
  */
 import fc from 'fast-check';
 import type { KafkaRecord } from '../../src/cdc/index.ts';
@@ -32,12 +34,14 @@ export interface FuzzScenario {
   /** Per step: which table, what to do, and the values to use. */
   steps: {
     table: number;
-    action: 'insert' | 'update' | 'delete' | 'malformed';
+    action: 'insert' | 'update' | 'delete' | 'truncate' | 'malformed';
     pick: number;
     values: (string | number)[];
     toast: boolean[];
     malformed: number;
   }[];
+  /** Rows the tables hold before the stream starts, read by the connector's initial snapshot. */
+  snapshot: { table: number; values: (string | number)[] }[];
   /** Delivery: a shuffle seed, redeliveries, batch sizes. */
   deliverySeed: number;
   redeliver: number;
@@ -79,6 +83,8 @@ const table = fc.tuple(fc.constantFrom(...TABLE_NAMES), uniqueColumns(2, 5), fc.
   }),
 );
 
+const values = fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 8 })), { minLength: 8, maxLength: 8 });
+
 export const scenario: fc.Arbitrary<FuzzScenario> = fc
   .record({
     tables: fc.uniqueArray(table, { minLength: 1, maxLength: 3, selector: (t) => t.name.toLowerCase() }),
@@ -88,21 +94,32 @@ export const scenario: fc.Arbitrary<FuzzScenario> = fc
     steps: fc.array(
       fc.record({
         table: fc.nat(),
-        action: fc.constantFrom<'insert' | 'update' | 'delete' | 'malformed'>('insert', 'insert', 'update', 'update', 'delete', 'malformed'),
+        action: fc.oneof(
+          {
+            weight: 12,
+            arbitrary: fc.constantFrom<'insert' | 'update' | 'delete' | 'malformed'>('insert', 'insert', 'update', 'update', 'delete', 'malformed'),
+          },
+          { weight: 1, arbitrary: fc.constant<'truncate'>('truncate') },
+        ),
         pick: fc.nat(),
-        values: fc.array(fc.oneof(fc.integer({ min: -1000, max: 1000 }), fc.string({ maxLength: 8 })), { minLength: 8, maxLength: 8 }),
+        values,
         toast: fc.array(fc.boolean(), { minLength: 8, maxLength: 8 }),
-        malformed: fc.nat({ max: 5 }),
+        malformed: fc.nat({ max: 6 }),
       }),
       // FUZZ_MAX_STEPS makes longer streams (the long run uses them: the pipeline's open and reopen are
       // most of a short scenario's time).
       process.env.FUZZ_MAX_STEPS ? { minLength: 1, maxLength: Number(process.env.FUZZ_MAX_STEPS), size: 'max' } : { minLength: 1, maxLength: 60 },
     ),
+    snapshot: fc.array(fc.record({ table: fc.nat(), values: values }), { maxLength: 8 }),
     deliverySeed: fc.nat(),
     redeliver: fc.nat({ max: 5 }),
     batch: fc.integer({ min: 1, max: 40 }),
   })
-  .map((s) => ({ ...s, steps: s.steps.map((step) => ({ ...step, table: step.table % s.tables.length })) }));
+  .map((s) => ({
+    ...s,
+    steps: s.steps.map((step) => ({ ...step, table: step.table % s.tables.length })),
+    snapshot: s.snapshot.map((row) => ({ ...row, table: row.table % s.tables.length })),
+  }));
 
 /** A deterministic PRNG (mulberry32) for delivery order. */
 function prng(seed: number): () => number {
@@ -141,44 +158,55 @@ export function render(s: FuzzScenario): FuzzStream {
   const keySchema = (t: FuzzTable) => ({ type: 'struct', fields: t.key.map((c) => ({ field: c.name, type: connectType(c), optional: false })) });
   const wrap = (schema: unknown, payload: unknown) => (s.schemas ? { schema, payload } : payload);
   const keyText = (t: FuzzTable, key: SourceRow) => JSON.stringify(wrap(keySchema(t), key));
+  /** `source.snapshot` of the record being rendered: 'false' once streaming. */
+  let snapshotFlag = 'false';
   const source = (t: FuzzTable, at: number) => ({
     version: '3.3.2.Final',
     connector: 'postgresql',
     name: 'fz',
     ts_ms: 1_767_600_000_000 + at,
+    snapshot: snapshotFlag,
     db: 'db',
     schema: 'public',
     table: t.name,
     lsn: at,
   });
 
+  const envelopeSchema = (t: FuzzTable, at: number) => {
+    const row = schemaOf(t);
+    return {
+      type: 'struct',
+      fields: [
+        { ...row, field: 'before' },
+        { ...row, field: 'after' },
+        {
+          type: 'struct',
+          optional: false,
+          field: 'source',
+          fields: Object.keys(source(t, at)).map((f) => ({ field: f, type: f === 'ts_ms' || f === 'lsn' ? 'int64' : 'string', optional: true })),
+        },
+        { type: 'string', optional: false, field: 'op' },
+        { type: 'int64', optional: true, field: 'ts_ms' },
+      ],
+    };
+  };
   const envelope = (t: FuzzTable, op: string, before: SourceRow | null, after: SourceRow | null, at: number) => {
-    if (s.shape === 'envelope') {
-      const row = schemaOf(t);
-      const schema = {
-        type: 'struct',
-        fields: [
-          { ...row, field: 'before' },
-          { ...row, field: 'after' },
-          {
-            type: 'struct',
-            optional: false,
-            field: 'source',
-            fields: Object.keys(source(t, at)).map((f) => ({ field: f, type: f === 'ts_ms' || f === 'lsn' ? 'int64' : 'string', optional: true })),
-          },
-          { type: 'string', optional: false, field: 'op' },
-          { type: 'int64', optional: true, field: 'ts_ms' },
-        ],
-      };
-      return JSON.stringify(wrap(schema, { before, after, source: source(t, at), op, ts_ms: 1_767_600_000_000 + at }));
-    }
+    if (s.shape === 'envelope') return JSON.stringify(wrap(envelopeSchema(t, at), { before, after, source: source(t, at), op, ts_ms: 1_767_600_000_000 + at }));
     const image = op === 'd' ? before! : after!;
-    const meta = { __op: op, __table: t.name, __lsn: at, __source_ts_ms: 1_767_600_000_000 + at, __deleted: op === 'd' ? 'true' : 'false' };
+    const meta = {
+      __op: op,
+      __table: t.name,
+      __lsn: at,
+      __source_ts_ms: 1_767_600_000_000 + at,
+      __source_snapshot: snapshotFlag,
+      __deleted: op === 'd' ? 'true' : 'false',
+    };
     const metaFields = [
       { field: '__op', type: 'string', optional: true },
       { field: '__table', type: 'string', optional: true },
       { field: '__lsn', type: 'int64', optional: true },
       { field: '__source_ts_ms', type: 'int64', optional: true },
+      { field: '__source_snapshot', type: 'string', optional: true },
       { field: '__deleted', type: 'string', optional: true },
     ];
     // A flattened record cannot carry a source column whose name starts with __: the SMT's metadata
@@ -186,7 +214,33 @@ export function render(s: FuzzScenario): FuzzStream {
     return JSON.stringify(wrap({ type: 'struct', fields: [...schemaOf(t).fields, ...metaFields] }, { ...image, ...meta }));
   };
 
-  for (const step of s.steps) {
+  const newKey = (table: number): SourceRow => {
+    const key: SourceRow = {};
+    for (const c of s.tables[table]!.key) key[c.name] = c.type === 'int' ? nextKey[table]! : `k${nextKey[table]}`;
+    nextKey[table]!++;
+    return key;
+  };
+  const rowOf = (t: FuzzTable, key: SourceRow, values: readonly (string | number)[]): SourceRow => {
+    const row: SourceRow = { ...key };
+    for (const [i, c] of t.columns.entries()) row[c.name] = values[i + 2] === undefined ? null : valueFor(c, values[i + 2]!);
+    return row;
+  };
+
+  // The initial snapshot: every row read at the snapshot's one LSN, before any change.
+  for (const [i, read] of s.snapshot.entries()) {
+    const t = s.tables[read.table]!;
+    const key = newKey(read.table);
+    const row = rowOf(t, key, read.values);
+    live[read.table]!.set(JSON.stringify(key), row);
+    snapshotFlag = i === 0 ? 'first' : i === s.snapshot.length - 1 ? 'last' : 'true';
+    events.push({ table: read.table, key, value: envelope(t, 'r', null, row, lsn), malformed: false });
+  }
+  snapshotFlag = 'false';
+
+  const truncatedAfter = (index: number, table: number) =>
+    s.shape === 'envelope' && s.steps.some((later, i) => i > index && later.table === table && later.action === 'truncate');
+
+  for (const [stepIndex, step] of s.steps.entries()) {
     const t = s.tables[step.table]!;
     const rows = live[step.table]!;
     const keys = [...rows.keys()];
@@ -202,19 +256,30 @@ export function render(s: FuzzScenario): FuzzStream {
         () =>
           `{"op":"c","before":null,"after":${JSON.stringify(key).slice(0, -1)},"${t.columns[0]!.name}":${'9'.repeat(45)}},"source":${JSON.stringify(source(t, at))}}`,
         () => envelope(t, 'x', null, key, at),
+        // A poison record: a column name SQLite's serving copy cannot take, found by isolation (src/silver/poison.ts).
+        () => envelope(t, 'c', null, { ...key, 'bad\u0000column': 1 }, at),
       ];
-      // The schemaless huge-integer form has no meaning under schemas; there, send an unknown op instead.
-      const kind = s.schemas && step.malformed === 4 ? 5 : step.malformed;
+      // The schemaless forms (a huge integer, a column no schema declares) have no meaning under schemas;
+      // there, send an unknown op instead. So too for a poison record a later truncate of its table
+      // supersedes: only applying reveals poison, and a superseded record may never be applied (when the
+      // truncate, on another partition, arrives first), so it is not certain to be a dead letter.
+      const superseded = step.malformed === 6 && truncatedAfter(stepIndex, step.table);
+      const kind = (s.schemas && (step.malformed === 4 || step.malformed === 6)) || superseded ? 5 : step.malformed;
       events.push({ table: step.table, key, value: kinds[kind]!(), malformed: true });
       malformed++;
       continue;
     }
+    if (step.action === 'truncate') {
+      // TRUNCATE: every row of the table goes; the record has no key (partition 0, like any null key).
+      if (s.shape !== 'envelope') continue;
+      rows.clear();
+      const value = JSON.stringify(wrap(envelopeSchema(t, at), { before: null, after: null, source: source(t, at), op: 't', ts_ms: 1_767_600_000_000 + at }));
+      events.push({ table: step.table, key: null, value, malformed: false });
+      continue;
+    }
     if (step.action === 'insert' || keys.length === 0) {
-      const key: SourceRow = {};
-      for (const c of t.key) key[c.name] = c.type === 'int' ? nextKey[step.table]! : `k${nextKey[step.table]}`;
-      nextKey[step.table]!++;
-      const row: SourceRow = { ...key };
-      for (const [i, c] of t.columns.entries()) row[c.name] = step.values[i + 2] === undefined ? null : valueFor(c, step.values[i + 2]!);
+      const key = newKey(step.table);
+      const row = rowOf(t, key, step.values);
       rows.set(JSON.stringify(key), row);
       events.push({ table: step.table, key, value: envelope(t, 'c', null, row, at), malformed: false });
       continue;

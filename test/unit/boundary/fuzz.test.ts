@@ -1,6 +1,6 @@
 /**
- * Property: whatever a generated Debezium stream holds (names of every kind, composite keys, TOAST
- * placeholders, malformed records, redeliveries, any batching), the pipeline never halts, silver equals
+ * Property: whatever a generated Debezium stream holds (names of every kind, composite keys, an initial
+ * snapshot, TOAST placeholders, truncates, malformed and poison records, redeliveries, any batching), the pipeline never halts, silver equals
  * the model of the source row for row with no null key, every malformed record is a dead letter, and
  * losing lakehouse.db changes nothing. Seeds print on failure (replay with FUZZ_SEED=... FUZZ_PATH=...);
  * test/bench/boundary-fuzz.bench.ts runs it long.
