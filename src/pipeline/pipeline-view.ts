@@ -7,6 +7,7 @@ import type { Storage } from '../storage/storage.ts';
 import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import { readingOrder } from '../bronze/index.ts';
 import { resolveIn, tablePath } from '../catalog/index.ts';
+import { keyModeOf } from '../silver/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type {
   ChangeRecord,
@@ -133,7 +134,15 @@ export class PipelineView implements LakehouseView {
   private async summary(r: TableRef, snap?: Snapshot): Promise<TableSummary> {
     snap ??= r.current();
     const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + liveRecordCount(a), 0);
-    return { name: r.name, layer: r.layer, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
+    const key = r.layer === 'silver' ? keyModeOf(snap.tableProperties) : undefined;
+    return {
+      name: r.name,
+      layer: r.layer,
+      version: snap.version,
+      rows,
+      lastCommit: new Date(snap.timestamp).toISOString(),
+      ...(key ? { key: { mode: key.mode, columns: key.mode === 'keyed' ? key.columns : [] } } : {}),
+    };
   }
 
   async table(name: string): Promise<TableDetail> {

@@ -114,10 +114,14 @@ export class ServingStore extends IndexStore<KeyEntry> {
     return this.db.query(`DELETE FROM ${this.sqlName} WHERE __deleted = 1 AND __deleted_at < ?`).run(cutoffMs).changes;
   }
 
-  /** Live keys whose key string starts with a source prefix (for truncates). */
+  /**
+   * Live keys whose key string starts with `prefix` (a source's, for truncates; a keyless row's content,
+   * for its updates and deletes; each is followed by an ASCII character): a range of the key index, so
+   * a lookup does not scan the table.
+   */
   liveKeysWithPrefix(prefix: string): { key: string; position: string }[] {
     return this.db
-      .query(`SELECT __key AS key, __position AS position FROM ${this.sqlName} WHERE __deleted = 0 AND substr(__key, 1, ?) = ?`)
-      .all(prefix.length, prefix) as { key: string; position: string }[];
+      .query(`SELECT __key AS key, __position AS position FROM ${this.sqlName} WHERE __key >= ?1 AND __key < ?1 || char(1114111) AND __deleted = 0`)
+      .all(prefix) as { key: string; position: string }[];
   }
 }
