@@ -38,6 +38,18 @@ export class LakehouseError extends Error {
   }
 }
 
+/**
+ * The user asked to stop (SIGTERM, Ctrl-C) in the middle of a batch: the stages stopped between
+ * tables. Not a failure and not about any record: what is committed stays, and the rest of the batch
+ * is replayed from bronze on the next run, as after a crash.
+ */
+export class Interrupted extends Error {
+  constructor() {
+    super('stopped on request in the middle of a batch; the next run replays the rest of it from bronze');
+    this.name = 'Interrupted';
+  }
+}
+
 export const usageError = (message: string, hint?: string) => new LakehouseError(ErrorCode.usage, message, { hint });
 export const notFound = (message: string, hint?: string) => new LakehouseError(ErrorCode.notFound, message, { hint });
 export const invalidInput = (message: string, hint?: string) => new LakehouseError(ErrorCode.invalidInput, message, { hint });

@@ -61,7 +61,8 @@ export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
       extraProperties: keyColumns ? { [KEY_PROPERTY]: keyColumns } : {},
       kind: 'history',
     });
-    const history = new Scd2Table(name, table, new Scd2Store(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
+    const store = db.transaction(() => new Scd2Store(db, name, table.snapshot().schema))();
+    const history = new Scd2Table(name, table, store, db, versions, HISTORY_APP_ID);
     await history.repair();
     if (history.bronzeVersion === undefined && silver.bronzeVersion !== undefined) await history.seed(silver);
     return history;

@@ -73,7 +73,9 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
       properties: writeModeConfiguration(writeMode),
       kind: 'silver',
     });
-    const silver = new SilverTable(name, table, new ServingStore(db, name, table.snapshot().schema), db, versions, SILVER_APP_ID);
+    // Its SQL objects in one transaction: one schema change, not one per statement.
+    const store = db.transaction(() => new ServingStore(db, name, table.snapshot().schema))();
+    const silver = new SilverTable(name, table, store, db, versions, SILVER_APP_ID);
     await silver.repair();
     return silver;
   }
