@@ -220,9 +220,10 @@ export class ChangeDecoder {
     const tsMs = num(fields.ts_ms) ?? recordTimestamp(record);
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
-    return op === 'd'
-      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p)
-      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
+    if (op === 'd') return this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p);
+    const event = this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
+    if (declaredOp === undefined) event.opUnknown = true;
+    return event;
   }
 
   private shared(identity: SourceIdentity): SourceIdentity {

@@ -46,6 +46,11 @@ export interface ChangeEvent {
    * its full before image (REPLICA IDENTITY FULL).
    */
   keyless?: true;
+  /**
+   * A flattened record without `__op` (ExtractNewRecordState's default): an insert or an update, no
+   * one can tell; `op` says 'u'. Keyed, it is an upsert either way; keyless, it is appended.
+   */
+  opUnknown?: true;
   /** No JsonConverter schema described the row (its columns were inferred from the values). */
   schemaless?: true;
   /**

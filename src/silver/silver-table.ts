@@ -274,13 +274,13 @@ class StateBatch {
 
   /**
    * A keyless table's event (not a redelivery: its own key is new). An insert or snapshot read
-   * appends its row. An update or delete removes the row its before image names (the oldest, when
+   * appends its row, and so does a flattened record that does not say which it is. An update or delete removes the row its before image names (the oldest, when
    * identical rows share the image), so it needs the full image REPLICA IDENTITY FULL gives; an
    * update then appends its after image. A delete leaves a tombstone under its own key, where a
    * redelivery finds it.
    */
   private decideKeyless(ev: ChangeEvent, key: string, position: string): void {
-    if (ev.op === 'c' || ev.op === 'r') {
+    if (ev.op === 'c' || ev.op === 'r' || ev.opUnknown) {
       this.upsert(ev, key, position, undefined);
       return;
     }

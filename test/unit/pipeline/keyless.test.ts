@@ -190,3 +190,12 @@ test('describe and /api/tables say which mode a table is in', async () => {
   expect(describe(join(p.dataDir, 'silver', 'a'))).toMatch(/^key\s+none \(keyless: each insert is appended as a row/m);
   expect(describe(join(p.dataDir, 'silver', 'k'))).toMatch(/^key\s+\(aid\)$/m);
 });
+
+test('flattened records of a keyless table (ExtractNewRecordState, no __op) are appended; a rewritten delete matches its row', async () => {
+  const p = await open();
+  const flat = (row: object, meta: object) => record('f', { ...row, __table: 'f', __lsn: offset, __source_ts_ms: 1_767_600_000_000, ...meta });
+  await p.process([flat(history(1, 10), {}), flat(history(2, 20), {}), flat(history(1, 10), { __deleted: 'true' })]);
+  expect((await rows(p, 'f')).map((r) => `${r.aid}/${r.delta}`)).toEqual(['2/20']);
+  expect(await deadLetters(p)).toEqual([]);
+  p.close();
+});
