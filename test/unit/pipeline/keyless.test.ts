@@ -199,3 +199,15 @@ test('flattened records of a keyless table (ExtractNewRecordState, no __op) are 
   expect(await deadLetters(p)).toEqual([]);
   p.close();
 });
+
+test('a keyless table keeps a history (--history): each appended row is a version, the history keyless too', async () => {
+  const dataDir = mkdtempSync(join(tmpdir(), 'lh-keyless-'));
+  dirs.push(dataDir);
+  const p = await Pipeline.open({ dataDir, log: silentLogger, history: ['hh'] });
+  await p.process([record('hh', envelope('hh', 'c', 1, history(1, 1))), record('hh', envelope('hh', 'c', 2, history(1, 1)))]);
+  await p.process([record('hh', envelope('hh', 'c', 3, history(2, 2)))]);
+  expect(p.silver.history('hh')!.rowCount).toBe(3);
+  expect(p.silver.history('hh')!.keyMode).toEqual({ mode: 'keyless' });
+  expect(p.silver.get('hh')!.rowCount).toBe(3);
+  p.close();
+});
