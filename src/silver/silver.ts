@@ -86,7 +86,9 @@ export class Silver {
     const silver = new Silver(storage, db, rules, new Set(wanted), writeMode);
     forgetStoresOfOtherKeyFormat(db, KEY_FORMAT);
     const logs = await storage.list('', { recursive: true });
-    const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
+    // A table is one with a commit: a log holding only the temp file of a commit that a crash cut short
+    // is not one yet (opening it would create it without its columns).
+    const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\/\d{20}\./.exec(f.path)?.[1]).filter((n): n is string => !!n));
     for (const name of [...names].filter(isSilverTableName).sort()) {
       const table = await SilverTable.open(storage.at(name), db, name, []);
       silver.keep(name, table);
