@@ -133,6 +133,7 @@ test(
       const mentions = readFileSync(join(dataDir, 'serve.log'), 'utf8')
         .split('\n')
         .filter((l) => l.includes('pgbench_history'));
+      console.log(`[pgbench-gold] pgbench_history: ${silver.get('pgbench_history')?.rows} rows appended; ${mentions.length} serve log lines mention it`);
       expect(mentions.length).toBeLessThan(20);
     } catch (err) {
       failed = true;
