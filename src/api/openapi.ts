@@ -6,6 +6,7 @@
  */
 import {
   CHANGE_OPS,
+  KEY_MODES,
   LAYERS,
   RUN_STATES,
   SOURCE_KINDS,
@@ -14,6 +15,7 @@ import {
   type HistoryEntry,
   type SourceInfo,
   type TableDetail,
+  type TableKey,
   type TableSummary,
 } from '../pipeline/lakehouse-view.ts';
 import { ROW_FORMATS, ROW_FORMAT_NAMES } from './row-formats/index.ts';
@@ -71,6 +73,12 @@ const summaryMembers: Members<TableSummary> = {
   version: integer,
   rows: integer,
   lastCommit: nullable(string),
+  key: optional(
+    object<TableKey>({
+      mode: { type: 'string', enum: KEY_MODES, description: 'keyless: rows appended; updates and deletes matched by their full before image' },
+      columns: arrayOf(string),
+    }),
+  ),
 };
 
 /** The answers' schemas, by name (#/components/schemas/NAME). */

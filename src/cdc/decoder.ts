@@ -36,6 +36,7 @@ interface CompiledValueSchema {
 type Obj = Record<string, unknown>;
 
 const NO_COLUMNS: readonly ColumnSpec[] = Object.freeze([]);
+const KEYLESS: { row: Row; columns: readonly string[] } = Object.freeze({ row: Object.freeze({}), columns: Object.freeze([]) });
 const NONE_UNAVAILABLE: ReadonlySet<string> = new Set<string>();
 const ROW_OPS = new Set(['c', 'u', 'd', 'r']);
 /** Distinct source identities remembered (databases x tables); past it the memory starts over. */
@@ -219,9 +220,10 @@ export class ChangeDecoder {
     const tsMs = num(fields.ts_ms) ?? recordTimestamp(record);
     const position = positionOf({ ...fields, connector }, record.partition, BigInt(record.offset), tsMs);
     const snapshot = meta.source_snapshot === true || (typeof meta.source_snapshot === 'string' && meta.source_snapshot !== 'false');
-    return op === 'd'
-      ? this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p)
-      : this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
+    if (op === 'd') return this.changeEvent(record, op, source, row, null, rowSchema, position, tsMs, snapshot, p);
+    const event = this.changeEvent(record, op, source, null, row, rowSchema, position, tsMs, snapshot, p);
+    if (declaredOp === undefined) event.opUnknown = true;
+    return event;
   }
 
   private shared(identity: SourceIdentity): SourceIdentity {
@@ -282,6 +284,7 @@ export class ChangeDecoder {
         snapshot,
         flattened: flattenedFrom !== null,
         ...(rowSchema ? {} : { schemaless: true as const }),
+        ...(key === KEYLESS ? { keyless: true as const } : {}),
         record: recordRef(record),
       };
     }
@@ -301,6 +304,7 @@ export class ChangeDecoder {
       snapshot,
       flattened: flattenedFrom !== null,
       ...(rowSchema ? {} : { schemaless: true as const }),
+      ...(key === KEYLESS ? { keyless: true as const } : {}),
       record: recordRef(record),
     };
   }
@@ -311,11 +315,12 @@ export class ChangeDecoder {
     if (!image) fail('record has neither a key nor a row image to take the key from');
     const columns = this.keyColumns[table];
     if (!columns) {
-      // Debezium keys every record of a table with a primary key: one without is damaged, and taking
-      // its key from the row would apply a change nobody can vouch for.
+      // Debezium keys every record of a table with a primary key: one without, on a topic of keyed
+      // records, is damaged, and taking its key from the row would apply a change nobody can vouch for.
       const keyed = this.learnedKeyColumns.get(record.topic);
       if (keyed) fail(`record has no key, but the records of topic ${record.topic} are keyed by (${keyed.join(', ')})`);
-      fail(`record has no key and the key columns of table '${table}' are unknown; name them with --key ${table}=COLUMN[,COLUMN]`);
+      // Otherwise the table has no primary key: silver appends its rows (see ChangeEvent.keyless).
+      return KEYLESS;
     }
     const row: Row = {};
     for (const name of columns!) {

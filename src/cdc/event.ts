@@ -40,6 +40,17 @@ export interface ChangeEvent {
   snapshot: boolean;
   /** The record was flattened by ExtractNewRecordState (a row with `__` metadata fields, no envelope). */
   flattened: boolean;
+  /**
+   * The record had no Kafka key and no --key names the table's key columns: its table has no primary
+   * key (key and keyColumns are empty). Silver appends such rows, and matches an update or delete by
+   * its full before image (REPLICA IDENTITY FULL).
+   */
+  keyless?: true;
+  /**
+   * A flattened record without `__op` (ExtractNewRecordState's default): an insert or an update, no
+   * one can tell; `op` says 'u'. Keyed, it is an upsert either way; keyless, it is appended.
+   */
+  opUnknown?: true;
   /** No JsonConverter schema described the row (its columns were inferred from the values). */
   schemaless?: true;
   /**

@@ -40,6 +40,18 @@ export class LakehouseError extends Error {
   }
 }
 
+/**
+ * The user asked to stop (SIGTERM, Ctrl-C) in the middle of a batch: the stages stopped between
+ * tables. Not a failure and not about any record: what is committed stays, and the rest of the batch
+ * is replayed from bronze on the next run, as after a crash.
+ */
+export class Interrupted extends Error {
+  constructor() {
+    super('stopped on request in the middle of a batch; the next run replays the rest of it from bronze');
+    this.name = 'Interrupted';
+  }
+}
+
 export const usageError = (message: string, hint?: string) => new LakehouseError(ErrorCode.usage, message, { hint });
 export const notFound = (message: string, hint?: string) => new LakehouseError(ErrorCode.notFound, message, { hint });
 export const invalidInput = (message: string, hint?: string) => new LakehouseError(ErrorCode.invalidInput, message, { hint });
@@ -62,6 +74,7 @@ const recordCodes = new Set<ErrorCode>([ErrorCode.invalidInput, ErrorCode.unsupp
  * and isolates the record behind the latter (src/silver/poison.ts).
  */
 export function isMachineFailure(err: unknown): boolean {
+  if (err instanceof Interrupted) return true; // a stop on request is about no record either
   if (err instanceof LakehouseError) return !recordCodes.has(err.code);
   const code = (err as { code?: unknown } | null)?.code;
   if (typeof code !== 'string') return false;

@@ -32,6 +32,18 @@ export interface HealthStatus {
   message?: string;
 }
 
+export const KEY_MODES = ['keyed', 'keyless'] as const;
+
+/**
+ * How a silver table identifies its rows: by primary-key columns, or keyless (its source table has no
+ * primary key: each insert is appended as a row; updates and deletes are matched by their full before
+ * image, REPLICA IDENTITY FULL). `columns` is empty when keyless.
+ */
+export interface TableKey {
+  mode: (typeof KEY_MODES)[number];
+  columns: string[];
+}
+
 export interface TableSummary {
   name: string;
   layer: Layer;
@@ -40,6 +52,8 @@ export interface TableSummary {
   version: number;
   rows: number;
   lastCommit: string | null;
+  /** Silver tables, once their first row arrived. */
+  key?: TableKey;
 }
 
 export interface TableDetail extends TableSummary {

@@ -8,6 +8,7 @@ import { Snapshot, history, liveRecordCount, scan } from '../delta/index.ts';
 import { readingOrder } from '../bronze/index.ts';
 import { resolveIn, tablePath } from '../catalog/index.ts';
 import { publishedViewName } from '../state/index.ts';
+import { keyModeOf } from '../silver/index.ts';
 import type { Pipeline } from './pipeline.ts';
 import type {
   ChangeRecord,
@@ -135,7 +136,16 @@ export class PipelineView implements LakehouseView {
     snap ??= r.current();
     const rows = r.serving ? r.serving.count() : snap.files().reduce((n, a) => n + liveRecordCount(a), 0);
     const sqlName = r.layer === 'bronze' ? r.name : publishedViewName(r.layer, r.name);
-    return { name: r.name, layer: r.layer, sqlName, version: snap.version, rows, lastCommit: new Date(snap.timestamp).toISOString() };
+    const key = r.layer === 'silver' ? keyModeOf(snap.tableProperties) : undefined;
+    return {
+      name: r.name,
+      layer: r.layer,
+      sqlName,
+      version: snap.version,
+      rows,
+      lastCommit: new Date(snap.timestamp).toISOString(),
+      ...(key ? { key: { mode: key.mode, columns: key.mode === 'keyed' ? key.columns : [] } } : {}),
+    };
   }
 
   async table(name: string): Promise<TableDetail> {

@@ -66,6 +66,11 @@ export interface PipelineOptions {
    * it (see GoldStage).
    */
   goldPublishEveryMs?: number;
+  /**
+   * Aborted when the user asks to stop: a batch (or the catch-up on open) then stops between silver
+   * tables and throws Interrupted, leaving the rest to the next run's replay of bronze.
+   */
+  stop?: AbortSignal;
 }
 
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
@@ -115,6 +120,8 @@ export class Pipeline {
   /** Records received per second, over the last 10 s. */
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
+  /** See PipelineOptions.stop. */
+  private stop: AbortSignal | undefined;
   private readonly decoder: ChangeDecoder;
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
@@ -157,14 +164,17 @@ export class Pipeline {
   static async open(options: PipelineOptions): Promise<Pipeline> {
     mkdirSync(options.dataDir, { recursive: true });
     const unlock = lockDataDir(options.dataDir);
+    let p: Pipeline | undefined;
     try {
-      const p = await Pipeline.openLocked(options);
+      p = await Pipeline.openLocked(options);
       p.unlock = unlock;
+      p.stop = options.stop;
       await p.catchUp();
       await p.goldStage.open();
       return p;
     } catch (err) {
-      unlock();
+      if (p) p.close();
+      else unlock();
       throw err;
     }
   }
@@ -307,7 +317,7 @@ export class Pipeline {
     // The change ledger is written as each silver table commits, so a crash right after a commit,
     // whose replay skips that table, loses none of its activity.
     const ledger: Record<string, unknown>[] = [];
-    const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)));
+    const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)), this.stop);
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),

@@ -1,6 +1,6 @@
 export { Silver, type DecodedVersion, type RoutingRule, type SilverBatchResult } from './silver.ts';
 export { SilverTable, SILVER_APP_ID, type AppliedChange, type ApplyResult, type Quarantined } from './silver-table.ts';
-export { KEY_PROPERTY } from './keys.ts';
+export { KEY_PROPERTY, keyModeOf, type KeyMode } from './keys.ts';
 export { metadataFields, silverPosition } from './metadata-columns.ts';
 export { ServingStore, type KeyEntry } from './serving-store.ts';
 export { mergeSchemas, canHold, silverFieldsFor } from './schema-evolution.ts';

@@ -20,7 +20,7 @@ import type { Storage } from '../storage/storage.ts';
 import { DeltaTable, struct, type Add, type Snapshot, type StructField, type StructType, type Transaction } from '../delta/index.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions, type Located } from './file-rows.ts';
 import type { IndexStore, Row } from './index-store.ts';
-import { imageKey, keyColumnsOf } from './keys.ts';
+import { imageKey, keyColumnsOf, keyModeOf, type KeyMode } from './keys.ts';
 import { StoreVersions, type StoreKind } from './store-schema.ts';
 
 /** An indexed row: its key, its image (none for a delete the policy remembers) and where it lives. */
@@ -101,7 +101,12 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
     return this.store.rows(limit, offset);
   }
 
-  /** The key columns, recorded in the table's properties when the first keyed event arrives. */
+  /** Keyed by columns or keyless (rows appended), recorded in the table's properties with its first row; undefined before. */
+  get keyMode(): KeyMode | undefined {
+    return keyModeOf(this.table.snapshot().tableProperties);
+  }
+
+  /** The key columns, recorded in the table's properties when the first keyed event arrives; none when keyless. */
   protected get keyColumns(): string[] {
     return keyColumnsOf(this.table.snapshot().tableProperties);
   }

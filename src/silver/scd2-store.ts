@@ -31,7 +31,7 @@ export class Scd2Store extends IndexStore<KeyVersion> {
 
   /** `table` is the history table's name, `<silver table>__history`. */
   constructor(db: Database, table: string, schema: StructType) {
-    super(db, table, createScd2Table(db, table), { live: '__tombstone = 0', order: '__key, "__source_position"' });
+    super(db, table, createScd2Table(db, table, schema), { live: '__tombstone = 0', order: '__key, "__source_position"' });
     this.setSchema(schema);
   }
 

@@ -58,10 +58,11 @@ export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
       fields: [...silverSnap.schema.fields, ...historyFields],
       // Closed versions are marked in deletion vectors whatever silver's write mode.
       properties: { 'delta.enableDeletionVectors': 'true' },
-      extraProperties: keyColumns ? { [KEY_PROPERTY]: keyColumns } : {},
+      extraProperties: keyColumns !== undefined ? { [KEY_PROPERTY]: keyColumns } : {},
       kind: 'history',
     });
-    const history = new Scd2Table(name, table, new Scd2Store(db, name, table.snapshot().schema), db, versions, HISTORY_APP_ID);
+    const store = db.transaction(() => new Scd2Store(db, name, table.snapshot().schema))();
+    const history = new Scd2Table(name, table, store, db, versions, HISTORY_APP_ID);
     await history.repair();
     if (history.bronzeVersion === undefined && silver.bronzeVersion !== undefined) await history.seed(silver);
     return history;
@@ -76,8 +77,9 @@ export class Scd2Table extends IndexedTable<KeyVersion, Scd2Store> {
     if (this.holds(bronzeVersion)) return undefined;
     let keyColumns = this.keyColumns;
     let newKeyColumns: string[] | undefined;
-    if (keyColumns.length === 0) {
-      const first = events.find((e) => e.op !== 't');
+    // A keyless table's history records its key mode once too (keys.ts: no key columns).
+    if (this.keyMode === undefined) {
+      const first = events.find((e) => e.op !== 't' && !e.keyless) ?? events.find((e) => e.op !== 't');
       if (first) keyColumns = newKeyColumns = [...first.keyColumns];
     }
     const positions = events.map((e) => silverPosition(e.position));

@@ -9,7 +9,7 @@
 import type { Database, Statement } from 'bun:sqlite';
 import type { StructType } from '../delta/schema.ts';
 import { IndexStore, type Row } from './index-store.ts';
-import { createServingTable } from './store-schema.ts';
+import { createServingTable, tombstoneIndex } from './store-schema.ts';
 
 export type { Row } from './index-store.ts';
 
@@ -33,10 +33,15 @@ export class ServingStore extends IndexStore<KeyEntry> {
   private getManyStmt!: Statement;
   private upsertStmt!: Statement;
   private seenStmt!: Statement;
+  private readonly tombstones: ReturnType<typeof tombstoneIndex>;
+  /** Whether the tombstone index exists: made with the first tombstone (store-schema.ts). */
+  private tombstonesIndexed: boolean;
 
   constructor(db: Database, table: string, schema: StructType) {
-    super(db, table, createServingTable(db, table), { live: '__deleted = 0', order: '__key' });
+    super(db, table, createServingTable(db, table, schema), { live: '__deleted = 0', order: '__key' });
     this.setSchema(schema);
+    this.tombstones = tombstoneIndex(db, table);
+    this.tombstonesIndexed = this.tombstones.exists();
   }
 
   protected prepare(cols: readonly string[]): void {
@@ -97,6 +102,10 @@ export class ServingStore extends IndexStore<KeyEntry> {
   }
 
   put(entry: KeyEntry): void {
+    if (entry.deleted && !this.tombstonesIndexed) {
+      this.tombstones.create();
+      this.tombstonesIndexed = true;
+    }
     const values = [entry.key, entry.file, entry.row, entry.position, entry.deleted ? 1 : 0, entry.seen ?? null, entry.deleted ? Date.now() : null];
     this.upsertStmt.run(...(this.appendValues(values, entry.image) as never[]));
   }
@@ -111,13 +120,18 @@ export class ServingStore extends IndexStore<KeyEntry> {
    * delete would then bring its row back, so the retention must outlast any redelivery window.
    */
   purgeTombstones(cutoffMs: number): number {
+    if (!this.tombstonesIndexed) return 0;
     return this.db.query(`DELETE FROM ${this.sqlName} WHERE __deleted = 1 AND __deleted_at < ?`).run(cutoffMs).changes;
   }
 
-  /** Live keys whose key string starts with a source prefix (for truncates). */
+  /**
+   * Live keys whose key string starts with `prefix` (a source's, for truncates; a keyless row's content,
+   * for its updates and deletes; each is followed by an ASCII character): a range of the key index, so
+   * a lookup does not scan the table.
+   */
   liveKeysWithPrefix(prefix: string): { key: string; position: string }[] {
     return this.db
-      .query(`SELECT __key AS key, __position AS position FROM ${this.sqlName} WHERE __deleted = 0 AND substr(__key, 1, ?) = ?`)
-      .all(prefix.length, prefix) as { key: string; position: string }[];
+      .query(`SELECT __key AS key, __position AS position FROM ${this.sqlName} WHERE __key >= ?1 AND __key < ?1 || char(1114111) AND __deleted = 0`)
+      .all(prefix) as { key: string; position: string }[];
   }
 }

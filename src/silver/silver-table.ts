@@ -16,7 +16,7 @@ import { decodePosition } from '../cdc/index.ts';
 import { ServingStore, type KeyEntry, type Row } from './serving-store.ts';
 import { SchemaAdmission } from './schema-evolution.ts';
 import { IndexedTable } from './indexed-table.ts';
-import { keyColumnsProperty, keyOf, keyString, sourcePrefix } from './keys.ts';
+import { contentPrefix, isMetadataColumn, keyColumnsProperty, keyOf, keyString, sourcePrefix } from './keys.ts';
 import { metadataFields, metadataOf, silverPosition } from './metadata-columns.ts';
 import { DEFAULT_WRITE_MODE, writeModeConfiguration, writeModeOf, type WriteMode } from './write-mode.ts';
 
@@ -73,7 +73,9 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
       properties: writeModeConfiguration(writeMode),
       kind: 'silver',
     });
-    const silver = new SilverTable(name, table, new ServingStore(db, name, table.snapshot().schema), db, versions, SILVER_APP_ID);
+    // Its SQL objects in one transaction: one schema change, not one per statement.
+    const store = db.transaction(() => new ServingStore(db, name, table.snapshot().schema))();
+    const silver = new SilverTable(name, table, store, db, versions, SILVER_APP_ID);
     await silver.repair();
     return silver;
   }
@@ -109,9 +111,11 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     if (this.holds(bronzeVersion)) return { version: undefined, applied: [], duplicates: events.length, quarantined: [] };
     events = this.placeTombstoneDeletes(events);
     const keyColumns = this.keyColumnsFor(events);
-    const batch = new StateBatch(this.name, this.store, keyColumns, events, this.truncations, new SchemaAdmission(this.snapshot.schema, this.name));
-    for (const ev of events) batch.decide(ev);
-    const newKeyColumns = this.keyColumns.length === 0 && keyColumns.length > 0 ? keyColumns : undefined;
+    const { fitting, misfits } = this.byKeyMode(events, keyColumns);
+    const batch = new StateBatch(this.name, this.store, keyColumns, fitting, this.truncations, new SchemaAdmission(this.snapshot.schema, this.name));
+    batch.quarantined.push(...misfits);
+    for (const ev of fitting) batch.decide(ev);
+    const newKeyColumns = this.keyMode === undefined && fitting.some((e) => e.op !== 't') ? keyColumns : undefined;
     const version = await this.commitBatch(batch, newKeyColumns, bronzeVersion, beforeCommit);
     return { version, applied: batch.applied, duplicates: batch.duplicates, quarantined: batch.quarantined };
   }
@@ -147,10 +151,39 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     return placed;
   }
 
-  /** The key columns: the table's, or for a table that has none yet, those of its first keyed event. */
+  /**
+   * The key columns: the table's, or for a table whose key mode is not known yet, those of its first
+   * keyed event (a Kafka key is what Debezium gives every record of a table with a primary key), else
+   * none: keyless.
+   */
   private keyColumnsFor(events: readonly ChangeEvent[]): string[] {
-    const own = this.keyColumns;
-    return own.length > 0 ? own : [...(events.find((e) => e.op !== 't')?.keyColumns ?? [])];
+    return this.keyMode !== undefined ? this.keyColumns : [...(events.find((e) => e.op !== 't' && !e.keyless)?.keyColumns ?? [])];
+  }
+
+  /**
+   * The events that fit the table's key mode (keyed by `keyColumns`, or keyless when there are none),
+   * and those that do not: a record without a key for a keyed table, or a keyed record for a table
+   * whose rows are appended. Either would put a row under an identity the table does not use.
+   */
+  private byKeyMode(events: readonly ChangeEvent[], keyColumns: readonly string[]): { fitting: readonly ChangeEvent[]; misfits: Quarantined[] } {
+    const keyless = keyColumns.length === 0;
+    if (!events.some((e) => e.op !== 't' && (e.keyless === true) !== keyless)) return { fitting: events, misfits: [] };
+    const fitting: ChangeEvent[] = [];
+    const misfits: Quarantined[] = [];
+    for (const ev of events) {
+      if (ev.op === 't' || (ev.keyless === true) === keyless) fitting.push(ev);
+      else if (keyless)
+        misfits.push({
+          event: ev,
+          reason: `record has a key, but table '${this.name}' has no primary key (its first records had none, so its rows are appended); to key it, rebuild it with --key ${this.name}=COLUMN[,COLUMN]`,
+        });
+      else
+        misfits.push({
+          event: ev,
+          reason: `record has no key, but table '${this.name}' is keyed by (${keyColumns.join(', ')}); pass --key ${this.name}=${keyColumns.join(',')} to key such records by their row`,
+        });
+    }
+    return { fitting, misfits };
   }
 
   /**
@@ -235,8 +268,48 @@ class StateBatch {
     const prev = this.lookup(key);
     if (this.isStale(ev, key, position, prev)) return;
     this.seen.delete(key);
-    if (ev.op === 'd') this.delete(ev, key, position, prev);
+    if (this.keyColumns.length === 0) this.decideKeyless(ev, key, position);
+    else if (ev.op === 'd') this.delete(ev, key, position, prev);
     else this.upsert(ev, key, position, prev);
+  }
+
+  /**
+   * A keyless table's event (not a redelivery: its own key is new). An insert or snapshot read
+   * appends its row, and so does a flattened record that does not say which it is. An update or delete removes the row its before image names (the oldest, when
+   * identical rows share the image), so it needs the full image REPLICA IDENTITY FULL gives; an
+   * update then appends its after image. A delete leaves a tombstone under its own key, where a
+   * redelivery finds it.
+   */
+  private decideKeyless(ev: ChangeEvent, key: string, position: string): void {
+    if (ev.op === 'c' || ev.op === 'r' || ev.opUnknown) {
+      this.upsert(ev, key, position, undefined);
+      return;
+    }
+    const before = ev.before;
+    if (!before || this.rowColumns(ev).some((c) => !(c in before))) {
+      const what = ev.op === 'd' ? 'delete' : 'update';
+      this.quarantined.push({
+        event: ev,
+        reason: `${what} on a keyless table without a full before image: set REPLICA IDENTITY FULL or pass --key ${this.table}=COLUMN[,COLUMN]`,
+      });
+      return;
+    }
+    const matched = this.liveKeys(contentPrefix(ev, before))
+      .map((k) => k.key)
+      .sort()[0];
+    if (matched === undefined) {
+      this.quarantined.push({
+        event: ev,
+        reason: `${ev.op === 'd' ? 'delete' : 'update'} on a keyless table matches no row: no live row has its before image`,
+      });
+      return;
+    }
+    const prev = this.lookup(matched)!;
+    if (ev.op === 'u' && !this.upsert(ev, key, position, prev)) return;
+    this.stage({ key: matched, file: null, row: null, position, deleted: true, image: null });
+    if (ev.op !== 'd') return;
+    this.stage({ key, file: null, row: null, position, deleted: true, image: null });
+    this.applied.push({ table: this.table, op: 'd', key: ev.key, before: prev.image, after: null, position, tsMs: ev.tsMs });
   }
 
   /** A truncate deletes the live rows of its source older than it, and supersedes its older events. */
@@ -272,12 +345,12 @@ class StateBatch {
     if (prev && !prev.deleted) this.applied.push({ table: this.table, op: 'd', key: ev.key, before: prev.image, after: null, position, tsMs: ev.tsMs });
   }
 
-  /** An insert or update stages the key's new image, once its columns fit the schema. */
-  private upsert(ev: ChangeEvent, key: string, position: string, prev: KeyEntry | undefined): void {
+  /** An insert or update stages the key's new image, once its columns fit the schema (false: they do not). */
+  private upsert(ev: ChangeEvent, key: string, position: string, prev: KeyEntry | undefined): boolean {
     const refused = this.admission.admit(ev.columns);
     if (refused !== undefined) {
       this.quarantined.push({ event: ev, reason: refused });
-      return;
+      return false;
     }
     const image: Row = { ...ev.after };
     // An unchanged TOASTed column arrives as a placeholder: keep what we had.
@@ -293,6 +366,16 @@ class StateBatch {
       position,
       tsMs: ev.tsMs,
     });
+    return true;
+  }
+
+  /**
+   * The columns a full image of the event's row has: its schema's; without one (its columns were
+   * inferred from the images themselves), the table's source columns.
+   */
+  private rowColumns(ev: ChangeEvent): string[] {
+    if (!ev.schemaless) return ev.columns.map((c) => c.name);
+    return this.admission.schema.fields.map((f) => f.name).filter((n) => !isMetadataColumn(n));
   }
 
   private storedEntry(key: string): KeyEntry | undefined {
@@ -309,7 +392,7 @@ class StateBatch {
     this.pending.set(entry.key, { entry, original: prior ? prior.original : this.storedEntry(entry.key) });
   }
 
-  /** The live keys of a source (its key prefix) with their positions, from the index and this batch. */
+  /** The live keys that start with `prefix` (a source's, or a keyless row's content) with their positions, from the index and this batch. */
   private liveKeys(prefix: string): { key: string; position: string }[] {
     const out = new Map(this.store.liveKeysWithPrefix(prefix).map((k) => [k.key, k]));
     for (const [key, p] of this.pending) {

@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import type { Storage } from '../storage/storage.ts';
 import { LocalStorage } from '../storage/index.ts';
 import type { ChangeEvent, TombstoneEvent } from '../cdc/index.ts';
-import { ErrorCode, LakehouseError, isMachineFailure, notFound } from '../core/errors.ts';
+import { ErrorCode, Interrupted, LakehouseError, isMachineFailure, notFound } from '../core/errors.ts';
 import { SilverTable, type AppliedChange, type ApplyResult, type BeforeCommit, type Quarantined } from './silver-table.ts';
 import { HISTORY_SUFFIX, Scd2Table } from './scd2-table.ts';
 import { silverFieldsFor } from './schema-evolution.ts';
@@ -48,6 +48,8 @@ const isSilverTableName = (name: string) => tableNamePattern.test(name) && !name
 export class Silver {
   private readonly tables = new Map<string, SilverTable>();
   private readonly historyTables = new Map<string, Scd2Table>();
+  /** The tables' names in lower case: a new name that differs only by case from one of them is refused. */
+  private readonly foldedNames = new Map<string, string>();
 
   private constructor(
     private readonly storage: Storage,
@@ -86,10 +88,12 @@ export class Silver {
     const silver = new Silver(storage, db, rules, new Set(wanted), writeMode);
     forgetStoresOfOtherKeyFormat(db, KEY_FORMAT);
     const logs = await storage.list('', { recursive: true });
-    const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\//.exec(f.path)?.[1]).filter((n): n is string => !!n));
+    // A table is one with a commit: a log holding only the temp file of a commit that a crash cut short
+    // is not one yet (opening it would create it without its columns).
+    const names = new Set(logs.map((f) => /^([^/]+)\/_delta_log\/\d{20}\./.exec(f.path)?.[1]).filter((n): n is string => !!n));
     for (const name of [...names].filter(isSilverTableName).sort()) {
       const table = await SilverTable.open(storage.at(name), db, name, []);
-      silver.tables.set(name, table);
+      silver.keep(name, table);
       if (names.has(name + HISTORY_SUFFIX) || silver.historyFor.has(name)) await silver.openHistory(table);
     }
     return silver;
@@ -222,7 +226,7 @@ export class Silver {
     new StoreVersions(this.db, 'silver').forget(name);
     if (withHistory) new StoreVersions(this.db, 'history').forget(name + HISTORY_SUFFIX);
     const table = await SilverTable.open(this.storage.at(name), this.db, name, []);
-    this.tables.set(name, table);
+    this.keep(name, table);
     if (withHistory) await this.openHistory(table);
   }
 
@@ -242,9 +246,15 @@ export class Silver {
     return min;
   }
 
-  /** Applies the events of one bronze version, table by table, each table exactly once. */
-  async apply(events: readonly ChangeEvent[], bronzeVersion: number, beforeCommit?: BeforeCommit): Promise<SilverBatchResult> {
+  /**
+   * Applies the events of one bronze version, table by table, each table exactly once. Once `stop` is
+   * aborted no further table starts, and Interrupted is thrown when the running ones are done (the
+   * tables left out apply when the version is replayed).
+   */
+  async apply(events: readonly ChangeEvent[], bronzeVersion: number, beforeCommit?: BeforeCommit, stop?: AbortSignal): Promise<SilverBatchResult> {
     const byTable = new Map<string, ChangeEvent[]>();
+    /** The tables new in this batch, by their lower-case names. */
+    const newFolded = new Map<string, string>();
     const quarantined: Quarantined[] = [];
     for (const ev of events) {
       const name = this.route(ev);
@@ -253,7 +263,7 @@ export class Silver {
         quarantined.push({ event: ev, reason: `routing gives silver table name '${name}', ${why}` });
         continue;
       }
-      const twin = !this.tables.has(name) && !byTable.has(name) ? this.caseTwin(name, byTable.keys()) : undefined;
+      const twin = !this.tables.has(name) && !byTable.has(name) ? this.caseTwin(name, newFolded) : undefined;
       if (twin !== undefined) {
         quarantined.push({
           event: ev,
@@ -262,13 +272,29 @@ export class Silver {
         continue;
       }
       let list = byTable.get(name);
-      if (!list) byTable.set(name, (list = []));
+      if (!list) {
+        byTable.set(name, (list = []));
+        if (!this.tables.has(name)) newFolded.set(name.toLowerCase(), name);
+      }
       list.push(ev);
     }
     const result: SilverBatchResult = { applied: [], duplicates: 0, quarantined, versions: new Map() };
-    for (const [name, routed] of byTable) {
-      const apply = (events: readonly ChangeEvent[]) => this.applyToNamed(name, events, bronzeVersion, beforeCommit);
-      const r = await applyIsolated(routed, `applying it to silver table '${name}'`, apply, (events) => this.trial(name, events, this.tables.get(name)));
+    // Tables are independent: a few at a time, so one table's file syncs overlap another's work. The
+    // results are gathered in table order, as if applied one by one.
+    const results = await inPool(
+      [...byTable],
+      TABLES_AT_ONCE,
+      ([name, routed]) =>
+        applyIsolated(
+          routed,
+          `applying it to silver table '${name}'`,
+          (events) => this.applyToNamed(name, events, bronzeVersion, beforeCommit),
+          (events) => this.trial(name, events, this.tables.get(name)),
+        ),
+      stop,
+    );
+    for (const [i, [name]] of [...byTable].entries()) {
+      const r = results[i]!;
       result.applied.push(...r.applied);
       result.duplicates += r.duplicates;
       result.quarantined.push(...r.quarantined);
@@ -294,13 +320,14 @@ export class Silver {
           initialFields(routed),
           chosenWriteMode(this.writeMode, name) ?? DEFAULT_WRITE_MODE,
         );
-        this.tables.set(name, table);
+        this.keep(name, table);
       }
       const history = this.historyTables.get(name) ?? (this.historyFor.has(name) ? await this.openHistory(table) : undefined);
       return await applyToTable(table, history, routed, bronzeVersion, beforeCommit);
     } catch (err) {
       if (created && !isMachineFailure(err)) {
         this.tables.delete(name);
+        this.foldedNames.delete(name.toLowerCase());
         this.historyTables.delete(name);
         await removeTableFolders(this.storage, name);
       }
@@ -334,11 +361,16 @@ export class Silver {
     }
   }
 
-  /** A table (existing, or new in this batch) whose name equals `name` but for case. */
-  private caseTwin(name: string, batch: Iterable<string>): string | undefined {
+  /** A table (existing, or new in this batch: `batch`, by lower-case name) whose name equals `name` but for case. */
+  private caseTwin(name: string, batch: ReadonlyMap<string, string>): string | undefined {
     const folded = name.toLowerCase();
-    for (const other of [...this.tables.keys(), ...batch]) if (other.toLowerCase() === folded) return other;
-    return undefined;
+    return batch.get(folded) ?? this.foldedNames.get(folded);
+  }
+
+  /** Keeps `table` as silver table `name` (and its name for caseTwin). */
+  private keep(name: string, table: SilverTable): void {
+    this.tables.set(name, table);
+    this.foldedNames.set(name.toLowerCase(), name);
   }
 
   /** Forgets delete tombstones stored before `cutoffMs` in every table's key index; returns how many. */
@@ -376,6 +408,37 @@ async function removeTableFolders(storage: Storage, name: string): Promise<void>
     const files = storage.at(folder);
     for (const f of await files.list('', { recursive: true })) await files.delete(f.path);
   }
+}
+
+/** How many tables a batch applies at once. */
+const TABLES_AT_ONCE = 16;
+
+/**
+ * `work` on each item, at most `width` at a time; the results in item order. After a failure, or once
+ * `stop` is aborted, no new item starts, and the first error (or Interrupted) is thrown once the
+ * running ones have ended (nothing is left writing behind the caller's back).
+ */
+async function inPool<T, R>(items: readonly T[], width: number, work: (item: T) => Promise<R>, stop?: AbortSignal): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      if (stop?.aborted) {
+        failure = { error: new Interrupted() };
+        break;
+      }
+      const i = next++;
+      try {
+        results[i] = await work(items[i]!);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(width, items.length) }, worker));
+  if (failure) throw failure.error;
+  return results;
 }
 
 /**

@@ -10,7 +10,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { DataType, StructType } from '../delta/schema.ts';
-import { INTERNAL_PREFIX, internal, publishView, quote } from '../state/index.ts';
+import { INTERNAL_PREFIX, internal, publishView, publishedViewName, quote } from '../state/index.ts';
 
 export { quote };
 
@@ -26,11 +26,17 @@ export function affinityOf(t: DataType): Affinity {
   return 'TEXT';
 }
 
-/** Creates (or migrates) the key index of silver table `table`; returns its quoted SQL name. */
-export function createServingTable(db: Database, table: string): string {
+/**
+ * The data columns of `schema` as SQL column definitions: a new store is created with them, since
+ * adding them one by one (ALTER TABLE) has SQLite check the whole schema, every table's, each time.
+ */
+const dataColumns = (schema: StructType) => schema.fields.map((f) => `, ${quote(f.name)} ${affinityOf(f.type)}`).join('');
+
+/** Creates (or migrates) the key index of silver table `table`, with `schema`'s columns; returns its quoted SQL name. */
+export function createServingTable(db: Database, table: string, schema: StructType): string {
   const sqlName = quote(servingTableName(table));
   db.run(
-    `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT, __deleted_at INTEGER)`,
+    `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT PRIMARY KEY, __file TEXT, __row INTEGER, __position TEXT NOT NULL, __deleted INTEGER NOT NULL DEFAULT 0, __seen TEXT, __deleted_at INTEGER${dataColumns(schema)})`,
   );
   // Stores made before __seen and __deleted_at existed get them (the data columns come before them
   // there, which is fine); their tombstones count as deleted now.
@@ -40,16 +46,31 @@ export function createServingTable(db: Database, table: string): string {
     db.run(`ALTER TABLE ${sqlName} ADD COLUMN __deleted_at INTEGER`);
     db.query(`UPDATE ${sqlName} SET __deleted_at = ? WHERE __deleted = 1`).run(Date.now());
   }
-  // Tombstones only: purging old ones reads this small index, not the table.
-  db.run(`CREATE INDEX IF NOT EXISTS ${internal(`silver:${table}:tombstones`)} ON ${sqlName} (__deleted_at) WHERE __deleted = 1`);
   return sqlName;
 }
 
-/** Creates the version index of history table `table` (`<silver table>__history`); returns its quoted SQL name. */
-export function createScd2Table(db: Database, table: string): string {
+/**
+ * The index of silver table `table`'s delete tombstones: purging old ones reads this small index, not
+ * the table. Made with the first tombstone (every DDL statement costs SQLite a scan of the whole
+ * schema, and most tables of a source with thousands never see a delete); without it there is nothing
+ * to purge.
+ */
+export function tombstoneIndex(db: Database, table: string): { exists(): boolean; create(): void } {
+  const name = internal(`silver:${table}:tombstones`);
+  const sqlName = quote(servingTableName(table));
+  return {
+    // From SQLite's in-memory schema, not a scan of it.
+    exists: () => (db.query(`PRAGMA index_list(${sqlName})`).all() as { name: string }[]).some((i) => quote(i.name) === name),
+    create: () => db.run(`CREATE INDEX IF NOT EXISTS ${name} ON ${sqlName} (__deleted_at) WHERE __deleted = 1`),
+  };
+}
+
+/** Creates the version index of history table `table` (`<silver table>__history`), with `schema`'s columns; returns its quoted SQL name. */
+export function createScd2Table(db: Database, table: string, schema: StructType): string {
   const sqlName = internal(`history:${table}`);
+  const data = dataColumns({ ...schema, fields: schema.fields.filter((f) => f.name !== '__source_position') });
   db.run(
-    `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT NOT NULL, __file TEXT, __row INTEGER, __tombstone INTEGER NOT NULL, "__source_position" TEXT NOT NULL, ` +
+    `CREATE TABLE IF NOT EXISTS ${sqlName} (__key TEXT NOT NULL, __file TEXT, __row INTEGER, __tombstone INTEGER NOT NULL, "__source_position" TEXT NOT NULL${data}, ` +
       `PRIMARY KEY (__key, "__source_position")) WITHOUT ROWID`,
   );
   return sqlName;
@@ -63,8 +84,14 @@ export function addMissingColumns(db: Database, sqlName: string, schema: StructT
   }
 }
 
-/** (Re)publishes the view SQL users query a table by (`silver.<table>`): `columns` of the rows `where` holds. */
+/**
+ * (Re)publishes the view SQL users query a table by (`silver.<table>`): `columns` (quoted) of the rows
+ * `where` holds. A view that shows those columns already is kept: each DDL statement costs SQLite a
+ * scan of the whole schema, which with thousands of tables made opening them slow.
+ */
 export function replaceView(db: Database, table: string, sqlName: string, columns: readonly string[], where: string): void {
+  const shown = (db.query(`PRAGMA table_info(${quote(publishedViewName('silver', table))})`).all() as { name: string }[]).map((c) => quote(c.name));
+  if (shown.length === columns.length && shown.every((c, i) => c === columns[i])) return;
   publishView(db, 'silver', table, `SELECT ${columns.join(', ')} FROM ${sqlName} WHERE ${where}`);
 }
 

@@ -1,4 +1,5 @@
-import { type Dirent, closeSync, fsyncSync, linkSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeSync } from 'node:fs';
+import { type Dirent, linkSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, unlinkSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { dirname, join, relative, resolve, sep } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { FileInfo, Storage } from './storage.ts';
@@ -61,12 +62,12 @@ export class LocalStorage implements Storage {
   }
 
   async write(path: string, bytes: Uint8Array | string): Promise<void> {
-    const tmp = this.writeTemp(path, bytes);
+    const tmp = await this.writeTemp(path, bytes);
     renameSync(tmp, this.abs(path));
   }
 
   async putIfAbsent(path: string, bytes: Uint8Array | string): Promise<boolean> {
-    const tmp = this.writeTemp(path, bytes);
+    const tmp = await this.writeTemp(path, bytes);
     try {
       linkSync(tmp, this.abs(path));
       return true;
@@ -86,19 +87,23 @@ export class LocalStorage implements Storage {
     return new LocalStorage(this.abs(dir));
   }
 
-  /** Temp files live beside the target (same filesystem for link/rename) under a dot-name readers skip. */
-  private writeTemp(path: string, bytes: Uint8Array | string): string {
+  /**
+   * Temp files live beside the target (same filesystem for link/rename) under a dot-name readers skip.
+   * Written and synced off the main thread: an fsync costs milliseconds, and writers of different
+   * tables (silver applies tables concurrently) then share the disk's flushes instead of queueing.
+   */
+  private async writeTemp(path: string, bytes: Uint8Array | string): Promise<string> {
     const target = this.abs(path);
     mkdirSync(dirname(target), { recursive: true });
     const tmp = join(dirname(target), `.${randomUUID()}.tmp`);
-    const fd = openSync(tmp, 'wx');
+    const file = await open(tmp, 'wx');
     try {
       const data = typeof bytes === 'string' ? Buffer.from(bytes) : bytes;
       let off = 0;
-      while (off < data.length) off += writeSync(fd, data, off, data.length - off);
-      fsyncSync(fd);
+      while (off < data.length) off += (await file.write(data, off, data.length - off)).bytesWritten;
+      await file.sync();
     } finally {
-      closeSync(fd);
+      await file.close();
     }
     return tmp;
   }

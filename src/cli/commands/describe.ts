@@ -14,6 +14,7 @@ import {
   type DataType,
   type Snapshot,
 } from '../../delta/index.ts';
+import { keyModeOf } from '../../silver/index.ts';
 import { openTableSnapshot } from '../table-snapshot.ts';
 import type { CommandContext } from '../command.ts';
 import type { describeSpec } from './specs.ts';
@@ -38,6 +39,8 @@ interface TableDescription {
   rows: number | null;
   checkpoint: { version: number; kind: string; parts: number; sizeInBytes: number; commitsSince: number } | null;
   properties: Record<string, string>;
+  /** A silver table's row identity: its key columns, or keyless (rows appended); null for other tables. */
+  key: { mode: 'keyed' | 'keyless'; columns: string[] } | null;
   schema: { name: string; type: string; nullable: boolean }[];
 }
 
@@ -63,6 +66,7 @@ function describeTable(path: string, snapshot: Snapshot): TableDescription {
   }
   const { checkpoint } = snapshot.logSegment;
   const { metadata, protocol } = snapshot;
+  const key = keyModeOf(snapshot.tableProperties);
   return {
     path,
     name: metadata.name ?? null,
@@ -88,6 +92,7 @@ function describeTable(path: string, snapshot: Snapshot): TableDescription {
         }
       : null,
     properties: snapshot.tableProperties,
+    key: key ? { mode: key.mode, columns: key.mode === 'keyed' ? key.columns : [] } : null,
     schema: snapshot.schema.fields.map((f) => ({ name: f.name, type: typeName(f.type), nullable: f.nullable })),
   };
 }
@@ -110,6 +115,11 @@ const bytes = (n: number) => {
   return `${unit === 0 ? n : n.toFixed(1)} ${units[unit]}`;
 };
 
+const describeKey = (key: NonNullable<TableDescription['key']>) =>
+  key.mode === 'keyed'
+    ? `(${key.columns.join(', ')})`
+    : 'none (keyless: each insert is appended as a row; updates and deletes are matched by their full before image)';
+
 function renderDescription(d: TableDescription): string {
   const lines: [string, string][] = [
     ['table', d.path],
@@ -131,6 +141,7 @@ function renderDescription(d: TableDescription): string {
     ['partitioned by', d.partitionColumns.join(', ') || '(not partitioned)'],
     ['files', `${d.files} (${bytes(d.sizeInBytes)})`],
     ['rows', d.rows === null ? 'unknown (some files have no stats)' : String(d.rows)],
+    ...(d.key ? [['key', describeKey(d.key)] as [string, string]] : []),
     [
       'checkpoint',
       d.checkpoint

@@ -17,7 +17,7 @@ import type { serveSpec } from './specs.ts';
 
 import { isRemote } from '../table-ref.ts';
 import { CatalogSync } from '../../iceberg/index.ts';
-import { ErrorCode, LakehouseError } from '../../core/errors.ts';
+import { ErrorCode, Interrupted, LakehouseError } from '../../core/errors.ts';
 
 /** How often serve brings the Iceberg catalog's entries up to date. */
 const CATALOG_SYNC_EVERY_MS = 5_000;
@@ -56,11 +56,21 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   if (f.catalog && isRemote(tables))
     throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
   const catalog = f.catalog ? await CatalogSync.open(f.catalog, tables, log) : undefined;
+  // A stop requested while the pipeline catches up from bronze, or in the middle of a batch, ends it
+  // between silver tables (Interrupted); the next run replays the rest from bronze.
   const pipeline = await Pipeline.open({
     ...pipelineOptions(f, { tables, state: dataDir }, log),
     periodicVacuum: true,
     goldPublishEveryMs: GOLD_PUBLISH_EVERY_MS,
+    stop: stopSignal,
+  }).catch((err: unknown) => {
+    if (err instanceof Interrupted) return undefined;
+    throw err;
   });
+  if (!pipeline) {
+    log.info('stopped while catching up; run the same command to resume');
+    return 0;
+  }
   let lastCatalogSync = 0;
   const syncCatalog = async () => {
     lastCatalogSync = Date.now();
@@ -91,7 +101,11 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   let batches = 0;
   const running = source.run(
     async (records) => {
-      const s = await exclusively(() => pipeline.process(records));
+      const s = await exclusively(() => pipeline.process(records)).catch((err: unknown) => {
+        if (err instanceof Interrupted) return undefined;
+        throw err;
+      });
+      if (!s) return;
       if (catalog && Date.now() - lastCatalogSync > CATALOG_SYNC_EVERY_MS) await syncCatalog();
       if (++batches % 20 === 0 || s.quarantined > 0) {
         log.info('batch committed', { records: s.records, applied: s.applied, duplicates: s.duplicates, quarantined: s.quarantined, bronze: s.bronzeVersion });

@@ -46,7 +46,7 @@ export const keyFlag = {
   name: 'key',
   type: 'list',
   placeholder: 'TABLE=COL[,COL]',
-  help: 'key columns of a source table without a primary key (its records carry no Kafka key); repeatable',
+  help: 'key columns of a source table without a primary key (its records carry no Kafka key; without --key its rows are appended); repeatable',
 } as const satisfies FlagSpec;
 
 export const tombstoneRetentionFlag = {

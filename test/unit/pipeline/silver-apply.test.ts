@@ -84,17 +84,20 @@ describe('silver applies change events exactly once, in source order', () => {
     p.close();
   });
 
-  test('records without a Kafka key (a table without primary key) are keyed by --key columns, else dead letters', async () => {
+  test('records without a Kafka key (a table without primary key) are keyed by --key columns, else appended', async () => {
     const s = new VoterStream();
     const keyless = (r: KafkaRecord): KafkaRecord => ({ ...r, key: null });
     const dir = mkdtempSync(join(tmpdir(), 'lh-keyless-'));
     dirs.push(dir);
     let p = await open(dir);
-    expect(await p.process([keyless(s.change('c', 10, null, voter(1, 'A')))])).toMatchObject({ applied: 0, quarantined: 1 });
+    expect(await p.process([keyless(s.change('c', 10, null, voter(1, 'A')))])).toMatchObject({ applied: 1, quarantined: 0 });
     p.close();
+    // The table is keyless now: records keyed by --key are refused until it is rebuilt with --key.
     p = await Pipeline.open({ gold: votersBookGold, dataDir: dir, log: silentLogger, keyColumns: { voters: ['id'] } });
-    await p.process([keyless(s.change('c', 11, null, voter(2, 'B'))), keyless(s.change('u', 12, voter(2, 'B'), voter(2, 'C')))]);
-    expect(cities(await deltaVoters(p))).toEqual(['2:C']);
+    const refused = await p.process([keyless(s.change('c', 11, null, voter(2, 'B'))), keyless(s.change('u', 12, voter(2, 'B'), voter(2, 'C')))]);
+    expect(refused).toMatchObject({ applied: 0, quarantined: 2 });
+    await p.rebuild('voters');
+    expect(cities(await deltaVoters(p))).toEqual(['1:A', '2:C']);
     p.close();
   });
 
