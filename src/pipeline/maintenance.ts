@@ -14,7 +14,7 @@ import type { Metrics } from '../core/metrics.ts';
 import { vacuum } from '../delta/index.ts';
 import type { Bronze } from '../bronze/index.ts';
 import type { Silver } from '../silver/index.ts';
-import type { GoldTable } from '../gold/index.ts';
+import type { GoldTable, LedgerTable } from '../gold/index.ts';
 
 export const MAINTENANCE_INTERVALS_MS = {
   /** With more batches waiting, gold's Delta tables are published at most this often. */
@@ -61,6 +61,7 @@ export interface MaintenanceParts {
   bronze: Bronze;
   silver: Silver;
   gold: readonly GoldTable[];
+  ledger: LedgerTable;
   /** The bronze version through which every stage is done (a compaction commit is done as it exists). */
   processed: { get(): number; set(version: number): void };
   schedule: MaintenanceSchedule;
@@ -105,10 +106,11 @@ export class Maintenance {
 
   /** Deletes data files that no version within its table's retention references. */
   async vacuum(now = Date.now()): Promise<number> {
-    const { bronze, silver, gold, log } = this.parts;
+    const { bronze, silver, gold, ledger, log } = this.parts;
     let deleted = 0;
     const tables = [
       bronze.delta,
+      ledger.delta,
       ...silver.list().map((t) => t.delta),
       ...silver.histories().map((h) => h.delta),
       ...gold.flatMap((g) => (g.table ? [g.table] : [])),

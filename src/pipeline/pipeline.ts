@@ -30,7 +30,7 @@ import {
   type WriteMode,
   type WriteModeChoice,
 } from '../silver/index.ts';
-import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, LedgerTable, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
 import { LAYOUT, TableCatalog } from '../catalog/index.ts';
@@ -125,6 +125,8 @@ export class Pipeline {
     readonly silver: Silver,
     readonly gold: GoldTable[],
     readonly deadLetters: DeadLetters,
+    /** The change ledger's durable copy: lakehouse.db's ledger is restored from it when lost. */
+    readonly ledgerTable: LedgerTable,
     readonly changes: ChangeFeed,
     private readonly log: Logger,
     metrics: Metrics,
@@ -140,7 +142,7 @@ export class Pipeline {
     this.goldStage = new GoldStage(gold, state, schedule);
     this.quarantines = new QuarantineLog(log, metrics);
     const processed = { get: () => this.processedVersion, set: (v: number) => (this.processedVersion = v) };
-    this.maintenance = new Maintenance({ bronze, silver, gold, processed, schedule, tombstoneRetentionMs, log, metrics });
+    this.maintenance = new Maintenance({ bronze, silver, gold, ledger: ledgerTable, processed, schedule, tombstoneRetentionMs, log, metrics });
     this.topics = new TopicSources(state.db);
     this.ledger = new ChangeLedger(state.db);
     this.decoder = new ChangeDecoder(decoderOptions);
@@ -183,6 +185,10 @@ export class Pipeline {
     }
     const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? [], (name) => silver.get(name)?.snapshot.schema.fields, options.log);
     const deadLetters = await DeadLetters.open(catalog.storage({ path: LAYOUT.deadLetters }));
+    const ledgerTable = await LedgerTable.open(catalog.storage({ path: LAYOUT.changeLedger }));
+    // Before any replay: a lost lakehouse.db gets its ledger back (gold reading it is then recomputed).
+    const restored = await ledgerTable.restoreInto(db);
+    if (restored > 0) options.log.info('change ledger restored from its Delta table', { rows: restored });
     const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
     if (options.periodicVacuum) tasks.push('vacuum');
     return new Pipeline(
@@ -193,6 +199,7 @@ export class Pipeline {
       silver,
       gold,
       deadLetters,
+      ledgerTable,
       new ChangeFeed(db),
       options.log,
       options.metrics ?? new Metrics(),
@@ -295,6 +302,7 @@ export class Pipeline {
     // whose replay skips that table, loses none of its activity.
     const ledger: Record<string, unknown>[] = [];
     const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)));
+    await this.ledgerTable.record(this.db, version);
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
