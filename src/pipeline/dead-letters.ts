@@ -38,6 +38,11 @@ export class DeadLetters {
     return this.table.snapshot().version;
   }
 
+  /** The Delta table, for maintenance. */
+  get delta(): DeltaTable {
+    return this.table;
+  }
+
   get snapshot(): Snapshot {
     return this.table.snapshot();
   }

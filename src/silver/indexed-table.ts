@@ -191,10 +191,39 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
    */
   async compact(options: CompactionOptions = {}): Promise<number | undefined> {
     const chosen = compactionCandidates(this.table.snapshot().files(), options);
-    if (chosen.length === 0) return undefined;
+    return chosen.length === 0 ? undefined : this.rewriteCompacted(chosen, true);
+  }
+
+  /**
+   * `lakehouse optimize` on this table, run by the pipeline that owns it: every file smaller than
+   * `targetFileSize` or with deleted rows is rewritten into one (or none, when no row is left), the
+   * index following the rows, as background compaction does.
+   */
+  async optimize(targetFileSize: number): Promise<{ version: number | undefined; filesRemoved: number; filesAdded: number }> {
+    const chosen = this.table
+      .snapshot()
+      .files()
+      .filter((a) => a.size < targetFileSize || a.deletionVector);
+    if (chosen.length === 0 || (chosen.length === 1 && !chosen[0]!.deletionVector)) return { version: undefined, filesRemoved: 0, filesAdded: 0 };
+    const before = new Set(
+      this.table
+        .snapshot()
+        .files()
+        .map((a) => a.path),
+    );
+    const version = await this.rewriteCompacted(chosen, false);
+    const filesAdded = this.table
+      .snapshot()
+      .files()
+      .filter((a) => !before.has(a.path)).length;
+    return { version, filesRemoved: chosen.length, filesAdded };
+  }
+
+  /** Rewrites `chosen` into new files of their live rows (dataChange=false); the index learns the new places. */
+  private async rewriteCompacted(chosen: readonly Add[], auto: boolean): Promise<number> {
     const kept: E[] = [];
     for await (const e of this.liveEntries(chosen)) kept.push(e);
-    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
+    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto } });
     for (const add of chosen) txn.remove(add, { dataChange: false });
     await this.writeEntries(txn, kept, { dataChange: false });
     return this.commit(txn, undefined, () => {

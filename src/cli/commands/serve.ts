@@ -21,6 +21,8 @@ import { ErrorCode, LakehouseError } from '../../core/errors.ts';
 
 /** How often serve brings the Iceberg catalog's entries up to date. */
 const CATALOG_SYNC_EVERY_MS = 5_000;
+/** How often an idle serve looks for maintenance handed over by the CLI. */
+const MAINTENANCE_POLL_MS = 500;
 
 export async function run({ args, log: terminalLog, stopSignal }: CommandContext<typeof serveSpec>): Promise<number> {
   const f = args.flags;
@@ -80,6 +82,16 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   );
 
   const tui = f.tui ? startTui(url) : undefined;
+  // Maintenance handed over by the CLI runs after each batch, and from here while no batch comes.
+  let askingForMaintenance = false;
+  const maintenanceTimer = setInterval(() => {
+    if (askingForMaintenance) return;
+    askingForMaintenance = true;
+    pipeline
+      .serveMaintenanceRequests()
+      .catch((err: Error) => log.warn('reading maintenance requests failed', { error: err.message }))
+      .finally(() => (askingForMaintenance = false));
+  }, MAINTENANCE_POLL_MS);
 
   try {
     await Promise.race([running, tui ?? new Promise(() => {})]);
@@ -87,10 +99,12 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     status.status = 'degraded';
     throw err;
   } finally {
+    clearInterval(maintenanceTimer);
     status.status = 'stopping';
     log.info('stopping: finishing the batch in flight');
     await server.stop();
     await running.catch(() => {});
+    await pipeline.settled();
     pipeline.close();
   }
   log.info('stopped cleanly; run the same command to resume');
