@@ -10,7 +10,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, field, parseTimestampMicros, scan, struct } from '../delta/index.ts';
+import { DeltaTable, BUSY_TABLE_PROPERTIES, ensureProperties, field, parseTimestampMicros, scan, struct } from '../delta/index.ts';
 import { STATE_TABLES } from '../state/index.ts';
 
 const APP_ID = 'lakehouse-change-ledger';
@@ -38,7 +38,9 @@ export class LedgerTable {
   private constructor(private readonly table: DeltaTable) {}
 
   static async open(storage: Storage): Promise<LedgerTable> {
-    return new LedgerTable(await DeltaTable.openOrCreate(storage, { name: 'change_ledger', schema }));
+    const table = await DeltaTable.openOrCreate(storage, { name: 'change_ledger', schema, configuration: { ...BUSY_TABLE_PROPERTIES } });
+    await ensureProperties(table, BUSY_TABLE_PROPERTIES);
+    return new LedgerTable(table);
   }
 
   get delta(): DeltaTable {

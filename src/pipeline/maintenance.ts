@@ -4,7 +4,7 @@
  *   - gold's Delta tables: published with every batch, or, while more batches wait, at most once a
  *     second (each publish rewrites a changed gold table; its SQLite rows still refresh every batch);
  *   - silver's delete tombstones past their retention: forgotten at most once a minute;
- *   - vacuum of every table: every ten minutes, in a long-running `serve` (a one-off run leaves it to
+ *   - vacuum of every table: every minute, in a long-running `serve` (a one-off run leaves it to
  *     `lakehouse vacuum`);
  *   - small-file compaction of bronze and silver: after every batch (each decides for itself whether
  *     anything is due, which costs a look at its file list).
@@ -21,8 +21,8 @@ export const MAINTENANCE_INTERVALS_MS = {
   goldPublish: 1_000,
   /** Tombstones are purged at most this often (an index range scan and a delete). */
   tombstonePurge: 60_000,
-  /** How often a long-running pipeline vacuums. */
-  vacuum: 10 * 60_000,
+  /** How often a long-running pipeline vacuums (its tables keep replaced files five minutes: retention.ts). */
+  vacuum: 60_000,
 } as const;
 
 export type MaintenanceTask = keyof typeof MAINTENANCE_INTERVALS_MS;

@@ -17,7 +17,17 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, struct, type Add, type Snapshot, type StructField, type StructType, type Transaction } from '../delta/index.ts';
+import {
+  DeltaTable,
+  BUSY_TABLE_PROPERTIES,
+  ensureProperties,
+  struct,
+  type Add,
+  type Snapshot,
+  type StructField,
+  type StructType,
+  type Transaction,
+} from '../delta/index.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions, type Located } from './file-rows.ts';
 import type { IndexStore, Row } from './index-store.ts';
 import { imageKey, keyColumnsOf } from './keys.ts';
@@ -35,9 +45,9 @@ export type Replacement = 'deletion-vectors' | 'copy-on-write' | 'rewrite-all';
 /** Properties every indexed table is created with, after the policy's own. */
 const COMMON_PROPERTIES: Record<string, string> = {
   'delta.checkpointInterval': '10',
-  // Every batch and compaction replaces files; a short retention keeps the folder from filling up
-  // with them (serve vacuums periodically). Time travel to versions older than this may then fail.
-  'delta.deletedFileRetentionDuration': 'interval 1 hours',
+  // Every batch and compaction replaces files and commits; a short retention keeps the folder from
+  // filling up with them (serve vacuums periodically). Time travel to older versions may then fail.
+  ...BUSY_TABLE_PROPERTIES,
 };
 
 export interface IndexedTableSpec {
@@ -67,7 +77,11 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
       schema: struct(spec.fields),
       configuration: { ...spec.properties, ...COMMON_PROPERTIES, ...spec.extraProperties },
     });
-    return { table, versions: new StoreVersions(db, spec.kind) };
+    const versions = new StoreVersions(db, spec.kind);
+    // A table created before the retention was set gets it; an index that was current stays current.
+    const before = table.snapshot().version;
+    if ((await ensureProperties(table, BUSY_TABLE_PROPERTIES)) && versions.get(spec.name) === before) versions.record(spec.name, table.snapshot().version);
+    return { table, versions };
   }
 
   /** The entry of a live row read from the Delta table. */
