@@ -20,7 +20,7 @@ import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import { DEFAULT_TARGET_FILE_SIZE, optimize, vacuum, writeCheckpoint, type DataFileOptions, type DeltaTable } from '../delta/index.ts';
-import { invalidInput, notFound } from '../core/errors.ts';
+import { asLakehouseError, invalidInput, notFound } from '../core/errors.ts';
 import { answer, takeRequests, type MaintenanceRequest } from './maintenance-requests.ts';
 import {
   Silver,
@@ -66,6 +66,9 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
+/** Tries of a batch's commit whose failure says a retry can help (a lost race), and the first backoff (doubling). */
+const COMMIT_ATTEMPTS = 5;
+const COMMIT_RETRY_INITIAL_MS = 200;
 
 export interface BatchSummary {
   records: number;
@@ -109,6 +112,8 @@ export class Pipeline {
   lastCommitMs: number | null = null;
   /** When the last batch committed (epoch ms), or null before the first. */
   lastCommitAt: number | null = null;
+  /** Why the last batch's commit failed, while it is retried (or after it stopped the run); undefined once one succeeds. */
+  commitFailure: string | undefined;
   /** Records received per second, over the last 10 s. */
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
@@ -357,13 +362,55 @@ export class Pipeline {
     this.throughput.add(batch.received);
     if (!batch.bronze) return { ...emptySummary(), records: batch.received, redelivered: batch.redelivered };
     const version = await this.bronze.commit(batch.bronze);
-    const summary = await this.processBronzeVersion(version, batch.decoded, options.backlog ?? false);
+    const summary = await this.applyRetrying(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
     this.lastCommitMs = performance.now() - started;
     this.lastCommitAt = Date.now();
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
     await this.maintenance.afterBatch();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
+  }
+
+  /**
+   * Applies a committed bronze version to every later stage; a commit that fails is logged at once and
+   * named by /health (`commitFailure`). One that may succeed on a second try (a concurrent commit by
+   * another writer won the race) is tried again after a backoff, on top of what that writer committed;
+   * each stage skips what it committed already (its txn), and gold is recomputed whole, as after a
+   * crash. Any other failure, or the last try's, is thrown: the run stops with it (non-zero exit).
+   */
+  private async applyRetrying(version: number, decoded: DecodedBatch, backlog: boolean): Promise<BatchSummary> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const summary = await this.processBronzeVersion(version, decoded, backlog);
+        if (attempt > 1) {
+          await this.goldStage.recomputeAll();
+          this.log.info('commit succeeded after retrying', { bronzeVersion: version, attempts: attempt });
+        }
+        this.commitFailure = undefined;
+        return summary;
+      } catch (err) {
+        const error = asLakehouseError(err);
+        const retry = error.retryable && attempt < COMMIT_ATTEMPTS;
+        const delayMs = retry ? COMMIT_RETRY_INITIAL_MS * 2 ** (attempt - 1) : 0;
+        this.commitFailure = `commit of bronze version ${version} failed${retry ? ` (attempt ${attempt} of ${COMMIT_ATTEMPTS}, retrying in ${delayMs} ms)` : ''}: ${error.message}`;
+        this.metrics.inc('lakehouse_commit_failures_total', 'batches whose commit failed (each try)', {});
+        if (!retry) {
+          this.log.error('commit failed; stopping', { bronzeVersion: version, attempt, error: error.message });
+          throw err;
+        }
+        this.log.warn('commit failed; retrying', { bronzeVersion: version, attempt, delayMs, error: error.message });
+        await Bun.sleep(delayMs);
+        await this.followForeignCommits();
+      }
+    }
+  }
+
+  /** Every table handle catches up with commits other writers made to it. */
+  private async followForeignCommits(): Promise<void> {
+    await this.silver.followForeignCommits();
+    for (const g of this.gold) await g.table?.refresh();
+    await this.ledgerTable.delta.refresh();
+    await this.deadLetters.delta.refresh();
   }
 
   private async processBronzeVersion(version: number, decoded: DecodedBatch, backlog: boolean): Promise<BatchSummary> {

@@ -21,6 +21,8 @@ import {
   DeltaTable,
   BUSY_TABLE_PROPERTIES,
   ensureProperties,
+  fileKey,
+  liveRecordCount,
   struct,
   type Add,
   type Snapshot,
@@ -243,6 +245,30 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
     return this.commit(txn, undefined, () => {
       for (const e of kept) this.store.put(e);
     });
+  }
+
+  /**
+   * Catches up with commits another writer made (a foreign OPTIMIZE, which made this pipeline's commit
+   * lose its race), so the batch can be applied again on top, as Delta's conflict rules have a writer
+   * re-read the winning commits and retry. Commits that only moved rows (no data change, as many live
+   * rows added as removed) move the index with them; anything else rebuilds the index (repair).
+   */
+  async followForeignCommits(): Promise<void> {
+    const known = this.table.snapshot();
+    const latest = await this.table.refresh();
+    if (latest.version === known.version) return;
+    const before = new Set(known.files().map(fileKey));
+    const now = new Set(latest.files().map(fileKey));
+    const added = latest.files().filter((a) => !before.has(fileKey(a)));
+    const removed = known.files().filter((a) => !now.has(fileKey(a)));
+    const rows = (files: readonly Add[]) => files.reduce((n, a) => n + liveRecordCount(a), 0);
+    if (added.some((a) => a.dataChange) || rows(added) !== rows(removed)) return this.repair();
+    const moved: E[] = [];
+    for await (const e of this.liveEntries(added)) moved.push(e);
+    this.db.transaction(() => {
+      for (const e of moved) this.store.put(e);
+      this.versions.record(this.name, latest.version);
+    })();
   }
 
   /**
