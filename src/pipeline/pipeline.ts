@@ -19,14 +19,14 @@ import { RateMeter } from '../core/rate-meter.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
-import { DEFAULT_TARGET_FILE_SIZE, optimize, vacuum, writeCheckpoint, type DataFileOptions, type DeltaTable } from '../delta/index.ts';
-import { asLakehouseError, invalidInput, notFound } from '../core/errors.ts';
-import { answer, takeRequests, type MaintenanceRequest } from './maintenance-requests.ts';
+import type { DataFileOptions } from '../delta/index.ts';
+import { asLakehouseError } from '../core/errors.ts';
+import { answer, takeRequests } from './maintenance-requests.ts';
+import { runHandedOver } from './handed-over.ts';
 import {
   Silver,
   TopicSources,
   WRITE_MODE_PROPERTY,
-  HISTORY_SUFFIX,
   chosenWriteMode,
   type AppliedChange,
   type RoutingRule,
@@ -318,42 +318,12 @@ export class Pipeline {
     for (const { id, request } of takeRequests(this.dataDir)) {
       this.log.info('running handed-over maintenance', { ...request });
       try {
-        answer(this.dataDir, id, { result: await this.runMaintenance(request) });
+        answer(this.dataDir, id, { result: await runHandedOver(this, request) });
       } catch (error) {
         this.log.warn('handed-over maintenance failed', { ...request, error: (error as Error).message });
         answer(this.dataDir, id, { error });
       }
     }
-  }
-
-  /** One handed-over job, on this pipeline's own table handles (so its indexes follow the rewrite). */
-  private async runMaintenance(request: MaintenanceRequest): Promise<unknown> {
-    if (request.command === 'rebuild') return this.rebuild(request.table, request.writeMode as WriteMode | undefined);
-    const { delta, indexed } = this.tableAt(request.table);
-    switch (request.command) {
-      case 'optimize':
-        if (delta === this.bronze.delta) throw invalidInput(`${delta.storage.root} is lakehouse's bronze table, whose files must stay in stored order`);
-        return indexed ? indexed.optimize(request.targetFileSize ?? DEFAULT_TARGET_FILE_SIZE) : optimize(delta, { targetFileSize: request.targetFileSize });
-      case 'vacuum':
-        return vacuum(delta, request);
-      case 'checkpoint':
-        return writeCheckpoint(delta.storage, await delta.refresh());
-    }
-  }
-
-  /** This pipeline's handle of the table in folder `path` under the tables root. */
-  private tableAt(path: string): { delta: DeltaTable; indexed?: { optimize(targetFileSize: number): Promise<unknown> } } {
-    const [layer, name] = path.split('/');
-    if (path === LAYOUT.bronze) return { delta: this.bronze.delta };
-    if (path === LAYOUT.deadLetters) return { delta: this.deadLetters.delta };
-    if (path === LAYOUT.changeLedger) return { delta: this.ledgerTable.delta };
-    if (layer === LAYOUT.silver && name) {
-      const table = name.endsWith(HISTORY_SUFFIX) ? this.silver.history(name.slice(0, -HISTORY_SUFFIX.length)) : this.silver.get(name);
-      if (table) return { delta: table.delta, indexed: table };
-    }
-    const gold = layer === LAYOUT.gold ? this.gold.find((g) => g.name === name)?.table : undefined;
-    if (gold) return { delta: gold };
-    throw notFound(`no table ${path} in the data folder ${this.tablesLocation}`);
   }
 
   private async processBatch(batch: PreparedBatch, options: { backlog?: boolean }): Promise<BatchSummary> {
