@@ -1,7 +1,7 @@
 /**
  * Checkpoints by size and time on lakehouse's busy tables (BUSY_TABLE_PROPERTIES): a checkpoint comes
  * when the commits since the last one weigh as much as it does, or when it is ten minutes old, not
- * every `delta.checkpointInterval` commits; and the log older than the hour's retention is cleaned.
+ * every `delta.checkpointInterval` commits; and the log older than the retention (five minutes) is cleaned.
  */
 import { expect, test } from 'bun:test';
 import { mkdtempSync, readdirSync, statSync, utimesSync } from 'node:fs';
@@ -59,7 +59,7 @@ test('a checkpoint waits until the commits since the last one weigh as much as i
   expect((await Snapshot.open(table.storage)).files()).toEqual(table.snapshot().files());
 }, 60_000);
 
-test('a ten-minute-old checkpoint is renewed after the interval, and the log past the hour is cleaned', async () => {
+test('a ten-minute-old checkpoint is renewed after the interval, and the log past the retention is cleaned', async () => {
   const { storage, table, log } = await busyTable(3);
   for (let i = 0; i < 3; i++) await touchOne(table, i);
   expect(checkpoints(log)).toEqual([3]);
