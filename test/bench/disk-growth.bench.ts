@@ -7,7 +7,8 @@
  * their tables' live data files (logs, checkpoints, replaced files not yet vacuumed). The simulator's
  * own application database (embedded/) is the source, not lakehouse's, and is left out. Figures only.
  *   npm run build && nice npx bun test/bench/disk-growth.bench.ts [minutes, default 10]
- * LAKEHOUSE_BIN runs another binary (a copy, so a rebuild during the run does not touch it).
+ * LAKEHOUSE_BIN runs another binary (a copy, so a rebuild during the run does not touch it); serve's
+ * log is kept beside the data folder (DATA.log), and KEEP_DATA=1 keeps the folder too.
  */
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -73,7 +74,8 @@ const perHour = (from: number, to: number, ms: number) => ((to - from) / MB / (m
 const data = mkdtempSync(join(tmpdir(), 'bench-disk-growth-'));
 const port = 20_000 + Math.floor(Math.random() * 20_000);
 const bin = process.env.LAKEHOUSE_BIN ?? binary;
-const serve = Bun.spawn([bin, 'serve', '--data', data, '--port', String(port)], { stdout: 'ignore', stderr: 'ignore' });
+// serve's log goes beside the data folder, for a run whose figures need explaining.
+const serve = Bun.spawn([bin, 'serve', '--data', data, '--port', String(port)], { stdout: 'ignore', stderr: Bun.file(`${data}.log`) });
 const samples: Sample[] = [];
 try {
   const end = Date.now() + minutes * 60_000;
@@ -106,5 +108,5 @@ try {
 } finally {
   serve.kill('SIGINT');
   await serve.exited;
-  rmSync(data, { recursive: true, force: true });
+  if (!process.env.KEEP_DATA) rmSync(data, { recursive: true, force: true });
 }
