@@ -13,6 +13,8 @@
 import { readParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import {
+  BUSY_TABLE_PROPERTIES,
+  ensureProperties,
   DeltaTable,
   dataFileOptions,
   readCommit,
@@ -41,13 +43,6 @@ export const bronzeSchema: StructType = struct([
   field('key', 'string', true),
   field('value', 'string', true),
 ]);
-
-const RETENTION_PROPERTY = 'delta.deletedFileRetentionDuration';
-/**
- * Compaction replaces every file a few times as it climbs levels (compaction.ts); the replaced files
- * hold records the live ones still have, so they are kept only briefly (serve vacuums often).
- */
-const REPLACED_FILE_RETENTION = { [RETENTION_PROPERTY]: 'interval 1 hours' };
 
 const appIdOf = (topic: string, partition: number) => `bronze:${topic}:${partition}`;
 export const partitionKey = (topic: string, partition: number) => `${topic}:${partition}`;
@@ -125,16 +120,13 @@ export class Bronze {
         // four a second under serve): every 100 commits keeps that cost a tenth of the default's, and
         // replaying up to 100 small commits stays cheap for readers.
         'delta.checkpointInterval': '100',
-        ...REPLACED_FILE_RETENTION,
+        ...BUSY_TABLE_PROPERTIES,
       },
     });
-    // A table created before compaction would keep (and checkpoint the tombstones of) a week of them.
-    const properties = table.snapshot().tableProperties;
-    if (properties[RETENTION_PROPERTY] === undefined) {
-      const txn = table.transaction({ operation: 'SET TBLPROPERTIES', operationParameters: { properties: REPLACED_FILE_RETENTION } });
-      txn.updateMetadata({ configuration: { ...properties, ...REPLACED_FILE_RETENTION } });
-      await txn.commit();
-    }
+    // Compaction replaces every file a few times as it climbs levels (compaction.ts); the replaced files
+    // hold records the live ones still have, so they are kept only briefly (serve vacuums often). A
+    // table created before compaction would keep (and checkpoint the tombstones of) a week of them.
+    await ensureProperties(table, BUSY_TABLE_PROPERTIES);
     return new Bronze(table, storage, new Map());
   }
 

@@ -22,6 +22,8 @@ export interface TableEntry {
 export const LAYOUT = {
   bronze: 'bronze',
   deadLetters: 'dead_letters',
+  /** The change ledger's durable copy (src/gold/ledger-table.ts), what change_activity-like gold reads. */
+  changeLedger: 'change_ledger',
   silver: 'silver',
   gold: 'gold',
 } as const;

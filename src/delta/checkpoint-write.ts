@@ -4,7 +4,8 @@
  * JSON string, partitionValues and configuration as map<string,string>), then `_last_checkpoint`.
  *
  * The state: protocol, metaData, every live add, every txn, live domain metadata, and the remove
- * tombstones younger than `delta.deletedFileRetentionDuration` (other engines' VACUUM reads them).
+ * tombstones younger than `delta.deletedFileRetentionDuration` (other engines' VACUUM reads them),
+ * without their stats.
  */
 import { field, struct, type StructType } from './schema.ts';
 import { fileKey, type Snapshot } from './snapshot.ts';
@@ -109,7 +110,8 @@ export async function writeCheckpoint(storage: Storage, snapshot: Snapshot, now 
   const adds = snapshot.files();
   for (const add of adds) rows.push({ add });
   for (const [key, remove] of tombstones) {
-    if (!live.has(key) && (remove.deletionTimestamp ?? 0) > now - retention) rows.push({ remove: { ...remove, dataChange: false } });
+    // A tombstone is kept for VACUUM, which needs its path and time, not its stats (most of its bytes).
+    if (!live.has(key) && (remove.deletionTimestamp ?? 0) > now - retention) rows.push({ remove: { ...remove, dataChange: false, stats: null } });
   }
   const bytes = writeParquet(rowsToArrow(CHECKPOINT_SCHEMA, rows), { compression: 'snappy', createdBy: ENGINE_INFO });
   const path = `${LOG_DIR}/${String(snapshot.version).padStart(20, '0')}.checkpoint.parquet`;

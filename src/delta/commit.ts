@@ -8,8 +8,8 @@
  * appends always retry) or fails with a `conflict` error (the winner removed a file this transaction
  * removes or rewrites, changed metadata or protocol, or recorded the same txn appId).
  *
- * After a commit, every `delta.checkpointInterval` versions (default 10) a checkpoint is written and
- * expired log files are cleaned up; their failure never fails the commit that already happened.
+ * After a commit, when checkpoint-policy.ts says one is due, a checkpoint is written and expired log
+ * files are cleaned up; their failure never fails the commit that already happened.
  */
 import { randomUUID } from 'node:crypto';
 import type { Action, Add, CommitInfo, Metadata, Protocol, Remove, Txn } from './actions.ts';
@@ -24,12 +24,12 @@ import { writeDataFiles, type DataFileOptions } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
 import { cleanupExpiredLogs } from './log-cleanup.ts';
+import { checkpointDue } from './checkpoint-policy.ts';
 import type { FileInfo, Storage } from '../storage/storage.ts';
 import { ErrorCode, LakehouseError, invalidInput, unsupportedFeature } from '../core/errors.ts';
 import { createLogger, type Logger } from '../core/log.ts';
 import { ENGINE_INFO } from './engine-info.ts';
 
-export const DEFAULT_CHECKPOINT_INTERVAL = 10;
 /** Lost commit races before giving up; each loss means another writer made progress. */
 const MAX_COMMIT_ATTEMPTS = 1000;
 
@@ -153,8 +153,7 @@ export class DeltaTable {
     } else {
       await this.load(version);
     }
-    const interval = Number(this.current.tableProperties['delta.checkpointInterval'] ?? DEFAULT_CHECKPOINT_INTERVAL);
-    if (interval > 0 && version > 0 && version % interval === 0) {
+    if (checkpointDue(this.current.logSegment, this.current.tableProperties)) {
       try {
         await writeCheckpoint(this.storage, this.current);
         await cleanupExpiredLogs(this.storage, this.current);

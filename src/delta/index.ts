@@ -18,3 +18,4 @@ export * from './stats.ts';
 export * from './maintenance.ts';
 export * from './log-cleanup.ts';
 export * from './checkpoint-write.ts';
+export * from './retention.ts';

@@ -8,7 +8,7 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, struct, type StructField } from '../delta/index.ts';
+import { DeltaTable, BUSY_TABLE_PROPERTIES, ensureProperties, struct, type StructField } from '../delta/index.ts';
 import { servingTableName, type AppliedChange } from '../silver/index.ts';
 import type { GoldDefinition } from './definition.ts';
 import { ChangeLedger, CHANGE_LEDGER, CHANGE_LEDGER_COLUMNS } from './change-ledger.ts';
@@ -435,13 +435,15 @@ export class GoldTable {
       description: this.definition.description,
       schema: struct(this.columns),
       configuration: {
-        // Each publish replaces the table's file; serve's vacuum clears them after an hour.
-        'delta.deletedFileRetentionDuration': 'interval 1 hours',
+        // Each publish replaces the table's file and commits; serve's vacuum and log cleanup clear
+        // them after five minutes.
+        ...BUSY_TABLE_PROPERTIES,
         // A checkpoint carries that hour's remove tombstones (a publish per batch): every 100
         // commits rather than 10 keeps its cost a tenth.
         'delta.checkpointInterval': '100',
       },
     });
+    await ensureProperties(this.table, BUSY_TABLE_PROPERTIES);
     return true;
   }
 }

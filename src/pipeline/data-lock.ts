@@ -16,8 +16,21 @@ const alive = (pid: number) => {
   }
 };
 
+const lockPath = (dataDir: string) => join(dataDir, '.lakehouse.lock');
+
+/** The pid of the live process holding `dataDir`'s lock, or undefined when none does. */
+export function lockHolder(dataDir: string): number | undefined {
+  let holder: number;
+  try {
+    holder = Number(readFileSync(lockPath(dataDir), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+  return Number.isInteger(holder) && holder > 0 && alive(holder) ? holder : undefined;
+}
+
 export function lockDataDir(dataDir: string): () => void {
-  const path = join(dataDir, '.lakehouse.lock');
+  const path = lockPath(dataDir);
   for (let attempt = 0; attempt < 2; attempt++) {
     try {
       const fd = openSync(path, 'wx');
@@ -26,8 +39,8 @@ export function lockDataDir(dataDir: string): () => void {
       return () => rmSync(path, { force: true });
     } catch (err) {
       if ((err as { code?: string }).code !== 'EEXIST') throw err;
-      const holder = Number(readFileSync(path, 'utf8').trim());
-      if (Number.isInteger(holder) && holder > 0 && alive(holder)) {
+      const holder = lockHolder(dataDir);
+      if (holder !== undefined) {
         throw new LakehouseError(ErrorCode.conflict, `data folder ${dataDir} is in use by another lakehouse process (pid ${holder})`, {
           hint: 'stop it first, or pass another --data folder',
         });

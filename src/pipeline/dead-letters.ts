@@ -4,7 +4,7 @@
  * covers (txn), so replaying bronze never writes a dead letter twice.
  */
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, field, liveRecordCount, struct, type Snapshot } from '../delta/index.ts';
+import { DeltaTable, BUSY_TABLE_PROPERTIES, ensureProperties, field, liveRecordCount, struct, type Snapshot } from '../delta/index.ts';
 import { tableFromTopic, type KafkaRecord, type RecordRef } from '../cdc/index.ts';
 import type { Logger } from '../core/log.ts';
 import type { Metrics } from '../core/metrics.ts';
@@ -31,11 +31,19 @@ export class DeadLetters {
   private constructor(private readonly table: DeltaTable) {}
 
   static async open(storage: Storage): Promise<DeadLetters> {
-    return new DeadLetters(await DeltaTable.openOrCreate(storage, { name: 'dead_letters', schema: deadLetterSchema }));
+    // Nothing is ever removed, but a commit per batch with letters is log to clean up.
+    const table = await DeltaTable.openOrCreate(storage, { name: 'dead_letters', schema: deadLetterSchema, configuration: { ...BUSY_TABLE_PROPERTIES } });
+    await ensureProperties(table, BUSY_TABLE_PROPERTIES);
+    return new DeadLetters(table);
   }
 
   get version(): number {
     return this.table.snapshot().version;
+  }
+
+  /** The Delta table, for maintenance. */
+  get delta(): DeltaTable {
+    return this.table;
   }
 
   get snapshot(): Snapshot {

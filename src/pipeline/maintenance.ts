@@ -4,7 +4,7 @@
  *   - gold's Delta tables: published with every batch, or, while more batches wait, at most once a
  *     second (each publish rewrites a changed gold table; its SQLite rows still refresh every batch);
  *   - silver's delete tombstones past their retention: forgotten at most once a minute;
- *   - vacuum of every table: every ten minutes, in a long-running `serve` (a one-off run leaves it to
+ *   - vacuum of every table: every minute, in a long-running `serve` (a one-off run leaves it to
  *     `lakehouse vacuum`);
  *   - small-file compaction of bronze and silver: after every batch (each decides for itself whether
  *     anything is due, which costs a look at its file list).
@@ -14,15 +14,15 @@ import type { Metrics } from '../core/metrics.ts';
 import { vacuum } from '../delta/index.ts';
 import type { Bronze } from '../bronze/index.ts';
 import type { Silver } from '../silver/index.ts';
-import type { GoldTable } from '../gold/index.ts';
+import type { GoldTable, LedgerTable } from '../gold/index.ts';
 
 export const MAINTENANCE_INTERVALS_MS = {
   /** With more batches waiting, gold's Delta tables are published at most this often. */
   goldPublish: 1_000,
   /** Tombstones are purged at most this often (an index range scan and a delete). */
   tombstonePurge: 60_000,
-  /** How often a long-running pipeline vacuums. */
-  vacuum: 10 * 60_000,
+  /** How often a long-running pipeline vacuums (its tables keep replaced files five minutes: retention.ts). */
+  vacuum: 60_000,
 } as const;
 
 export type MaintenanceTask = keyof typeof MAINTENANCE_INTERVALS_MS;
@@ -61,6 +61,7 @@ export interface MaintenanceParts {
   bronze: Bronze;
   silver: Silver;
   gold: readonly GoldTable[];
+  ledger: LedgerTable;
   /** The bronze version through which every stage is done (a compaction commit is done as it exists). */
   processed: { get(): number; set(version: number): void };
   schedule: MaintenanceSchedule;
@@ -105,10 +106,11 @@ export class Maintenance {
 
   /** Deletes data files that no version within its table's retention references. */
   async vacuum(now = Date.now()): Promise<number> {
-    const { bronze, silver, gold, log } = this.parts;
+    const { bronze, silver, gold, ledger, log } = this.parts;
     let deleted = 0;
     const tables = [
       bronze.delta,
+      ledger.delta,
       ...silver.list().map((t) => t.delta),
       ...silver.histories().map((h) => h.delta),
       ...gold.flatMap((g) => (g.table ? [g.table] : [])),

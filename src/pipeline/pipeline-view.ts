@@ -98,8 +98,10 @@ export class PipelineView implements LakehouseView {
     const stalled = this.stalled(lag);
     const degradedGold = Object.fromEntries(p.gold.filter((g) => g.failing !== undefined).map((g) => [g.name, g.failing!]));
     const goldDegraded = Object.keys(degradedGold).length > 0;
+    const commitFailure = p.commitFailure;
     const message =
       this.run.message ??
+      commitFailure ??
       source?.message ??
       stalled ??
       (goldDegraded ? `gold table(s) failing to refresh or publish: ${Object.keys(degradedGold).join(', ')}` : undefined);
@@ -108,7 +110,7 @@ export class PipelineView implements LakehouseView {
     const gold: Record<string, number> = {};
     for (const g of p.gold) if (g.table) gold[g.name] = g.table.snapshot().version;
     return {
-      status: this.run.status === 'ok' && (source?.degraded || stalled || goldDegraded) ? 'degraded' : this.run.status,
+      status: this.run.status === 'ok' && (commitFailure || source?.degraded || stalled || goldDegraded) ? 'degraded' : this.run.status,
       source: this.run.source,
       uptimeSeconds: Math.round((Date.now() - this.run.startedAt) / 1000),
       eventsPerSecond: p.throughput.perSecond(),

@@ -20,6 +20,9 @@ import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
 import type { DataFileOptions } from '../delta/index.ts';
+import { asLakehouseError } from '../core/errors.ts';
+import { answer, takeRequests } from './maintenance-requests.ts';
+import { runHandedOver } from './handed-over.ts';
 import {
   Silver,
   TopicSources,
@@ -30,7 +33,7 @@ import {
   type WriteMode,
   type WriteModeChoice,
 } from '../silver/index.ts';
-import { ChangeLedger, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
+import { ChangeLedger, LedgerTable, openGold, type GoldDefinition, type GoldTable } from '../gold/index.ts';
 import { GoldStage } from './gold-stage.ts';
 import { StateStore } from '../state/index.ts';
 import { LAYOUT, TableCatalog } from '../catalog/index.ts';
@@ -74,6 +77,9 @@ export interface PipelineOptions {
 }
 
 export const DEFAULT_TOMBSTONE_RETENTION_MS = 7 * 24 * 3_600_000;
+/** Tries of a batch's commit whose failure says a retry can help (a lost race), and the first backoff (doubling). */
+const COMMIT_ATTEMPTS = 5;
+const COMMIT_RETRY_INITIAL_MS = 200;
 
 export interface BatchSummary {
   records: number;
@@ -117,11 +123,15 @@ export class Pipeline {
   lastCommitMs: number | null = null;
   /** When the last batch committed (epoch ms), or null before the first. */
   lastCommitAt: number | null = null;
+  /** Why the last batch's commit failed, while it is retried (or after it stopped the run); undefined once one succeeds. */
+  commitFailure: string | undefined;
   /** Records received per second, over the last 10 s. */
   readonly throughput = new RateMeter();
   private unlock: () => void = () => {};
   /** See PipelineOptions.stop. */
   private stop: AbortSignal | undefined;
+  /** The batch or maintenance job running now (serially). */
+  private busy: Promise<unknown> = Promise.resolve();
   private readonly decoder: ChangeDecoder;
   private readonly preparer: BatchPreparer;
   private readonly topics: TopicSources;
@@ -138,6 +148,8 @@ export class Pipeline {
     readonly silver: Silver,
     readonly gold: GoldTable[],
     readonly deadLetters: DeadLetters,
+    /** The change ledger's durable copy: lakehouse.db's ledger is restored from it when lost. */
+    readonly ledgerTable: LedgerTable,
     readonly changes: ChangeFeed,
     private readonly log: Logger,
     metrics: Metrics,
@@ -154,7 +166,7 @@ export class Pipeline {
     this.goldStage = new GoldStage(gold, state, schedule, goldPublishEveryMs);
     this.quarantines = new QuarantineLog(log, metrics);
     const processed = { get: () => this.processedVersion, set: (v: number) => (this.processedVersion = v) };
-    this.maintenance = new Maintenance({ bronze, silver, gold, processed, schedule, tombstoneRetentionMs, log, metrics });
+    this.maintenance = new Maintenance({ bronze, silver, gold, ledger: ledgerTable, processed, schedule, tombstoneRetentionMs, log, metrics });
     this.topics = new TopicSources(state.db);
     this.ledger = new ChangeLedger(state.db);
     this.decoder = new ChangeDecoder(decoderOptions);
@@ -200,6 +212,10 @@ export class Pipeline {
     }
     const gold = await openGold(catalog.layerStorage('gold'), db, options.gold ?? [], (name) => silver.get(name)?.snapshot.schema.fields, options.log);
     const deadLetters = await DeadLetters.open(catalog.storage({ path: LAYOUT.deadLetters }));
+    const ledgerTable = await LedgerTable.open(catalog.storage({ path: LAYOUT.changeLedger }));
+    // Before any replay: a lost lakehouse.db gets its ledger back (gold reading it is then recomputed).
+    const restored = await ledgerTable.restoreInto(db);
+    if (restored > 0) options.log.info('change ledger restored from its Delta table', { rows: restored });
     const tasks: MaintenanceTask[] = ['goldPublish', 'tombstonePurge'];
     if (options.periodicVacuum) tasks.push('vacuum');
     return new Pipeline(
@@ -210,6 +226,7 @@ export class Pipeline {
       silver,
       gold,
       deadLetters,
+      ledgerTable,
       new ChangeFeed(db),
       options.log,
       options.metrics ?? new Metrics(),
@@ -245,12 +262,12 @@ export class Pipeline {
    * when a run of batches ends; a run that stops without it is published when the pipeline next opens.
    */
   async publishPendingGold(): Promise<void> {
-    await this.goldStage.publishPending();
+    await this.serially(() => this.goldStage.publishPending());
   }
 
   /** Publishes deferred gold once its interval has passed (goldPublishEveryMs): serve calls it while the source is quiet. */
   async publishDueGold(): Promise<void> {
-    await this.goldStage.publishIfDue();
+    await this.serially(() => this.goldStage.publishIfDue());
   }
 
   /** Replays bronze versions that later stages have not finished (after a crash, or a lost SQLite file). */
@@ -297,18 +314,96 @@ export class Pipeline {
    * SQLite rows, which the API serves, are refreshed every batch).
    */
   async processPrepared(batch: PreparedBatch, options: { backlog?: boolean } = {}): Promise<BatchSummary> {
+    return this.serially(async () => {
+      const summary = await this.processBatch(batch, options);
+      await this.runMaintenanceRequests();
+      return summary;
+    });
+  }
+
+  /** Runs `work` after whatever the pipeline is doing: batches and maintenance never overlap. */
+  private serially<T>(work: () => Promise<T>): Promise<T> {
+    const run = this.busy.then(work);
+    this.busy = run.catch(() => {});
+    return run;
+  }
+
+  /**
+   * Does the maintenance other processes handed over (maintenance-requests.ts) and answers them.
+   * Runs after every batch; call it when idle, too (serve does, on a timer), so a request never waits
+   * for records to arrive.
+   */
+  serveMaintenanceRequests(): Promise<void> {
+    return this.serially(() => this.runMaintenanceRequests());
+  }
+
+  private async runMaintenanceRequests(): Promise<void> {
+    for (const { id, request } of takeRequests(this.dataDir)) {
+      this.log.info('running handed-over maintenance', { ...request });
+      try {
+        answer(this.dataDir, id, { result: await runHandedOver(this, request) });
+      } catch (error) {
+        this.log.warn('handed-over maintenance failed', { ...request, error: (error as Error).message });
+        answer(this.dataDir, id, { error });
+      }
+    }
+  }
+
+  private async processBatch(batch: PreparedBatch, options: { backlog?: boolean }): Promise<BatchSummary> {
     const started = performance.now();
     this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, batch.received);
     this.throughput.add(batch.received);
     if (!batch.bronze) return { ...emptySummary(), records: batch.received, redelivered: batch.redelivered };
     const version = await this.bronze.commit(batch.bronze);
-    const summary = await this.processBronzeVersion(version, batch.decoded, options.backlog ?? false);
+    const summary = await this.applyRetrying(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
     this.lastCommitMs = performance.now() - started;
     this.lastCommitAt = Date.now();
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
     await this.maintenance.afterBatch();
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
+  }
+
+  /**
+   * Applies a committed bronze version to every later stage; a commit that fails is logged at once and
+   * named by /health (`commitFailure`). One that may succeed on a second try (a concurrent commit by
+   * another writer won the race) is tried again after a backoff, on top of what that writer committed;
+   * each stage skips what it committed already (its txn), and gold is recomputed whole, as after a
+   * crash. Any other failure, or the last try's, is thrown: the run stops with it (non-zero exit).
+   */
+  private async applyRetrying(version: number, decoded: DecodedBatch, backlog: boolean): Promise<BatchSummary> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const summary = await this.processBronzeVersion(version, decoded, backlog);
+        if (attempt > 1) {
+          await this.goldStage.recomputeAll();
+          this.log.info('commit succeeded after retrying', { bronzeVersion: version, attempts: attempt });
+        }
+        this.commitFailure = undefined;
+        return summary;
+      } catch (err) {
+        const error = asLakehouseError(err);
+        const retry = error.retryable && attempt < COMMIT_ATTEMPTS;
+        const delayMs = retry ? COMMIT_RETRY_INITIAL_MS * 2 ** (attempt - 1) : 0;
+        this.commitFailure = `commit of bronze version ${version} failed${retry ? ` (attempt ${attempt} of ${COMMIT_ATTEMPTS}, retrying in ${delayMs} ms)` : ''}: ${error.message}`;
+        this.metrics.inc('lakehouse_commit_failures_total', 'batches whose commit failed (each try)', {});
+        if (!retry) {
+          this.log.error('commit failed; stopping', { bronzeVersion: version, attempt, error: error.message });
+          throw err;
+        }
+        this.log.warn('commit failed; retrying', { bronzeVersion: version, attempt, delayMs, error: error.message });
+        await Bun.sleep(delayMs);
+        await this.followForeignCommits();
+      }
+    }
+  }
+
+  /** Every table handle catches up with commits other writers made to it. */
+  private async followForeignCommits(): Promise<void> {
+    await this.silver.followForeignCommits();
+    for (const g of this.gold) await g.table?.refresh();
+    await this.ledgerTable.delta.refresh();
+    await this.deadLetters.delta.refresh();
   }
 
   private async processBronzeVersion(version: number, decoded: DecodedBatch, backlog: boolean): Promise<BatchSummary> {
@@ -318,6 +413,7 @@ export class Pipeline {
     // whose replay skips that table, loses none of its activity.
     const ledger: Record<string, unknown>[] = [];
     const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)), this.stop);
+    await this.ledgerTable.record(this.db, version);
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
@@ -375,6 +471,11 @@ export class Pipeline {
     const rebuilt = await this.silver.rebuild(name, replay(this.bronze), this.bronze.version, writeMode);
     await this.goldStage.recomputeAll();
     return { version: rebuilt.snapshot.version, rows: rebuilt.rowCount, writeMode: rebuilt.writeMode };
+  }
+
+  /** Resolves when the batch or maintenance job running now is done (call before close). */
+  async settled(): Promise<void> {
+    await this.busy;
   }
 
   close(): void {

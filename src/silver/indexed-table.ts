@@ -17,7 +17,19 @@
  */
 import type { Database } from 'bun:sqlite';
 import type { Storage } from '../storage/storage.ts';
-import { DeltaTable, struct, type Add, type Snapshot, type StructField, type StructType, type Transaction } from '../delta/index.ts';
+import {
+  DeltaTable,
+  BUSY_TABLE_PROPERTIES,
+  ensureProperties,
+  fileKey,
+  liveRecordCount,
+  struct,
+  type Add,
+  type Snapshot,
+  type StructField,
+  type StructType,
+  type Transaction,
+} from '../delta/index.ts';
 import { compactionCandidates, placeRows, readLiveRows, type CompactionOptions, type Located } from './file-rows.ts';
 import type { IndexStore, Row } from './index-store.ts';
 import { imageKey, keyColumnsOf, keyModeOf, type KeyMode } from './keys.ts';
@@ -35,9 +47,9 @@ export type Replacement = 'deletion-vectors' | 'copy-on-write' | 'rewrite-all';
 /** Properties every indexed table is created with, after the policy's own. */
 const COMMON_PROPERTIES: Record<string, string> = {
   'delta.checkpointInterval': '10',
-  // Every batch and compaction replaces files; a short retention keeps the folder from filling up
-  // with them (serve vacuums periodically). Time travel to versions older than this may then fail.
-  'delta.deletedFileRetentionDuration': 'interval 1 hours',
+  // Every batch and compaction replaces files and commits; a short retention keeps the folder from
+  // filling up with them (serve vacuums periodically). Time travel to older versions may then fail.
+  ...BUSY_TABLE_PROPERTIES,
 };
 
 export interface IndexedTableSpec {
@@ -67,7 +79,11 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
       schema: struct(spec.fields),
       configuration: { ...spec.properties, ...COMMON_PROPERTIES, ...spec.extraProperties },
     });
-    return { table, versions: new StoreVersions(db, spec.kind) };
+    const versions = new StoreVersions(db, spec.kind);
+    // A table created before the retention was set gets it; an index that was current stays current.
+    const before = table.snapshot().version;
+    if ((await ensureProperties(table, BUSY_TABLE_PROPERTIES)) && versions.get(spec.name) === before) versions.record(spec.name, table.snapshot().version);
+    return { table, versions };
   }
 
   /** The entry of a live row read from the Delta table. */
@@ -196,15 +212,68 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
    */
   async compact(options: CompactionOptions = {}): Promise<number | undefined> {
     const chosen = compactionCandidates(this.table.snapshot().files(), options);
-    if (chosen.length === 0) return undefined;
+    return chosen.length === 0 ? undefined : this.rewriteCompacted(chosen, true);
+  }
+
+  /**
+   * `lakehouse optimize` on this table, run by the pipeline that owns it: every file smaller than
+   * `targetFileSize` or with deleted rows is rewritten into one (or none, when no row is left), the
+   * index following the rows, as background compaction does.
+   */
+  async optimize(targetFileSize: number): Promise<{ version: number | undefined; filesRemoved: number; filesAdded: number }> {
+    const chosen = this.table
+      .snapshot()
+      .files()
+      .filter((a) => a.size < targetFileSize || a.deletionVector);
+    if (chosen.length === 0 || (chosen.length === 1 && !chosen[0]!.deletionVector)) return { version: undefined, filesRemoved: 0, filesAdded: 0 };
+    const before = new Set(
+      this.table
+        .snapshot()
+        .files()
+        .map((a) => a.path),
+    );
+    const version = await this.rewriteCompacted(chosen, false);
+    const filesAdded = this.table
+      .snapshot()
+      .files()
+      .filter((a) => !before.has(a.path)).length;
+    return { version, filesRemoved: chosen.length, filesAdded };
+  }
+
+  /** Rewrites `chosen` into new files of their live rows (dataChange=false); the index learns the new places. */
+  private async rewriteCompacted(chosen: readonly Add[], auto: boolean): Promise<number> {
     const kept: E[] = [];
     for await (const e of this.liveEntries(chosen)) kept.push(e);
-    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto: true } });
+    const txn = this.table.transaction({ operation: 'OPTIMIZE', operationParameters: { predicate: [], zOrderBy: [], auto } });
     for (const add of chosen) txn.remove(add, { dataChange: false });
     await this.writeEntries(txn, kept, { dataChange: false });
     return this.commit(txn, undefined, () => {
       for (const e of kept) this.store.put(e);
     });
+  }
+
+  /**
+   * Catches up with commits another writer made (a foreign OPTIMIZE, which made this pipeline's commit
+   * lose its race), so the batch can be applied again on top, as Delta's conflict rules have a writer
+   * re-read the winning commits and retry. Commits that only moved rows (no data change, as many live
+   * rows added as removed) move the index with them; anything else rebuilds the index (repair).
+   */
+  async followForeignCommits(): Promise<void> {
+    const known = this.table.snapshot();
+    const latest = await this.table.refresh();
+    if (latest.version === known.version) return;
+    const before = new Set(known.files().map(fileKey));
+    const now = new Set(latest.files().map(fileKey));
+    const added = latest.files().filter((a) => !before.has(fileKey(a)));
+    const removed = known.files().filter((a) => !now.has(fileKey(a)));
+    const rows = (files: readonly Add[]) => files.reduce((n, a) => n + liveRecordCount(a), 0);
+    if (added.some((a) => a.dataChange) || rows(added) !== rows(removed)) return this.repair();
+    const moved: E[] = [];
+    for await (const e of this.liveEntries(added)) moved.push(e);
+    this.db.transaction(() => {
+      for (const e of moved) this.store.put(e);
+      this.versions.record(this.name, latest.version);
+    })();
   }
 
   /**

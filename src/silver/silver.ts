@@ -380,6 +380,14 @@ export class Silver {
     return purged;
   }
 
+  /** Every table and history catches up with commits another writer made (IndexedTable.followForeignCommits). */
+  async followForeignCommits(): Promise<void> {
+    for (const [name, table] of this.tables) {
+      await table.followForeignCommits();
+      await this.historyTables.get(name)?.followForeignCommits();
+    }
+  }
+
   /**
    * Background compaction of every table and history (IndexedTable.compact): the pipeline runs it after
    * a batch's changes are published, so folding files away never delays their visibility.

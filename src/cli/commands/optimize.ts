@@ -1,10 +1,14 @@
 /** `lakehouse optimize`: bin-packs small files (and files with deletion vectors) into bigger ones. */
-import { invalidInput } from '../../core/errors.ts';
-import { DeltaTable, optimize } from '../../delta/index.ts';
+import { ErrorCode, LakehouseError, invalidInput } from '../../core/errors.ts';
+import { DeltaTable, optimize, type OptimizeResult } from '../../delta/index.ts';
 import { fileVersions } from '../../bronze/index.ts';
 import { tableStorage } from '../table-ref.ts';
+import { handOverTo, liveFolderOf } from '../live-folder.ts';
 import type { CommandContext } from '../command.ts';
 import type { optimizeSpec } from './specs.ts';
+
+/** Lost commit races retried (each re-plans from the newest version) before giving up. */
+const ATTEMPTS = 5;
 
 export async function run({ args, log }: CommandContext<typeof optimizeSpec>): Promise<number> {
   const storage = await tableStorage(args.positionals[0]!, args.flags.data);
@@ -21,11 +25,29 @@ export async function run({ args, log }: CommandContext<typeof optimizeSpec>): P
       'the pipeline compacts bronze itself, in order, after each batch',
     );
   }
-  const result = await optimize(table, { targetFileSize: args.flags['target-size'] });
+  const targetFileSize = args.flags['target-size'];
+  const live = await liveFolderOf(args.positionals[0]!, args.flags.data);
+  const result = live ? await handOverTo<OptimizeResult>(live, { command: 'optimize', targetFileSize }, log) : await optimizeRetrying(table, targetFileSize);
   console.log(
     result.version === undefined
-      ? `nothing to optimize in ${storage.root} (version ${table.snapshot().version})`
+      ? `nothing to optimize in ${storage.root} (version ${(await table.refresh()).version})`
       : `optimized ${storage.root}: ${result.filesRemoved} files rewritten into ${result.filesAdded}, version ${result.version}`,
   );
   return 0;
+}
+
+/** Another writer (not lakehouse's own) may remove a file this compaction rewrites: plan again on its version. */
+async function optimizeRetrying(table: DeltaTable, targetFileSize: number | undefined): Promise<OptimizeResult> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await optimize(table, { targetFileSize });
+    } catch (err) {
+      if (!(err instanceof LakehouseError && err.code === ErrorCode.conflict && err.retryable)) throw err;
+      if (attempt === ATTEMPTS) {
+        throw new LakehouseError(ErrorCode.conflict, `optimize of ${table.storage.root} lost ${ATTEMPTS} commit races to another writer: ${err.message}`, {
+          hint: 'run it while that writer is idle, or through the lakehouse process that writes the table',
+        });
+      }
+    }
+  }
 }

@@ -21,6 +21,8 @@ import { ErrorCode, Interrupted, LakehouseError } from '../../core/errors.ts';
 
 /** How often serve brings the Iceberg catalog's entries up to date. */
 const CATALOG_SYNC_EVERY_MS = 5_000;
+/** How often an idle serve looks for maintenance handed over by the CLI. */
+const MAINTENANCE_POLL_MS = 500;
 
 /** How often a running serve publishes gold's Delta tables at most (the API's gold rows refresh every batch). */
 const GOLD_PUBLISH_EVERY_MS = 5_000;
@@ -85,15 +87,8 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   if (f.tui) terminalLog.info('logging to a file while the TUI runs', { file: logFile });
   else printWelcome(url, tables, description);
 
-  // Batches and gold's deferred publishing take turns on the pipeline.
-  let turn: Promise<unknown> = Promise.resolve();
-  const exclusively = <T>(work: () => Promise<T>): Promise<T> => {
-    const done = turn.then(work);
-    turn = done.catch(() => {});
-    return done;
-  };
   const publishTimer = setInterval(
-    () => void exclusively(() => pipeline.publishDueGold()).catch((err: Error) => log.warn('gold publish failed; retrying', { error: err.message })),
+    () => void pipeline.publishDueGold().catch((err: Error) => log.warn('gold publish failed; retrying', { error: err.message })),
     1_000,
   );
   publishTimer.unref();
@@ -101,7 +96,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   let batches = 0;
   const running = source.run(
     async (records) => {
-      const s = await exclusively(() => pipeline.process(records)).catch((err: unknown) => {
+      const s = await pipeline.process(records).catch((err: unknown) => {
         if (err instanceof Interrupted) return undefined;
         throw err;
       });
@@ -116,6 +111,16 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   );
 
   const tui = f.tui ? startTui(url) : undefined;
+  // Maintenance handed over by the CLI runs after each batch, and from here while no batch comes.
+  let askingForMaintenance = false;
+  const maintenanceTimer = setInterval(() => {
+    if (askingForMaintenance) return;
+    askingForMaintenance = true;
+    pipeline
+      .serveMaintenanceRequests()
+      .catch((err: Error) => log.warn('reading maintenance requests failed', { error: err.message }))
+      .finally(() => (askingForMaintenance = false));
+  }, MAINTENANCE_POLL_MS);
 
   try {
     await Promise.race([running, tui ?? new Promise(() => {})]);
@@ -123,14 +128,14 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     status.status = 'degraded';
     throw err;
   } finally {
+    clearInterval(maintenanceTimer);
     status.status = 'stopping';
     log.info('stopping: finishing the batch in flight');
     clearInterval(publishTimer);
     await server.stop();
     await running.catch(() => {});
-    await exclusively(() => pipeline.publishPendingGold()).catch((err: Error) =>
-      log.warn('gold publish failed; the next start publishes it', { error: err.message }),
-    );
+    await pipeline.settled();
+    await pipeline.publishPendingGold().catch((err: Error) => log.warn('gold publish failed; the next start publishes it', { error: err.message }));
     pipeline.close();
   }
   log.info('stopped cleanly; run the same command to resume');

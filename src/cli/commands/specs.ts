@@ -153,7 +153,7 @@ export const catSpec = {
 
 export const rebuildSpec = {
   name: 'rebuild',
-  summary: 'Recompute a silver table from bronze alone (stop serve on that data folder first).',
+  summary: 'Recompute a silver table from bronze alone (a running serve on that data folder does it between two batches).',
   positionals: [{ name: 'table', help: 'the silver table, e.g. voters', required: true }],
   flags: [
     dataFlag,

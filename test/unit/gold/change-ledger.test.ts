@@ -1,7 +1,11 @@
 import { Database } from 'bun:sqlite';
 import { migrate } from '../../../src/state/index.ts';
 import { expect, test } from 'bun:test';
-import { ChangeLedger, CHANGE_LEDGER } from '../../../src/gold/index.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChangeLedger, CHANGE_LEDGER, LedgerTable } from '../../../src/gold/index.ts';
+import { LocalStorage } from '../../../src/storage/index.ts';
 import type { AppliedChange } from '../../../src/silver/index.ts';
 
 const change = (op: AppliedChange['op'], tsMs: number): AppliedChange => ({
@@ -46,3 +50,30 @@ test('counts per table and source minute, once per bronze version, and folds old
   expect(totals(db)).toEqual([...expected.values()].sort((a, b) => a.minute.localeCompare(b.minute)));
   db.close();
 });
+
+test('the ledger table keeps every count through its compactions and restores an empty SQLite ledger', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'lh-ledger-'));
+  try {
+    const db = new Database(':memory:');
+    migrate(db);
+    const ledger = new ChangeLedger(db);
+    const minute = 1_767_600_000_000;
+    // Versions 1..3 counted before the table existed (an older data folder), then one commit per version.
+    for (let v = 1; v <= 3; v++) ledger.record([change('c', minute)], v);
+    const table = await LedgerTable.open(new LocalStorage(dir));
+    for (let v = 4; v <= 250; v++) {
+      ledger.record([change(v % 3 ? 'u' : 'd', minute + (v % 5) * 60_000)], v);
+      await table.record(db, v);
+    }
+    await table.record(db, 250); // recorded already: no commit
+    expect(table.delta.snapshot().files().length).toBeLessThanOrEqual(101); // summed past 100 files
+    const fresh = new Database(':memory:');
+    migrate(fresh);
+    const reopened = await LedgerTable.open(new LocalStorage(dir));
+    expect(await reopened.restoreInto(fresh)).toBe(5);
+    expect(totals(fresh)).toEqual(totals(db));
+    expect(await reopened.restoreInto(fresh)).toBe(0); // a ledger with rows is kept as it is
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}, 60_000);
