@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
 import { Kafka, logLevel } from 'kafkajs';
-import { LakehouseServer, freePort, privateStackEnv, stackDown, stackUp } from '../integration/real-stack-support.ts';
+import { LakehouseServer, freePort, pgbench, pgbenchCommand, privateStackEnv, stackDown, stackUp } from '../integration/real-stack-support.ts';
 
 const scale = Number(Bun.argv[2] ?? 10);
 const liveSeconds = Number(Bun.argv[3] ?? 60);
@@ -31,17 +31,6 @@ const kafka = new Kafka({ brokers: [stack.KAFKA_BROKERS], logLevel: logLevel.NOT
 const admin = kafka.admin();
 await admin.connect();
 let server: LakehouseServer | undefined;
-
-function pgbench(...args: string[]): string {
-  const url = new URL(stack.PG_URL);
-  const r = Bun.spawnSync(['pgbench', '-h', url.hostname, '-p', url.port, '-U', url.username, ...args, url.pathname.slice(1)], {
-    env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  if (r.exitCode !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${r.stderr.toString()}`);
-  return r.stdout.toString() + r.stderr.toString();
-}
 
 /** Records in the topics of the pgbench tables (end offsets summed). */
 async function recordsInKafka(): Promise<number> {
@@ -70,7 +59,7 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
 try {
   // 1. Bulk load into Kafka, then serve from an empty folder.
   const loadStarted = performance.now();
-  pgbench('-i', '-I', 'dtpg', '-s', String(scale));
+  pgbench(stack.PG_URL, '-i', '-I', 'dtpg', '-s', String(scale));
   const loaded = performance.now();
   const expectedRows = new Map<string, number>();
   for (const t of tables) expectedRows.set(t, Number(((await sql.unsafe(`SELECT count(*)::int AS n FROM ${t}`)) as { n: number }[])[0]!.n));
@@ -122,26 +111,8 @@ try {
   await Bun.sleep(3_000);
 
   const cpuBefore = cpuSeconds(pid);
-  const bench = Bun.spawn(
-    [
-      'pgbench',
-      '-h',
-      new URL(stack.PG_URL).hostname,
-      '-p',
-      new URL(stack.PG_URL).port,
-      '-U',
-      new URL(stack.PG_URL).username,
-      '-c',
-      String(clients),
-      '-j',
-      '2',
-      '-T',
-      String(liveSeconds),
-      '-n',
-      new URL(stack.PG_URL).pathname.slice(1),
-    ],
-    { env: { ...process.env, PGPASSWORD: decodeURIComponent(new URL(stack.PG_URL).password) }, stdout: 'pipe', stderr: 'pipe' },
-  );
+  const live = pgbenchCommand(stack.PG_URL, ['-c', String(clients), '-j', '2', '-T', String(liveSeconds), '-n']);
+  const bench = Bun.spawn(live.cmd, { env: live.env, stdout: 'pipe', stderr: 'pipe' });
   const benchOut = new Response(bench.stdout).text();
   const total: number[] = [];
   const debezium: number[] = [];

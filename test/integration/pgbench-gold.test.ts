@@ -14,7 +14,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SQL } from 'bun';
-import { LakehouseServer, freePort, lakehouse, stackDown, stackUp, type Stack } from './real-stack-support.ts';
+import { LakehouseServer, freePort, lakehouse, pgbench as runPgbench, stackDown, stackUp, type Stack } from './real-stack-support.ts';
 
 const stackEnv = {
   LAKEHOUSE_STACK_DIR: join(tmpdir(), 'lakehouse-pgbench-gold-test'),
@@ -61,16 +61,7 @@ afterAll(async () => {
   else rmSync(dataDir, { recursive: true, force: true });
 }, 180_000);
 
-function pgbench(...args: string[]) {
-  const url = new URL(stack.PG_URL);
-  const r = Bun.spawnSync(['pgbench', '-h', url.hostname, '-p', url.port, '-U', url.username, ...args, url.pathname.slice(1)], {
-    env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
-    stdout: 'pipe',
-    stderr: 'pipe',
-  });
-  if (r.exitCode !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${r.stderr.toString()}`);
-  return r.stdout.toString() + r.stderr.toString();
-}
+const pgbench = (...args: string[]) => runPgbench(stack.PG_URL, ...args);
 
 const canonical = (rows: Record<string, unknown>[]) =>
   rows.map((r) => JSON.stringify(Object.fromEntries(Object.entries(r).sort(([a], [b]) => (a < b ? -1 : 1))))).sort();

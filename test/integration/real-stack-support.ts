@@ -345,3 +345,20 @@ export function tableDiff(key: readonly string[], source: readonly Row[], silver
   for (const [k, s] of bySilver) if (!bySource.has(k)) problems.push(`key ${k} is in silver but not in the source: ${sortedJson(s)}`);
   return problems.length > show ? [...problems.slice(0, show), `... and ${problems.length - show} more`] : problems;
 }
+
+/** pgbench (PostgreSQL's own benchmark) against the database at `pgUrl`: its command line and environment. */
+export function pgbenchCommand(pgUrl: string, args: readonly string[]): { cmd: string[]; env: Record<string, string | undefined> } {
+  const url = new URL(pgUrl);
+  return {
+    cmd: ['pgbench', '-h', url.hostname, '-p', url.port, '-U', url.username, ...args, url.pathname.slice(1)],
+    env: { ...process.env, PGPASSWORD: decodeURIComponent(url.password) },
+  };
+}
+
+/** Runs pgbench to completion; its output, or an error with its stderr. */
+export function pgbench(pgUrl: string, ...args: string[]): string {
+  const { cmd, env } = pgbenchCommand(pgUrl, args);
+  const r = Bun.spawnSync(cmd, { env, stdout: 'pipe', stderr: 'pipe' });
+  if (r.exitCode !== 0) throw new Error(`pgbench ${args.join(' ')} failed: ${r.stderr.toString()}`);
+  return r.stdout.toString() + r.stderr.toString();
+}

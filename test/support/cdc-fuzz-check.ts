@@ -5,28 +5,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Pipeline } from '../../src/pipeline/index.ts';
 import { silentLogger } from '../../src/core/log.ts';
-import { LocalStorage } from '../../src/storage/index.ts';
-import { Snapshot, scan } from '../../src/delta/index.ts';
 import { silverColumnName } from '../../src/cdc/source-names.ts';
 import { render, type FuzzScenario } from './cdc-fuzz.ts';
+import { deltaRows } from './delta-rows.ts';
 
 type Rows = Map<string, Map<string, Record<string, string | null>>>;
 
-async function deltaRows(dataDir: string, table: string): Promise<Record<string, unknown>[]> {
-  const storage = new LocalStorage(join(dataDir, 'silver', table));
-  if ((await Snapshot.latestVersion(storage)) === undefined) return [];
-  const out: Record<string, unknown>[] = [];
-  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(r);
-  return out;
-}
-
-async function deadLetterCount(dataDir: string): Promise<number> {
-  const storage = new LocalStorage(join(dataDir, 'dead_letters'));
-  if ((await Snapshot.latestVersion(storage)) === undefined) return 0;
-  let n = 0;
-  for await (const _ of scan(await Snapshot.open(storage), storage)) n++;
-  return n;
-}
+const deadLetterCount = async (dataDir: string): Promise<number> => (await deltaRows(dataDir, 'dead_letters')).length;
 
 /** Silver rows of a table as the model spells them: source names, text values, sorted. */
 function asModel(rows: readonly Record<string, unknown>[], columns: readonly string[]): string[] {
@@ -50,7 +35,7 @@ export async function checkScenario(s: FuzzScenario): Promise<number> {
     }
     for (const t of s.tables) {
       const columns = [...t.key, ...t.columns].map((c) => c.name);
-      const rows = await deltaRows(dataDir, t.name);
+      const rows = await deltaRows(dataDir, `silver/${t.name}`);
       for (const r of rows) for (const k of t.key) expect(r[silverColumnName(k.name)]).not.toBeNull();
       expect({ table: t.name, rows: asModel(rows, columns) }).toEqual({ table: t.name, rows: modelRows(stream.expected, t.name, columns) });
     }

@@ -10,8 +10,9 @@ import { join } from 'node:path';
 import { Pipeline } from '../../../src/pipeline/index.ts';
 import { silentLogger } from '../../../src/core/log.ts';
 import { LocalStorage } from '../../../src/storage/index.ts';
-import { Snapshot, scan } from '../../../src/delta/index.ts';
+import { Snapshot } from '../../../src/delta/index.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
+import { deadLetterReasons, deltaRows } from '../../support/delta-rows.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -37,20 +38,8 @@ const record = (table: string, key: unknown, value: unknown): KafkaRecord => ({
 });
 const envelope = (table: string, op: string, lsn: number, after: unknown, before: unknown = null) => ({ op, before, after, source: SRC(table, lsn), ts_ms: 1 });
 
-async function rows(p: Pipeline, table: string): Promise<Record<string, unknown>[]> {
-  const storage = new LocalStorage(join(p.dataDir, 'silver', table));
-  const out = [];
-  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(r);
-  return out;
-}
-
-async function deadLetters(p: Pipeline): Promise<string[]> {
-  const storage = new LocalStorage(join(p.dataDir, 'dead_letters'));
-  if ((await Snapshot.latestVersion(storage)) === undefined) return [];
-  const out: string[] = [];
-  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(String(r.reason));
-  return out.sort();
-}
+const rows = (p: Pipeline, table: string) => deltaRows(p.dataDir, `silver/${table}`);
+const deadLetters = (p: Pipeline) => deadLetterReasons(p.dataDir);
 
 const ids = (rs: Record<string, unknown>[]) => rs.map((r) => String(r.id)).sort();
 

@@ -11,9 +11,8 @@ import { join, resolve } from 'node:path';
 import { createApp } from '../../../src/api/index.ts';
 import { Pipeline, PipelineView } from '../../../src/pipeline/index.ts';
 import { silentLogger } from '../../../src/core/log.ts';
-import { LocalStorage } from '../../../src/storage/index.ts';
-import { Snapshot, scan } from '../../../src/delta/index.ts';
 import type { KafkaRecord } from '../../../src/cdc/index.ts';
+import { deadLetterReasons, deltaRows } from '../../support/delta-rows.ts';
 
 const dirs: string[] = [];
 afterEach(() => {
@@ -56,20 +55,8 @@ const envelope = (table: string, op: string, lsn: number, after: unknown, before
 });
 const history = (aid: number, delta: number) => ({ tid: 1, bid: 1, aid, delta, mtime: '2026-01-01T00:00:00Z' });
 
-async function rows(p: Pipeline, table: string): Promise<Record<string, unknown>[]> {
-  const storage = new LocalStorage(join(p.dataDir, 'silver', table));
-  const out = [];
-  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(r);
-  return out;
-}
-
-async function deadLetters(p: Pipeline): Promise<string[]> {
-  const storage = new LocalStorage(join(p.dataDir, 'dead_letters'));
-  if ((await Snapshot.latestVersion(storage)) === undefined) return [];
-  const out: string[] = [];
-  for await (const r of scan(await Snapshot.open(storage), storage)) out.push(String(r.reason));
-  return out.sort();
-}
+const rows = (p: Pipeline, table: string) => deltaRows(p.dataDir, `silver/${table}`);
+const deadLetters = (p: Pipeline) => deadLetterReasons(p.dataDir);
 
 /** The rows as comparable text: source columns, op and position; sorted. */
 const shape = (rs: Record<string, unknown>[]) => rs.map((r) => `${r.aid}/${r.delta} ${r.__op} ${r.__source_position}`).sort();
