@@ -38,6 +38,11 @@ export class Metrics {
     else f.values.set(key, { labels, value: by });
   }
 
+  /** Sets a counter to a total kept elsewhere (e.g. the stage clock's). */
+  setTotal(name: string, help: string, labels: Labels, value: number): void {
+    this.family(name, help, 'counter').values.set(labelKey(labels), { labels, value });
+  }
+
   /** Sets a gauge. */
   set(name: string, help: string, labels: Labels, value: number): void {
     this.family(name, help, 'gauge').values.set(labelKey(labels), { labels, value });

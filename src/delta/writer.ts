@@ -16,6 +16,7 @@ import { toEpochDays, toEpochMicros, toUnscaledDecimal } from './input-values.ts
 import { writeParquet } from '../parquet/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import { invalidInput, unsupportedFeature } from '../core/errors.ts';
+import { stageClock } from '../core/stage-clock.ts';
 
 export interface DataFileOptions {
   /** The table schema (logical names), partition columns included. */
@@ -73,8 +74,8 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
     const partitionValues = Object.fromEntries(partitionFields.map((f, i) => [physicalName(f, columnMapping), values[i]]));
     for (let start = 0; start < groupRows.length; start += maxRows) {
       const chunk = groupRows.length <= maxRows ? groupRows : groupRows.slice(start, start + maxRows);
-      const table = rowsToArrow(dataSchema, chunk, { columnMapping });
-      const bytes = writeParquet(table, { compression: 'zstd', createdBy: options.createdBy, withoutStatistics });
+      const table = stageClock.measure('arrow', () => rowsToArrow(dataSchema, chunk, { columnMapping }));
+      const bytes = stageClock.measure('parquet', () => writeParquet(table, { compression: 'zstd', createdBy: options.createdBy, withoutStatistics }));
       const name = `part-${String(fileIndex++).padStart(5, '0')}-${randomUUID()}-c000.zstd.parquet`;
       const path = dir ? `${dir}/${name}` : name;
       await storage.write(path, bytes);
@@ -84,7 +85,7 @@ export async function writeDataFiles(storage: Storage, rows: readonly Record<str
         size: bytes.length,
         modificationTime: Date.now(),
         dataChange: options.dataChange,
-        stats: computeStats(dataSchema, table, options.stats),
+        stats: stageClock.measure('stats', () => computeStats(dataSchema, table, options.stats)),
         ...(options.tags ? { tags: options.tags } : {}),
       });
     }

@@ -9,6 +9,7 @@ import { ChangeDecoder, type ChangeEvent, type DecoderOptions, type KafkaRecord,
 import type { DataFileOptions } from '../delta/index.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { DeadLetter } from './dead-letters.ts';
+import { stageClock } from '../core/stage-clock.ts';
 
 export interface DecodedBatch {
   /**
@@ -66,10 +67,11 @@ export class BatchPreparer {
   }
 
   async prepare(records: readonly KafkaRecord[]): Promise<PreparedBatch> {
-    const { fresh, spans } = freshRecords(records, this.storedOffset);
+    const { fresh, spans } = stageClock.measure('dedupe', () => freshRecords(records, this.storedOffset));
     const redelivered = records.length - fresh.length;
     if (fresh.length === 0) return { received: records.length, redelivered, bronze: undefined, decoded: decodeRecords(this.decoder, []) };
-    const adds = await writeBronzeFiles(this.bronzeStorage, fresh, this.bronzeOptions);
-    return { received: records.length, redelivered, bronze: { adds, spans, records: fresh.length }, decoded: decodeRecords(this.decoder, fresh) };
+    const adds = await stageClock.measureAsync('bronze-files', () => writeBronzeFiles(this.bronzeStorage, fresh, this.bronzeOptions));
+    const decoded = stageClock.measure('decode', () => decodeRecords(this.decoder, fresh));
+    return { received: records.length, redelivered, bronze: { adds, spans, records: fresh.length }, decoded };
   }
 }

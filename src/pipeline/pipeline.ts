@@ -16,6 +16,7 @@ import { mkdirSync } from 'node:fs';
 import type { Logger } from '../core/log.ts';
 import { Metrics } from '../core/metrics.ts';
 import { RateMeter } from '../core/rate-meter.ts';
+import { stageClock, stageClockKind } from '../core/stage-clock.ts';
 import { openStorage, type Storage } from '../storage/index.ts';
 import { Bronze } from '../bronze/index.ts';
 import { ChangeDecoder, type DecoderOptions, type KafkaRecord } from '../cdc/index.ts';
@@ -354,13 +355,15 @@ export class Pipeline {
     this.metrics.inc('lakehouse_records_in_total', 'Kafka records received', { stage: 'bronze' }, batch.received);
     this.throughput.add(batch.received);
     if (!batch.bronze) return { ...emptySummary(), records: batch.received, redelivered: batch.redelivered };
-    const version = await this.bronze.commit(batch.bronze);
+    const version = await stageClock.measureAsync('bronze-commit', () => this.bronze.commit(batch.bronze!));
     const summary = await this.applyRetrying(version, batch.decoded, options.backlog ?? false);
     this.processedVersion = version;
     this.lastCommitMs = performance.now() - started;
     this.lastCommitAt = Date.now();
     this.metrics.set('lakehouse_commit_latency_ms', 'latency of the last batch, bronze commit to gold publish', {}, this.lastCommitMs);
-    await this.maintenance.afterBatch();
+    await stageClock.measureAsync('maintenance', () => this.maintenance.afterBatch());
+    for (const [stage, ns] of stageClock.snapshot())
+      this.metrics.setTotal('lakehouse_stage_cpu_seconds_total', `CPU seconds per pipeline stage (${stageClockKind()} time)`, { stage }, ns / 1e9);
     return { ...summary, records: batch.received, redelivered: batch.redelivered };
   }
 
@@ -412,8 +415,15 @@ export class Pipeline {
     // The change ledger is written as each silver table commits, so a crash right after a commit,
     // whose replay skips that table, loses none of its activity.
     const ledger: Record<string, unknown>[] = [];
-    const result = await this.silver.apply(events, version, (applied) => ledger.push(...this.ledger.record(applied, version)), this.stop);
-    await this.ledgerTable.record(this.db, version);
+    const result = await stageClock.measureAsync('silver', () =>
+      this.silver.apply(
+        events,
+        version,
+        (applied) => stageClock.measure('change-ledger', () => ledger.push(...this.ledger.record(applied, version))),
+        this.stop,
+      ),
+    );
+    await stageClock.measureAsync('change-ledger-table', () => this.ledgerTable.record(this.db, version));
     const letters = [
       ...decoded.letters,
       ...invalid.map((i) => ({ record: i.record, reason: i.reason })),
@@ -422,17 +432,17 @@ export class Pipeline {
     if (letters.length > 0) {
       // The raw bytes are in bronze (the preparer may have run in another thread): read them back.
       const raw = new Map((await this.bronze.recordsAt(version)).map((r) => [refKey(r), r]));
-      await this.deadLetters.write(letters, raw, version);
+      await stageClock.measureAsync('dead-letters', () => this.deadLetters.write(letters, raw, version));
     }
     this.quarantines.note(letters);
     // Gold's rows and the change feed derive from this batch's changes: one SQLite transaction writes
     // each page they touch once, rather than once per gold table.
     this.db.transaction(() => {
-      this.appendToChangeFeed(result.applied, result.versions);
-      this.goldStage.refresh({ changes: result.applied, ledger });
+      stageClock.measure('change-feed', () => this.appendToChangeFeed(result.applied, result.versions));
+      stageClock.measure('gold', () => this.goldStage.refresh({ changes: result.applied, ledger }));
     })();
-    await this.goldStage.afterBatch(backlog);
-    await this.silver.compact();
+    await stageClock.measureAsync('gold-publish', () => this.goldStage.afterBatch(backlog));
+    await stageClock.measureAsync('silver-compact', () => this.silver.compact());
 
     summary.applied = result.applied.length;
     summary.duplicates = result.duplicates;

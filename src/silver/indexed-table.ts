@@ -16,6 +16,7 @@
  *   - background compaction, whose moved rows the index follows.
  */
 import type { Database } from 'bun:sqlite';
+import { stageClock } from '../core/stage-clock.ts';
 import type { Storage } from '../storage/storage.ts';
 import {
   DeltaTable,
@@ -190,10 +191,12 @@ export abstract class IndexedTable<E extends IndexEntry, S extends IndexStore<E>
   protected async commit(txn: Transaction, bronzeVersion: number | undefined, updateIndex: () => void): Promise<number> {
     if (bronzeVersion !== undefined) txn.setTxn(this.appId, bronzeVersion);
     const version = await txn.commit();
-    this.db.transaction(() => {
-      updateIndex();
-      this.versions.record(this.name, version);
-    })();
+    stageClock.measure('index', () =>
+      this.db.transaction(() => {
+        updateIndex();
+        this.versions.record(this.name, version);
+      })(),
+    );
     return version;
   }
 

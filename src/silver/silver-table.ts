@@ -9,6 +9,7 @@
  *   3. commits with `txn(appId = silver, version = bronze version)`, then updates the index.
  */
 import type { Database } from 'bun:sqlite';
+import { stageClock } from '../core/stage-clock.ts';
 import type { Storage } from '../storage/storage.ts';
 import type { StructField } from '../delta/index.ts';
 import type { ChangeEvent } from '../cdc/index.ts';
@@ -112,9 +113,12 @@ export class SilverTable extends IndexedTable<KeyEntry, ServingStore> {
     events = this.placeTombstoneDeletes(events);
     const keyColumns = this.keyColumnsFor(events);
     const { fitting, misfits } = this.byKeyMode(events, keyColumns);
-    const batch = new StateBatch(this.name, this.store, keyColumns, fitting, this.truncations, new SchemaAdmission(this.snapshot.schema, this.name));
-    batch.quarantined.push(...misfits);
-    for (const ev of fitting) batch.decide(ev);
+    const batch = stageClock.measure('decide', () => {
+      const decided = new StateBatch(this.name, this.store, keyColumns, fitting, this.truncations, new SchemaAdmission(this.snapshot.schema, this.name));
+      decided.quarantined.push(...misfits);
+      for (const ev of fitting) decided.decide(ev);
+      return decided;
+    });
     const newKeyColumns = this.keyMode === undefined && fitting.some((e) => e.op !== 't') ? keyColumns : undefined;
     const version = await this.commitBatch(batch, newKeyColumns, bronzeVersion, beforeCommit);
     return { version, applied: batch.applied, duplicates: batch.duplicates, quarantined: batch.quarantined };

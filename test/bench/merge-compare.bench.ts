@@ -38,7 +38,10 @@ async function timed(engine: string, cmd: string[]): Promise<Run & { stdout: str
   const report = resolve(root, `.cache/bench/merge-${engine}-time.txt`);
   const proc = Bun.spawn(['/usr/bin/time', '-v', '-o', report, ...cmd], { cwd: resolve(root, 'test/bench'), stdout: 'pipe', stderr: 'pipe' });
   const [stdout, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
-  if (exitCode !== 0) throw new Error(`${engine} failed (exit ${exitCode}):\n${stdout}\n${stderr.slice(-3000)}`);
+  // A Python engine that printed its report line finished its work; an abort in teardown after it is noted, not fatal.
+  const reported = stdout.trim().split('\n').at(-1)?.startsWith('{"engine"') === true;
+  if (exitCode !== 0 && !reported) throw new Error(`${engine} failed (exit ${exitCode}):\n${stdout}\n${stderr.slice(-3000)}`);
+  if (exitCode !== 0) console.log(`note: ${engine} exited ${exitCode} after reporting: ${stderr.trim().split('\n').at(-1)}`);
   const text = await Bun.file(report).text();
   const figure = (label: string) =>
     Number(
@@ -63,7 +66,8 @@ for (const engine of engines) {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out, { recursive: true });
   if (engine === 'lakehouse') {
-    const run = await timed(engine, [resolve(root, 'lakehouse'), 'ingest', '--batch', String(batch), '--data', out, input]);
+    // bronze + silver + the demo's gold, against the engines' silver alone.
+    const run = await timed(engine, [resolve(root, 'lakehouse'), 'ingest', '--batch', String(batch), '--data', out, '--config', resolve(root, 'src/gold/voters-book.toml'), input]);
     run.detail = run.stdout
       .split('\n')
       .filter((l) => /applied|duplicates|tombstones/.test(l))

@@ -129,6 +129,7 @@ export const ingestSpec = {
     tombstoneRetentionFlag,
     goldFlag,
     { name: 'progress', type: 'bool', help: 'show progress (default: when stderr is a terminal)' },
+    { name: 'timings', type: 'bool', help: 'after the summary, print the CPU time each stage took, per record' },
   ],
   examples: [
     'lakehouse ingest --data ./lake records.ndjson',

@@ -19,6 +19,7 @@ export type ToIngestReader =
   | { type: 'more' };
 
 export type FromIngestReader =
-  | { type: 'batch'; batch: PreparedBatch }
+  /** `stageNs`: the reader thread's CPU per stage since the last batch (core/stage-clock.ts). */
+  | { type: 'batch'; batch: PreparedBatch; stageNs: Record<string, number> }
   | { type: 'end' }
   | { type: 'failed'; error: { code: string; message: string; hint?: string } };

@@ -6,6 +6,7 @@
  * `AHEAD` batches ahead, which bounds memory.
  */
 import { asLakehouseError } from '../../core/errors.ts';
+import { stageClock } from '../../core/stage-clock.ts';
 import { openStorage } from '../../storage/index.ts';
 import { partitionKey } from '../../bronze/index.ts';
 import { BatchPreparer } from '../../pipeline/index.ts';
@@ -37,13 +38,17 @@ async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
     const bronze = (await openStorage(start.tables)).at('bronze');
     const preparer = new BatchPreparer(bronze, start.bronzeOptions, (topic, partition) => positions.get(partitionKey(topic, partition)), start.decoderOptions);
     const bytes = start.path === '-' ? Bun.stdin.stream() : fileChunks(start.path);
-    for await (const records of ndjsonBatches(bytes, start.path, start.batchSize)) {
-      const batch = await preparer.prepare(records);
+    const batches = ndjsonBatches(bytes, start.path, start.batchSize)[Symbol.asyncIterator]();
+    for (;;) {
+      const next = await stageClock.measureAsync('read', () => batches.next());
+      if (next.done) break;
+      const batch = await preparer.prepare(next.value);
       for (const s of batch.bronze?.spans ?? []) positions.set(partitionKey(s.topic, s.partition), BigInt(s.last));
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit--;
-      send({ type: 'batch', batch });
-      Bun.gc(true); // the batch's lines and parsed objects are garbage now (see ingest.ts)
+      send({ type: 'batch', batch, stageNs: stageClock.take() });
+      // The batch's lines and parsed objects are garbage now (see ingest.ts).
+      stageClock.measure('gc', () => Bun.gc(true));
     }
     send({ type: 'end' });
   } catch (err) {

@@ -5,6 +5,7 @@
  */
 import { ErrorCode, LakehouseError } from '../../core/errors.ts';
 import { workerUrl } from '../../core/worker-url.ts';
+import { stageClock } from '../../core/stage-clock.ts';
 import type { Pipeline, PreparedBatch } from '../../pipeline/index.ts';
 import type { FromIngestReader, ToIngestReader } from './reader-protocol.ts';
 
@@ -46,6 +47,7 @@ export async function* readPreparedBatches(pipeline: Pipeline, file: string, bat
       if (m.type === 'end') return;
       if (m.type === 'failed') throw new LakehouseError(m.error.code as ErrorCode, m.error.message, { hint: m.error.hint });
       send({ type: 'more' });
+      stageClock.add(Object.fromEntries(Object.entries(m.stageNs).map(([stage, ns]) => [`reader thread: ${stage}`, ns])));
       yield { batch: m.batch, backlog: queue.some((q) => q.type === 'batch') };
     }
   } finally {
