@@ -8,8 +8,9 @@
  * without their stats.
  */
 import { field, struct, type StructType } from './schema.ts';
+import type { Remove } from './actions.ts';
 import { fileKey, type Snapshot } from './snapshot.ts';
-import { readLogState } from './log-state.ts';
+import { readLogState, type CheckpointLogState } from './log-state.ts';
 import { LOG_DIR } from './log-segment.ts';
 import { rowsToArrow } from './arrow-schema.ts';
 import { ENGINE_INFO } from './engine-info.ts';
@@ -94,11 +95,13 @@ export interface CheckpointResult {
   path: string;
   actions: number;
   sizeInBytes: number;
+  /** The log state the checkpoint holds, for the next checkpoint of this table (readLogState). */
+  logState: CheckpointLogState;
 }
 
 /** Writes the checkpoint of the snapshot's version and points `_last_checkpoint` at it. */
-export async function writeCheckpoint(storage: Storage, snapshot: Snapshot, now = Date.now()): Promise<CheckpointResult> {
-  const { txns, tombstones, domains } = await readLogState(storage, snapshot);
+export async function writeCheckpoint(storage: Storage, snapshot: Snapshot, now = Date.now(), previous?: CheckpointLogState): Promise<CheckpointResult> {
+  const { txns, tombstones, domains } = await readLogState(storage, snapshot, previous);
   const retention = parseInterval(
     snapshot.tableProperties['delta.deletedFileRetentionDuration'] ?? DEFAULT_DELETED_FILE_RETENTION,
     'delta.deletedFileRetentionDuration',
@@ -109,14 +112,24 @@ export async function writeCheckpoint(storage: Storage, snapshot: Snapshot, now 
   for (const domainMetadata of domains.values()) rows.push({ domainMetadata });
   const adds = snapshot.files();
   for (const add of adds) rows.push({ add });
+  const kept = new Map<string, Remove>();
   for (const [key, remove] of tombstones) {
     // A tombstone is kept for VACUUM, which needs its path and time, not its stats (most of its bytes).
-    if (!live.has(key) && (remove.deletionTimestamp ?? 0) > now - retention) rows.push({ remove: { ...remove, dataChange: false, stats: null } });
+    if (live.has(key) || (remove.deletionTimestamp ?? 0) <= now - retention) continue;
+    const tombstone = { ...remove, dataChange: false, stats: null };
+    kept.set(key, tombstone);
+    rows.push({ remove: tombstone });
   }
   const bytes = writeParquet(rowsToArrow(CHECKPOINT_SCHEMA, rows), { compression: 'snappy', createdBy: ENGINE_INFO });
   const path = `${LOG_DIR}/${String(snapshot.version).padStart(20, '0')}.checkpoint.parquet`;
   await storage.write(path, bytes);
   const last = { version: snapshot.version, size: rows.length, sizeInBytes: bytes.length, numOfAddFiles: adds.length };
   await storage.write(`${LOG_DIR}/_last_checkpoint`, JSON.stringify(last));
-  return { version: snapshot.version, path, actions: rows.length, sizeInBytes: bytes.length };
+  return {
+    version: snapshot.version,
+    path,
+    actions: rows.length,
+    sizeInBytes: bytes.length,
+    logState: { version: snapshot.version, state: { txns, tombstones: kept, domains } },
+  };
 }

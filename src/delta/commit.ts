@@ -23,6 +23,7 @@ import { recordCount, statsOptionsFromConfiguration } from './stats.ts';
 import { writeDataFiles, type DataFileOptions } from './writer.ts';
 import { readDeletionVector, encodeDeletionVector, deletionVectorFile, z85Encode } from './deletion-vector.ts';
 import { writeCheckpoint } from './checkpoint-write.ts';
+import type { CheckpointLogState } from './log-state.ts';
 import { cleanupExpiredLogs } from './log-cleanup.ts';
 import { checkpointDue } from './checkpoint-policy.ts';
 import type { FileInfo, Storage } from '../storage/storage.ts';
@@ -52,6 +53,8 @@ export class DeltaTable {
   private current!: Snapshot;
   /** The replay state the current snapshot was built from; never mutated, cloned to apply a commit. */
   private state!: ReplayState;
+  /** The log state at the last checkpoint this handle wrote (the next one starts from it). */
+  private checkpointed: CheckpointLogState | undefined;
 
   private constructor(
     readonly storage: Storage,
@@ -155,9 +158,19 @@ export class DeltaTable {
     }
     if (checkpointDue(this.current.logSegment, this.current.tableProperties)) {
       try {
-        await writeCheckpoint(this.storage, this.current);
-        await cleanupExpiredLogs(this.storage, this.current);
-        await this.load(version); // start the segment at the new checkpoint
+        const written = await writeCheckpoint(this.storage, this.current, Date.now(), this.checkpointed);
+        this.checkpointed = written.logState;
+        const deleted = new Set(await cleanupExpiredLogs(this.storage, this.current));
+        // The segment starts at the new checkpoint; the state is the one just checkpointed, so it is not read back.
+        const segment = this.current.logSegment;
+        const checkpoint = { version, kind: 'classic' as const, parts: [{ path: written.path, size: written.sizeInBytes, modified: Date.now() }] };
+        const allCommits = segment.allCommits.filter((c) => !deleted.has(c.path));
+        this.current = Snapshot.fromState(
+          this.storage,
+          new LogSegment(version, checkpoint, [], allCommits, this.storage.root),
+          this.state,
+          this.current.timestamp,
+        );
       } catch (err) {
         this.logger.warn('checkpoint after commit failed; the commit itself succeeded', { table: this.storage.root, version, error: (err as Error).message });
       }

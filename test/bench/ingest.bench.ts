@@ -4,7 +4,8 @@
  * /usr/bin/time -v (CPU time is what counts on a loaded machine; wall is shown too). Figures only.
  *   bun test/bench/ingest.bench.ts [records=100000] [binary=./lakehouse ...] [-- ingest flags]
  * Several binaries (e.g. a build from before a change) run on the same file in turn. Build with
- * `npm run build` first. The NDJSON is cached under .cache/bench/ (first run: ~15 s).
+ * `npm run build` first. The NDJSON is cached under .cache/bench/ (first run: ~15 s). `-- --timings`
+ * adds ingest's CPU per stage and µs per record (core/stage-clock.ts).
  */
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
@@ -58,4 +59,7 @@ for (const binary of binaries) {
       `  cpu  ${cpu.toFixed(2)} s (user+sys): ${Math.round(records / cpu).toLocaleString()} records per CPU-second\n` +
       `  peak RSS ${rssMb.toFixed(0)} MB; ${applied} changes applied`,
   );
+  // With `-- --timings`, ingest's CPU per stage follows its summary.
+  const timings = out.indexOf('stage CPU');
+  if (timings >= 0) console.log(out.slice(timings).trimEnd());
 }

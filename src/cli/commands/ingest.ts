@@ -1,5 +1,5 @@
 /** `lakehouse ingest`: NDJSON Kafka records through the pipeline, then a summary. */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
 import { Interrupted, notFound } from '../../core/errors.ts';
 import { stageClock, stageClockKind } from '../../core/stage-clock.ts';
 import { Pipeline, addSummaries, emptySummary, type BatchSummary } from '../../pipeline/index.ts';
@@ -69,6 +69,24 @@ function printTimings(records: number) {
   const line = (stage: string, ns: number) =>
     `  ${stage.padEnd(width)}  ${(ns / 1e9).toFixed(2).padStart(7)} s  ${(records > 0 ? ns / 1e3 / records : 0).toFixed(1).padStart(7)} µs/record  ${((100 * ns) / processNs).toFixed(1).padStart(5)}%`;
   console.log([`stage CPU (${stageClockKind()} time, on the thread that ran the stage)`, ...rows.map(([stage, ns]) => line(stage, ns))].join('\n'));
+  const threads = threadCpu();
+  if (threads.length > 0) console.log(`threads (CPU s): ${threads.map(([name, seconds]) => `${name} ${seconds.toFixed(2)}`).join(', ')}`);
+}
+
+/** CPU seconds per thread name (Linux), heaviest first: where "not in a stage" went (the collector's helpers, the JIT). */
+function threadCpu(): [string, number][] {
+  const byName = new Map<string, number>();
+  try {
+    for (const task of readdirSync('/proc/self/task')) {
+      const name = readFileSync(`/proc/self/task/${task}/comm`, 'utf8').trim();
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      byName.set(name, (byName.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+    }
+  } catch {
+    return []; // not Linux
+  }
+  return [...byName].filter(([, seconds]) => seconds >= 0.01).sort((a, b) => b[1] - a[1]);
 }
 
 function printSummary(s: BatchSummary, interrupted: boolean, seconds: number) {

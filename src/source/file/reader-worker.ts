@@ -6,7 +6,7 @@
  * `AHEAD` batches ahead, which bounds memory.
  */
 import { asLakehouseError } from '../../core/errors.ts';
-import { stageClock } from '../../core/stage-clock.ts';
+import { stageClock, threadCpuNs } from '../../core/stage-clock.ts';
 import { openStorage } from '../../storage/index.ts';
 import { partitionKey } from '../../bronze/index.ts';
 import { BatchPreparer } from '../../pipeline/index.ts';
@@ -30,6 +30,16 @@ self.onmessage = (event: MessageEvent<ToIngestReader>) => {
   }
 };
 
+let lastBatchNs = threadCpuNs();
+/** This thread's stages since the last batch went out, and the rest of its CPU time as `other` (posting batches, mostly). */
+function stageNsSinceLastBatch(): Record<string, number> {
+  const now = threadCpuNs();
+  const stages = stageClock.take();
+  stages.other = now - lastBatchNs - Object.values(stages).reduce((sum, ns) => sum + ns, 0);
+  lastBatchNs = now;
+  return stages;
+}
+
 async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
   try {
     // Bronze commits every batch this thread prepares, in order (ingest stops at the first failure),
@@ -46,7 +56,7 @@ async function read(start: Extract<ToIngestReader, { type: 'start' }>) {
       for (const s of batch.bronze?.spans ?? []) positions.set(partitionKey(s.topic, s.partition), BigInt(s.last));
       while (credit === 0) await new Promise<void>((resolve) => (wake = resolve));
       credit--;
-      send({ type: 'batch', batch, stageNs: stageClock.take() });
+      send({ type: 'batch', batch, stageNs: stageNsSinceLastBatch() });
       // The batch's lines and parsed objects are garbage now (see ingest.ts).
       stageClock.measure('gc', () => Bun.gc(true));
     }

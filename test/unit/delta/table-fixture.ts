@@ -53,3 +53,7 @@ export const inlineDv = (rows: number[]) => {
   const bitmap = encodeDeletionVector(rows);
   return { storageType: 'i' as const, pathOrInlineDv: z85Encode(bitmap), sizeInBytes: bitmap.length, cardinality: rows.length };
 };
+
+/** Adds as plain objects without null fields: a checkpoint spells absent optional fields as nulls, a commit leaves them out. */
+export const withoutNulls = (adds: readonly object[]) =>
+  adds.map((a) => Object.fromEntries(Object.entries(a).filter(([, v]) => v !== null && v !== undefined)));
