@@ -7,7 +7,7 @@
 import { resolve } from 'node:path';
 import type { Logger } from '../core/log.ts';
 import type { SourceInfo } from '../pipeline/lakehouse-view.ts';
-import type { RecordSource } from './source.ts';
+import { embeddedFlushPolicy, kafkaFlushPolicy, type FlushPolicy, type RecordSource } from './source.ts';
 
 /** Everything any source reads from the command line and the environment. */
 export interface SourceSettings {
@@ -20,6 +20,8 @@ export interface SourceSettings {
   /** Simulator changes per second, 0 = as fast as possible (embedded). */
   rate: number;
   seed: number;
+  /** The longest a record waits for its batch to be delivered (default: the source's own). */
+  maxLatencyMs?: number;
   /** The local state folder (the embedded simulator keeps its book there). */
   stateDir: string;
   env: Record<string, string | undefined>;
@@ -42,7 +44,7 @@ export const SOURCES: readonly SourceEntry[] = [
     describe: (s) => `Kafka ${s.kafka} topics /${s.topics}/`,
     async open(s) {
       const [{ KafkaSource }, { kafkaConnection }] = await Promise.all([import('./kafka/kafka.ts'), import('./kafka/kafka-config.ts')]);
-      return KafkaSource.open({ ...kafkaConnection(s.kafka!, s.topics, s.env), log: s.log });
+      return KafkaSource.open({ ...kafkaConnection(s.kafka!, s.topics, s.env), log: s.log, flush: withLatency(kafkaFlushPolicy, s.maxLatencyMs) });
     },
   },
   {
@@ -60,10 +62,17 @@ export const SOURCES: readonly SourceEntry[] = [
     describe: () => 'embedded voters-book simulator',
     async open(s) {
       const { EmbeddedSource } = await import('./embedded/embedded.ts');
-      return EmbeddedSource.open({ dbPath: resolve(s.stateDir, 'embedded', 'voters-book.db'), rate: s.rate, seed: s.seed });
+      return EmbeddedSource.open({
+        dbPath: resolve(s.stateDir, 'embedded', 'voters-book.db'),
+        rate: s.rate,
+        seed: s.seed,
+        flush: withLatency(embeddedFlushPolicy, s.maxLatencyMs),
+      });
     },
   },
 ];
+
+const withLatency = (policy: FlushPolicy, maxLatencyMs: number | undefined): FlushPolicy => (maxLatencyMs === undefined ? policy : { ...policy, maxLatencyMs });
 
 /** The source the settings choose, opened, and how to describe it. */
 export async function openSource(settings: SourceSettings): Promise<{ source: RecordSource; description: string }> {

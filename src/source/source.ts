@@ -24,6 +24,14 @@ export const defaultFlushPolicy: FlushPolicy = { maxLatencyMs: 250, maxRecords: 
  */
 export const kafkaFlushPolicy: FlushPolicy = { maxLatencyMs: 250, maxRecords: 20_000, maxBytes: 64 << 20 };
 
+/**
+ * The embedded demo commits once a second: at its 50 changes/s, a commit every 250 ms cost a demo
+ * ~2.7 batches a second, each a bronze file and up to four Delta commits, which kept serve at ~15% of a
+ * core (test/bench/serve-footprint.bench.ts) and its folder growing with small files. `--max-latency`
+ * sets it back.
+ */
+export const embeddedFlushPolicy: FlushPolicy = { ...defaultFlushPolicy, maxLatencyMs: 1_000 };
+
 export interface RecordSource {
   readonly info: SourceInfo;
   /** Runs until `signal` aborts. `resume` maps `topic:partition` to the last offset already stored. */

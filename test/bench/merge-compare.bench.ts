@@ -67,7 +67,17 @@ for (const engine of engines) {
   mkdirSync(out, { recursive: true });
   if (engine === 'lakehouse') {
     // bronze + silver + the demo's gold, against the engines' silver alone.
-    const run = await timed(engine, [resolve(root, 'lakehouse'), 'ingest', '--batch', String(batch), '--data', out, '--config', resolve(root, 'src/gold/voters-book.toml'), input]);
+    const run = await timed(engine, [
+      resolve(root, 'lakehouse'),
+      'ingest',
+      '--batch',
+      String(batch),
+      '--data',
+      out,
+      '--config',
+      resolve(root, 'src/gold/voters-book.toml'),
+      input,
+    ]);
     run.detail = run.stdout
       .split('\n')
       .filter((l) => /applied|duplicates|tombstones/.test(l))

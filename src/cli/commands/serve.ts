@@ -42,6 +42,7 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
     file: f.file,
     rate: f.rate,
     seed: f.seed,
+    maxLatencyMs: f['max-latency'],
     stateDir: dataDir,
     env: process.env,
     log,

@@ -91,6 +91,13 @@ export const serveSpec = {
     },
     { name: 'rate', type: 'int', default: 50, min: 0, placeholder: 'OPS', help: 'embedded simulator: changes per second (0 = as fast as possible)' },
     { name: 'seed', type: 'int', default: 1, placeholder: 'N', help: 'embedded simulator: random seed' },
+    {
+      name: 'max-latency',
+      type: 'int',
+      min: 0,
+      placeholder: 'MS',
+      help: 'longest a record waits for its batch to commit (default 250 for Kafka, 1000 for the embedded simulator)',
+    },
     { name: 'tui', type: 'bool', help: 'also show the terminal UI in this process' },
     routeFlag,
     keyFlag,
