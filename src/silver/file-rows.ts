@@ -39,12 +39,15 @@ export interface CompactionOptions {
   maxFiles?: number;
   smallFileBytes?: number;
   maxBytes?: number;
+  /** Rows at most (once two files are chosen): each is read, written and re-indexed in the pipeline's turn. */
+  maxRows?: number;
 }
 
 /**
  * The files a background compaction rewrites, or none: once a table has more than `maxFiles` data
  * files, the small ones and those whose deletion vectors drop over a fifth of their rows, smallest
- * first, at most `maxBytes` of them (so one compaction's cost stays bounded). A large file with a few
+ * first, at most `maxBytes` and `maxRows` of them (so one compaction's cost stays bounded: batches wait
+ * while it runs; see docs/design.md, "Where the CPU goes"). A large file with a few
  * deleted rows stays: random updates put a DV on nearly every file, and rewriting those would rewrite
  * (and hold in memory) the whole table.
  */
@@ -52,16 +55,20 @@ export function compactionCandidates(files: readonly Add[], options: CompactionO
   const maxFiles = options.maxFiles ?? 32;
   const small = options.smallFileBytes ?? 32 * 1024 * 1024;
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+  const maxRows = options.maxRows ?? 100_000;
   if (files.length <= maxFiles) return [];
   const candidates = files
     .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > (recordCount(a) ?? 0)))
     .sort((a, b) => a.size - b.size);
   const chosen: Add[] = [];
   let bytes = 0;
+  let rows = 0;
   for (const add of candidates) {
-    if (chosen.length >= 2 && bytes + add.size > maxBytes) break;
+    const records = recordCount(add) ?? 0;
+    if (chosen.length >= 2 && (bytes + add.size > maxBytes || rows + records > maxRows)) break;
     chosen.push(add);
     bytes += add.size;
+    rows += records;
   }
   return chosen.length < 2 ? [] : chosen;
 }
