@@ -12,7 +12,7 @@
 import { compileRow, convertRow, type ColumnSpec, type CompiledRow, type ConnectSchema } from './connect-schema.ts';
 import { ConnectJsonReader } from './connect-json.ts';
 import type { ChangeEvent, ChangeOp, DecodedKind, DecodedRecord, SourceIdentity } from './event.ts';
-import { inferRow } from './infer.ts';
+import { InferredColumnLists, inferRow } from './infer.ts';
 import { positionOf, type PositionFields } from './position.ts';
 import { recordRef, type KafkaRecord } from './record.ts';
 import { unavailableForms, type UnavailableForms } from './unavailable-value.ts';
@@ -75,6 +75,7 @@ export class ChangeDecoder {
    * carries it once, and silver spells its key prefix once per identity (silver/keys.ts).
    */
   private readonly identities = new Map<string, SourceIdentity>();
+  private readonly inferredColumns = new InferredColumnLists();
 
   constructor(options: DecoderOptions = {}) {
     this.unavailableValue = unavailableForms(options.unavailablePlaceholder ?? DEFAULT_UNAVAILABLE_PLACEHOLDER);
@@ -258,7 +259,7 @@ export class ChangeDecoder {
       // Infer from the fullest image; the other one is converted the same way.
       const main = after ?? before!;
       const inferred = inferRow(main, this.unavailableValue, null, flattenedFrom ?? main);
-      columns = inferred.columns;
+      columns = this.inferredColumns.shared(inferred.columns);
       unavailable = inferred.unavailable;
       if (after && before) unavailable = inferRow(before, this.unavailableValue, unavailable).unavailable;
     }

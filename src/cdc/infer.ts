@@ -71,6 +71,28 @@ export function inferRow(
   return { columns, unavailable };
 }
 
+/**
+ * One array per distinct inferred column list, as a schema gives one per source schema: consumers
+ * cache by identity (SchemaAdmission admits a list once), and a batch posted between threads carries
+ * each list once instead of once per record. Past `max` lists the memory starts over.
+ */
+export class InferredColumnLists {
+  private readonly lists = new Map<string, ColumnSpec[]>();
+
+  constructor(private readonly max = 10_000) {}
+
+  shared(columns: ColumnSpec[]): ColumnSpec[] {
+    let signature = '';
+    for (const c of columns)
+      signature += `${c.name}\u0000${typeof c.type === 'string' ? c.type : JSON.stringify(c.type)}\u0000${c.connectType}\u0000${c.typeUnknown ? 1 : 0}\u0001`;
+    const known = this.lists.get(signature);
+    if (known) return known;
+    if (this.lists.size >= this.max) this.lists.clear();
+    this.lists.set(signature, columns);
+    return columns;
+  }
+}
+
 const numeric = new Set<DataType>(['byte', 'short', 'integer', 'long', 'float', 'double']);
 
 export function widenType(a: DataType, b: DataType): DataType {

@@ -121,7 +121,9 @@ try {
   // once the table exists.
   const probeCreated = performance.now();
   while (Number((await query('SELECT count(*) AS n FROM lh_probe').catch(() => []))[0]?.n ?? 0) < 1) await Bun.sleep(100);
-  console.log(`a new table (lh_probe) in silver ${seconds(performance.now() - probeCreated)} s after its topic appeared (serve resubscribes on a topic change)`);
+  console.log(
+    `a new table (lh_probe) in silver ${seconds(performance.now() - probeCreated)} s after its topic appeared (serve resubscribes on a topic change)`,
+  );
 
   const cpuBefore = cpuSeconds(pid);
   const live = pgbenchCommand(stack.PG_URL, ['-c', String(clients), '-j', '2', '-T', String(liveSeconds), '-n', ...(rate ? ['-R', String(rate)] : [])]);
@@ -156,7 +158,9 @@ try {
     const s = [...xs].sort((a, b) => a - b);
     return `${name} p50 ${percentile(s, 50).toFixed(0)} ms, p99 ${percentile(s, 99).toFixed(0)} ms, max ${s[s.length - 1]!.toFixed(0)} ms`;
   };
-  console.log(`pgbench -c ${clients} -T ${liveSeconds}${rate ? ` -R ${rate}` : ''}: ${tps} tps; serve used ${((100 * liveCpu) / liveSeconds).toFixed(0)}% of a core`);
+  console.log(
+    `pgbench -c ${clients} -T ${liveSeconds}${rate ? ` -R ${rate}` : ''}: ${tps} tps; serve used ${((100 * liveCpu) / liveSeconds).toFixed(0)}% of a core`,
+  );
   console.log(`freshness over ${total.length} probes (COMMIT -> visible over HTTP): ${line('total', total)}`);
   console.log(`  of which COMMIT -> in Kafka (Debezium): ${line('', debezium)}`);
   console.log(`  of which Kafka -> visible (lakehouse):  ${line('', lakehouse)}`);

@@ -108,10 +108,14 @@ test('serve fills silver and gold, stops cleanly on Ctrl-C, resumes, and cat and
   const records = join(work, 'records.ndjson');
   writeFileSync(records, bronze.out);
   const replay = join(work, 'replay');
-  const ingest = lakehouse('ingest', '--data', replay, records);
+  const ingest = lakehouse('ingest', '--data', replay, '--timings', records);
   expect(ingest.code).toBe(0);
   expect(ingest.out).toContain('ingest done');
   expect(ingest.out).toMatch(/quarantined\s+0/);
+  // --timings: CPU per stage, the reader thread's included, adding up to the process's total.
+  expect(ingest.out).toMatch(/^stage CPU \(thread CPU time/m);
+  for (const stage of ['bronze-commit', 'silver', 'silver/index', 'reader thread: decode', 'process total'])
+    expect(ingest.out).toMatch(new RegExp(`^  ${stage} +\\d+\\.\\d+ s +\\d+\\.\\d µs/record`, 'm'));
   const replayed = lakehouse('cat', 'voters', '--data', replay, '--format', 'ndjson');
   const sorted = (text: string) => text.trim().split('\n').sort();
   expect(sorted(replayed.out)).toEqual(sorted(cat.out));
