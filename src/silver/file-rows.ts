@@ -47,9 +47,12 @@ export interface CompactionOptions {
  * The files a background compaction rewrites, or none: once a table has more than `maxFiles` data
  * files, the small ones and those whose deletion vectors drop over a fifth of their rows, smallest
  * first, at most `maxBytes` and `maxRows` of them (so one compaction's cost stays bounded: batches wait
- * while it runs; see docs/design.md, "Where the CPU goes"). A large file with a few
- * deleted rows stays: random updates put a DV on nearly every file, and rewriting those would rewrite
- * (and hold in memory) the whole table.
+ * while it runs; see docs/design.md, "Where the CPU goes"). A small file larger than all the files
+ * chosen before it together waits for a later round: otherwise every round would rewrite the last
+ * round's output with a few new files (a long serve rewrote its whole table every half minute); this
+ * way a row is rewritten about log2(rows per file) times. A large file with a few deleted rows stays:
+ * random updates put a DV on nearly every file, and rewriting those would rewrite (and hold in memory)
+ * the whole table.
  */
 export function compactionCandidates(files: readonly Add[], options: CompactionOptions = {}): Add[] {
   const maxFiles = options.maxFiles ?? 32;
@@ -57,15 +60,15 @@ export function compactionCandidates(files: readonly Add[], options: CompactionO
   const maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
   const maxRows = options.maxRows ?? 100_000;
   if (files.length <= maxFiles) return [];
-  const candidates = files
-    .filter((a) => a.size < small || (a.deletionVector && a.deletionVector.cardinality * 5 > (recordCount(a) ?? 0)))
-    .sort((a, b) => a.size - b.size);
+  const mostlyDeleted = (a: Add) => a.deletionVector !== undefined && a.deletionVector !== null && a.deletionVector.cardinality * 5 > (recordCount(a) ?? 0);
+  const candidates = files.filter((a) => a.size < small || mostlyDeleted(a)).sort((a, b) => a.size - b.size);
   const chosen: Add[] = [];
   let bytes = 0;
   let rows = 0;
   for (const add of candidates) {
     const records = recordCount(add) ?? 0;
     if (chosen.length >= 2 && (bytes + add.size > maxBytes || rows + records > maxRows)) break;
+    if (chosen.length >= 2 && add.size > bytes && !mostlyDeleted(add)) continue;
     chosen.push(add);
     bytes += add.size;
     rows += records;
