@@ -23,6 +23,16 @@ import { ErrorCode, Interrupted, LakehouseError } from '../../core/errors.ts';
 const CATALOG_SYNC_EVERY_MS = 5_000;
 /** How often an idle serve looks for maintenance handed over by the CLI. */
 const MAINTENANCE_POLL_MS = 500;
+const STOP_GRACE_MS = 3_000;
+
+/** A signal that aborts `ms` after `signal` does. */
+function afterGrace(signal: AbortSignal, ms: number): AbortSignal {
+  const delayed = new AbortController();
+  const arm = () => setTimeout(() => delayed.abort(signal.reason), ms).unref();
+  if (signal.aborted) arm();
+  else signal.addEventListener('abort', arm, { once: true });
+  return delayed.signal;
+}
 
 /** How often a running serve publishes gold's Delta tables at most (the API's gold rows refresh every batch). */
 const GOLD_PUBLISH_EVERY_MS = 5_000;
@@ -59,13 +69,14 @@ export async function run({ args, log: terminalLog, stopSignal }: CommandContext
   if (f.catalog && isRemote(tables))
     throw new LakehouseError(ErrorCode.unsupported, '--catalog needs the tables in a local folder', { hint: 'drop --catalog, or use a local --data' });
   const catalog = f.catalog ? await CatalogSync.open(f.catalog, tables, log) : undefined;
-  // A stop requested while the pipeline catches up from bronze, or in the middle of a batch, ends it
-  // between silver tables (Interrupted); the next run replays the rest from bronze.
+  // On a stop, the batch in flight finishes (a live batch takes well under a second), so a stopped
+  // serve leaves silver level with bronze. One still running STOP_GRACE_MS later (a catch-up over
+  // thousands of tables) ends between silver tables (Interrupted); the next run replays the rest.
   const pipeline = await Pipeline.open({
     ...pipelineOptions(f, { tables, state: dataDir }, log),
     periodicVacuum: true,
     goldPublishEveryMs: GOLD_PUBLISH_EVERY_MS,
-    stop: stopSignal,
+    stop: afterGrace(stopSignal, STOP_GRACE_MS),
   }).catch((err: unknown) => {
     if (err instanceof Interrupted) return undefined;
     throw err;
