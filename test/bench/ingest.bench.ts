@@ -11,6 +11,7 @@
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { votersNdjson } from './voters-ndjson.ts';
+import { timeReport } from './time-report.ts';
 
 const root = resolve(import.meta.dir, '../..');
 const dash = Bun.argv.indexOf('--');
@@ -46,16 +47,7 @@ for (const binary of binaries) {
   const [out, stderr, exitCode] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
   if (exitCode !== 0) throw new Error(`${binary} ingest failed (exit ${exitCode}):\n${out}\n${stderr}`);
   const err = await Bun.file(report).text();
-  const figure = (label: string) =>
-    Number(
-      new RegExp(`${label}: ([\\d.:]+)`)
-        .exec(err)?.[1]
-        ?.split(':')
-        .reduce((a, p) => a * 60 + Number(p), 0),
-    );
-  const wall = figure('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)');
-  const cpu = figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)');
-  const rssMb = figure('Maximum resident set size \\(kbytes\\)') / 1024;
+  const { wall, cpu, rssMb } = timeReport(err);
   const applied = /applied\s+(\d+)/.exec(out)?.[1];
   console.log(
     `${binary} ${extraFlags.join(' ')}\n` +

@@ -8,6 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { manyTablesNdjson } from '../support/many-tables.ts';
+import { timeReport } from './time-report.ts';
 
 const root = resolve(import.meta.dir, '../..');
 const tables = Number(Bun.argv[2] ?? 10_000);
@@ -33,16 +34,9 @@ async function ingest(data: string, stopAfterMs?: number): Promise<{ wall: numbe
   const [out, code] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
   const ended = performance.now();
   const text = stopAfterMs === undefined ? await Bun.file(report).text() : '';
-  const figure = (label: string) =>
-    Number(
-      new RegExp(`${label}: ([\\d.:]+)`)
-        .exec(text)?.[1]
-        ?.split(':')
-        .reduce((a, p) => a * 60 + Number(p), 0),
-    );
   return {
     wall: (ended - started) / 1000,
-    cpu: figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)'),
+    cpu: timeReport(text).cpu,
     out,
     code,
     ...(signalled !== undefined ? { stopMs: ended - signalled } : {}),

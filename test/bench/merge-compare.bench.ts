@@ -9,6 +9,7 @@
 import { mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { votersNdjson } from './voters-ndjson.ts';
+import { timeReport } from './time-report.ts';
 
 const root = resolve(import.meta.dir, '../..');
 const records = Number(Bun.argv[2] ?? 20_000);
@@ -43,19 +44,10 @@ async function timed(engine: string, cmd: string[]): Promise<Run & { stdout: str
   if (exitCode !== 0 && !reported) throw new Error(`${engine} failed (exit ${exitCode}):\n${stdout}\n${stderr.slice(-3000)}`);
   if (exitCode !== 0) console.log(`note: ${engine} exited ${exitCode} after reporting: ${stderr.trim().split('\n').at(-1)}`);
   const text = await Bun.file(report).text();
-  const figure = (label: string) =>
-    Number(
-      new RegExp(`${label}: ([\\d.:]+)`)
-        .exec(text)?.[1]
-        ?.split(':')
-        .reduce((a, p) => a * 60 + Number(p), 0),
-    );
   return {
     engine,
     stdout,
-    wall: figure('Elapsed \\(wall clock\\) time \\(h:mm:ss or m:ss\\)'),
-    cpu: figure('User time \\(seconds\\)') + figure('System time \\(seconds\\)'),
-    rssMb: figure('Maximum resident set size \\(kbytes\\)') / 1024,
+    ...timeReport(text),
     detail: '',
   };
 }
